@@ -1,0 +1,201 @@
+"""Connection settings: provider presets, environment variables and `configure()`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .i18n import t
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    label: str
+    base_url: str | None  # None: the SDK's default (OpenAI)
+    default_model: str
+    needs_key: bool = True
+
+
+PROVIDERS: dict[str, Provider] = {
+    p.name: p
+    for p in [
+        Provider("openai", "OpenAI", None, "gpt-4o-mini"),
+        Provider(
+            "gemini",
+            "Google Gemini",
+            "https://generativelanguage.googleapis.com/v1beta/openai/",
+            "gemini-2.5-flash",
+        ),
+        Provider("ollama", "Ollama (máy của bạn)", "http://localhost:11434/v1", "qwen2.5:3b", False),
+        Provider("lmstudio", "LM Studio (máy của bạn)", "http://localhost:1234/v1",
+                 "qwen2.5-7b-instruct", False),
+        Provider("vllm", "vLLM (máy chủ riêng)", "http://localhost:8000/v1",
+                 "Qwen/Qwen2.5-7B-Instruct", False),
+        Provider("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini"),
+    ]
+}
+
+OFFLINE_MODEL = "mo-phong"  # the simulated model's name in usage tables
+LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal")
+
+
+def _default_cache_dir() -> Path:
+    base = os.environ.get("COURSE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    if os.environ.get("COURSE_CACHE_DIR"):
+        return Path(os.environ["COURSE_CACHE_DIR"])
+    return Path(base or Path.home() / ".cache") / "course-ai"
+
+
+def mask_key(key: str | None) -> str | None:
+    """Show a key only as its last 4 characters."""
+    if not key:
+        return None
+    return "…" + key[-4:] if len(key) > 8 else "…"
+
+
+@dataclass
+class Settings:
+    backend: str = "offline"  # "offline" | "openai"
+    provider: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    budget_vnd: float | None = None
+    cache_dir: Path | None = None
+    cache_enabled: bool = True
+    usd_to_vnd: float = 26_000.0
+    timeout: float = 60.0
+    max_retries: int = 2
+    pii_policy: str = "warn"  # "warn" | "refuse" | "off"
+
+    def __repr__(self) -> str:  # never print the key
+        fields = {k: v for k, v in self.__dict__.items() if k != "api_key"}
+        fields["api_key"] = mask_key(self.api_key)
+        return "Settings(" + ", ".join(f"{k}={v!r}" for k, v in fields.items()) + ")"
+
+    @property
+    def effective_model(self) -> str:
+        if self.backend == "offline":
+            return self.model or OFFLINE_MODEL
+        if self.model:
+            return self.model
+        if self.provider in PROVIDERS:
+            return PROVIDERS[self.provider].default_model
+        return PROVIDERS["openai"].default_model
+
+
+def is_local_url(url: str | None) -> bool:
+    if not url:
+        return False
+    host = url.split("://", 1)[-1]
+    return host.startswith(LOCAL_HOSTS)
+
+
+def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    """Read OPENAI_API_KEY, OPENAI_BASE_URL, COURSE_MODEL, COURSE_BACKEND and friends."""
+    env = os.environ if env is None else env
+    key = env.get("OPENAI_API_KEY") or None
+    base_url = env.get("OPENAI_BASE_URL") or None
+    backend = (env.get("COURSE_BACKEND") or "").strip().lower()
+    if backend not in ("offline", "openai"):
+        backend = "openai" if (key or is_local_url(base_url)) else "offline"
+    provider = env.get("COURSE_PROVIDER") or None
+    if provider and provider in PROVIDERS and not base_url:
+        base_url = PROVIDERS[provider].base_url
+    s = Settings(
+        backend=backend,
+        provider=provider or _guess_provider(base_url),
+        base_url=base_url,
+        model=env.get("COURSE_MODEL") or None,
+        api_key=key,
+        cache_dir=_default_cache_dir(),
+        cache_enabled=(env.get("COURSE_CACHE", "1") != "0"),
+    )
+    if env.get("COURSE_BUDGET_VND"):
+        s.budget_vnd = float(env["COURSE_BUDGET_VND"])
+    if env.get("COURSE_USD_TO_VND"):
+        s.usd_to_vnd = float(env["COURSE_USD_TO_VND"])
+    if env.get("COURSE_PII_POLICY") in ("warn", "refuse", "off"):
+        s.pii_policy = env["COURSE_PII_POLICY"]
+    return s
+
+
+def _guess_provider(base_url: str | None) -> str | None:
+    if not base_url:
+        return "openai"
+    for p in PROVIDERS.values():
+        if p.base_url and base_url.rstrip("/") == p.base_url.rstrip("/"):
+            return p.name
+    return "custom"
+
+
+_UNSET: Any = object()
+
+
+def updated(
+    current: Settings,
+    *,
+    provider: str | None = None,
+    api_key: str | None = None,
+    base_url: str | None = None,
+    model: str | None = None,
+    backend: str | None = None,
+    budget_vnd: float | None = _UNSET,
+    cache_dir: str | Path | None = None,
+    cache: bool | None = None,
+    usd_to_vnd: float | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+    pii_policy: str | None = None,
+) -> Settings:
+    """Return new settings with the given changes; validates names with Vietnamese messages."""
+    s = replace(current)
+    if provider is not None:
+        if provider not in PROVIDERS and provider != "custom":
+            names = ", ".join(PROVIDERS)
+            raise ValueError(t("config.unknown_provider", name=provider, names=names))
+        s.provider = provider
+        if provider in PROVIDERS:
+            s.base_url = PROVIDERS[provider].base_url
+            if model is None:
+                s.model = None
+            if not PROVIDERS[provider].needs_key and not (api_key or s.api_key):
+                s.api_key = "not-needed"  # local servers ignore the key but the SDK wants one
+        if backend is None:
+            s.backend = "openai"
+    if api_key is not None:
+        s.api_key = api_key.strip() or None
+        if backend is None and s.api_key:
+            s.backend = "openai"
+    if base_url is not None:
+        s.base_url = base_url.strip() or None
+        if provider is None:
+            s.provider = _guess_provider(s.base_url)
+        if backend is None and s.base_url:
+            s.backend = "openai"
+    if model is not None:
+        s.model = model.strip() or None
+    if backend is not None:
+        if backend not in ("offline", "openai"):
+            raise ValueError(t("config.unknown_backend", name=backend))
+        s.backend = backend
+    if budget_vnd is not _UNSET:
+        s.budget_vnd = None if budget_vnd is None else float(budget_vnd)
+    if cache_dir is not None:
+        s.cache_dir = Path(cache_dir).expanduser()
+    if cache is not None:
+        s.cache_enabled = bool(cache)
+    if usd_to_vnd is not None:
+        s.usd_to_vnd = float(usd_to_vnd)
+    if timeout is not None:
+        s.timeout = float(timeout)
+    if max_retries is not None:
+        s.max_retries = int(max_retries)
+    if pii_policy is not None:
+        if pii_policy not in ("warn", "refuse", "off"):
+            raise ValueError(t("config.unknown_pii_policy", name=pii_policy))
+        s.pii_policy = pii_policy
+    return s
