@@ -1,0 +1,20 @@
+"""Participant server settings, shared by `make lab` (course/lab.py) and Binder (binder/start).
+
+Both put this folder on JUPYTER_CONFIG_PATH, so Jupyter also reads labconfig/ beside it:
+default_setting_overrides.json (Vietnamese interface, no news pop-up, larger fonts) and
+page_config.json (nbgrader's instructor panels hidden).
+"""
+
+c = get_config()  # noqa: F821  (injected by traitlets when it loads this file)
+
+# Scrub API keys from every notebook and text file before it is written to disk.
+c.ContentsManager.pre_save_hook = "course.keyguard.pre_save_hook"
+
+# Participants validate and list assignments; creating, grading and listing courses
+# is the instructor's job (python -m autograder) and would only confuse them.
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": True,
+    "nbgrader.server_extensions.assignment_list": True,
+}

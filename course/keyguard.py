@@ -1,0 +1,228 @@
+"""Keep API keys out of notebooks, outputs and files.
+
+Three layers:
+
+* `scrub(text)` removes anything shaped like a provider key, plus the key the
+  participant configured in this process.
+* `remember_key(key)` lets the Jupyter *server* recognise that key too, without the
+  key ever being written in clear: only its length, a random salt and a salted
+  SHA-256 go to a 0600 file in the Jupyter runtime directory (shared by the server
+  and its kernels).
+* `pre_save_hook` (configured in `course/jupyter_config/jupyter_server_config.py`)
+  scrubs every notebook and text file before the server writes it, so saved,
+  exported and submitted notebooks never carry a key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+REDACTED = "[ĐÃ XÓA KHÓA API]"
+
+# Keys shorter than this are not remembered: local servers accept placeholder keys
+# such as "ollama", and scrubbing that word everywhere would mangle lessons.
+MIN_REMEMBERED_LENGTH = 16
+MAX_REMEMBERED_KEYS = 10
+STORE_NAME = "course-keyguard.json"
+
+# Provider key shapes. The look-behind keeps "task-list" or "disk-..." intact and
+# the minimum lengths keep short words such as "sk-8" intact.
+_BOUNDARY = r"(?<![A-Za-z0-9_\-])"
+_KEY_PATTERNS = [
+    # OpenAI (sk-..., sk-proj-..., sk-svcacct-..., sk-admin-...), OpenRouter (sk-or-v1-...),
+    # Anthropic (sk-ant-...) and other OpenAI-compatible services.
+    _BOUNDARY + r"sk-[A-Za-z0-9_\-]{20,}",
+    # Google AI Studio / Gemini: "AIza" + 35 characters.
+    _BOUNDARY + r"AIza[0-9A-Za-z_\-]{35}",
+    # Hugging Face, Groq and xAI keys, which participants may also paste.
+    _BOUNDARY + r"hf_[A-Za-z0-9]{30,}",
+    _BOUNDARY + r"gsk_[A-Za-z0-9]{40,}",
+    _BOUNDARY + r"xai-[A-Za-z0-9]{40,}",
+]
+KEY_RE = re.compile("|".join(f"(?:{p})" for p in _KEY_PATTERNS))
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_\-.]+")
+# Slack around a remembered length: a key glued to a full stop or a quote-less prefix.
+_WINDOW_SLACK = 16
+
+# Mimetypes whose payload is base64: a pattern match there would be chance, and
+# replacing it would corrupt the image, so only remembered keys are removed.
+BINARY_MIMETYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
+
+_known_keys: set[str] = set()
+
+
+def _store_path() -> Path:
+    try:
+        from jupyter_core.paths import jupyter_runtime_dir
+
+        base = Path(jupyter_runtime_dir())
+    except ImportError:  # scrub() must work without Jupyter installed
+        base = Path(tempfile.gettempdir())
+    return base / STORE_NAME
+
+
+def _configured_keys() -> set[str]:
+    keys = set(_known_keys)
+    env_key = os.environ.get("OPENAI_API_KEY", "")
+    if len(env_key) >= MIN_REMEMBERED_LENGTH:
+        keys.add(env_key)
+    return keys
+
+
+def _load_store(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"salt": secrets.token_hex(16), "keys": []}
+    if not isinstance(data, dict) or not isinstance(data.get("salt"), str):
+        return {"salt": secrets.token_hex(16), "keys": []}
+    data["keys"] = [k for k in data.get("keys", []) if isinstance(k, dict)]
+    return data
+
+
+def _digest(salt: str, candidate: str) -> str:
+    return hashlib.sha256((salt + candidate).encode("utf-8")).hexdigest()
+
+
+def remember_key(key: str | None) -> None:
+    """Record the configured key so that `scrub` and the server-side hook remove it.
+
+    The key stays in this process's memory (it is there anyway); on disk only its
+    length and a salted SHA-256 are written, in a file readable by the owner only.
+    """
+    if not key or len(key) < MIN_REMEMBERED_LENGTH:
+        return
+    _known_keys.add(key)
+    path = _store_path()
+    data = _load_store(path)
+    entry = {"length": len(key), "sha256": _digest(data["salt"], key)}
+    keys = [k for k in data["keys"] if k != entry] + [entry]
+    data["keys"] = keys[-MAX_REMEMBERED_KEYS:]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write to a private temporary file, then rename: never a moment at 0644.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keyguard-")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError:
+        # The in-process scrub still works; the server hook still catches key shapes.
+        pass
+
+
+def forget_keys() -> None:
+    """Drop remembered keys from memory and disk (used when a session ends and by tests)."""
+    _known_keys.clear()
+    try:
+        _store_path().unlink()
+    except OSError:
+        pass
+
+
+def _stored_hashes() -> tuple[str, dict[int, set[str]]]:
+    path = _store_path()
+    if not path.exists():
+        return "", {}
+    data = _load_store(path)
+    by_length: dict[int, set[str]] = {}
+    for entry in data["keys"]:
+        length, digest = entry.get("length"), entry.get("sha256")
+        if isinstance(length, int) and isinstance(digest, str):
+            by_length.setdefault(length, set()).add(digest)
+    return data["salt"], by_length
+
+
+def _scrub_hashed(text: str, salt: str, by_length: dict[int, set[str]]) -> str:
+    """Remove tokens whose salted hash matches a remembered key (the server has no clear key)."""
+    if not by_length:
+        return text
+    shortest = min(by_length)
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if len(token) < shortest:
+            return token
+        for length, digests in by_length.items():
+            if len(token) < length or len(token) > length + _WINDOW_SLACK:
+                continue
+            for start in range(len(token) - length + 1):
+                if _digest(salt, token[start : start + length]) in digests:
+                    return token[:start] + REDACTED + token[start + length :]
+        return token
+
+    return _TOKEN_RE.sub(replace, text)
+
+
+class _Scrubber:
+    """One scrubbing pass: reads the remembered hashes once, not once per string."""
+
+    def __init__(self) -> None:
+        self.keys = sorted(_configured_keys(), key=len, reverse=True)
+        self.salt, self.by_length = _stored_hashes()
+
+    def text(self, text: str, *, patterns: bool = True) -> str:
+        if not isinstance(text, str) or not text:
+            return text
+        for key in self.keys:
+            if key in text:
+                text = text.replace(key, REDACTED)
+        if not patterns:  # base64 payload: only the exact configured key makes sense
+            return text
+        text = KEY_RE.sub(REDACTED, text)
+        return _scrub_hashed(text, self.salt, self.by_length)
+
+    def value(self, value: Any, *, patterns: bool = True) -> tuple[Any, bool]:
+        """Scrub strings anywhere inside JSON-like data; return (new value, changed)."""
+        if isinstance(value, str):
+            new = self.text(value, patterns=patterns)
+            return new, new != value
+        changed = False
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                value[i], item_changed = self.value(item, patterns=patterns)
+                changed |= item_changed
+        elif isinstance(value, dict):
+            for k in list(value):
+                binary = k in BINARY_MIMETYPES
+                value[k], item_changed = self.value(value[k], patterns=patterns and not binary)
+                changed |= item_changed
+        return value, changed
+
+
+def scrub(text: str) -> str:
+    """Return `text` with every API key replaced by "[ĐÃ XÓA KHÓA API]"."""
+    return _Scrubber().text(text)
+
+
+def contains_key(text: str) -> bool:
+    """True when `scrub` would change `text`."""
+    return scrub(text) != text
+
+
+def scrub_notebook(nb: dict[str, Any]) -> bool:
+    """Scrub a notebook dict in place: sources, outputs of every mimetype, metadata
+    (including saved widget state). Return True when something was removed."""
+    _, changed = _Scrubber().value(nb)
+    return changed
+
+
+def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None,
+                  **_: Any) -> None:
+    """Jupyter server hook: scrub a notebook or text file before it is written."""
+    changed = False
+    content = model.get("content")
+    if model.get("type") == "notebook" and isinstance(content, dict):
+        changed = scrub_notebook(content)
+    elif model.get("type") == "file" and model.get("format") == "text" and isinstance(content, str):
+        model["content"] = scrub(content)
+        changed = model["content"] != content
+    if changed and contents_manager is not None:
+        contents_manager.log.warning("Đã xóa khóa API khỏi tệp %s trước khi lưu.", path)
