@@ -1,0 +1,370 @@
+"""Find and mask Vietnamese personal data (phones, ID numbers, tax codes, e-mail, bank data).
+
+Pure Python and deterministic: no model calls. The rules (province codes, mobile prefixes,
+context keywords, units) live in data/privacy/patterns.json.
+
+Offsets: `find_pii` normalises the text to Unicode NFC first, and `start`/`end` index that
+NFC string. For ordinary (already NFC) text they index the string exactly as given; for NFD
+input use `unicodedata.normalize("NFC", text)[m.start:m.end]`.
+
+Decisions worth knowing:
+- Digits glued to letters ("DH20250512001", "SP-0912345", "99k", "120.000đ") are codes or
+  amounts, never personal data. Dates (12/05/2025), times (08:30), decimals (1,5) likewise.
+- Dot-grouped thousands ("1.200.000") and numbers followed by a unit (đ, VND, kg, %) are amounts.
+- 1900/1800 numbers are business hotlines, published on purpose: not flagged.
+- A 9-digit old ID (CMND) and a bank account are flagged only after a context word
+  ("CMND", "STK", "số tài khoản", a bank name), because bare 6–9 digit numbers are usually
+  order numbers or amounts. The nearest context word before a number decides its kind when
+  several readings are valid (e.g. an MB account number that is also a phone number).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+from typing import NamedTuple
+
+from .i18n import t
+
+KINDS = ("phone", "cccd", "cmnd", "tax_code", "email", "bank_account", "card")
+_DATA = Path(__file__).parent / "data" / "privacy" / "patterns.json"
+
+# A run of digit groups joined by one separator each; linear, no nested ambiguity.
+_CHAIN = re.compile(r"\d+(?:[ .\-\u00a0\u202f]\d+)*")
+_SPACES = " \u00a0\u202f"
+_GLUE_AFTER = "%₫$€@_"
+_GLUE_BEFORE = "$€₫@_#"
+_JOINERS = "-_/"
+_DIGIT_JOINERS = ":.,"
+_MAX_DIGITS = 19
+_CONTEXT_WINDOW = 40  # characters looked at before a number for a context word
+_TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+
+
+class PiiMatch(NamedTuple):
+    """One piece of personal data: its kind, [start, end) in the NFC text, and the text."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+class _Rules(NamedTuple):
+    provinces: frozenset[str]
+    mobile_prefixes: frozenset[str]
+    context: re.Pattern[str]
+    keyword_kind: dict[str, str]
+    units: re.Pattern[str]
+
+
+def fold(text: str) -> str:
+    """Lower case, strip Vietnamese diacritics (đ -> d); one output char per input char."""
+    return "".join(_fold_char(c) for c in text)
+
+
+@cache
+def _fold_char(char: str) -> str:
+    if char in "đĐ":
+        return "d"
+    base = unicodedata.normalize("NFD", char)[0].lower()
+    return base if len(base) == 1 else char
+
+
+@cache
+def _rules() -> _Rules:
+    data = json.loads(_DATA.read_text(encoding="utf-8"))
+    keyword_kind = {
+        fold(word): kind for kind, words in data["context_keywords"].items() for word in words
+    }
+    # Longest first so "so tai khoan" wins over "tai khoan" at the same place.
+    words = sorted(keyword_kind, key=len, reverse=True)
+    context = re.compile(
+        r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![a-z0-9])"
+    )
+    units = sorted({fold(u) for u in data["units"]}, key=len, reverse=True)
+    unit_alt = "|".join(re.escape(u) for u in units)
+    unit_re = re.compile(r"[ \u00a0]?(?:" + unit_alt + r")(?![a-z0-9])")
+    return _Rules(
+        frozenset(data["province_codes"]),
+        frozenset(data["mobile_prefixes"]),
+        context,
+        keyword_kind,
+        unit_re,
+    )
+
+
+# ---------------------------------------------------------------- validators (digits only)
+
+
+def is_mobile(digits: str) -> bool:
+    """A 10-digit Vietnamese mobile number such as 0912345678."""
+    return len(digits) == 10 and digits[:3] in _rules().mobile_prefixes
+
+
+def is_landline(digits: str) -> bool:
+    """An 11-digit landline: 02 + 2-digit area code + 7 digits (e.g. 0233 3852 123)."""
+    return len(digits) == 11 and digits.startswith("02") and digits[2] != "0"
+
+
+def national_phone(digits: str) -> str | None:
+    """The 0-leading form of a phone number written with or without 84, else None."""
+    if digits.startswith("84") and len(digits) in (11, 12):
+        rest = digits[2:]
+        digits = rest if rest.startswith("0") else "0" + rest  # +84 0912… is also seen
+    return digits if is_mobile(digits) or is_landline(digits) else None
+
+
+def is_cccd(digits: str) -> bool:
+    """12 digits starting with a province code (001 Hà Nội … 045 Quảng Trị … 096 Cà Mau)."""
+    return len(digits) == 12 and digits[:3] in _rules().provinces
+
+
+def tax_check_ok(digits: str) -> bool:
+    """A 10-digit company tax code whose last digit matches the official check digit."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], _TAX_WEIGHTS, strict=True))
+    check = 10 - total % 11
+    return check < 10 and check == int(digits[9])
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number satisfies."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+# ---------------------------------------------------------------- number classification
+
+
+def _looks_like_amount(groups: list[str], seps: list[str]) -> bool:
+    """1.200.000 or 12,500: thousands grouping, which Vietnamese uses for money and weights."""
+    if not seps or any(s not in ".," for s in seps) or groups[0].startswith("0"):
+        return False
+    return len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])
+
+
+def _classify(
+    groups: list[str], seps: list[str], plus: bool, context: str | None
+) -> str | None:
+    digits = "".join(groups)
+    if len(groups) > 1:
+        # Grouped numbers are written 0912 345 678, 4111 1111 …: a short first group means
+        # two separate numbers ("Phòng 04 0912…"), unless it is the country code 84.
+        first_ok = len(groups[0]) >= 3 or groups[0] == "84"
+        if not first_ok or any(len(g) < 2 for g in groups):
+            return None
+        if not plus and _looks_like_amount(groups, seps):
+            return None
+    valid: list[str] = []
+    if national_phone(digits) and (not plus or digits.startswith("84")):
+        valid.append("phone")
+    if plus:
+        return valid[0] if valid else None
+    if len(digits) == 12 and (is_cccd(digits) or context in ("cccd", "cmnd")):
+        valid.append("cccd")
+    if len(digits) == 9 and context in ("cmnd", "cccd"):
+        valid.append("cmnd")
+    if (len(groups) == 1 and tax_check_ok(digits)) or (
+        len(groups) == 2 and seps == ["-"] and len(groups[1]) == 3 and tax_check_ok(groups[0])
+    ):
+        valid.append("tax_code")
+    if 13 <= len(digits) <= _MAX_DIGITS and digits[0] != "0" and luhn_ok(digits):
+        valid.append("card")
+    if context == "bank_account" and 6 <= len(digits) <= _MAX_DIGITS:
+        valid.append("bank_account")
+    if context == "tax_code" and "cccd" in valid:
+        return "tax_code"  # since 1 July 2025 the 12-digit ID is also a personal tax code
+    if context in valid:
+        return context
+    if context == "cmnd" and "cccd" in valid:
+        return "cccd"
+    return valid[0] if valid else None
+
+
+def _context_kind(text: str, start: int) -> str | None:
+    """The kind named by the nearest context word before `start`, if nothing numeric intervenes."""
+    rules = _rules()
+    window = fold(text[max(0, start - _CONTEXT_WINDOW) : start])
+    best = None
+    for m in rules.context.finditer(window):
+        if best is None or m.end() > best.end() or (
+            m.end() == best.end() and len(m.group()) > len(best.group())
+        ):
+            best = m
+    if best is None:
+        return None
+    gap = window[best.end() :]
+    # A digit or a sentence break between the word and the number: the word is about
+    # something else ("STK 0123…, gọi 0912…" gives the phone no bank context).
+    if any(c.isdigit() for c in gap) or re.search(r"[\n!?;]|\.\s", gap):
+        return None
+    return rules.keyword_kind[best.group()]
+
+
+def _glued(text: str, start: int, end: int) -> bool:
+    """True when the digits are part of a code, date, time, decimal or amount."""
+    before = text[start - 1] if start > 0 else ""
+    after = text[end] if end < len(text) else ""
+    if before and (before.isalnum() or before in _GLUE_BEFORE):
+        return True
+    if after and (after.isalnum() or after in _GLUE_AFTER):
+        return True
+    beyond_before = text[start - 2] if start > 1 else ""
+    beyond_after = text[end + 1] if end + 1 < len(text) else ""
+    # SP-0912345, DH/2025 are codes; 12/05, 08:30, 1,5 are dates, times and decimals.
+    # "SĐT:0912345678" stays a phone: a colon or dot after a letter is punctuation.
+    if before in _JOINERS and beyond_before.isalnum():
+        return True
+    if before in _DIGIT_JOINERS and beyond_before.isdigit():
+        return True
+    if after in _JOINERS and beyond_after.isalnum():
+        return True
+    if after in _DIGIT_JOINERS and beyond_after.isdigit():
+        return True
+    return bool(_rules().units.match(fold(text[end : end + 8])))
+
+
+def _split(chain: str) -> tuple[list[str], list[str], list[int]]:
+    """Digit groups, the separators between them and each group's offset in the chain."""
+    groups, seps, offsets = [], [], []
+    for part in re.finditer(r"\d+", chain):
+        if part.start() > 0:
+            seps.append(chain[part.start() - 1])
+        groups.append(part.group())
+        offsets.append(part.start())
+    return groups, seps, offsets
+
+
+def _numbers(text: str) -> Iterable[PiiMatch]:
+    for chain in _CHAIN.finditer(text):
+        groups, seps, offsets = _split(chain.group())
+        base = chain.start()
+        i = 0
+        while i < len(groups):
+            found = None
+            # A sub-span may only start or end at a space, never inside 1.200.000 or 091-234.
+            if i == 0 or seps[i - 1] in _SPACES:
+                found = _longest_at(text, groups, seps, offsets, base, i)
+            if found:
+                yield found[0]
+                i = found[1] + 1
+            else:
+                i += 1
+
+
+def _longest_at(
+    text: str, groups: list[str], seps: list[str], offsets: list[int], base: int, i: int
+) -> tuple[PiiMatch, int] | None:
+    start = base + offsets[i]
+    plus = start > 0 and text[start - 1] == "+"
+    span_start = start - 1 if plus else start
+    context = _context_kind(text, span_start)
+    ends, size = [], 0
+    for j in range(i, len(groups)):
+        size += len(groups[j])
+        if size > _MAX_DIGITS + 1:
+            break
+        if j == len(groups) - 1 or seps[j] in _SPACES:
+            ends.append(j)
+    for j in reversed(ends):
+        end = base + offsets[j] + len(groups[j])
+        if _glued(text, span_start, end):
+            continue
+        kind = _classify(groups[i : j + 1], seps[i : j], plus, context)
+        if kind:
+            return PiiMatch(kind, span_start, end, text[span_start:end]), j
+    return None
+
+
+# ---------------------------------------------------------------- e-mail
+
+
+def _emails(text: str) -> Iterable[PiiMatch]:
+    at = text.find("@")
+    while at != -1:
+        left = at
+        while left > 0 and text[left - 1] in _EMAIL_LOCAL:
+            left -= 1
+        right = at + 1
+        while right < len(text) and text[right] in _EMAIL_DOMAIN:
+            right += 1
+        local = text[left:at].lstrip(".")
+        domain = text[at + 1 : right].rstrip(".-")
+        left = at - len(local)
+        labels = domain.split(".")
+        if (
+            local
+            and len(labels) >= 2
+            and all(labels)
+            and labels[-1].isalpha()
+            and len(labels[-1]) >= 2
+        ):
+            end = at + 1 + len(domain)
+            yield PiiMatch("email", left, end, text[left:end])
+        at = text.find("@", at + 1)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def find_pii(text: str) -> list[PiiMatch]:
+    """Personal data in `text`, sorted by start, without overlaps.
+
+    The text is normalised to NFC first; offsets index the NFC text (see the module doc).
+    """
+    if not text:
+        return []
+    text = unicodedata.normalize("NFC", text)
+    found = sorted([*_emails(text), *_numbers(text)], key=lambda m: (m.start, -m.end))
+    result: list[PiiMatch] = []
+    for match in found:
+        if result and match.start < result[-1].end:
+            continue  # e-mail addresses swallow the digits inside them
+        result.append(match)
+    return result
+
+
+def placeholder(kind: str) -> str:
+    """The Vietnamese placeholder that replaces one kind of personal data, e.g. [CCCD]."""
+    return t(f"privacy.placeholder_{kind}")
+
+
+def mask_pii(text: str) -> str:
+    """`text` (as NFC) with every piece of personal data replaced by a placeholder.
+
+    Context words and bank names stay, only the number itself is replaced:
+    "STK Vietcombank 0123456789" -> "STK Vietcombank [SỐ TÀI KHOẢN]".
+    """
+    if not text:
+        return text
+    text = unicodedata.normalize("NFC", text)
+    parts, pos = [], 0
+    for match in find_pii(text):
+        parts += [text[pos : match.start], placeholder(match.kind)]
+        pos = match.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def pii_summary(matches: Iterable[PiiMatch | tuple[str, int, int, str]]) -> str:
+    """A short sentence such as "Phát hiện 2 số điện thoại, 1 số CCCD."."""
+    counts = Counter(m[0] for m in matches)
+    if not counts:
+        return t("privacy.summary_none")
+    order = [k for k in KINDS if k in counts] + sorted(k for k in counts if k not in KINDS)
+    items = ", ".join(f"{counts[k]} {t(f'privacy.kind_{k}')}" for k in order)
+    return t("privacy.summary", items=items)
