@@ -1,0 +1,94 @@
+"""Shared helpers: the display protocol, busy buttons and friendly error text."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+import ipywidgets as widgets
+
+from course.i18n import t
+
+from .display import render_error
+
+# Keys look like "sk-...", "sk-proj-...", "AIza..." or long opaque tokens; never show one.
+_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|AIza[A-Za-z0-9_\-]{10,}|Bearer\s+\S+)")
+
+
+def api() -> ModuleType:
+    """The `course` package, looked up at call time (course/__init__ imports the widgets)."""
+    return importlib.import_module("course")
+
+
+def redact(text: str) -> str:
+    """Remove anything that looks like an API key from a message."""
+    return _SECRET.sub("…", text)
+
+
+def error_text(exc: BaseException) -> str:
+    """A Vietnamese, key-free message for any error raised while a widget works."""
+    course = api()
+    llm_error = getattr(course, "LLMError", None)
+    if (llm_error and isinstance(exc, llm_error)) or isinstance(exc, ValueError):
+        return redact(str(exc)) or t("widgets.error_unexpected", kind=type(exc).__name__)
+    return t("widgets.error_unexpected", kind=type(exc).__name__)
+
+
+def error_html(exc: BaseException) -> str:
+    return render_error(error_text(exc))
+
+
+@contextmanager
+def busy(*buttons: widgets.Button) -> Iterator[None]:
+    """Disable buttons while work runs, so a second click cannot start it twice."""
+    before = [b.disabled for b in buttons]
+    for b in buttons:
+        b.disabled = True
+    try:
+        yield
+    finally:
+        for b, state in zip(buttons, before, strict=True):
+            b.disabled = state
+
+
+def button(key: str, style: str = "", icon: str = "") -> widgets.Button:
+    return widgets.Button(
+        description=t(key), button_style=style, icon=icon, layout=widgets.Layout(width="auto")
+    )
+
+
+def textarea(
+    label_key: str, placeholder_key: str, value: str = "", rows: int = 3
+) -> widgets.Textarea:
+    return widgets.Textarea(
+        value=value,
+        placeholder=t(placeholder_key),
+        description=t(label_key),
+        rows=rows,
+        layout=widgets.Layout(width="95%"),
+        style={"description_width": "120px"},
+    )
+
+
+class WidgetBase:
+    """Makes `display(obj)` and "obj as the last expression of a cell" show `obj.ui`."""
+
+    ui: widgets.Widget
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.ui)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.ui._repr_mimebundle_(**kwargs)
+
+
+def vn_number(value: float, decimals: int = 0) -> str:
+    """Vietnamese number style: 1.234.567,5 (dot for thousands, comma for decimals)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")

@@ -1,0 +1,106 @@
+"""Same prompt, two or three settings side by side (temperatures or models)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from course.i18n import t
+
+from ._common import WidgetBase, api, busy, button, error_text, textarea
+from .display import escape, render_error, render_note, render_text
+
+MAX_COLUMNS = 4
+
+
+def _check_temperature(value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value <= 2.0:
+        raise ValueError(t("widgets.cmp_bad_temperature", value=value))
+    return value
+
+
+class CompareSettings(WidgetBase):
+    """Run one prompt at several temperatures (or with several models) and show the answers."""
+
+    def __init__(
+        self,
+        prompt: str = "",
+        temperatures: Sequence[float] = (0.0, 0.7, 1.2),
+        models: Sequence[str] | None = None,
+    ) -> None:
+        self.models = [m.strip() for m in models if m and m.strip()] if models else None
+        count = len(self.models) if self.models else len(temperatures)
+        if not 1 <= count <= MAX_COLUMNS:
+            raise ValueError(t("widgets.cmp_bad_count", max=MAX_COLUMNS))
+        temps = [_check_temperature(x) for x in temperatures]
+        self.prompt_field = textarea("widgets.cmp_prompt", "widgets.cmp_prompt_placeholder", prompt)
+        self.settings: list[widgets.Widget] = []
+        if self.models:
+            for m in self.models:
+                self.settings.append(widgets.Text(value=m, description=t("widgets.cmp_model")))
+        else:
+            for x in temps:
+                self.settings.append(
+                    widgets.BoundedFloatText(
+                        value=x, min=0.0, max=2.0, step=0.1,
+                        description=t("widgets.cmp_temperature"),
+                    )
+                )
+        self.outputs = [widgets.HTML() for _ in self.settings]
+        self.run_button = button("widgets.cmp_run", "primary", "columns")
+        self.message = widgets.HTML()
+        self.results: list[tuple[str, str]] = []
+        self.run_button.on_click(lambda _: self.run())
+        columns = [
+            widgets.VBox([s, o], layout=widgets.Layout(width=f"{96 // len(self.settings)}%"))
+            for s, o in zip(self.settings, self.outputs, strict=True)
+        ]
+        self.ui = widgets.VBox(
+            [
+                widgets.HTML(f"<b>{escape(t('widgets.cmp_title'))}</b>"),
+                self.prompt_field,
+                widgets.HTML(render_note(t("widgets.cmp_hint"))),
+                self.run_button,
+                self.message,
+                widgets.HBox(columns),
+            ]
+        )
+
+    def _label(self, setting: widgets.Widget) -> str:
+        if self.models:
+            return t("widgets.cmp_label_model", model=setting.value.strip())
+        return t("widgets.cmp_label_temperature", value=f"{float(setting.value):.1f}")
+
+    def run(self) -> list[tuple[str, str]]:
+        """Ask once per column; a failing column shows its error and the others still run."""
+        prompt = self.prompt_field.value.strip()
+        if not prompt:
+            self.message.value = render_error(t("widgets.cmp_need_prompt"))
+            return []
+        self.message.value = render_note(t("widgets.working"))
+        results: list[tuple[str, str]] = []
+        course = api()
+        with busy(self.run_button):
+            for setting, out in zip(self.settings, self.outputs, strict=True):
+                label = self._label(setting)
+                out.value = render_note(t("widgets.working"))
+                try:
+                    if self.models:
+                        model = setting.value.strip()
+                        if not model:
+                            raise ValueError(t("widgets.cmp_need_model"))
+                        answer = course.ask(prompt, model=model)
+                    else:
+                        temp = _check_temperature(setting.value)
+                        answer = course.ask(prompt, temperature=temp)
+                except Exception as exc:
+                    answer = error_text(exc)
+                    out.value = render_error(answer)
+                else:
+                    out.value = render_text(answer)
+                results.append((label, answer))
+        self.message.value = ""
+        self.results = results
+        return results
