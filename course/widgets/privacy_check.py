@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import unicodedata
 from typing import Any
 
 import ipywidgets as widgets
@@ -14,9 +15,10 @@ from .display import escape, render_error, render_highlight, render_note, render
 
 
 def _span(m: Any) -> tuple[int, int, str]:
-    """(start, end, title) from a PiiMatch; the title is its readable label when it has one."""
-    label = getattr(m, "label", None) or getattr(m, "kind", "")
-    return int(m.start), int(m.end), str(label)
+    """(start, end, title) from a PiiMatch; the title is the readable name of its kind."""
+    kind = str(m.kind)
+    label = t(f"privacy.kind_{kind}")
+    return int(m.start), int(m.end), kind if label == f"privacy.kind_{kind}" else label
 
 
 class PrivacyCheck(WidgetBase):
@@ -45,7 +47,8 @@ class PrivacyCheck(WidgetBase):
 
     def check(self) -> list[Any]:
         """Find personal data in the box; fill `.matches`, `.masked` and the three views."""
-        text = self.input.value
+        # find_pii reports offsets in the NFC text, so highlight that same text.
+        text = unicodedata.normalize("NFC", self.input.value)
         if not text.strip():
             self.matches, self.masked = [], ""
             self.summary.value = render_note(t("widgets.pii_empty"))

@@ -1,0 +1,70 @@
+"""Model output and learner text are always shown as text, never run as HTML/JS."""
+
+from __future__ import annotations
+
+from llm_server import Scripted, completion
+from widget_helpers import assert_safe, parse
+
+from course.widgets import ChatBox, CompareSettings, PromptBuilder
+from course.widgets.display import render_highlight, render_markdown, render_text
+
+ATTACKS = [
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    "<a href=\"javascript:alert(1)\">bấm</a>",
+    "<iframe src='https://example.com'></iframe>",
+    "**<svg onload=alert(1)>**",
+    "- <style>body{display:none}</style>",
+    "# <b onclick='x()'>tiêu đề</b>",
+]
+
+
+def test_render_text_escapes_and_keeps_newlines():
+    html = render_text("Dòng 1\n<script>alert(1)</script>\nDòng 3")
+    assert html.startswith("<pre") and "white-space:pre-wrap" in html
+    assert "&lt;script&gt;" in html and "<script" not in html
+    assert assert_safe(html) == "Dòng 1\n<script>alert(1)</script>\nDòng 3"
+
+
+def test_every_attack_is_inert_in_all_renderers():
+    for attack in ATTACKS:
+        for html in (render_text(attack), render_markdown(attack),
+                     render_highlight(attack, [(0, 5, "x\" onmouseover=\"y")])):
+            assert_safe(html)
+
+
+def test_markdown_subset_only():
+    html = render_markdown("# Tiêu đề\n**Đậm** và thường\n- một\n- hai\n1. thứ nhất\n2. thứ hai")
+    tags = [t for t, _ in parse(html).tags]
+    assert tags.count("li") == 4 and "ul" in tags and "ol" in tags
+    assert "<strong>Đậm</strong>" in html and "<h3>Tiêu đề</h3>" in html
+    assert_safe(html)
+
+
+def test_highlight_wraps_only_the_spans():
+    text = "Gọi <b>0912 345 678</b> nhé"
+    start = text.index("0912")
+    html = render_highlight(text, [(start, start + 12, "số điện thoại")])
+    assert '<mark title="số điện thoại">0912 345 678</mark>' in html
+    assert "&lt;b&gt;" in html
+    assert assert_safe(html) == text
+
+
+def test_prompt_builder_streams_hostile_answer_as_text(online):
+    online.push(Scripted(stream=["<script>alert(1)</script>", " <img src=x onerror=alert(2)>"]))
+    pb = PromptBuilder(task="Viết lời chào")
+    answer = pb.send()
+    assert answer == "<script>alert(1)</script> <img src=x onerror=alert(2)>"
+    assert assert_safe(pb.answer_view.value) == answer
+
+
+def test_chat_and_compare_show_hostile_answers_as_text(online):
+    online.default = Scripted(body=completion('<img src=x onerror="alert(3)">'))
+    box = ChatBox(system_prompt="<script>hệ thống</script>")
+    box.send("<b>xin chào</b>")
+    text = assert_safe(box.history_view.value)
+    assert "<b>xin chào</b>" in text and '<img src=x onerror="alert(3)">' in text
+    cmp = CompareSettings("<script>x</script>", temperatures=(0.0, 1.0))
+    cmp.run()
+    for out in cmp.outputs:
+        assert '<img src=x onerror="alert(3)">' in assert_safe(out.value)

@@ -1,0 +1,109 @@
+"""Connection panel, driven through its real widgets against a real local HTTP server."""
+
+from __future__ import annotations
+
+from conftest import FAKE_KEY
+from llm_server import error
+from widget_helpers import all_state, assert_safe
+
+import course
+from course.widgets import ConnectionPanel, setup
+
+
+def test_starts_offline_and_shows_status():
+    panel = setup()
+    assert isinstance(panel, ConnectionPanel)
+    assert panel.provider.value == "offline"
+    assert "Ngoại tuyến (mô phỏng)" in assert_safe(panel.status_line.value)
+    labels = [label for label, _ in panel.provider.options]
+    assert labels[0] == "Ngoại tuyến (mô phỏng)" and labels[-1] == "Tùy chỉnh"
+    assert {p.label for p in course.PROVIDERS.values()} <= set(labels)
+    assert panel.base_url.layout.display == "none"
+
+
+def test_display_protocol_shows_the_box():
+    panel = setup()
+    bundle = panel._repr_mimebundle_()
+    view = bundle["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == panel.ui.model_id
+
+
+def test_apply_clears_key_and_test_reaches_server(llm_server):
+    panel = setup()
+    panel.provider.value = "custom"
+    assert panel.base_url.layout.display is None
+    panel.base_url.value = llm_server.base_url
+    panel.model.value = "qwen-thu"
+    panel.key.value = FAKE_KEY
+    panel.apply_button.click()
+    assert panel.key.value == ""
+    assert FAKE_KEY not in all_state(panel.ui)
+    st = course.status()
+    assert st["backend"] == "openai" and st["model"] == "qwen-thu"
+    status = assert_safe(panel.status_line.value)
+    assert "…WXYZ" in status and FAKE_KEY not in status
+    course.configure(max_retries=0)
+    panel.test_button.click()
+    assert "qwen-thu" in assert_safe(panel.message.value)
+    assert "color:#1b5e20" in panel.message.value
+    sent = llm_server.requests[-1]
+    assert sent["headers"]["authorization"] == f"Bearer {FAKE_KEY}"
+    assert sent["body"]["model"] == "qwen-thu"
+    assert not any(b.disabled for b in panel._buttons)
+
+
+def test_failed_test_is_red_vietnamese_and_keyless(llm_server):
+    llm_server.push(error(401, "invalid_api_key", f"Incorrect API key provided: {FAKE_KEY}"))
+    panel = setup()
+    panel.provider.value = "custom"
+    panel.base_url.value = llm_server.base_url
+    panel.model.value = "m"
+    panel.key.value = FAKE_KEY
+    ok, msg = panel.test()  # applies the typed key first, then tests
+    assert ok is False and msg
+    assert panel.key.value == ""
+    shown = assert_safe(panel.message.value)
+    assert "color:#b00020" in panel.message.value
+    assert FAKE_KEY not in shown and FAKE_KEY[-12:] not in shown
+    assert "khóa" in shown.lower()
+    assert "Traceback" not in shown
+
+
+def test_named_provider_without_key_is_refused_and_nothing_changes():
+    panel = setup()
+    panel.provider.value = "openai"
+    panel.apply_button.click()
+    assert "cần khóa API" in assert_safe(panel.message.value)
+    assert course.status()["backend"] == "offline"
+
+
+def test_custom_without_url_is_refused():
+    panel = setup()
+    panel.provider.value = "custom"
+    panel.base_url.value = "localhost:11434"
+    panel.key.value = FAKE_KEY
+    assert panel.apply() is False
+    assert "http://" in assert_safe(panel.message.value)
+    assert panel.key.value == ""
+    assert course.status()["backend"] == "offline"
+
+
+def test_local_provider_needs_no_key_and_offline_button_returns(llm_server):
+    panel = setup()
+    panel.provider.value = "ollama"
+    assert "không cần khóa" in panel.hint.value
+    assert panel.apply() is True
+    assert course.status()["provider"] == "ollama"
+    panel.offline_button.click()
+    assert course.status()["backend"] == "offline"
+    assert panel.provider.value == "offline"
+    assert "ngoại tuyến" in assert_safe(panel.message.value)
+
+
+def test_panel_reopens_on_current_connection(llm_server):
+    course.configure(base_url=llm_server.base_url, api_key=FAKE_KEY, model="m1")
+    panel = setup()
+    assert panel.provider.value == "custom"
+    assert panel.base_url.value == llm_server.base_url
+    assert panel.model.value == "m1"
+    assert panel.key.value == ""
