@@ -30,9 +30,10 @@ COL_COUNT = "số lần gặp"
 COL_PROB = "xác suất"
 
 
-def tokenize(text: str) -> list[str]:
-    """Split a text into lower-case NFC words and punctuation marks."""
-    return _TOKEN.findall(unicodedata.normalize("NFC", str(text)).lower())
+def tokenize(text: str, keep_case: bool = False) -> list[str]:
+    """Split a text into NFC words and punctuation marks (lower case unless keep_case)."""
+    text = unicodedata.normalize("NFC", str(text))
+    return _TOKEN.findall(text if keep_case else text.lower())
 
 
 def _sentences(tokens: list[str]) -> list[list[str]]:
@@ -49,14 +50,19 @@ def _sentences(tokens: list[str]) -> list[list[str]]:
     return out
 
 
-def detokenize(words: Iterable[str]) -> str:
-    """Join words back into readable text (no space before punctuation, capital after a stop)."""
+def detokenize(words: Iterable[str], forms: dict[str, str] | None = None) -> str:
+    """Join words back into readable text (no space before punctuation, capital after a stop).
+
+    `forms` maps a lower-case word to how it is usually written ("khe" -> "Khe").
+    """
+    forms = forms or {}
     text = ""
     capital = True
     for word in words:
         if word in (START, END):
             continue
-        piece = word.capitalize() if capital else word
+        piece = forms.get(word, word)
+        piece = piece[:1].upper() + piece[1:] if capital else piece
         if text and word not in _NO_SPACE_BEFORE:
             text += " "
         text += piece
@@ -77,6 +83,8 @@ class NgramModel:
         ]
         self.n_texts = 0
         self.n_tokens = 0
+        # Words are matched in lower case but shown as usually written (proper names keep capitals).
+        self._cased: dict[str, Counter[str]] = defaultdict(Counter)
 
     @classmethod
     def train(cls, texts: Iterable[str] | pd.Series, n: int = 2) -> NgramModel:
@@ -87,9 +95,13 @@ class NgramModel:
         for text in texts:
             if text is None or (isinstance(text, float) and math.isnan(text)):
                 continue  # empty spreadsheet cells
-            tokens = tokenize(text)
-            if not tokens:
+            cased = tokenize(text, keep_case=True)
+            if not cased:
                 continue
+            tokens = [w.lower() for w in cased]
+            for i, (low, form) in enumerate(zip(tokens, cased, strict=True)):
+                if i > 0 and cased[i - 1] not in _SENTENCE_END:  # skip sentence-initial capitals
+                    model._cased[low][form] += 1
             model.n_texts += 1
             for sentence in _sentences(tokens):
                 model._add_sentence(sentence)
@@ -105,6 +117,14 @@ class NgramModel:
                 context = tuple(padded[i - k : i]) if k else ()
                 self.counts[k][context][word] += 1
         self.n_tokens += len(sentence)
+
+    def _forms(self) -> dict[str, str]:
+        # Computed once per training size; cheap enough to rebuild if more text is added.
+        key = self.n_tokens
+        if getattr(self, "_forms_key", None) != key:
+            self._forms_cache = {w: f.most_common(1)[0][0] for w, f in self._cased.items()}
+            self._forms_key = key
+        return self._forms_cache
 
     @property
     def vocabulary_size(self) -> int:
@@ -127,8 +147,10 @@ class NgramModel:
         """
         counter, used = self._counter_for(tokenize(context))
         total = sum(counter.values())
+        forms = self._forms()
         rows = [
-            {COL_WORD: "(hết câu)" if w == END else w, COL_COUNT: c, COL_PROB: round(c / total, 3)}
+            {COL_WORD: "(hết câu)" if w == END else forms.get(w, w), COL_COUNT: c,
+             COL_PROB: round(c / total, 3)}
             for w, c in counter.most_common(max(1, int(top)))
         ]
         df = pd.DataFrame(rows, columns=[COL_WORD, COL_COUNT, COL_PROB])
@@ -165,7 +187,7 @@ class NgramModel:
                 break
             words.append(word)
             history.append(word)
-        return detokenize(words)
+        return detokenize(words, self._forms())
 
 
 def _pick(counter: Counter[str], temperature: float, rng: random.Random) -> str:

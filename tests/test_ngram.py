@@ -28,12 +28,13 @@ def lesson_texts() -> pd.Series:
 def test_tokenize_normalises_nfc_and_lowercases() -> None:
     nfd = unicodedata.normalize("NFD", "Hạt Tiêu Cùa, cay!")
     assert tokenize(nfd) == ["hạt", "tiêu", "cùa", ",", "cay", "!"]
+    assert tokenize(nfd, keep_case=True)[:2] == ["Hạt", "Tiêu"]
 
 
 def test_bigram_probabilities_follow_counts() -> None:
     model = NgramModel.train(TEXTS, n=2)
     probs = model.next_word_probs("cà phê")
-    assert list(probs[COL_WORD]) == ["khe", "phin"]
+    assert list(probs[COL_WORD]) == ["Khe", "phin"]  # shown as usually written
     assert probs[COL_PROB].tolist() == pytest.approx([2 / 3, 1 / 3], abs=0.001)
     assert probs.attrs["context"] == "phê"
 
@@ -41,6 +42,7 @@ def test_bigram_probabilities_follow_counts() -> None:
 def test_trigram_uses_two_words_and_backs_off_when_unseen() -> None:
     model = NgramModel.train(TEXTS, n=3)
     assert model.next_word_probs("khe sanh")[COL_WORD].tolist() == ["thơm", "có"]
+    assert model.next_word_probs("hạt tiêu")[COL_WORD].tolist() == ["Cùa"]
     # "xin sanh" was never seen: falls back to what follows "sanh" alone.
     backed = model.next_word_probs("xin sanh")
     assert backed.attrs["context"] == "sanh"
@@ -52,7 +54,7 @@ def test_trigram_uses_two_words_and_backs_off_when_unseen() -> None:
 def test_temperature_zero_is_greedy_and_seed_is_reproducible() -> None:
     model = NgramModel.train(TEXTS, n=2)
     # Ties are broken alphabetically, so greedy output is fixed.
-    assert model.generate("cà phê", length=10, temperature=0) == "Cà phê khe sanh có vị chua thanh."
+    assert model.generate("cà phê", length=10, temperature=0) == "Cà phê Khe Sanh có vị chua thanh."
     a = model.generate("cà", length=8, temperature=1.2, seed=7)
     b = model.generate("cà", length=8, temperature=1.2, seed=7)
     assert a == b
@@ -71,7 +73,7 @@ def test_trained_on_lesson_data(lesson_texts: pd.Series) -> None:
     model = NgramModel.train(lesson_texts, n=3)
     assert model.vocabulary_size > 200
     top = model.next_word_probs("cà phê arabica")[COL_WORD].iloc[0]
-    assert top == "khe"
+    assert top == "Khe"
     text = model.generate("hạt tiêu", length=12, temperature=0.7, seed=1)
     assert text.startswith("Hạt tiêu")
     assert unicodedata.is_normalized("NFC", text)
