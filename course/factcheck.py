@@ -1,0 +1,188 @@
+"""Check the numbers a model states against a pandas table (lesson 07).
+
+Language models write fluent numbers that may not exist in the data. `check_numbers` pulls
+every figure out of an answer ("281,9 triệu", "12,5%", "1.250.000 đ"), and looks for it in the
+table the model was given. A figure counts as found when it equals a table cell up to the
+precision it was written with: "282 triệu" matches 281.930.000, "282.000.000 đ" too (trailing
+zeros are read as rounding), but "300 triệu" does not. Years, months, list numbers and small
+counts are skipped, because they are not measurements the table could confirm.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .i18n import t
+
+MULTIPLIERS = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "tr": 1e6, "nghìn": 1e3, "ngàn": 1e3, "k": 1e3}
+_UNIT = r"(?P<unit>%|phần trăm|tỷ|tỉ|triệu|tr\b|nghìn|ngàn|k\b|đồng|đ\b|vnđ|vnd)?"
+_CURRENCY = r"(?:\s*(?:đồng|đ\b|vnđ|vnd))?"  # "1,98 tỷ đồng": keep the currency in the text
+_NUMBER = re.compile(r"(?<![\w.,])(?P<num>\d+(?:[.,]\d+)*)\s*" + _UNIT + _CURRENCY,
+                     re.IGNORECASE)
+_PERIOD_WORDS = ("tháng", "quý", "năm", "tuần", "ngày", "thứ", "top", "hạng")
+_SMALL_COUNT = 12  # unitless integers up to this are counts or ranks, not table figures
+
+
+@dataclass(frozen=True)
+class StatedNumber:
+    text: str  # as written, unit included
+    value: float  # in base units (đồng, or percentage points for %)
+    tolerance: float  # half of the last written digit
+    percent: bool
+    context: str
+    skip_reason: str | None = None
+
+
+def _parse(raw: str, has_multiplier: bool) -> tuple[float, int]:
+    """Value and number of decimals of a Vietnamese or English formatted number."""
+    dots, commas = raw.count("."), raw.count(",")
+    if dots and commas:  # the separator that comes last is the decimal mark
+        decimal = "," if raw.rfind(",") > raw.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+    elif dots + commas == 1:
+        sep = "." if dots else ","
+        digits_after = len(raw.split(sep)[1])
+        # "1.250" is one thousand two hundred fifty; "1,5 triệu" is one and a half million.
+        is_thousands = digits_after == 3 and not (has_multiplier and sep == ",")
+        decimal, thousands = ("", sep) if is_thousands else (sep, "")
+    else:
+        decimal, thousands = "", "." if dots else ","
+    cleaned = raw.replace(thousands, "") if thousands else raw
+    if decimal:
+        whole, _, frac = cleaned.partition(decimal)
+        return float(f"{whole}.{frac}"), len(frac)
+    return float(cleaned), 0
+
+
+def _context(text: str, start: int, end: int, width: int = 40) -> str:
+    left = text.rfind("\n", 0, start) + 1
+    right = text.find("\n", end)
+    right = len(text) if right == -1 else right
+    left, right = max(left, start - width), min(right, end + width)
+    return ("…" if left > 0 else "") + text[left:right].strip() + ("…" if right < len(text) else "")
+
+
+def extract_numbers(text: str) -> list[StatedNumber]:
+    """Every number in `text` with its value, written precision and a skip reason if any."""
+    found: list[StatedNumber] = []
+    for m in _NUMBER.finditer(text):
+        raw, unit = m.group("num"), (m.group("unit") or "").lower()
+        multiplier = MULTIPLIERS.get(unit, 1.0)
+        value, decimals = _parse(raw, multiplier != 1.0)
+        step = 10.0 ** -decimals
+        if decimals == 0 and multiplier == 1.0 and value >= 1000:
+            zeros = len(raw.replace(".", "").replace(",", "")) - len(
+                raw.replace(".", "").replace(",", "").rstrip("0"))
+            step = 10.0 ** zeros  # "282.000.000" is a rounded figure
+        before = text[max(0, m.start() - 12):m.start()].lower().split()
+        line_start = text[text.rfind("\n", 0, m.start()) + 1:m.start()].strip() == ""
+        reason = None
+        is_plain = multiplier == 1.0 and unit in ("", "đồng", "đ", "vnđ", "vnd")
+        if unit in ("", ) and text[m.end():m.end() + 1] in ("-", "/") and value >= 1900:
+            reason = "date"
+        elif before and before[-1] in _PERIOD_WORDS and unit == "":
+            reason = "period"
+        elif line_start and text[m.end():m.end() + 1] in (".", ")") and unit == "":
+            reason = "list"
+        elif is_plain and unit == "" and decimals == 0 and 1900 <= value <= 2100:
+            reason = "year"
+        elif is_plain and unit == "" and decimals == 0 and value <= _SMALL_COUNT:
+            reason = "count"
+        found.append(StatedNumber(
+            text=m.group(0).strip(), value=value * multiplier, tolerance=step / 2 * multiplier,
+            percent=unit in ("%", "phần trăm"), context=_context(text, m.start(), m.end()),
+            skip_reason=reason,
+        ))
+    return found
+
+
+def table_numbers(table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) -> list[float]:
+    """All numeric cells of a table (and its numeric index), plus any extra figures."""
+    frame = table.to_frame() if isinstance(table, pd.Series) else table
+    values = [float(v) for v in frame.select_dtypes("number").to_numpy().ravel()]
+    if pd.api.types.is_numeric_dtype(frame.index):
+        values += [float(v) for v in frame.index]
+    values += [float(v) for v in extra]
+    return [v for v in values if not math.isnan(v)]
+
+
+def _closest(number: StatedNumber, values: list[float]) -> tuple[float | None, bool]:
+    # "giảm 60,9%" is written without the minus sign the table has, so compare sizes.
+    sizes = [abs(v) for v in values]
+    candidates = sizes + ([v * 100 for v in sizes] if number.percent else [])
+    if not candidates:
+        return None, False
+    best = min(candidates, key=lambda v: abs(v - number.value))
+    # A tiny relative slack covers float noise in computed shares and averages.
+    ok = abs(best - number.value) <= number.tolerance + 1e-9 * max(1.0, abs(best))
+    return best, ok
+
+
+def format_number(value: float | None) -> str:
+    """Vietnamese style: 281.930.000 and 12,9."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{value:,.0f}".replace(",", ".")
+    return f"{value:,.2f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+def check_numbers(
+    answer: str,
+    table: pd.DataFrame | pd.Series,
+    extra: Iterable[float] = (),
+    show_skipped: bool = False,
+) -> pd.DataFrame:
+    """One row per number in `answer`: found in `table` or not (Vietnamese column names).
+
+    Years, months, list numbers and small counts are left out unless `show_skipped`.
+    """
+    values = table_numbers(table, extra)
+    rows = []
+    for n in extract_numbers(answer):
+        if n.skip_reason:
+            if not show_skipped:
+                continue
+            best, verdict = None, t("capstone.fc_skipped_" + n.skip_reason)
+        else:
+            best, ok = _closest(n, values)
+            verdict = t("capstone.fc_ok") if ok else t("capstone.fc_not_found")
+        rows.append({
+            t("capstone.fc_col_number"): n.text,
+            t("capstone.fc_col_context"): n.context,
+            t("capstone.fc_col_closest"): format_number(best),
+            t("capstone.fc_col_verdict"): verdict,
+        })
+    columns = [t("capstone.fc_col_" + c) for c in ("number", "context", "closest", "verdict")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def made_up(answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) -> list[str]:
+    """Just the figures from `answer` that are not in `table`, as written."""
+    values = table_numbers(table, extra)
+    return [n.text for n in extract_numbers(answer)
+            if not n.skip_reason and not _closest(n, values)[1]]
+
+
+def summary(answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) -> str:
+    """A one-line Vietnamese verdict for the lesson."""
+    numbers = [n for n in extract_numbers(answer) if not n.skip_reason]
+    wrong = made_up(answer, table, extra)
+    if not numbers:
+        return t("capstone.fc_summary_none")
+    if not wrong:
+        return t("capstone.fc_summary_all_ok", total=len(numbers))
+    return t("capstone.fc_summary_wrong", total=len(numbers), wrong=len(wrong),
+             items=", ".join(wrong))
+
+
+def load_sales() -> pd.DataFrame:
+    """Lesson 07's year of sales (synthetic, seeded; see course/data/sources/lessons_05_09.md)."""
+    from .retrieval import DATA_DIR
+
+    return pd.read_csv(DATA_DIR / "doanh_so_2025.csv")

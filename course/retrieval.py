@@ -1,0 +1,100 @@
+"""Keyword retrieval over a small FAQ table (lesson 05).
+
+A shop's FAQ has a few dozen rows, so plain keyword overlap is enough and easy to explain:
+normalise both sides (NFC, lower case, diacritics removed so "doi tra" finds "đổi trả"), split
+into syllables and two-syllable phrases ("giao hang"), and score the terms each FAQ row shares
+with the customer's question. Rare terms count more than common ones (a light TF-IDF).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from .i18n import t
+from .text import fold, nfc
+
+DATA_DIR = Path(__file__).parent / "data" / "lessons"
+FAQ_FILE = "cskh_faq.csv"
+
+# Frequent function words that say nothing about the topic of a question.
+# Written without diacritics because matching happens after `normalize`.
+STOPWORDS = frozenset(
+    "a ah oi vay thi la co khong cho minh toi em anh chi shop ban nhe nha ha cua va voi duoc "
+    "the nao gi bi cai nay do ma thoi roi nhi a".split()
+)
+_WORD = re.compile(r"[^\W_]+")  # letters and digits, accented ones included
+
+
+def normalize(text: str, keep_accents: bool = False) -> str:
+    """Lower case, single spaces, no punctuation; without accents unless `keep_accents`.
+
+    'Đổi  TRẢ hàng?' -> 'doi tra hang' (or 'đổi trả hàng' with `keep_accents`).
+    """
+    text = nfc(str(text)).lower()
+    # Same folding as the offline backend's matcher, so both agree on what "matches" means.
+    return " ".join(_WORD.findall(text if keep_accents else fold(text)))
+
+
+def terms(text: str, keep_accents: bool = False) -> set[str]:
+    """Content syllables plus two-syllable phrases (Vietnamese words are often two syllables)."""
+    words = normalize(text, keep_accents).split()
+    bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    singles = {w for w in words if fold(w) not in STOPWORDS and len(w) > 1}
+    return singles | bigrams
+
+
+def _has_accents(text: str) -> bool:
+    return fold(nfc(text)) != nfc(text).lower()
+
+
+def search(faq: pd.DataFrame, question: str, k: int = 3, min_score: float = 6.0) -> pd.DataFrame:
+    """Return the k FAQ rows that best match `question`, best first, with a `diem` column.
+
+    `faq` needs columns `hoi` (question) and `dap` (answer). A shared term scores more when it
+    is a two-syllable phrase, when it is in the FAQ question (customers' words) rather than
+    the answer, and when few rows contain it (like "vỡ", unlike "hàng"). If the question is
+    typed with accents, a match that only agrees without accents ("mưa" / "mua") counts half.
+    Rows scoring below `min_score` are dropped, so an unrelated question returns nothing.
+    """
+    missing = {"hoi", "dap"} - set(faq.columns)
+    if missing:
+        raise ValueError(t("capstone.faq_missing_columns", missing=", ".join(sorted(missing))))
+    if not str(question).strip():
+        return faq.head(0).assign(diem=pd.Series(dtype=float))
+    accented = _has_accents(str(question))
+    rows = []
+    for h, d in zip(faq["hoi"].astype(str), faq["dap"].astype(str), strict=True):
+        rows.append((terms(h, True), terms(h), terms(d, True), terms(d)))
+    n = len(rows)
+    doc_freq = Counter(term for r in rows for term in r[1] | r[3])
+    scores = []
+    for q_acc, q_plain, a_acc, a_plain in rows:
+        total = 0.0
+        for term in terms(question, keep_accents=accented):
+            plain = fold(term)
+            if plain not in q_plain and plain not in a_plain:
+                continue
+            weight = (2.0 if " " in term else 1.0) * (math.log((1 + n) / (1 + doc_freq[plain])) + 1)
+            where = 2.0 if plain in q_plain else 1.0
+            exact = not accented or term in (q_acc if plain in q_plain else a_acc)
+            total += weight * where * (1.0 if exact else 0.5)
+        scores.append(round(total, 2))
+    found = faq.assign(diem=scores)
+    found = found[found["diem"] >= min_score]
+    # Stable sort keeps the table's own order for ties, so results are reproducible.
+    return found.sort_values("diem", ascending=False, kind="stable").head(k)
+
+
+def faq_block(rows: pd.DataFrame) -> str:
+    """FAQ rows as 'Hỏi: ... / Đáp: ...' lines, the format the system prompt uses."""
+    return "\n\n".join(f"Hỏi: {h}\nĐáp: {d}" for h, d in zip(rows["hoi"], rows["dap"], strict=True))
+
+
+def load_faq(name: str = FAQ_FILE) -> pd.DataFrame:
+    """The lesson's FAQ table (a CSV in course/data/lessons)."""
+    return pd.read_csv(DATA_DIR / name)

@@ -1,0 +1,72 @@
+"""Numbers a model states, checked against the table it was given (lesson 07)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from course import factcheck
+from course.i18n import t
+
+TABLE = pd.DataFrame(
+    {"doanh_thu": [281_930_000, 110_145_000, 224_040_000], "tang_giam_pct": [None, -60.9, 12.9]},
+    index=["2025-01", "2025-02", "2025-12"],
+)
+VERDICT = t("capstone.fc_col_verdict")
+NUMBER = t("capstone.fc_col_number")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("281,9 triệu", 281_900_000),
+        ("1.250.000 đ", 1_250_000),
+        ("1,250,000 VND", 1_250_000),
+        ("1.234.567,5", 1_234_567.5),
+        ("12,5%", 12.5),
+        ("1,98 tỷ đồng", 1_980_000_000),
+        ("120k", 120_000),
+        ("35 nghìn", 35_000),
+        ("3.5 triệu", 3_500_000),
+    ],
+)
+def test_extract_parses_vietnamese_and_english_formats(text: str, value: float) -> None:
+    (number,) = factcheck.extract_numbers(text)
+    assert number.value == pytest.approx(value)
+
+
+def test_written_precision_sets_the_tolerance() -> None:
+    # 282.000.000 is read as rounded to millions; 110.200.000 to 100 000s, which is too far.
+    answer = "Tháng 1 đạt 282 triệu, tháng 2 đạt 110.200.000 đ, tháng 12 đạt 282.000.000 đ."
+    assert factcheck.made_up(answer, TABLE) == ["110.200.000 đ"]
+    assert factcheck.made_up("Tháng 2 đạt 110.145.001 đ.", TABLE) == ["110.145.001 đ"]
+
+
+def test_made_up_numbers_are_caught_and_true_ones_pass() -> None:
+    answer = ("1. Tháng 1 đạt 281,9 triệu đồng.\n2. Tháng 2 giảm 60,9%.\n"
+              "3. Tháng 12 đạt 250 triệu, tăng 12,9% so với tháng 11. Top 3 sản phẩm.")
+    result = factcheck.check_numbers(answer, TABLE)
+    verdicts = dict(zip(result[NUMBER], result[VERDICT], strict=True))
+    assert verdicts == {"281,9 triệu đồng": t("capstone.fc_ok"), "60,9%": t("capstone.fc_ok"),
+                        "250 triệu": t("capstone.fc_not_found"), "12,9%": t("capstone.fc_ok")}
+    assert "1/4" in factcheck.summary(answer, TABLE)
+
+
+def test_years_months_list_numbers_and_counts_are_skipped() -> None:
+    answer = "Năm 2025:\n1. Tháng 12 bán 3 sản phẩm mới, ngày 2025-12-01."
+    assert factcheck.check_numbers(answer, TABLE).empty
+    shown = factcheck.check_numbers(answer, TABLE, show_skipped=True)
+    assert len(shown) >= 4
+    assert factcheck.summary(answer, TABLE) == t("capstone.fc_summary_none")
+
+
+def test_share_written_as_percent_matches_a_fraction_and_extra_values() -> None:
+    shares = pd.Series([0.25, 0.75], name="ty_trong")
+    assert factcheck.made_up("Zalo chiếm 25%, cửa hàng 75%.", shares) == []
+    assert factcheck.made_up("Cả năm 1,98 tỷ đồng.", TABLE) == ["1,98 tỷ đồng"]
+    assert factcheck.made_up("Cả năm 1,98 tỷ đồng.", TABLE, extra=[1_983_915_000]) == []
+
+
+def test_format_number_is_vietnamese() -> None:
+    assert factcheck.format_number(281_930_000.0) == "281.930.000"
+    assert factcheck.format_number(12.9) == "12,9"
