@@ -1,0 +1,86 @@
+"""Ứng dụng AI – ChatGPT trong sản xuất, kinh doanh: the course library.
+
+Lessons use only this package:
+
+    import course
+    course.ask("Viết 3 khẩu hiệu cho cà phê Khe Sanh")
+
+With no API key it answers through a clearly labelled offline simulation; with a key or a
+local server (`course.setup()` or environment variables) the same code talks to a real model.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+from .config import PROVIDERS, Provider
+from .llm.client import (
+    PersonalDataWarning,
+    ask,
+    chat,
+    configure,
+    reset_usage,
+    status,
+    stream,
+    test_connection,
+    usage,
+)
+from .llm.errors import (
+    AuthError,
+    BudgetExceededError,
+    ContentRefusedError,
+    ContextTooLongError,
+    LLMConnectionError,
+    LLMError,
+    LLMTimeoutError,
+    MalformedResponseError,
+    ModelNotFoundError,
+    PersonalDataError,
+    QuotaExceededError,
+    RateLimitError,
+    ServerError,
+)
+from .llm.offline import is_simulated, strip_label
+from .llm.tokens import TokenInfo, count_tokens, token_info
+from .llm.usage import cost_vnd
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+def data_path(name: str) -> Path:
+    """Path of a teaching data file shipped with the course, e.g. data_path("products.csv")."""
+    return DATA_DIR / name
+
+
+def __getattr__(name: str) -> Any:
+    # Heavier or optional parts load on first use, so `import course` stays fast.
+    lazy = {
+        "SIMULATION_LABEL": ("course.llm.offline", "label"),
+        "review_prompt": ("course.review", "review_prompt"),
+        "PromptReview": ("course.review", "PromptReview"),
+        "find_pii": ("course.privacy", "find_pii"),
+        "mask_pii": ("course.privacy", "mask_pii"),
+        "PiiMatch": ("course.privacy", "PiiMatch"),
+        "setup": ("course.widgets", "setup"),
+        "widgets": ("course.widgets", None),
+    }
+    if name not in lazy:
+        raise AttributeError(f"module 'course' has no attribute {name!r}")
+    module, attr = lazy[name]
+    mod = import_module(module)
+    if name == "SIMULATION_LABEL":
+        return mod.label()
+    return mod if attr is None else getattr(mod, attr)
+
+
+__all__ = [
+    "PROVIDERS", "Provider", "ask", "chat", "stream", "configure", "status", "test_connection",
+    "usage", "reset_usage", "count_tokens", "token_info", "TokenInfo", "cost_vnd", "data_path",
+    "is_simulated", "strip_label", "SIMULATION_LABEL", "review_prompt", "PromptReview",
+    "find_pii", "mask_pii", "PiiMatch", "setup", "PersonalDataWarning",
+    "LLMError", "AuthError", "RateLimitError", "QuotaExceededError", "LLMConnectionError",
+    "LLMTimeoutError", "ContextTooLongError", "ContentRefusedError", "MalformedResponseError",
+    "ServerError", "ModelNotFoundError", "BudgetExceededError", "PersonalDataError",
+]

@@ -1,0 +1,1 @@
+"""The LLM layer: one client (client.py) over two backends (online.py, offline.py)."""

@@ -1,0 +1,146 @@
+"""The online backend: the official openai SDK's chat.completions, for every compatible provider.
+
+Retries, back-off, Retry-After and timeouts are the SDK's own (`max_retries`, `timeout`).
+SDK exceptions are translated into `LLMError` subclasses *outside* the `except` block, so
+no SDK exception (which can carry the request and its headers) is chained to ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from . import errors as E
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    tokens_in: int | None  # from the API's `usage`, when it reports it
+    tokens_out: int | None
+
+
+@lru_cache(maxsize=8)
+def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int):  # -> OpenAI
+    import openai  # imported on first online call: `import course` stays fast offline
+
+    return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout,
+                         max_retries=max_retries)
+
+
+def _where(base_url: str | None) -> str:
+    return urlsplit(base_url).netloc if base_url else "api.openai.com"
+
+
+def _code(exc) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    err = body.get("error", body) if isinstance(body, dict) else {}
+    code = (err or {}).get("code") or (err or {}).get("type") or ""
+    return str(code).lower()
+
+
+def translate(exc: Exception, *, base_url: str | None, timeout: float, model: str) -> E.LLMError:
+    """Map an SDK/transport exception to our Vietnamese error (no key, no request body)."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return E.LLMTimeoutError(seconds=int(timeout), detail="timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return E.LLMConnectionError(where=_where(base_url), detail="connection")
+    if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
+        return E.MalformedResponseError(detail=type(exc).__name__)
+    if isinstance(exc, openai.APIStatusError):
+        status, code = exc.status_code, _code(exc)
+        detail = f"HTTP {status} {code}".strip()
+        text = str(exc.body).lower() if exc.body is not None else ""
+        if status in (401, 403):
+            return E.AuthError(detail=detail)
+        if status == 429:
+            if "insufficient_quota" in code or "insufficient_quota" in text:
+                return E.QuotaExceededError(detail=detail)
+            return E.RateLimitError(detail=detail)
+        if status == 404:
+            return E.ModelNotFoundError(model=model, detail=detail)
+        if "context_length" in code or "context length" in text or "maximum context" in text:
+            return E.ContextTooLongError(detail=detail)
+        if "content_policy" in code or "content_filter" in code or "safety" in code:
+            return E.ContentRefusedError(detail=detail)
+        if status >= 500:
+            return E.ServerError(status=status, detail=detail)
+        return E.LLMError(detail=detail)
+    if isinstance(exc, ValueError):  # invalid JSON that the SDK surfaces as ValueError
+        return E.MalformedResponseError(detail=type(exc).__name__)
+    return E.LLMError(detail=type(exc).__name__)
+
+
+def _params(model: str, messages: list[dict], temperature: float | None,
+            max_tokens: int | None) -> dict:
+    params: dict = {"model": model, "messages": messages}
+    if temperature is not None:
+        params["temperature"] = temperature
+    if max_tokens is not None:
+        params["max_tokens"] = max_tokens
+    return params
+
+
+def complete(*, api_key: str, base_url: str | None, timeout: float, max_retries: int,
+             model: str, messages: list[dict], temperature: float | None,
+             max_tokens: int | None) -> Reply:
+    error: E.LLMError | None = None
+    try:
+        client = _client(api_key, base_url, timeout, max_retries)
+        resp = client.chat.completions.create(**_params(model, messages, temperature, max_tokens))
+    except Exception as exc:  # translated below, outside this block
+        error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+    if error is not None:
+        raise error
+    choices = getattr(resp, "choices", None)
+    if not choices or getattr(choices[0], "message", None) is None:
+        raise E.MalformedResponseError(detail="no choices")
+    choice = choices[0]
+    if choice.finish_reason == "content_filter" or getattr(choice.message, "refusal", None):
+        raise E.ContentRefusedError(detail="refusal")
+    text = choice.message.content
+    if not isinstance(text, str):
+        raise E.MalformedResponseError(detail="no content")
+    usage = getattr(resp, "usage", None)
+    return Reply(text, getattr(usage, "prompt_tokens", None),
+                 getattr(usage, "completion_tokens", None))
+
+
+def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: int,
+           model: str, messages: list[dict], temperature: float | None,
+           max_tokens: int | None, usage_out: dict) -> Iterator[str]:
+    """Yield text chunks; put the API's token counts in `usage_out` when it reports them."""
+    error: E.LLMError | None = None
+    try:
+        client = _client(api_key, base_url, timeout, max_retries)
+        chunks = client.chat.completions.create(
+            stream=True, **_params(model, messages, temperature, max_tokens))
+    except Exception as exc:
+        error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+    if error is not None:
+        raise error
+    iterator = iter(chunks)
+    while True:
+        try:
+            chunk = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+        if error is not None:
+            raise error
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            usage_out["tokens_in"] = usage.prompt_tokens
+            usage_out["tokens_out"] = usage.completion_tokens
+        for choice in chunk.choices or []:
+            if choice.finish_reason == "content_filter":
+                raise E.ContentRefusedError(detail="refusal")
+            piece = getattr(choice.delta, "content", None)
+            if piece:
+                yield piece

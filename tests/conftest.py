@@ -1,0 +1,46 @@
+"""Shared fixtures: every test starts offline, with its own cache folder and no key."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from llm_server import FakeLLMServer  # noqa: E402
+
+FAKE_KEY = "sk-test-SECRETKEY-1234567890abcdefWXYZ"
+
+
+@pytest.fixture(autouse=True)
+def offline_course(monkeypatch, tmp_path_factory):
+    """Reset course settings to offline defaults with a private cache for each test."""
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_PROVIDER",
+                "COURSE_BUDGET_VND"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COURSE_BACKEND", "offline")
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path_factory.mktemp("course-cache")))
+    import course.llm.client as client
+
+    client.reset()
+    yield
+    client.reset()
+
+
+@pytest.fixture
+def llm_server():
+    server = FakeLLMServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def online(llm_server):
+    """course configured against the local server with a fake key; returns the server."""
+    import course
+
+    course.configure(backend="openai", base_url=llm_server.base_url, api_key=FAKE_KEY,
+                     model="gpt-4o-mini", max_retries=0, timeout=5)
+    return llm_server

@@ -1,0 +1,107 @@
+"""A real HTTP server on 127.0.0.1 that speaks the chat-completions protocol, for tests.
+
+Each test queues scripted replies; the server records every request it receives.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    body: object = None  # dict → JSON; str/bytes → sent as is
+    headers: dict = field(default_factory=dict)
+    delay: float = 0.0
+    stream: list[str] | None = None  # text pieces sent as server-sent events
+
+
+def completion(text: str, *, prompt_tokens: int = 11, completion_tokens: int = 7,
+               finish_reason: str = "stop") -> dict:
+    return {
+        "id": "chatcmpl-test", "object": "chat.completion", "created": 1, "model": "test-model",
+        "choices": [{"index": 0, "finish_reason": finish_reason,
+                     "message": {"role": "assistant", "content": text}}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }
+
+
+def error(status: int, code: str, message: str = "error", type_: str = "invalid_request_error"):
+    return Scripted(status, {"error": {"message": message, "type": type_, "code": code}})
+
+
+class FakeLLMServer:
+    def __init__(self) -> None:
+        self.queue: deque[Scripted] = deque()
+        self.requests: list[dict] = []
+        self.default = Scripted(body=completion("Xin chào từ máy chủ thử nghiệm"))
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                server.requests.append({"path": self.path, "headers": headers,
+                                        "body": json.loads(raw or b"{}")})
+                reply = server.queue.popleft() if server.queue else server.default
+                if reply.delay:
+                    time.sleep(reply.delay)
+                try:
+                    self._send(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout tests)
+
+            do_GET = do_POST  # noqa: N815
+
+            def _send(self, reply: Scripted) -> None:
+                if reply.stream is not None:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    for piece in reply.stream:
+                        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1,
+                                 "model": "test-model",
+                                 "choices": [{"index": 0, "delta": {"content": piece},
+                                              "finish_reason": None}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    return
+                body = reply.body
+                data = (json.dumps(body).encode() if isinstance(body, dict | list)
+                        else body.encode() if isinstance(body, str) else body or b"")
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in reply.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> FakeLLMServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def push(self, *replies: Scripted) -> None:
+        self.queue.extend(replies)
