@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llm_server import Scripted, completion
-from widget_helpers import assert_safe, parse
+from test_widgets_helpers import assert_safe, parse
 
 from course.widgets import ChatBox, CompareSettings, PromptBuilder
 from course.widgets.display import render_highlight, render_markdown, render_text

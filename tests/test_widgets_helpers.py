@@ -1,4 +1,4 @@
-"""Helpers for the widget tests: parse rendered HTML and walk a widget tree."""
+"""Shared helpers for the widget tests (no tests here): parse rendered HTML, walk widgets."""
 
 from __future__ import annotations
 

@@ -1,0 +1,49 @@
+"""TokenCost: tokens for Vietnamese beside English, ratio and cost in VND."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from test_widgets_helpers import assert_safe, parse
+
+import course
+from course.widgets import TokenCost
+
+VI = ("Chào anh chị, cửa hàng xin gửi bảng giá cà phê Arabica Khe Sanh rang mộc: "
+      "gói 500 gam giá 180.000 đồng, miễn phí giao hàng trong tỉnh Quảng Trị.")
+EN = ("Hello, our shop is sending you the price list for Khe Sanh Arabica coffee, "
+      "roasted plain: a 500-gram bag costs 180,000 dong, with free delivery in Quang Tri.")
+
+
+def test_compute_vietnamese_and_english():
+    tc = TokenCost(VI, english=EN, model="gpt-4o-mini")
+    r = tc.compute()
+    info_vi = course.token_info(VI, "gpt-4o-mini")
+    assert r["tokens_vi"] == info_vi.tokens
+    assert r["tokens_en"] == course.token_info(EN, "gpt-4o-mini").tokens
+    assert r["tokens_vi"] > r["tokens_en"]  # Vietnamese costs more tokens for the same message
+    assert r["ratio"] == round(r["tokens_vi"] / r["tokens_en"], 2)
+    assert r["cost_vnd"] == course.cost_vnd(r["tokens_vi"], 0, "gpt-4o-mini") > 0
+    assert r["exact"] == info_vi.exact
+    shown = assert_safe(tc.result_view.value)
+    assert str(r["tokens_vi"]) in shown and "gấp" in shown and "1.000 lần" in shown
+
+
+def test_fields_and_model_dropdown_update_live():
+    tc = TokenCost("Xin chào", model="gpt-4o-mini")
+    assert tc.result["tokens_en"] is None and tc.result["ratio"] is None
+    assert [t for t, _ in parse(tc.result_view.value).tags].count("tr") == 2  # header + Vietnamese
+    tc.en.value = "Hello"
+    assert [t for t, _ in parse(tc.result_view.value).tags].count("tr") == 3
+    assert tc.result["tokens_en"] == course.token_info("Hello", "gpt-4o-mini").tokens
+    other = next(m for m in tc.model.options if m != "gpt-4o-mini")
+    tc.model.value = other
+    assert tc.result["model"] == other
+    assert tc.result["tokens_vi"] == course.token_info("Xin chào", other).tokens
+
+
+def test_decomposed_text_is_normalised_first():
+    nfd = unicodedata.normalize("NFD", "Hạt tiêu Cùa Quảng Trị")
+    tc = TokenCost(nfd, model="gpt-4o-mini")
+    nfc = course.token_info("Hạt tiêu Cùa Quảng Trị", "gpt-4o-mini").tokens
+    assert tc.result["tokens_vi"] == nfc
