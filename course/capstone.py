@@ -1,0 +1,383 @@
+"""Lesson 09 capstone: the learner's own business -> a month's plan in one Excel workbook.
+
+`Business` holds five answers (name, products, customers, channels, tone). `build_plan` turns
+them into a 4-week content calendar, a funnel message schedule, a customer-care bot prompt
+and a starter FAQ, with no model call, so it works offline and the same way every time.
+`Plan.to_excel` writes one workbook a shop owner can open the next morning (real dates, wide
+wrapped columns, frozen headers); `Plan.to_markdown` gives a summary to print or share.
+`CapstoneForm` is the same thing as an ipywidgets form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import ipywidgets as widgets
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .i18n import t
+from .lessons.planning import STAGE_PLAN, content_calendar, message_plan
+from .text import nfc
+from .widgets.display import escape
+
+OUTPUT_DIR = "ket_qua"
+CHANNEL_CHOICES = ("Facebook", "Zalo", "TikTok", "Shopee", "TikTok Shop", "Cửa hàng")
+TONES = (
+    "thân thiện, mộc mạc",
+    "lịch sự, trang trọng",
+    "vui tươi, trẻ trung",
+    "chân thành, đáng tin cậy",
+)
+_SPLIT = re.compile(r"[,;\n]+")
+
+
+def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
+    """'a, b; c' or ['a', 'b'] -> ['a', 'b', 'c'] (NFC, trimmed, no blanks or repeats)."""
+    items = _SPLIT.split(value) if isinstance(value, str) else list(value or [])
+    out: list[str] = []
+    for item in items:
+        text = " ".join(nfc(str(item)).split())
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def next_monday(today: date | None = None) -> date:
+    today = today or date.today()
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+@dataclass
+class Business:
+    """The participant's business, in their own words (Vietnamese)."""
+
+    ten: str
+    san_pham: str | list[str]
+    khach_hang: str
+    kenh: str | list[str]
+    giong_van: str = TONES[0]
+    bat_dau: date | str | None = None  # first day of the calendar; default: next Monday
+    products: list[str] = field(init=False, repr=False)
+    channels: list[str] = field(init=False, repr=False)
+    start: date = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.ten = " ".join(nfc(str(self.ten or "")).split())
+        self.khach_hang = " ".join(nfc(str(self.khach_hang or "")).split())
+        self.giong_van = " ".join(nfc(str(self.giong_van or "")).split()) or TONES[0]
+        self.products = _as_list(self.san_pham)
+        self.channels = _as_list(self.kenh)
+        problems = []
+        if not self.ten:
+            problems.append(t("capstone.need_name"))
+        if not self.products:
+            problems.append(t("capstone.need_products"))
+        if not self.khach_hang:
+            problems.append(t("capstone.need_customers"))
+        if not self.channels:
+            problems.append(t("capstone.need_channels"))
+        self.start = self._parse_start(problems)
+        if problems:  # every problem at once, so one fix-and-rerun is enough
+            raise ValueError(t("capstone.form_problems") + "\n- " + "\n- ".join(problems))
+
+    def _parse_start(self, problems: list[str]) -> date:
+        value = self.bat_dau
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return next_monday()
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+            try:
+                return datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        problems.append(t("capstone.bad_date", value=text))
+        return next_monday()
+
+
+IDEAS = {  # topic of lesson 03's calendar -> what to post, in one sentence
+    "Giới thiệu sản phẩm và nguồn gốc": "Ảnh thật {sp} và 3 câu: làm ở đâu, ai làm, vì sao ngon.",
+    "Câu chuyện người làm ra sản phẩm": "Kể một buổi làm {sp} của người trong {ten}, kèm ảnh.",
+    "Mẹo dùng sản phẩm hằng ngày": "Một mẹo dùng {sp} mà {kh} làm được ngay tại nhà.",
+    "Cảm nhận của khách hàng": "Đăng lời khen thật của một khách (đã xin phép, che tên).",
+    "Ưu đãi trong tuần": "Ưu đãi có hạn cho {sp}; ghi rõ ngày hết hạn và giá thật.",
+    "Hỏi đáp những câu khách hay hỏi": "Trả lời 3 câu khách hay hỏi về {sp} (lấy từ trang FAQ).",
+    "Hậu trường đóng gói và giao hàng": "Video ngắn cảnh đóng gói {sp} cẩn thận trước khi gửi.",
+    "Cách dùng ngon cùng món ăn, thức uống": "Gợi ý một món ăn hoặc thức uống ngon với {sp}.",
+    "Gợi ý làm quà biếu": "Gợi ý {sp} làm quà biếu, kèm ảnh hộp quà.",
+    "Cách nhận biết hàng chất lượng": "3 dấu hiệu nhận biết {sp} ngon, thật, đúng chất lượng.",
+    "Câu đố vui có quà": "Câu đố vui về {sp}; người trả lời đúng sớm nhất nhận quà nhỏ.",
+    "Tổng kết tháng và cảm ơn khách hàng":
+        "Cảm ơn {kh} đã ủng hộ {ten} trong tháng, hẹn tháng sau.",
+}
+MESSAGES = {  # funnel stage -> a message template in the business's voice
+    "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}, làm tại quê nhà. "
+                 "Anh/chị muốn xem ảnh và giá không ạ?",
+    "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: nguồn gốc, cách dùng, giá. "
+                "Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
+    "Cân nhắc": "Nhiều khách hàng đã dùng {sp} và quay lại mua. Tuần này {ten} có "
+                "ưu đãi [ghi ưu đãi thật], đến hết ngày [ghi ngày].",
+    "Mua hàng": "Cảm ơn anh/chị đã đặt {sp}! Đơn sẽ giao trong [số ngày] ngày. "
+                "Anh/chị kiểm tra hàng khi nhận giúp em nhé.",
+    "Trung thành": "Anh/chị dùng {sp} thấy thế nào ạ? Góp ý của anh/chị giúp {ten} làm tốt hơn. "
+                   "Giới thiệu bạn bè, cả hai cùng nhận quà nhỏ.",
+}
+FAQ_TEMPLATE = (  # (topic, question, starter answer); [..] marks facts only the owner knows
+    ("Sản phẩm", "{sp} của {ten} có gì đặc biệt?",
+     "{sp} làm tại [nơi sản xuất], [điểm nổi bật]. Phù hợp với {kh}."),
+    ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng cho [quy cách]. Mua nhiều có giá tốt hơn."),
+    ("Giao hàng", "Bao lâu thì nhận được hàng?",
+     "Trong tỉnh [số ngày] ngày, tỉnh khác [số ngày] ngày."),
+    ("Giao hàng", "Phí giao hàng là bao nhiêu?",
+     "[Phí giao hàng]; đơn từ [số tiền] được miễn phí."),
+    ("Thanh toán", "Có những cách thanh toán nào?",
+     "Trả tiền khi nhận hàng hoặc chuyển khoản. [Ghi cách khác nếu có]."),
+    ("Đổi trả", "Hàng bị hỏng, bị vỡ thì sao?",
+     "Anh/chị chụp ảnh lúc mở hàng, nhắn cho {ten} trong [số ngày] ngày để được đổi mới."),
+    ("Bảo quản", "Bảo quản {sp} thế nào?", "[Cách bảo quản]. Hạn dùng [thời gian]."),
+    ("Đặt hàng", "Đặt hàng bằng cách nào?", "Nhắn tin qua {kenh}: tên hàng, số lượng, địa chỉ."),
+)
+
+
+@dataclass
+class Plan:
+    business: Business
+    calendar: pd.DataFrame
+    funnel: pd.DataFrame
+    care_prompt: str
+    faq: pd.DataFrame
+
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """Sheet name -> table, in workbook order (names from the message catalogue)."""
+        b = self.business
+        info = pd.DataFrame({
+            t("capstone.col_item"): [t("capstone.info_" + k) for k in (
+                "name", "products", "customers", "channels", "tone", "start", "made", "note")],
+            t("capstone.col_value"): [b.ten, ", ".join(b.products), b.khach_hang,
+                                      ", ".join(b.channels), b.giong_van, b.start, date.today(),
+                                      t("capstone.info_note_text")],
+        })
+        prompt = pd.DataFrame({t("capstone.col_prompt"): [self.care_prompt]})
+        return {
+            t("capstone.sheet_calendar"): self.calendar,
+            t("capstone.sheet_funnel"): self.funnel,
+            t("capstone.sheet_prompt"): prompt,
+            t("capstone.sheet_faq"): self.faq,
+            t("capstone.sheet_info"): info,
+        }
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write the one workbook; returns its path (folders are created)."""
+        path = Path(path)
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(path, engine="openpyxl") as writer:
+            for name, table in self.sheets().items():
+                table.to_excel(writer, sheet_name=name, index=False)
+                _format_sheet(writer.sheets[name], table)
+        return path
+
+    def to_markdown(self) -> str:
+        """A printable summary: the business, the calendar, messages, bot prompt and FAQ."""
+        b = self.business
+        lines = [f"# {t('capstone.md_title', name=b.ten)}", "",
+                 f"- **{t('capstone.info_products')}:** {', '.join(b.products)}",
+                 f"- **{t('capstone.info_customers')}:** {b.khach_hang}",
+                 f"- **{t('capstone.info_channels')}:** {', '.join(b.channels)}",
+                 f"- **{t('capstone.info_tone')}:** {b.giong_van}",
+                 f"- **{t('capstone.info_start')}:** {b.start:%d/%m/%Y}", "",
+                 f"## {t('capstone.sheet_calendar')}", "", _md_table(self.calendar), "",
+                 f"## {t('capstone.sheet_funnel')}", "", _md_table(self.funnel), "",
+                 f"## {t('capstone.sheet_prompt')}", "", "```text", self.care_prompt, "```", "",
+                 f"## {t('capstone.sheet_faq')}", ""]
+        for _, row in self.faq.iterrows():
+            lines += [f"**{row.iloc[1]}**  ", str(row.iloc[2]), ""]
+        lines += ["---", t("capstone.info_note_text")]
+        return "\n".join(lines) + "\n"
+
+    def save(self, folder: str | Path = OUTPUT_DIR, name: str = "ke_hoach") -> tuple[Path, Path]:
+        """Workbook and Markdown summary side by side in `folder` (ket_qua/ by default)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        xlsx = self.to_excel(folder / f"{name}.xlsx")
+        md = folder / f"{name}.md"
+        md.write_text(self.to_markdown(), encoding="utf-8")
+        return xlsx, md
+
+
+def _fill(template: str, b: Business, product: str) -> str:
+    return template.format(ten=b.ten, sp=product, kh=b.khach_hang, kenh=", ".join(b.channels))
+
+
+def build_calendar(b: Business) -> pd.DataFrame:
+    """Lesson 03's 4-week calendar (Mon/Wed/Fri) with the business's products and channels."""
+    base = content_calendar(b.products[0], b.start, tuple(b.channels))
+    rows = []
+    for i, r in base.iterrows():
+        product = b.products[i % len(b.products)]
+        day = date.fromisoformat(r["ngay"])
+        idea = IDEAS.get(r["chu_de"], t("capstone.idea_default"))
+        rows.append({t("capstone.col_date"): day, t("capstone.col_weekday"): r["thu"],
+                     t("capstone.col_week"): (day - b.start).days // 7 + 1,
+                     t("capstone.col_channel"): r["kenh"], t("capstone.col_product"): product,
+                     t("capstone.col_topic"): r["chu_de"],
+                     t("capstone.col_idea"): _fill(idea, b, product),
+                     t("capstone.col_status"): t("capstone.status_todo")})
+    return pd.DataFrame(rows)
+
+
+def build_funnel(b: Business) -> pd.DataFrame:
+    """One message per funnel stage for the business's customers, on channels they use."""
+    base = message_plan(b.products[0], b.start, (b.khach_hang,))
+    rows = []
+    for _, r in base.iterrows():
+        stage = r["giai_doan"]
+        wanted = STAGE_PLAN[stage][1]
+        channel = wanted if wanted in b.channels else b.channels[0]
+        rows.append({t("capstone.col_date"): date.fromisoformat(r["ngay"]),
+                     t("capstone.col_stage"): stage, t("capstone.col_channel"): channel,
+                     t("capstone.col_goal"): r["muc_tieu"],
+                     t("capstone.col_message"): _fill(MESSAGES[stage], b, b.products[0])})
+    return pd.DataFrame(rows)
+
+
+def build_faq(b: Business) -> pd.DataFrame:
+    product = b.products[0]
+    rows = [{t("capstone.col_faq_topic"): topic, t("capstone.col_question"): _fill(q, b, product),
+             t("capstone.col_answer"): _fill(a, b, product)} for topic, q, a in FAQ_TEMPLATE]
+    faq = pd.DataFrame(rows)
+    faq[t("capstone.col_fill")] = faq[t("capstone.col_answer")].str.contains(r"\[", regex=True).map(
+        {True: t("capstone.fill_yes"), False: t("capstone.fill_no")})
+    return faq
+
+
+def build_care_prompt(b: Business, faq: pd.DataFrame) -> str:
+    """A system prompt for a customer-care bot, FAQ included as Hỏi/Đáp lines."""
+    qa = "\n".join(f"Hỏi: {q}\nĐáp: {a}" for q, a in zip(
+        faq[t("capstone.col_question")], faq[t("capstone.col_answer")], strict=True))
+    return t("capstone.care_prompt", ten=b.ten, sp=", ".join(b.products), kh=b.khach_hang,
+             giong=b.giong_van, kenh=", ".join(b.channels), faq=qa)
+
+
+def build_plan(business: Business) -> Plan:
+    """Everything the capstone exports, built from the five answers."""
+    faq = build_faq(business)
+    return Plan(business, build_calendar(business), build_funnel(business),
+                build_care_prompt(business, faq), faq)
+
+
+# ----------------------------------------------------------------------------- Excel and Markdown
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+WIDE_COLUMNS = 60  # characters; longer text wraps inside the cell
+
+
+def _format_sheet(ws, table: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    """Readable in Excel or LibreOffice: bold frozen header, widths, wrapping, real dates."""
+    ws.freeze_panes = "A2"
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    widths = []
+    for j, column in enumerate(table.columns, 1):
+        values = [str(column)] + [_cell_text(v) for v in table[column]]
+        longest = max(max((len(x) for x in v.split("\n")), default=0) for v in values)
+        width = 100 if len(table.columns) == 1 else min(max(longest + 2, 10), WIDE_COLUMNS)
+        widths.append(width)
+        ws.column_dimensions[get_column_letter(j)].width = width
+    for row in ws.iter_rows(min_row=2):
+        lines = 1
+        for cell, width in zip(row, widths, strict=False):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if isinstance(cell.value, (date, datetime)):
+                cell.number_format = "DD/MM/YYYY"
+            text = _cell_text(cell.value)
+            lines = max(lines, sum(max(1, -(-len(x) // max(width - 2, 1)))
+                                   for x in text.split("\n")))
+        ws.row_dimensions[row[0].row].height = min(15 * lines + 4, 409)  # Excel's maximum
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, (date, datetime)):
+        return f"{value:%d/%m/%Y}"
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+
+
+def _md_table(table: pd.DataFrame) -> str:
+    def cell(v: object) -> str:
+        return _cell_text(v).replace("|", "\\|").replace("\n", " ")
+
+    head = "| " + " | ".join(cell(c) for c in table.columns) + " |"
+    rule = "|" + "---|" * len(table.columns)
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join([head, rule, *body])
+
+
+# ----------------------------------------------------------------------------- the form
+class CapstoneForm(widgets.VBox):
+    """The five questions as a form; "Tạo kế hoạch" builds the plan and saves both files.
+
+    Bad input shows a Vietnamese message and keeps every field as typed.
+    """
+
+    def __init__(self, folder: str | Path = OUTPUT_DIR) -> None:
+        self.folder = Path(folder)
+        self.plan: Plan | None = None
+        self.paths: tuple[Path, Path] | None = None
+        style = {"description_width": "150px"}
+        wide = widgets.Layout(width="95%")
+        self.ten = widgets.Text(description=t("capstone.f_name"), style=style, layout=wide,
+                                placeholder=t("capstone.f_name_hint"))
+        self.san_pham = widgets.Textarea(description=t("capstone.f_products"), style=style,
+                                         layout=wide, rows=2,
+                                         placeholder=t("capstone.f_products_hint"))
+        self.khach_hang = widgets.Text(description=t("capstone.f_customers"), style=style,
+                                       layout=wide, placeholder=t("capstone.f_customers_hint"))
+        self.kenh = {c: widgets.Checkbox(description=c, value=False, indent=False,
+                                         layout=widgets.Layout(width="140px"))
+                     for c in CHANNEL_CHOICES}
+        self.giong_van = widgets.Dropdown(description=t("capstone.f_tone"), options=TONES,
+                                          style=style)
+        self.bat_dau = widgets.DatePicker(description=t("capstone.f_start"), style=style,
+                                          value=next_monday())
+        self.button = widgets.Button(description=t("capstone.f_button"), button_style="primary",
+                                     icon="check", layout=widgets.Layout(width="auto"))
+        self.status = widgets.HTML()
+        self.button.on_click(lambda _: self.submit())
+        channels = widgets.HBox([widgets.Label(t("capstone.f_channels"),
+                                               layout=widgets.Layout(width="150px")),
+                                 widgets.HBox(list(self.kenh.values()),
+                                              layout=widgets.Layout(flex_flow="row wrap"))])
+        super().__init__([self.ten, self.san_pham, self.khach_hang, channels, self.giong_van,
+                          self.bat_dau, self.button, self.status])
+
+    def business(self) -> Business:
+        chosen = [c for c, box in self.kenh.items() if box.value]
+        return Business(self.ten.value, self.san_pham.value, self.khach_hang.value, chosen,
+                        self.giong_van.value, self.bat_dau.value)
+
+    def submit(self) -> Plan | None:
+        try:
+            plan = build_plan(self.business())
+            self.paths = plan.save(self.folder)
+        except (ValueError, OSError) as exc:
+            # OSError text is English and technical; say what to do instead.
+            message = str(exc) if isinstance(exc, ValueError) else t(
+                "capstone.save_failed", folder=self.folder)
+            self.status.value = ("<div style='color:#b00020;font-size:15px;white-space:pre-wrap'>"
+                                 f"{escape(message)}</div>")
+            return None
+        self.plan = plan
+        xlsx, md = self.paths
+        message = t("capstone.saved", name=plan.business.ten, xlsx=xlsx, md=md)
+        self.status.value = f"<div style='color:#1b5e20;font-size:15px'>{escape(message)}</div>"
+        return plan
