@@ -42,7 +42,11 @@ _GLUE_BEFORE = "$€₫@_#"
 _JOINERS = "-_/"
 _DIGIT_JOINERS = ":.,"
 _MAX_DIGITS = 19
+_MIN_DIGITS = 6  # the shortest kind is a 6-digit bank account
 _CONTEXT_WINDOW = 40  # characters looked at before a number for a context word
+_MAX_KEYWORD_WORDS = 5
+_WORD = re.compile(r"[a-z0-9]+")
+_BREAK = re.compile(r"[\n!?;]|\.\s|\d")
 _TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 _EMAIL_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
@@ -60,8 +64,8 @@ class PiiMatch(NamedTuple):
 class _Rules(NamedTuple):
     provinces: frozenset[str]
     mobile_prefixes: frozenset[str]
-    context: re.Pattern[str]
     keyword_kind: dict[str, str]
+    gap_words: frozenset[str]
     units: re.Pattern[str]
 
 
@@ -84,19 +88,14 @@ def _rules() -> _Rules:
     keyword_kind = {
         fold(word): kind for kind, words in data["context_keywords"].items() for word in words
     }
-    # Longest first so "so tai khoan" wins over "tai khoan" at the same place.
-    words = sorted(keyword_kind, key=len, reverse=True)
-    context = re.compile(
-        r"(?<![a-z0-9])(?:" + "|".join(re.escape(w) for w in words) + r")(?![a-z0-9])"
-    )
     units = sorted({fold(u) for u in data["units"]}, key=len, reverse=True)
     unit_alt = "|".join(re.escape(u) for u in units)
     unit_re = re.compile(r"[ \u00a0]?(?:" + unit_alt + r")(?![a-z0-9])")
     return _Rules(
         frozenset(data["province_codes"]),
         frozenset(data["mobile_prefixes"]),
-        context,
         keyword_kind,
+        frozenset(" ".join([*data["gap_words"], *keyword_kind]).split()),
         unit_re,
     )
 
@@ -196,23 +195,26 @@ def _classify(
 
 
 def _context_kind(text: str, start: int) -> str | None:
-    """The kind named by the nearest context word before `start`, if nothing numeric intervenes."""
+    """The kind named by the nearest context word before `start`.
+
+    Walking back word by word, only small words may sit between the context word and the
+    number; a digit, a sentence break or another noun means the word is about something
+    else ("tài khoản Facebook có 120000 người" is no bank account).
+    """
     rules = _rules()
     window = fold(text[max(0, start - _CONTEXT_WINDOW) : start])
-    best = None
-    for m in rules.context.finditer(window):
-        if best is None or m.end() > best.end() or (
-            m.end() == best.end() and len(m.group()) > len(best.group())
-        ):
-            best = m
-    if best is None:
-        return None
-    gap = window[best.end() :]
-    # A digit or a sentence break between the word and the number: the word is about
-    # something else ("STK 0123…, gọi 0912…" gives the phone no bank context).
-    if any(c.isdigit() for c in gap) or re.search(r"[\n!?;]|\.\s", gap):
-        return None
-    return rules.keyword_kind[best.group()]
+    words = list(_WORD.finditer(window))
+    for e in range(len(words) - 1, -1, -1):
+        gap = window[words[e].end() :]
+        if _BREAK.search(gap):
+            return None
+        for n in range(min(_MAX_KEYWORD_WORDS, e + 1), 0, -1):
+            phrase = " ".join(w.group() for w in words[e - n + 1 : e + 1])
+            if phrase in rules.keyword_kind:
+                return rules.keyword_kind[phrase]
+        if words[e].group() not in rules.gap_words:
+            return None
+    return None
 
 
 def _glued(text: str, start: int, end: int) -> bool:
@@ -272,20 +274,22 @@ def _longest_at(
     start = base + offsets[i]
     plus = start > 0 and text[start - 1] == "+"
     span_start = start - 1 if plus else start
-    context = _context_kind(text, span_start)
     ends, size = [], 0
+    # Grouped numbers start with 3+ digits (or 84) and have no 1-digit group: see _classify.
+    may_group = len(groups[i]) >= 3 or groups[i] == "84"
     for j in range(i, len(groups)):
         size += len(groups[j])
-        if size > _MAX_DIGITS + 1:
+        if size > _MAX_DIGITS + 1 or (j > i and (not may_group or len(groups[j]) < 2)):
             break
-        if j == len(groups) - 1 or seps[j] in _SPACES:
+        if size >= _MIN_DIGITS and (j == len(groups) - 1 or seps[j] in _SPACES):
             ends.append(j)
-    for j in reversed(ends):
+    context: str | None = None
+    for n, j in enumerate(reversed(ends)):
+        if n == 0:
+            context = _context_kind(text, span_start)  # only once, and only when needed
+        kind = _classify(groups[i : j + 1], seps[i:j], plus, context)
         end = base + offsets[j] + len(groups[j])
-        if _glued(text, span_start, end):
-            continue
-        kind = _classify(groups[i : j + 1], seps[i : j], plus, context)
-        if kind:
+        if kind and not _glued(text, span_start, end):
             return PiiMatch(kind, span_start, end, text[span_start:end]), j
     return None
 

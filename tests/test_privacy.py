@@ -1,0 +1,161 @@
+"""course.privacy against labelled Vietnamese strings (tests/data/pii_cases.csv)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from course.i18n import t
+from course.privacy import (
+    KINDS,
+    PiiMatch,
+    find_pii,
+    luhn_ok,
+    mask_pii,
+    pii_summary,
+    placeholder,
+    tax_check_ok,
+)
+
+CASES_FILE = Path(__file__).parent / "data" / "pii_cases.csv"
+
+
+def _load() -> list[tuple[str, list[tuple[str, str]], str]]:
+    with CASES_FILE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    cases = []
+    for row in rows:
+        expected = [tuple(item.split("=", 1)) for item in row["expected"].split("|") if item]
+        cases.append((row["text"], expected, row["note"]))
+    return cases
+
+
+CASES = _load()
+POSITIVE = [c for c in CASES if c[1]]
+NEGATIVE = [c for c in CASES if not c[1]]
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def test_case_file_is_big_and_balanced() -> None:
+    assert len(CASES) >= 60
+    assert len(POSITIVE) >= 30 and len(NEGATIVE) >= 25
+    assert {kind for _, exp, _ in CASES for kind, _ in exp} == set(KINDS)
+
+
+@pytest.mark.parametrize("text,expected,note", CASES, ids=[c[2] for c in CASES])
+def test_labelled_case(text: str, expected: list[tuple[str, str]], note: str) -> None:
+    found = find_pii(text)
+    assert [(m.kind, m.text) for m in found] == expected, note
+    for m in found:
+        assert text[m.start : m.end] == m.text  # CSV text is NFC, so offsets index it
+
+
+@pytest.mark.parametrize("text,expected,note", POSITIVE, ids=[c[2] for c in POSITIVE])
+def test_nfd_input_gives_same_matches(text: str, expected: list, note: str) -> None:
+    nfd = unicodedata.normalize("NFD", text)
+    found = find_pii(nfd)
+    assert [(m.kind, m.text) for m in found] == expected
+    nfc = unicodedata.normalize("NFC", nfd)
+    assert all(nfc[m.start : m.end] == m.text for m in found)
+
+
+@pytest.mark.parametrize("text,expected,note", CASES, ids=[c[2] for c in CASES])
+def test_text_without_diacritics_gives_same_kinds(text: str, expected: list, note: str) -> None:
+    plain = _strip_marks(text)
+    assert [m.kind for m in find_pii(plain)] == [kind for kind, _ in expected]
+
+
+@pytest.mark.parametrize("text,expected,note", POSITIVE, ids=[c[2] for c in POSITIVE])
+def test_mask_removes_every_digit_of_the_match(text: str, expected: list, note: str) -> None:
+    masked = mask_pii(text)
+    for kind, value in expected:
+        assert placeholder(kind) in masked
+        assert value not in masked
+    # Whatever digits remain were in the text outside the matches.
+    outside = text
+    for _, value in expected:
+        outside = outside.replace(value, "")
+    assert sorted(re.findall(r"\d", masked)) == sorted(re.findall(r"\d", outside))
+    assert find_pii(masked) == []
+
+
+@pytest.mark.parametrize("text,expected,note", NEGATIVE, ids=[c[2] for c in NEGATIVE])
+def test_mask_leaves_text_without_personal_data_unchanged(
+    text: str, expected: list, note: str
+) -> None:
+    assert mask_pii(text) == text
+
+
+def test_mask_keeps_context_words_and_bank_name() -> None:
+    masked = mask_pii("STK Vietcombank 0123456789, gọi 0912 345 678 gặp chị Lan.")
+    assert masked == "STK Vietcombank [SỐ TÀI KHOẢN], gọi [SỐ ĐIỆN THOẠI] gặp chị Lan."
+
+
+def test_placeholders_are_vietnamese_for_every_kind() -> None:
+    expected = {
+        "phone": "[SỐ ĐIỆN THOẠI]",
+        "cccd": "[CCCD]",
+        "cmnd": "[CMND]",
+        "tax_code": "[MÃ SỐ THUẾ]",
+        "email": "[EMAIL]",
+        "bank_account": "[SỐ TÀI KHOẢN]",
+        "card": "[SỐ THẺ]",
+    }
+    assert {k: placeholder(k) for k in KINDS} == expected
+
+
+def test_nfd_mask_returns_nfc() -> None:
+    text = unicodedata.normalize("NFD", "Số điện thoại của chị Hoà: 0912.345.678")
+    assert mask_pii(text) == "Số điện thoại của chị Hoà: [SỐ ĐIỆN THOẠI]"
+
+
+def test_match_is_a_tuple_and_sorted_without_overlap() -> None:
+    text = "lan0912345678@gmail.com hoặc 0912345678, CCCD 045203012345"
+    found = find_pii(text)
+    kind, start, end, value = found[0]
+    assert (kind, value) == ("email", "lan0912345678@gmail.com")
+    assert isinstance(found[0], PiiMatch) and found[0].kind == kind
+    assert [m.kind for m in found] == ["email", "phone", "cccd"]
+    assert all(a.end <= b.start for a, b in zip(found, found[1:], strict=False))
+
+
+def test_summary_counts_by_kind_in_vietnamese() -> None:
+    text = "0912345678, 0987654321, CCCD 045203012345"
+    assert pii_summary(find_pii(text)) == "Phát hiện 2 số điện thoại, 1 số CCCD."
+    assert pii_summary([]) == t("privacy.summary_none") == "Không phát hiện thông tin cá nhân."
+    assert pii_summary([("email", 0, 5, "a@b.vn")]) == "Phát hiện 1 địa chỉ email."
+
+
+def test_catalogue_files_are_nfc_and_complete() -> None:
+    root = Path(__file__).parents[1] / "course" / "data" / "messages"
+    for lang in ("vi", "en"):
+        raw = (root / lang / "privacy.json").read_text(encoding="utf-8")
+        assert unicodedata.is_normalized("NFC", raw)
+        for kind in KINDS:
+            assert f'"kind_{kind}"' in raw and f'"placeholder_{kind}"' in raw
+
+
+def test_validators() -> None:
+    assert tax_check_ok("0100109106") and not tax_check_ok("0100109105")
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+
+
+def test_empty_and_digit_free_text() -> None:
+    assert find_pii("") == [] and mask_pii("") == ""
+    assert find_pii("Chào chị, em cảm ơn chị đã ủng hộ cửa hàng!") == []
+
+
+def test_long_text_is_handled() -> None:
+    # 50 pages of mixed text plus a pathological digit run; must simply finish and be right.
+    page = "Giá 120.000đ, ngày 12/05/2025. Gọi 0912 345 678. " * 40
+    text = page * 50 + " " + "1 " * 20000 + "@" * 5000
+    found = find_pii(text)
+    assert len(found) == 2000 and {m.kind for m in found} == {"phone"}
