@@ -16,6 +16,7 @@ from course.i18n import t
 from .display import render_error
 
 # Keys look like "sk-...", "sk-proj-...", "AIza..." or long opaque tokens; never show one.
+_VIETNAMESE = re.compile(r"[À-ỹ]")
 _SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|AIza[A-Za-z0-9_\-]{10,}|Bearer\s+\S+)")
 
 
@@ -33,8 +34,12 @@ def error_text(exc: BaseException) -> str:
     """A Vietnamese, key-free message for any error raised while a widget works."""
     course = api()
     llm_error = getattr(course, "LLMError", None)
-    if (llm_error and isinstance(exc, llm_error)) or isinstance(exc, ValueError):
-        return redact(str(exc)) or t("widgets.error_unexpected", kind=type(exc).__name__)
+    text = redact(str(exc))
+    if llm_error and isinstance(exc, llm_error) and text:
+        return text
+    # Our own ValueErrors carry Vietnamese text; Python's own ones are English, so hide them.
+    if isinstance(exc, ValueError) and _VIETNAMESE.search(text):
+        return text
     return t("widgets.error_unexpected", kind=type(exc).__name__)
 
 

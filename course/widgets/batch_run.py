@@ -260,13 +260,13 @@ class BatchRun(WidgetBase):
 
     def _save(self, kind: str) -> Path | None:
         name = self.filename.value.strip() or "ket_qua"
+        if self.result is None:
+            self.message.value = render_error(t("widgets.batch_no_result"))
+            return None
         try:
             path = self.export_excel(name) if kind == "xlsx" else self.export_csv(name)
-        except OSError:
+        except (OSError, ValueError):  # locked file, bad folder or a character not allowed
             self.message.value = render_error(t("widgets.batch_save_failed", name=name))
-            return None
-        except Exception as exc:
-            self.message.value = render_error(error_text(exc))
             return None
         self.message.value = render_ok(t("widgets.batch_saved", path=str(path))) + render_text(
             t("widgets.batch_download_hint")
