@@ -43,7 +43,9 @@ def normalize(text: str, keep_accents: bool = False) -> str:
 def terms(text: str, keep_accents: bool = False) -> set[str]:
     """Content syllables plus two-syllable phrases (Vietnamese words are often two syllables)."""
     words = normalize(text, keep_accents).split()
-    bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)}
+    # A phrase of two function words ("shop có", "có không") says nothing about the topic.
+    bigrams = {f"{a} {b}" for a, b in zip(words, words[1:], strict=False)
+               if fold(a) not in STOPWORDS or fold(b) not in STOPWORDS}
     singles = {w for w in words if fold(w) not in STOPWORDS and len(w) > 1}
     return singles | bigrams
 
@@ -98,3 +100,38 @@ def faq_block(rows: pd.DataFrame) -> str:
 def load_faq(name: str = FAQ_FILE) -> pd.DataFrame:
     """The lesson's FAQ table (a CSV in course/data/lessons)."""
     return pd.read_csv(DATA_DIR / name)
+
+
+def prompt_for(question: str, faq: pd.DataFrame, instructions: str, k: int = 3) -> str:
+    """A system prompt: the shop's instructions plus only the k FAQ entries that match."""
+    found = search(faq, question, k=k)
+    if found.empty:
+        return instructions + "\n\n" + t("capstone.rt_no_faq")
+    return instructions + "\n\n" + faq_block(found)
+
+
+# A person, not the bot, must answer these (see lesson 05, part 5). Phrases are folded.
+HANDOVER_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("money", ("hoan tien", "tra lai tien", "boi thuong", "den bu", "lua dao", "mat tien")),
+    ("health", ("mang thai", "mang bau", "co bau", "cho con bu", "benh", "thuoc", "di ung",
+                "tieu duong", "huyet ap", "ung thu")),
+    ("angry", ("dang len mang", "boc phot", "bao cong an", "kien", "luat su", "tuc gian",
+               "qua te", "lan thu", "3 lan", "ba lan")),
+    ("wholesale", ("gia si", "dai ly", "so luong lon", "hop dong", "xuat hoa don cong ty")),
+    ("personal", ("so tai khoan", "stk", "can cuoc", "cccd", "mat khau", "ma otp", "otp")),
+)
+
+
+def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
+    """Why a person should answer `message` (Vietnamese), or "" if the bot may answer.
+
+    Keyword rules first (money, health, anger, wholesale, personal data); then, if a FAQ is
+    given, a question the FAQ does not cover also goes to a person instead of a guess.
+    """
+    text = " " + normalize(message) + " "
+    for reason, phrases in HANDOVER_RULES:
+        if any(f" {p} " in text for p in phrases):
+            return t(f"capstone.rt_handover_{reason}")
+    if faq is not None and search(faq, message, k=1).empty:
+        return t("capstone.rt_handover_unknown")
+    return ""

@@ -70,6 +70,11 @@ def to_label(answer: object, labels: tuple[str, ...] = SENTIMENTS) -> str:
     return min(hits)[1] if hits else "không rõ"
 
 
+def to_topic(answer: object) -> str:
+    """`to_label` for the topic question (so lessons can write `.map(sentiment.to_topic)`)."""
+    return to_label(answer, TOPICS)
+
+
 def classify(text: str, lexicon: tuple[tuple[str, str], ...], default: str) -> str:
     """The lexicon's verdict for one review (what the offline simulation answers)."""
     folded = fold(nfc(text))

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from course import retrieval, sentiment
+from course.i18n import t
 from course.llm import offline
 
 FAQ = retrieval.load_faq()
@@ -95,3 +96,28 @@ def test_offline_review_classification_is_realistic_not_perfect() -> None:
         predicted = reviews.assign(du_doan=[sentiment.to_label(a, labels) for a in answers])
         score = sentiment.accuracy(predicted, column, "du_doan")
         assert 0.75 <= score < 1.0, (column, score)
+
+
+def test_prompt_for_sends_only_matching_entries_or_says_to_ask_a_person() -> None:
+    prompt = retrieval.prompt_for("phí ship bao nhiêu", FAQ, "Bạn là nhân viên CSKH.", k=2)
+    assert 1 <= prompt.count("Hỏi: ") <= 2 and "300.000" in prompt
+    assert len(prompt) < len(retrieval.faq_block(FAQ)) / 4
+    none = retrieval.prompt_for("Shop có bán máy cày không?", FAQ, "Bạn là nhân viên CSKH.")
+    assert "Hỏi: " not in none and none.endswith(t("capstone.rt_no_faq"))
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("Phí giao hàng bao nhiêu vậy shop?", ""),
+        ("Tôi đang mang thai uống cao chè vằng được không?", "health"),
+        ("Giao sai 3 lần rồi, tôi sẽ đăng lên mạng cho mọi người biết!", "angry"),
+        ("Hang vo het, shop hoan tien cho toi", "money"),
+        ("Cho em xin giá sỉ 50 hũ tiêu", "wholesale"),
+        ("Em gửi mã OTP 123456 nhé", "personal"),
+        ("Shop có bán máy cày không?", "unknown"),
+    ],
+)
+def test_handover_rules(message: str, reason: str) -> None:
+    expected = t(f"capstone.rt_handover_{reason}") if reason else ""
+    assert retrieval.handover_reason(message, FAQ) == expected
