@@ -1,0 +1,77 @@
+"""Quiz: choice and text questions, normalised answers, score, shipped quiz files."""
+
+from __future__ import annotations
+
+import pytest
+from test_widgets_helpers import assert_safe
+
+from course.widgets import Quiz
+from course.widgets.quiz import QUIZ_DIR, normalise_answer
+
+QUESTIONS = [
+    {"type": "choice", "question": "Kênh nào phủ khoảng 98% người dùng điện thoại thông minh?",
+     "options": ["Zalo", "Lazada", "Email"], "answer": 0, "explain": "Theo khảo sát năm 2024."},
+    {"type": "text", "question": "Luật Bảo vệ dữ liệu cá nhân có hiệu lực từ năm nào?",
+     "accept": ["2026", "năm 2026"], "explain": "Từ 1/1/2026."},
+    {"type": "text", "question": "Viết tắt của căn cước công dân?", "accept": ["CCCD"]},
+    {"question": "Có nên dán số CCCD của khách vào chatbot?", "options": ["Có", "Không"],
+     "answer": 1},
+]
+
+
+def test_normalise_answer():
+    assert normalise_answer("  Đồng   HỚI. ") == "dong hoi"
+    assert normalise_answer("Quảng Trị") == normalise_answer("quang tri")
+
+
+def test_check_feedback_and_score():
+    quiz = Quiz(QUESTIONS, title="Ôn tập")
+    assert quiz.score_text() == "Bạn đúng 0/4 câu"
+    ok, msg = quiz.check(0, 0)
+    assert ok and msg.startswith("Đúng rồi!") and "2024" in msg
+    ok, msg = quiz.check(1, "Năm   2026!")
+    assert ok
+    ok, msg = quiz.check(2, "căn cước")
+    assert not ok and "CCCD" in msg
+    ok, _ = quiz.check(3, "không")  # an option's text also works
+    assert ok
+    assert quiz.score_text() == "Bạn đúng 3/4 câu" and quiz.score == (3, 4)
+    quiz.check(0, 2)  # a new answer replaces the old one
+    assert quiz.score == (2, 4)
+    assert quiz.check(0, None) == (False, "Hãy chọn một đáp án.")
+    assert quiz.score == (2, 4)  # an empty answer is not counted
+    with pytest.raises(ValueError, match="4 câu"):
+        quiz.check(9, 0)
+
+
+def test_buttons_show_feedback():
+    quiz = Quiz(QUESTIONS)
+    quiz.inputs[0].value = 1
+    quiz.check_buttons[0].click()
+    assert "Chưa đúng" in assert_safe(quiz.feedback[0].value) and "Zalo" in quiz.feedback[0].value
+    quiz.inputs[2].value = " cccd "
+    quiz.check_buttons[2].click()
+    assert "Đúng rồi!" in assert_safe(quiz.feedback[2].value)
+    assert "Bạn đúng 1/4 câu" in assert_safe(quiz.score_view.value)
+
+
+def test_shipped_quizzes_load():
+    names = sorted(p.stem for p in QUIZ_DIR.glob("*.json"))
+    assert names
+    for name in names:
+        quiz = Quiz.load(name)
+        assert quiz.title and quiz.questions
+    with pytest.raises(ValueError) as info:
+        Quiz.load("khong_co")
+    assert "khong_co" in str(info.value) and names[0] in str(info.value)
+
+
+def test_bad_questions_are_explained():
+    with pytest.raises(ValueError, match="Câu 1 cần ít nhất 2 lựa chọn"):
+        Quiz([{"question": "?", "options": ["a"], "answer": 0}])
+    with pytest.raises(ValueError, match="Câu 1: số thứ tự"):
+        Quiz([{"question": "?", "options": ["a", "b"], "answer": 2}])
+    with pytest.raises(ValueError, match="accept"):
+        Quiz([{"type": "text", "question": "?"}])
+    with pytest.raises(ValueError, match="trống"):
+        Quiz([])
