@@ -250,3 +250,16 @@ def test_cost_vnd_uses_price_table():
     assert course.cost_vnd(1_000_000, 0, "gpt-4o-mini", usd_to_vnd=26_000) == pytest.approx(3900)
     assert course.cost_vnd(1000, 1000, "qwen2.5:3b") == 0
     assert course.cost_vnd(1000, 0, "gpt-4o-mini-2024-07-18", usd_to_vnd=1) > 0
+
+
+def test_personal_data_is_flagged_before_sending():
+    with pytest.warns(course.PersonalDataWarning, match="dữ liệu cá nhân"):
+        course.ask("Gọi cho chị Lan số 0912 345 678 để xác nhận đơn")
+    course.configure(pii_policy="refuse")
+    with pytest.raises(course.PersonalDataError) as info:
+        course.ask("Email khách: lan.nguyen@gmail.com, hãy viết thư cảm ơn")
+    assert "mask_pii" in str(info.value)
+    assert course.usage().shape[0] == 1  # the refused request was never sent
+    masked = course.mask_pii("Gọi cho chị Lan số 0912 345 678")
+    assert "0912" not in masked
+    assert course.is_simulated(course.ask(masked))  # masked text goes through
