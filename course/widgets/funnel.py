@@ -165,15 +165,19 @@ class FunnelChart(WidgetBase):
         ys = list(range(len(names)))[::-1]
         ax.barh(ys, counts, left=[(widest - c) / 2 for c in counts], color="#4c8bf5",
                 label=t("widgets.funnel_actual"))
-        if what_if is not None:
+        if what_if is not None and list(what_if["du_kien"]) != [round(c) for c in counts]:
             planned = list(what_if["du_kien"])
             ax.barh(ys, planned, left=[(widest - p) / 2 for p in planned], fill=False,
                     edgecolor="#e65100", linestyle="--", linewidth=1.5,
                     label=t("widgets.funnel_projected"))
             ax.legend(loc="lower right", fontsize=8)
         for y, c in zip(ys, counts, strict=True):
-            ax.text(widest / 2, y, vn_number(c), ha="center", va="center", color="white",
-                    fontsize=10, fontweight="bold")
+            if c >= widest * 0.15:  # room inside the bar
+                ax.text(widest / 2, y, vn_number(c), ha="center", va="center", color="white",
+                        fontsize=10, fontweight="bold")
+            else:  # narrow bar: write the number beside it, in dark text
+                ax.text((widest + c) / 2 + widest * 0.02, y, vn_number(c), ha="left",
+                        va="center", color="#1a1a1a", fontsize=10, fontweight="bold")
         ax.set_yticks(ys, names)
         ax.set_xticks([])
         for side in ("top", "right", "bottom"):
