@@ -1,0 +1,46 @@
+"""nbgrader configuration for the course "ai-kinh-doanh".
+
+Every path is relative to this file, so the course root works from any checkout,
+in Binder and in a temporary copy made by tests or by the instructor tool.
+"""
+
+import os
+
+c = get_config()  # noqa: F821  (injected by traitlets when nbgrader loads this file)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "ai-kinh-doanh"
+c.CourseDirectory.root = HERE
+# gradebook.db lives in the root by default (sqlite:///<root>/gradebook.db); not set here so
+# that a tool overriding `root` (e.g. a sandbox copy) also moves the database.
+
+# Exchange for JupyterHub deployments; a hub sets its own shared path on the command line.
+c.Exchange.root = os.path.join(HERE, "exchange")
+
+# Student code must not hold the grader: each cell gets 30 s, then the kernel is interrupted
+# and grading goes on with the next cell (nbgrader's default behaviour, stated explicitly).
+c.Execute.timeout = 30
+c.Execute.interrupt_on_timeout = True
+
+# Long outputs (e.g. a loop printing megabytes) are cut in the graded copy.
+c.LimitOutput.max_lines = 1000
+c.LimitOutput.max_traceback = 100
+
+# What learners see in place of the solution.
+c.ClearSolutions.code_stub = {
+    "python": '# VIẾT CODE CỦA BẠN Ở ĐÂY\nraise NotImplementedError("Bạn chưa làm phần này")',
+}
+c.ClearSolutions.text_stub = "NHẬP CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY"
+c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
+c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
+c.ClearHiddenTests.begin_test_delimeter = "BEGIN HIDDEN TESTS"
+c.ClearHiddenTests.end_test_delimeter = "END HIDDEN TESTS"
+
+# A test cell deleted by a learner is put back and run, so a slip of the mouse costs nothing
+# and deleting a failing test gains nothing.
+c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.missing_cell_notification = (
+    "Ô này (mã {cell_id}) đã bị xóa khỏi bài nộp. nbgrader đã thêm lại để chấm.\n\n"
+)
+
