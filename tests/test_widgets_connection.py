@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import FAKE_KEY
-from llm_server import error
+from llm_server import FakeLLMServer, error
 from test_widgets_helpers import all_state, assert_safe
 
 import course
@@ -94,6 +94,7 @@ def test_local_provider_needs_no_key_and_offline_button_returns(llm_server):
     assert "không cần khóa" in panel.hint.value
     assert panel.apply() is True
     assert course.status()["provider"] == "ollama"
+    assert "Khóa: không cần" in assert_safe(panel.status_line.value)
     panel.offline_button.click()
     assert course.status()["backend"] == "offline"
     assert panel.provider.value == "offline"
@@ -107,3 +108,28 @@ def test_panel_reopens_on_current_connection(llm_server):
     assert panel.base_url.value == llm_server.base_url
     assert panel.model.value == "m1"
     assert panel.key.value == ""
+
+
+def test_key_never_travels_to_another_server(llm_server):
+    other = FakeLLMServer().start()
+    try:
+        panel = setup()
+        panel.provider.value = "custom"
+        panel.base_url.value = llm_server.base_url
+        panel.model.value = "m"
+        panel.key.value = FAKE_KEY
+        assert panel.apply()
+        panel.model.value = "m2"  # same server, no key typed: the key in memory is kept
+        assert panel.test()[0]
+        assert llm_server.requests[-1]["headers"]["authorization"] == f"Bearer {FAKE_KEY}"
+        panel.base_url.value = other.base_url  # another server, no key typed
+        assert panel.apply()
+        panel.test()
+        sent = other.requests[-1]["headers"]["authorization"]
+        assert FAKE_KEY not in sent and sent == "Bearer not-needed"
+        panel.provider.value = "openai"  # a cloud provider without a key is refused
+        assert panel.apply() is False
+        assert "cần khóa API" in assert_safe(panel.message.value)
+        assert course.status()["base_url"] == other.base_url
+    finally:
+        other.stop()

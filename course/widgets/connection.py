@@ -23,6 +23,13 @@ def _masked(key: object) -> str:
     return text if text.startswith("…") else "…" + text[-4:]
 
 
+def _key_text(status: dict[str, Any]) -> str:
+    provider = api().PROVIDERS.get(status.get("provider") or "")
+    if status.get("backend") != OFFLINE and provider is not None and not provider.needs_key:
+        return t("widgets.conn_key_not_needed")
+    return _masked(status.get("api_key"))
+
+
 def status_text(status: dict[str, Any]) -> str:
     """One plain line describing the current connection (key only as "…abcd")."""
     if status.get("backend") == OFFLINE:
@@ -34,7 +41,7 @@ def status_text(status: dict[str, Any]) -> str:
     parts = [
         t("widgets.conn_status_mode", mode=mode),
         t("widgets.conn_status_model", model=status.get("model") or "—"),
-        t("widgets.conn_status_key", masked=_masked(status.get("api_key"))),
+        t("widgets.conn_status_key", masked=_key_text(status)),
     ]
     if status.get("backend") != OFFLINE and status.get("base_url"):
         parts.append(t("widgets.conn_status_url", url=status["base_url"]))
@@ -145,6 +152,25 @@ class ConnectionPanel(WidgetBase):
         self.key.value = ""
         return key
 
+    def _key_for(self, typed: str, provider: str, url: str | None) -> str | None:
+        """The key to configure: a typed key, else the current one only for the same server.
+
+        A key kept in memory must never travel to a different server, so switching server
+        without typing a key sends a placeholder (local servers ignore it) or asks for one.
+        """
+        if typed:
+            return typed
+        current = api().status()
+        same = current.get("provider") == provider and (
+            url is None or (current.get("base_url") or "").rstrip("/") == url.rstrip("/")
+        )
+        if same and current.get("api_key"):
+            return None  # keep the key already in memory
+        p = api().PROVIDERS.get(provider)
+        if p is not None and p.needs_key:
+            raise ValueError(t("widgets.conn_need_key", provider=p.label))
+        return "not-needed"
+
     def refresh(self) -> dict[str, Any]:
         """Re-read `course.status()` into the status line."""
         st = api().status()
@@ -166,23 +192,14 @@ class ConnectionPanel(WidgetBase):
                     url = self.base_url.value.strip()
                     if not url.startswith(("http://", "https://")):
                         raise ValueError(t("widgets.conn_need_url"))
-                    has_key = key or course.status().get("api_key")
                     course.configure(
-                        provider=CUSTOM,
-                        base_url=url,
-                        api_key=key or (None if has_key else "not-needed"),
-                        model=model,
-                        backend="openai",
+                        provider=CUSTOM, base_url=url, api_key=self._key_for(key, CUSTOM, url),
+                        model=model, backend="openai",
                     )
                 else:
-                    p = course.PROVIDERS[choice]
-                    current = course.status()
-                    if p.needs_key and not key and not (
-                        current.get("provider") == choice and current.get("api_key")
-                    ):
-                        raise ValueError(t("widgets.conn_need_key", provider=p.label))
                     course.configure(
-                        provider=choice, api_key=key or None, model=model, backend="openai"
+                        provider=choice, api_key=self._key_for(key, choice, None), model=model,
+                        backend="openai",
                     )
             except Exception as exc:  # shown as red text, never a traceback
                 self.last_error = error_text(exc)
