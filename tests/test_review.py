@@ -1,0 +1,164 @@
+"""course.review against labelled prompts (tests/data/prompt_cases.csv)."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from course.review import PARTS, PromptReview, normalise, review_prompt
+
+CASES_FILE = Path(__file__).parent / "data" / "prompt_cases.csv"
+CUES_FILE = Path(__file__).parents[1] / "course" / "data" / "review" / "cues.json"
+WEIGHTS = json.loads(CUES_FILE.read_text(encoding="utf-8"))["weights"]
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+FORMS = {
+    "nfc": lambda s: unicodedata.normalize("NFC", s),
+    "nfd": lambda s: unicodedata.normalize("NFD", s),
+    "plain": _plain,
+}
+
+
+def _load() -> list[tuple[str, dict[str, bool], str]]:
+    with CASES_FILE.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [
+        (FORMS[r["form"]](r["prompt"]), {p: r[p] == "1" for p in PARTS}, r["note"]) for r in rows
+    ]
+
+
+CASES = _load()
+
+# Parts written as separate sentences, added one by one to test that the score only grows.
+PIECES = {
+    "task": "Viết bài đăng giới thiệu hạt tiêu Cùa.",
+    "role": "Bạn là nhân viên bán hàng của hợp tác xã.",
+    "context": "Cửa hàng tôi ở Cam Lộ, hũ 200 g giá 70.000 đ.",
+    "format": "Trình bày thành gạch đầu dòng.",
+    "tone": "Giọng văn thân thiện.",
+    "constraints": "Dưới 80 chữ.",
+}
+
+
+def test_case_file_is_big_and_varied() -> None:
+    assert len(CASES) >= 30
+    forms = {r["form"] for r in csv.DictReader(CASES_FILE.open(encoding="utf-8"))}
+    assert forms == {"nfc", "nfd", "plain"}
+    for part in PARTS:  # every part appears present and absent somewhere
+        assert {c[1][part] for c in CASES} == {True, False}
+
+
+@pytest.mark.parametrize("text,expected,note", CASES, ids=[c[2] for c in CASES])
+def test_labelled_prompt(text: str, expected: dict[str, bool], note: str) -> None:
+    review = review_prompt(text)
+    assert review.parts == expected, note
+    assert review.score == sum(WEIGHTS[p] for p in PARTS if expected[p])
+    assert set(review.tips) == {p for p in PARTS if not expected[p]}
+    present = {p for p in PARTS if expected[p]}
+    assert set(review.evidence) <= present
+    assert present - set(review.evidence) <= {"context"}  # context may come from length alone
+
+
+def test_forms_agree() -> None:
+    for text, _, _ in CASES:
+        nfc = review_prompt(unicodedata.normalize("NFC", text))
+        assert review_prompt(unicodedata.normalize("NFD", text)).parts == nfc.parts
+        assert review_prompt(_plain(text)).parts == nfc.parts
+        assert review_prompt(text.upper()).parts == nfc.parts
+        assert review_prompt("  " + text.replace(" ", "   ") + "\n").parts == nfc.parts
+
+
+def test_score_grows_as_parts_are_added() -> None:
+    for order in itertools.permutations(PARTS):
+        text, last = "", 0
+        for part in order:
+            text = f"{text} {PIECES[part]}".strip()
+            review = review_prompt(text)
+            assert review.parts[part], (part, text)
+            assert review.score > last, (order, text)
+            last = review.score
+        assert last == 100
+
+
+def test_each_piece_is_detected_alone() -> None:
+    for part, piece in PIECES.items():
+        review = review_prompt(piece)
+        assert [p for p in PARTS if review.parts[p]] == [part], piece
+
+
+def test_weights_sum_to_100() -> None:
+    assert set(WEIGHTS) == set(PARTS) and sum(WEIGHTS.values()) == 100
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", None])
+def test_empty_prompt_scores_zero_with_a_tip(text: str | None) -> None:
+    review = review_prompt(text)  # type: ignore[arg-type]
+    assert review.score == 0 and review.empty
+    assert not any(review.parts.values())
+    assert list(review.tips) == list(PARTS)
+    assert "chưa viết gì" in review.tips["task"]
+    assert review.summary() == "Điểm 0/100 (cần bổ sung). Lời nhắc còn trống."
+
+
+def test_review_object_and_texts() -> None:
+    review = review_prompt("Viết bài quảng cáo hạt tiêu Cùa, giọng vui vẻ.")
+    assert isinstance(review, PromptReview)
+    assert list(review.parts) == list(PARTS)
+    assert review.labels == {
+        "role": "vai trò",
+        "context": "bối cảnh",
+        "task": "nhiệm vụ",
+        "format": "định dạng",
+        "tone": "giọng văn",
+        "constraints": "giới hạn",
+    }
+    assert review.score == 35
+    assert review.tips["format"] == (
+        'Nói rõ định dạng: "trình bày thành 3 gạch đầu dòng" hoặc "dạng bảng 2 cột".'
+    )
+    assert review.summary() == (
+        "Điểm 35/100 (cần bổ sung). Đã có: nhiệm vụ, giọng văn. "
+        "Nên thêm: vai trò, bối cảnh, định dạng, giới hạn."
+    )
+    report = str(review).splitlines()
+    assert report[0] == "Điểm lời nhắc: 35/100 (cần bổ sung)"
+    assert report[3] == "✓ Nhiệm vụ: có"
+    assert report[4].startswith("✗ Định dạng: chưa có. Nói rõ định dạng")
+    assert len(report) == 7
+    assert review.evidence == {"task": "Viết", "tone": "vui vẻ"}
+
+
+def test_full_prompt_summary() -> None:
+    review = review_prompt(CASES[1][0])
+    assert review.score == 100 and review.tips == {}
+    assert review.summary() == "Điểm 100/100 (rất tốt). Lời nhắc đã đủ 6 phần."
+
+
+def test_evidence_quotes_the_original_text() -> None:
+    text = unicodedata.normalize("NFD", "Bạn  là   chuyên gia. Hãy soạn\nbản tin, dưới 100 từ.")
+    review = review_prompt(text)
+    assert review.evidence["role"] == "Bạn  là"
+    assert review.evidence["constraints"] == "dưới 100 từ"
+
+
+def test_normalise() -> None:
+    text = unicodedata.normalize("NFD", "  Đặt  HÀNG\t\tnhé \n\n Ạ ")
+    assert normalise(text) == "dat hang nhe\na"
+
+
+def test_long_paste_is_handled() -> None:
+    page = "Cà phê Arabica Khe Sanh được trồng trên cao nguyên, hương thơm dịu. " * 60
+    text = "Tóm tắt tài liệu sau thành 5 gạch đầu dòng:\n" + page * 50 + "1" * 100000
+    review = review_prompt(text)
+    assert review.parts["task"] and review.parts["format"] and review.parts["constraints"]
+    assert review.parts["context"]  # long description counts as context
