@@ -15,7 +15,7 @@ def test_fields_have_vietnamese_labels_and_examples():
     pb = PromptBuilder()
     assert list(pb.fields) == list(PARTS)
     labels = [f.description for f in pb.fields.values()]
-    assert labels == ["Vai trò", "Bối cảnh", "Nhiệm vụ", "Định dạng", "Giọng văn", "Ràng buộc"]
+    assert labels == ["Vai trò", "Bối cảnh", "Nhiệm vụ", "Định dạng", "Giọng văn", "Giới hạn"]
     assert all(f.placeholder.startswith("Ví dụ:") for f in pb.fields.values())
     assert pb.prompt == ""
     assert "còn trống" in assert_safe(pb.preview.value)

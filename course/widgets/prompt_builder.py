@@ -31,6 +31,10 @@ def assemble_prompt(parts: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 class PromptBuilder(WidgetBase):
     """Build a prompt from role/context/task/format/tone/constraints and send it."""
 
@@ -115,7 +119,7 @@ class PromptBuilder(WidgetBase):
         tips = getattr(self.review, "tips", {}) or {}
         labels = getattr(self.review, "labels", {}) or {}
         items = "".join(
-            f"<li><b>{escape(labels.get(part, part))}</b>: {escape(tip)}</li>"
+            f"<li><b>{escape(_capital(labels.get(part, part)))}</b>: {escape(tip)}</li>"
             for part, tip in tips.items()
         )
         self.tips.value = (
