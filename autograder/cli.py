@@ -1,0 +1,230 @@
+"""`python -m autograder …`: the instructor's one command, in Vietnamese."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from autograder.coursectx import Course, CourseError, default_course_dir, ensure_tools_on_path
+
+# argparse's own English phrases, translated when they reach the user.
+ARGPARSE_VI = [
+    (r"the following arguments are required: (.*)", r"thiếu tham số bắt buộc: \1"),
+    (r"unrecognized arguments: (.*)", r"tham số không hiểu được: \1"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)",
+     r"tham số \1: lựa chọn \2 không có; chọn một trong: \3"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"tham số \1: giá trị \3 không hợp lệ"),
+    (r"argument (\S+): expected one argument", r"tham số \1 cần một giá trị"),
+]
+
+
+class VietnameseFormatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "Cách dùng: " if prefix is None else prefix)
+
+
+class Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", VietnameseFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "Tham số"
+        self._optionals.title = "Tùy chọn"
+        self.add_argument("-h", "--help", action="help", help="Hiện hướng dẫn này rồi thoát.")
+
+    def error(self, message: str):
+        for pattern, repl in ARGPARSE_VI:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, repl, message)
+                break
+        self.print_usage(sys.stderr)
+        self.exit(2, f"Lỗi: {message}\n")
+
+
+def _course(args) -> Course:
+    return Course(Path(args.course) if args.course else default_course_dir())
+
+
+def cmd_roster(args) -> int:
+    from autograder.roster import import_roster
+
+    report = import_roster(_course(args), Path(args.file))
+    print(f"Đã nhập {len(report.imported)} học viên vào sổ điểm.")
+    for line, why, _ in report.bad_rows:
+        print(f"  Dòng {line}: {why}")
+    if report.bad_rows:
+        print(f"{len(report.bad_rows)} dòng chưa nhập được; đã lưu kèm lý do ở "
+              f"{report.error_file}. Sửa rồi nhập lại (các dòng đúng không bị ảnh hưởng).")
+        return 1
+    return 0
+
+
+def cmd_release(args) -> int:
+    from autograder.distribute import release
+
+    exchange = release(_course(args), args.id)
+    print(f"Đã tạo bản cho học viên và phát bài '{args.id}' lên thư mục trao đổi {exchange}.")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from autograder.distribute import collect_exchange, collect_files
+
+    course = _course(args)
+    if not args.zip:
+        ids = collect_exchange(course, args.id)
+        print(f"Đã thu bài '{args.id}': hiện có {len(ids)} bài nộp.")
+        return 0
+    rep = collect_files(course, args.id, Path(args.zip))
+    print(f"Đã xếp {len(rep.placed)} bài nộp vào submitted/<mã>/{args.id}/{args.id}.ipynb.")
+    for sid, src in rep.placed.items():
+        print(f"  {sid} ← {src}")
+    if rep.unchanged:
+        print(f"{len(rep.unchanged)} bài giống hệt bản đã thu trước, giữ nguyên.")
+    for src, why in rep.skipped:
+        print(f"  Bỏ qua {src}: {why}")
+    if rep.unmatched:
+        print(f"{len(rep.unmatched)} tệp CHƯA xếp được (hãy đổi tên theo mã học viên rồi thu lại):")
+        for src, why in rep.unmatched:
+            print(f"  {src}: {why}")
+        return 1
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from autograder.grading import grade_assignment
+
+    course = _course(args)
+    summary = grade_assignment(course, args.id, workers=args.workers, timeout=args.timeout,
+                               memory_mb=args.memory_mb, allow_network=args.allow_network,
+                               force=args.force, only=args.student or None,
+                               progress=not args.quiet)
+    if summary.interrupted:
+        print(f"Đã dừng sau {len(summary.graded)} bài. Chạy lại đúng lệnh này để chấm tiếp "
+              "các bài còn lại (bài đã chấm không bị chấm lại).")
+        return 130
+    print(f"Đã chấm {len(summary.graded)} bài; {len(summary.skipped)} bài đã chấm từ trước "
+          "nên bỏ qua.")
+    for sid, why in sorted(summary.problems.items()):
+        print(f"  {sid}: {why}")
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    from autograder.feedback import generate_feedback
+
+    pages = generate_feedback(_course(args), args.id, args.student or None)
+    print(f"Đã tạo {len(pages)} trang nhận xét trong {_course(args).root / 'feedback'}.")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from autograder.export import export_grades
+
+    for path in export_grades(_course(args), Path(args.out) if args.out else None):
+        print(f"Đã ghi {path}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from autograder.report import build_report
+
+    path = build_report(_course(args), args.id, args.help_below,
+                        Path(args.out) if args.out else None)
+    print(f"Đã ghi báo cáo {path} (kèm biểu đồ PNG cùng thư mục).")
+    return 0
+
+
+def cmd_certificates(args) -> int:
+    from autograder.certificates import make_certificates
+
+    paths = make_certificates(_course(args), args.min_score,
+                              Path(args.out) if args.out else None, organiser=args.organiser)
+    print(f"Đã tạo {len(paths)} giấy chứng nhận (từ {args.min_score:g}% tổng điểm trở lên).")
+    for p in paths:
+        print(f"  {p}")
+    return 0
+
+
+def build_parser() -> Parser:
+    p = Parser(prog="python -m autograder",
+               description="Công cụ của giảng viên: phát bài, thu bài, chấm tự động, trả nhận "
+                           "xét, xuất bảng điểm, báo cáo lớp và giấy chứng nhận.")
+    p.add_argument("--course", metavar="THU_MUC",
+                   help="Thư mục khóa học nbgrader (mặc định: assignments/ của kho, hoặc thư mục "
+                        "hiện tại nếu có nbgrader_config.py).")
+    sub = p.add_subparsers(dest="lenh", metavar="LỆNH", parser_class=Parser, required=True)
+
+    r = sub.add_parser("roster", help="Danh sách lớp.")
+    rs = r.add_subparsers(dest="viec", metavar="VIỆC", parser_class=Parser, required=True)
+    ri = rs.add_parser("import", help="Nhập danh sách lớp từ CSV hoặc Excel.",
+                       description="Cột cần có: mã học viên (id), họ tên; nên có email, đơn vị. "
+                                   "Tên cột tiếng Việt hay tiếng Anh đều được.")
+    ri.add_argument("file", metavar="TEP", help="Tệp .csv hoặc .xlsx")
+    ri.set_defaults(func=cmd_roster)
+
+    s = sub.add_parser("release", help="Tạo bản cho học viên (ẩn đáp án) và phát bài.")
+    s.add_argument("id", metavar="ID", help="Mã bài tập, ví dụ bt1_prompt")
+    s.set_defaults(func=cmd_release)
+
+    c = sub.add_parser("collect", help="Thu bài từ thư mục trao đổi, hoặc từ tệp tải về (--zip).")
+    c.add_argument("id", metavar="ID", help="Mã bài tập")
+    c.add_argument("--zip", metavar="THU_MUC_HOAC_ZIP",
+                   help="Thư mục hoặc tệp .zip chứa bài tải về từ LMS, Zalo, e-mail.")
+    c.set_defaults(func=cmd_collect)
+
+    g = sub.add_parser("grade", help="Chấm tự động song song, an toàn, chạy tiếp được.")
+    g.add_argument("id", metavar="ID", help="Mã bài tập")
+    g.add_argument("--workers", type=int, default=2, metavar="N",
+                   help="Số bài chấm cùng lúc (mặc định 2; nên bằng số lõi CPU).")
+    g.add_argument("--timeout", type=int, default=0, metavar="GIAY",
+                   help="Giới hạn thời gian mỗi ô mã, giây (mặc định theo nbgrader_config, 30).")
+    g.add_argument("--memory-mb", type=int, default=1024, metavar="MB",
+                   help="Giới hạn bộ nhớ của mỗi bài, MB (mặc định 1024).")
+    g.add_argument("--student", action="append", metavar="MA",
+                   help="Chỉ chấm học viên này (lặp lại được).")
+    g.add_argument("--force", action="store_true", help="Chấm lại cả bài đã chấm.")
+    g.add_argument("--allow-network", action="store_true",
+                   help="Cho bài làm dùng mạng (mặc định: cắt mạng khi chấm).")
+    g.add_argument("--quiet", action="store_true", help="Không hiện thanh tiến độ.")
+    g.set_defaults(func=cmd_grade)
+
+    f = sub.add_parser("feedback", help="Tạo trang nhận xét tiếng Việt (không lộ bài kiểm tra ẩn).")
+    f.add_argument("id", metavar="ID", help="Mã bài tập")
+    f.add_argument("--student", action="append", metavar="MA", help="Chỉ học viên này.")
+    f.set_defaults(func=cmd_feedback)
+
+    e = sub.add_parser("export", help="Xuất bảng điểm CSV và Excel.")
+    e.add_argument("--out", metavar="THU_MUC", help="Nơi ghi (mặc định bang-diem/).")
+    e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="Báo cáo lớp: phân bố điểm, tỷ lệ đạt, ai cần hỗ trợ.")
+    rp.add_argument("id", metavar="ID", nargs="?", help="Mã bài tập (bỏ trống: cả khóa).")
+    rp.add_argument("--help-below", type=float, default=50.0, metavar="PHAN_TRAM",
+                    help="Dưới mức này (%% tổng điểm) là cần hỗ trợ (mặc định 50).")
+    rp.add_argument("--out", metavar="THU_MUC", help="Nơi ghi (mặc định bao-cao/).")
+    rp.set_defaults(func=cmd_report)
+
+    ct = sub.add_parser("certificates", help="Giấy chứng nhận PDF cho học viên đạt.")
+    ct.add_argument("--min-score", type=float, required=True, metavar="PHAN_TRAM",
+                    help="Mức tối thiểu, tính theo %% tổng điểm các bài tập (ví dụ 50).")
+    ct.add_argument("--organiser", default="Ban tổ chức khóa học", metavar="TEN",
+                    help="Tên đơn vị cấp, in cuối giấy.")
+    ct.add_argument("--out", metavar="THU_MUC", help="Nơi ghi (mặc định chung-nhan/).")
+    ct.set_defaults(func=cmd_certificates)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ensure_tools_on_path()
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CourseError as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng theo yêu cầu.", file=sys.stderr)
+        return 130

@@ -1,0 +1,191 @@
+"""Handing out and taking in: nbgrader release/collect, and collecting loose files.
+
+Loose files come from an LMS download, Zalo or e-mail: a folder or a .zip whose file
+names carry the participant's id ("hv001_bt1.ipynb") or name ("Nguyen Van A - bt1.ipynb").
+Every file ends up either placed (under the expected notebook name) or listed as
+unmatched / skipped with a reason; nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.roster import load_sidecar, plain
+
+IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
+
+
+def _api(course: Course) -> NbGraderAPI:
+    ensure_tools_on_path()
+    cfg = course.config()
+    exchange = cfg.Exchange.get("root")
+    if exchange and not os.path.isdir(exchange):
+        os.makedirs(exchange)
+        os.chmod(exchange, 0o777)  # nbgrader's documented set-up: everyone may write
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+
+
+def release(course: Course, assignment_id: str) -> str:
+    course.check_assignment(assignment_id)
+    api = _api(course)
+    out = api.generate_assignment(assignment_id, force=True, create=True)
+    if not out.get("success"):
+        raise CourseError(f"Không tạo được bản phát cho học viên:\n{out.get('log')}")
+    out = api.release_assignment(assignment_id)
+    if not out.get("success"):
+        raise CourseError(f"Không phát được bài lên thư mục trao đổi:\n{out.get('log')}")
+    return str(Path(course.config().Exchange.get("root", "")) or "")
+
+
+def collect_exchange(course: Course, assignment_id: str) -> list[str]:
+    course.check_assignment(assignment_id)
+    out = _api(course).collect(assignment_id)
+    if not out.get("success"):
+        raise CourseError(f"Không thu được bài từ thư mục trao đổi:\n{out.get('log')}")
+    return sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}"))
+
+
+@dataclass
+class CollectReport:
+    placed: dict[str, str] = field(default_factory=dict)        # student id -> original file
+    unchanged: dict[str, str] = field(default_factory=dict)
+    unmatched: list[tuple[str, str]] = field(default_factory=list)  # file, reason
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in re.split(r"[^a-z0-9]+", plain(text)) if t]
+
+
+def _contains(tokens: list[str], words: list[str]) -> bool:
+    n = len(words)
+    return n > 0 and any(tokens[i:i + n] == words for i in range(len(tokens) - n + 1))
+
+
+class Matcher:
+    """Finds the participant a file belongs to: by id token first, then by full name."""
+
+    def __init__(self, course: Course):
+        people = {sid: row.get("ho_ten", "") for sid, row in load_sidecar(course).items()}
+        with course.gradebook() as gb:
+            for st in gb.students:
+                people.setdefault(st.id, " ".join(p for p in (st.last_name, st.first_name) if p))
+        if not people:
+            raise CourseError("Chưa có danh sách lớp nên không biết tệp nào của ai. "
+                              "Hãy chạy trước: python -m autograder roster import TEP")
+        self.by_id = {sid.lower(): sid for sid in people}
+        self.names = {sid: _tokens(name) for sid, name in people.items() if name}
+
+    def match(self, rel_path: str) -> tuple[str | None, str]:
+        tokens = _tokens(rel_path)
+        ids = {self.by_id[t] for t in tokens if t in self.by_id}
+        if len(ids) == 1:
+            return ids.pop(), ""
+        if len(ids) > 1:
+            return None, "tên tệp chứa mã của nhiều học viên: " + ", ".join(sorted(ids))
+        hits = [(len(words), sid) for sid, words in self.names.items() if _contains(tokens, words)]
+        if not hits:
+            return None, "không nhận ra mã hay họ tên học viên nào trong tên tệp/thư mục"
+        best = max(n for n, _ in hits)
+        top = sorted(sid for n, sid in hits if n == best)
+        if len(top) > 1:
+            return None, "trùng họ tên với nhiều học viên: " + ", ".join(top)
+        return top[0], ""
+
+
+def _other_assignment(tokens: list[str], assignment_id: str, others: list[str]) -> bool:
+    """The name mentions another assignment ("bt2" or "bt2_marketing") and not this one."""
+    mine = _tokens(assignment_id)
+    if _contains(tokens, mine) or mine[0] in tokens:
+        return False
+    return any(_contains(tokens, _tokens(o)) or _tokens(o)[0] in tokens for o in others)
+
+
+def _unpack(source: Path, into: Path) -> dict[str, float]:
+    """Extract a zip safely (no paths outside), keeping each entry's date as mtime."""
+    times = {}
+    with zipfile.ZipFile(source) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            if not info.flag_bits & 0x800:
+                # Old zip tools store UTF-8 names without the flag; Python read them as cp437.
+                try:
+                    name = name.encode("cp437").decode("utf-8")
+                except (UnicodeEncodeError, UnicodeDecodeError):
+                    pass
+            parts = [p for p in Path(name).parts if p not in ("..", "/", "\\")]
+            if not parts or info.is_dir():
+                continue
+            target = into.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(target, "wb") as dst:
+                shutil.copyfileobj(src, dst)
+            stamp = datetime(*info.date_time).timestamp()
+            os.utime(target, (stamp, stamp))
+            times[str(target.relative_to(into))] = stamp
+    return times
+
+
+def collect_files(course: Course, assignment_id: str, source: Path) -> CollectReport:
+    course.check_assignment(assignment_id)
+    source = Path(source)
+    if not source.exists():
+        raise CourseError(f"Không tìm thấy {source}")
+    matcher = Matcher(course)
+    others = [a for a in course.assignment_ids() if a != assignment_id]
+    report = CollectReport()
+    with tempfile.TemporaryDirectory() as tmp:
+        if source.is_file() and zipfile.is_zipfile(source):
+            base = Path(tmp)
+            _unpack(source, base)
+        elif source.is_dir():
+            base = source
+        else:
+            raise CourseError(f"{source.name} không phải thư mục hay tệp .zip.")
+        chosen: dict[str, tuple[float, Path, str]] = {}
+        for path in sorted(p for p in base.rglob("*") if p.is_file()):
+            rel = str(path.relative_to(base))
+            if IGNORED_PARTS & set(path.parts) or path.name.startswith("."):
+                continue
+            if path.suffix.lower() != ".ipynb":
+                report.skipped.append((rel, "không phải tệp notebook (.ipynb)"))
+                continue
+            if _other_assignment(_tokens(rel), assignment_id, others):
+                report.skipped.append((rel, "có vẻ là bài của bài tập khác"))
+                continue
+            sid, why = matcher.match(rel)
+            if not sid:
+                report.unmatched.append((rel, why))
+                continue
+            mtime = path.stat().st_mtime
+            if sid in chosen:
+                older = min(chosen[sid], (mtime, path, rel))
+                keep = max(chosen[sid], (mtime, path, rel))
+                report.skipped.append((older[2], f"{sid} có bản nộp mới hơn: {keep[2]}"))
+                chosen[sid] = keep
+            else:
+                chosen[sid] = (mtime, path, rel)
+        for sid, (mtime, path, rel) in sorted(chosen.items()):
+            dest_dir = course.submitted_dir(assignment_id, sid)
+            dest = dest_dir / f"{assignment_id}.ipynb"
+            if dest.exists() and filecmp.cmp(dest, path, shallow=False):
+                report.unchanged[sid] = rel
+                continue
+            dest_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
+            stamp = datetime.fromtimestamp(mtime, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+            (dest_dir / "timestamp.txt").write_text(stamp)
+            report.placed[sid] = rel
+    return report

@@ -1,0 +1,133 @@
+"""Vietnamese feedback pages through nbgrader's GenerateFeedback, without hidden tests.
+
+nbgrader puts the full test cells (hidden part included) into feedback. ``HideHiddenTests``
+runs after nbgrader's ``GetGrades`` and replaces the hidden part of each test cell with
+"Bài kiểm tra ẩn: đạt/không đạt"; error outputs that quote hidden code are dropped.
+Active content (HTML/JavaScript outputs) is turned into plain text, so nothing a student
+or a model wrote runs in the reader's browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from traitlets import Unicode
+
+from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.grading import ResultStore
+
+TEMPLATES = Path(__file__).with_name("templates")
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
+                          re.S | re.M)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ACTIVE_MIME = ("text/html", "application/javascript", "text/javascript",
+               "application/vnd.jupyter.widget-view+json")
+PASSED = "Bài kiểm tra ẩn: đạt"
+FAILED = "Bài kiểm tra ẩn: không đạt"
+
+
+def _mentions(output: dict, hidden_lines: list[str]) -> bool:
+    text = ANSI.sub("", json.dumps(output, ensure_ascii=False))
+    return any(line in text for line in hidden_lines)
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Replace hidden tests by a pass/fail line; make outputs plain text."""
+
+    results_dir = Unicode("", help="Folder of autograder result files (for the summary).").tag(
+        config=True)
+
+    def preprocess(self, nb, resources):
+        nb, resources = super().preprocess(nb, resources)
+        student = resources["nbgrader"]["student"]
+        path = Path(self.results_dir) / f"{student}.json"
+        if self.results_dir and path.exists():
+            data = json.loads(path.read_text(encoding="utf-8"))
+            from nbformat.v4 import new_markdown_cell
+
+            note = f"**Kết quả chấm tự động:** {data.get('reason', '')}"
+            nb.cells.insert(0, new_markdown_cell(note))
+        return nb, resources
+
+    def preprocess_cell(self, cell, resources, index):
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and HIDDEN_BLOCK.search(cell.source):
+            hidden = "\n".join(m.group(0) for m in HIDDEN_BLOCK.finditer(cell.source))
+            hidden_lines = [ln.strip() for ln in hidden.splitlines()
+                            if ln.strip() and not ln.strip().startswith("###")]
+            passed = meta.get("grade") and float(meta.get("score") or 0) >= float(
+                meta.get("points") or 0)
+            visible = HIDDEN_BLOCK.sub("", cell.source).rstrip()
+            verdict = "# " + (PASSED if passed else FAILED)
+            cell.source = (visible + "\n" if visible else "") + verdict
+            cell.outputs = [o for o in cell.get("outputs", []) if not _mentions(o, hidden_lines)]
+        for output in cell.get("outputs", []):
+            data = output.get("data")
+            if not data:
+                continue
+            if any(m in data for m in ACTIVE_MIME):
+                text = data.get("text/plain") or ""
+                for mime in ACTIVE_MIME:
+                    data.pop(mime, None)
+                data["text/plain"] = text or "[Nội dung HTML/JavaScript đã được ẩn]"
+        return cell, resources
+
+
+def _config(course: Course, assignment_id: str):
+    cfg = course.config()
+    cfg.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
+    cfg.HideHiddenTests.results_dir = str(course.state_dir("ket-qua", assignment_id))
+    cfg.HTMLExporter.template_name = "phan_hoi"
+    cfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
+    cfg.HTMLExporter.sanitize_html = True
+    return cfg
+
+
+def _fallback_page(course: Course, assignment_id: str, student_id: str, data: dict) -> Path:
+    """A submission nbgrader could not run still gets a page saying why (score 0)."""
+    folder = course.root / "feedback" / student_id / assignment_id
+    folder.mkdir(parents=True, exist_ok=True)
+    page = folder / f"{assignment_id}.html"
+    page.write_text(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Nhận xét bài "
+        f"{html.escape(assignment_id)}</title></head><body><h3>Bài {html.escape(assignment_id)}: "
+        f"{float(data.get('score') or 0):g} / {float(data.get('max_score') or 0):g} điểm</h3>"
+        f"<p>{html.escape(data.get('reason', ''))}</p>"
+        "<p>Nếu bạn nghĩ có nhầm lẫn, hãy gửi lại bài hoặc liên hệ giảng viên.</p></body></html>",
+        encoding="utf-8")
+    return page
+
+
+def generate_feedback(course: Course, assignment_id: str,
+                      students: list[str] | None = None) -> dict[str, Path]:
+    """Feedback page per graded student; returns {student_id: html path}."""
+    ensure_tools_on_path()
+    course.check_assignment(assignment_id)
+    store = ResultStore(course, assignment_id)
+    results = store.all()
+    if not results:
+        raise CourseError(f"Chưa có bài nào của '{assignment_id}' được chấm. "
+                          f"Hãy chạy: python -m autograder grade {assignment_id}")
+    cfg = _config(course, assignment_id)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    pages: dict[str, Path] = {}
+    for sid, data in sorted(results.items()):
+        if students and sid not in students:
+            continue
+        if not course.autograded_dir(assignment_id, sid).exists():
+            pages[sid] = _fallback_page(course, assignment_id, sid, data)
+            continue
+        out = api.generate_feedback(assignment_id, sid, force=True)
+        if not out.get("success"):
+            raise CourseError(f"Không tạo được nhận xét cho {sid}:\n{out.get('log')}")
+        folder = course.root / "feedback" / sid / assignment_id
+        for page in sorted(folder.glob("*.html")):
+            pages[sid] = page
+    return pages

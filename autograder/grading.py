@@ -1,0 +1,346 @@
+"""Parallel, resumable autograding on top of nbgrader's own Autograde.
+
+Each worker process grades into a private course copy with a private gradebook; this
+process alone writes the main gradebook, one submission at a time. A submission counts as
+graded once its result file exists in ``.autograder/ket-qua/<assignment>/``. The order
+(copy output -> write result file -> move folder in place -> write gradebook -> mark merged)
+means a run stopped at any point loses nothing and never runs a notebook twice: on the
+next run pending results are merged again (idempotent) and only the rest is graded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+from tqdm import tqdm
+
+from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.reasons import reason
+
+UID_BASE = 62000  # one unprivileged uid per worker slot (no passwd entry needed)
+
+
+@dataclass
+class GradeSummary:
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+
+
+def submission_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name == "timestamp.txt" or ".ipynb_checkpoints" in path.parts:
+            continue
+        digest.update(str(path.relative_to(folder)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ResultStore:
+    """Result files: one JSON per submission, the source of truth for 'already graded'."""
+
+    def __init__(self, course: Course, assignment_id: str):
+        self.dir = course.state_dir("ket-qua", assignment_id)
+        self.staging = course.state_dir("dang-chuyen", assignment_id)
+
+    def path(self, student_id: str) -> Path:
+        return self.dir / f"{student_id}.json"
+
+    def load(self, student_id: str) -> dict | None:
+        path = self.path(student_id)
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+    def all(self) -> dict[str, dict]:
+        return {p.stem: json.loads(p.read_text(encoding="utf-8"))
+                for p in sorted(self.dir.glob("*.json"))}
+
+    def save(self, student_id: str, data: dict) -> None:
+        _atomic_write(self.path(student_id), data)
+
+
+def ensure_assignment(course: Course, assignment_id: str) -> None:
+    """Autograde needs the assignment in the gradebook; create it from source if missing."""
+    course.check_assignment(assignment_id)
+    with course.gradebook() as gb:
+        try:
+            gb.find_assignment(assignment_id)
+            if gb.find_assignment(assignment_id).notebooks:
+                return
+        except MissingEntry:
+            pass
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    cfg = course.config()
+    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    out = api.generate_assignment(assignment_id, force=True, create=True)
+    if not out.get("success"):
+        raise CourseError(f"Không tạo được bài tập '{assignment_id}' từ bản gốc:\n"
+                          f"{out.get('error') or out.get('log')}")
+
+
+def merge_result(gb: Gradebook, course: Course, assignment_id: str, result: dict) -> None:
+    """Write one worker result into the main gradebook (idempotent)."""
+    with warnings.catch_warnings():
+        # nbgrader's own submission creation triggers a harmless SQLAlchemy autoflush warning.
+        warnings.simplefilter("ignore", SAWarning)
+        _merge(gb, assignment_id, result)
+
+
+def _merge(gb: Gradebook, assignment_id: str, result: dict) -> None:
+    sid = result["student_id"]
+    try:
+        gb.find_student(sid)
+    except MissingEntry:
+        gb.add_student(sid)
+    ts = result.get("timestamp")
+    if ts:
+        sub = gb.update_or_create_submission(assignment_id, sid,
+                                             timestamp=datetime.fromisoformat(ts))
+    else:
+        sub = gb.update_or_create_submission(assignment_id, sid)
+    if result.get("ok"):
+        for nb in result["notebooks"]:
+            for g in nb["grades"]:
+                grade = gb.find_grade(g["name"], nb["name"], assignment_id, sid)
+                grade.auto_score = g["auto_score"]
+                grade.needs_manual_grade = g["needs_manual_grade"]
+            for c in nb["comments"]:
+                comment = gb.find_comment(c["name"], nb["name"], assignment_id, sid)
+                comment.auto_comment = c["auto_comment"]
+            sub_nb = gb.find_submission_notebook(nb["name"], assignment_id, sid)
+            sub_nb.late_submission_penalty = nb["late_penalty"]
+    else:
+        # Nothing could run: every automatic grade is zero, and nothing waits on a human.
+        for sub_nb in sub.notebooks:
+            for grade in sub_nb.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+    gb.db.commit()
+
+
+def _finish(course: Course, store: ResultStore, gb: Gradebook, assignment_id: str,
+            data: dict) -> None:
+    """Steps after the result file exists: folder in place, gradebook, merged flag."""
+    sid = data["student_id"]
+    staged = store.staging / sid
+    final = course.autograded_dir(assignment_id, sid)
+    if staged.exists():
+        if final.exists():
+            shutil.rmtree(final)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, final)
+    merge_result(gb, course, assignment_id, data)
+    with course.gradebook() as fresh:
+        sub = fresh.find_submission(assignment_id, sid)
+        data["score"], data["max_score"] = sub.score, sub.max_score
+    data["merged"] = True
+    store.save(sid, data)
+
+
+def _reconcile(course: Course, store: ResultStore, gb: Gradebook, assignment_id: str) -> None:
+    for data in store.all().values():
+        if not data.get("merged"):
+            _finish(course, store, gb, assignment_id, data)
+
+
+def _count_code_cells(course: Course, assignment_id: str) -> int:
+    nb = nbformat.read(course.source_notebook(assignment_id), as_version=4)
+    return sum(c.cell_type == "code" for c in nb.cells)
+
+
+class Worker:
+    """A worker subprocess; restarted whenever it dies or overruns its watchdog."""
+
+    def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int):
+        self.index, self.base_cmd, self.run_dir, self.uid = index, base_cmd, run_dir, uid
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        wdir = self.run_dir / f"w{self.index}"
+        log = open(self.run_dir / f"w{self.index}.log", "ab")
+        cmd = self.base_cmd + ["--workdir", str(wdir), "--uid", str(self.uid)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=log, start_new_session=True)
+        log.close()
+        ready = self._read_line(300)
+        if not ready:
+            self.stop()
+            raise RuntimeError("worker did not start")
+
+    def _read_line(self, limit: float) -> dict | None:
+        assert self.proc and self.proc.stdout
+        ready, _, _ = select.select([self.proc.stdout], [], [], limit)
+        if not ready:
+            return None
+        line = self.proc.stdout.readline()
+        return json.loads(line) if line else None
+
+    def grade(self, student_id: str, limit: float) -> dict:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+        assert self.proc and self.proc.stdin
+        try:
+            self.proc.stdin.write((json.dumps({"student_id": student_id}) + "\n").encode())
+            self.proc.stdin.flush()
+            answer = self._read_line(limit)
+        except (BrokenPipeError, ValueError, json.JSONDecodeError):
+            answer = None
+        if answer is None:
+            code = "watchdog" if self.proc.poll() is None else "system_error"
+            self.stop()
+            return {"student_id": student_id, "ok": False, **reason(code)}
+        return answer
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+        self.proc = None
+
+
+def _template_db(course: Course, run_dir: Path) -> Path:
+    """A consistent snapshot of the main gradebook for the workers to start from."""
+    target = run_dir / "template.db"
+    with sqlite3.connect(course.db_path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    os.chmod(target, 0o600)
+    return target
+
+
+def _next_result(results: queue.Queue) -> dict:
+    # A short timeout keeps Ctrl-C responsive while waiting.
+    while True:
+        try:
+            return results.get(timeout=0.5)
+        except queue.Empty:
+            continue
+
+
+def pending_submissions(course: Course, assignment_id: str, store: ResultStore,
+                        force: bool = False, only: list[str] | None = None) -> list[str]:
+    todo = []
+    for folder in sorted((course.root / "submitted").glob(f"*/{assignment_id}")):
+        sid = folder.parent.name
+        if only and sid not in only:
+            continue
+        data = store.load(sid)
+        if force or not data or data.get("hash") != submission_hash(folder):
+            todo.append(sid)
+    return todo
+
+
+def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeout: int = 0,
+                     memory_mb: int = 1024, allow_network: bool = False, force: bool = False,
+                     only: list[str] | None = None, progress: bool = True,
+                     work_dir: str | None = None) -> GradeSummary:
+    ensure_tools_on_path()
+    ensure_assignment(course, assignment_id)
+    store = ResultStore(course, assignment_id)
+    summary = GradeSummary()
+    with course.gradebook() as gb:
+        _reconcile(course, store, gb, assignment_id)
+        todo = pending_submissions(course, assignment_id, store, force, only)
+        all_ids = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}")}
+        summary.skipped = sorted(all_ids - set(todo))
+        if not todo:
+            return summary
+        run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
+        os.chmod(run_dir, 0o711)
+        cell_timeout = timeout or int(course.config().Execute.get("timeout", 30))
+        limit = cell_timeout * (_count_code_cells(course, assignment_id) + 3) + 120
+        base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
+                    "--assignment", assignment_id, "--run-dir", str(run_dir),
+                    "--template-db", str(_template_db(course, run_dir)),
+                    "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
+        if allow_network:
+            base_cmd.append("--allow-network")
+        env_path = str(Path(__file__).resolve().parent.parent)
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            p for p in [env_path, os.environ.get("PYTHONPATH", "")] if p)
+        tasks: queue.Queue[str | None] = queue.Queue()
+        results: queue.Queue[dict] = queue.Queue()
+        for sid in todo:
+            tasks.put(sid)
+        pool = [Worker(i, base_cmd, run_dir, UID_BASE + i) for i in range(max(1, workers))]
+        stop = threading.Event()
+
+        def run(worker: Worker) -> None:
+            while not stop.is_set():
+                try:
+                    sid = tasks.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    res = worker.grade(sid, limit)
+                except Exception as exc:  # the worker could not even start
+                    res = {"student_id": sid, "ok": False, **reason("system_error"),
+                           "detail": str(exc)}
+                if not stop.is_set():
+                    results.put(res)
+            worker.stop()
+
+        threads = [threading.Thread(target=run, args=(w,), daemon=True) for w in pool]
+        for t in threads:
+            t.start()
+        bar = tqdm(total=len(todo), desc=f"Chấm {assignment_id}", unit="bài", disable=not progress)
+        try:
+            for _ in range(len(todo)):
+                res = _next_result(results)
+                sid = res["student_id"]
+                folder = course.submitted_dir(assignment_id, sid)
+                res["hash"] = submission_hash(folder)
+                res["graded_at"] = datetime.now().isoformat(timespec="seconds")
+                res["merged"] = False
+                out = res.pop("output_dir", None)
+                staged = store.staging / sid
+                shutil.rmtree(staged, ignore_errors=True)
+                if out:
+                    shutil.copytree(out, staged)
+                    shutil.rmtree(out, ignore_errors=True)
+                store.save(sid, res)
+                _finish(course, store, gb, assignment_id, res)
+                summary.graded.append(sid)
+                if res["reason_code"] not in ("ok", "tests_failed"):
+                    summary.problems[sid] = res["reason"]
+                bar.update(1)
+        except KeyboardInterrupt:
+            summary.interrupted = True
+        finally:
+            stop.set()
+            bar.close()
+            for w in pool:
+                w.stop()
+            for t in threads:
+                t.join(timeout=5)
+            shutil.rmtree(run_dir, ignore_errors=True)
+    return summary

@@ -1,0 +1,118 @@
+"""Plain Vietnamese reasons for what happened to a submission during grading.
+
+Each result carries a short ``reason_code`` (stable, for reports and tests) and a
+``reason`` sentence for the instructor and the participant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from nbformat import NotebookNode
+
+REASONS = {
+    "ok": "Chấm xong, đạt mọi bài kiểm tra.",
+    "tests_failed": "Chấm xong, còn {failed}/{total} bài kiểm tra chưa đạt.",
+    "timeout": "Có ô mã chạy quá {timeout} giây (có thể là vòng lặp vô hạn) nên đã bị dừng.",
+    "memory": "Có ô mã dùng quá {memory_mb} MB bộ nhớ nên đã bị dừng.",
+    "output_limit": "Có ô mã in ra quá nhiều dòng; phần thừa đã được cắt bớt.",
+    "cell_error": "Có ô mã báo lỗi khi chạy ({names}).",
+    "kernel_died": "Bài làm đã làm tắt hẳn trình chạy Python (ví dụ gọi os._exit hoặc bị "
+                   "treo nặng), nên không chấm được: 0 điểm.",
+    "missing": "Không có tệp {name} trong bài nộp: 0 điểm.",
+    "empty": "Tệp bài nộp rỗng (0 byte): 0 điểm.",
+    "corrupt": "Tệp bài nộp bị hỏng, không đọc được như một notebook: 0 điểm.",
+    "watchdog": "Bài làm chạy quá lâu nên trình chấm đã dừng hẳn: 0 điểm.",
+    "system_error": "Trình chấm gặp lỗi với bài này: 0 điểm. Giảng viên nên xem lại bằng tay.",
+}
+TAMPER_NOTE = "Bài nộp đã sửa hoặc xóa ô bị khóa; ô gốc đã được khôi phục trước khi chấm."
+
+
+def reason(code: str, **fields) -> dict:
+    return {"reason_code": code, "reason": REASONS[code].format(**fields)}
+
+
+def precheck(path: Path) -> dict | None:
+    """Problems found without running anything: missing, empty or unreadable file."""
+    if not path.exists():
+        return reason("missing", name=path.name)
+    if path.stat().st_size == 0:
+        return reason("empty")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return reason("corrupt")
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        return reason("corrupt")
+    return None
+
+
+def classify_failure(text: str, timeout: int, memory_mb: int) -> dict:
+    """nbgrader could not finish this submission; say why as well as we can tell."""
+    if re.search(r"DeadKernelError|Kernel died", text):
+        return reason("kernel_died")
+    if re.search(r"NotJSONError|JSONDecodeError|Notebook does not appear to be JSON|"
+                 r"ValidationError", text):
+        return reason("corrupt")
+    if "TimeoutError" in text or "timed out" in text:
+        return reason("watchdog")
+    return reason("system_error")
+
+
+def tampered(log: str, hidden_cells: set[str], expected_cells: set[str],
+             nb: NotebookNode) -> bool:
+    """nbgrader restored a locked cell, or a test cell is missing from the submission."""
+    if "Missing grade cell" in log:
+        return True
+    present = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+    if expected_cells - present:
+        return True
+    for attr, cell in re.findall(r"Attribute '(\w+)' for cell (\S+) has changed", log):
+        # Hidden-test cells always differ from the released copy by checksum.
+        if attr != "checksum" or cell not in hidden_cells:
+            return True
+    return False
+
+
+def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
+                      hidden_cells: set[str] = frozenset(),
+                      expected_cells: set[str] = frozenset()) -> dict:
+    """Summarise an autograded notebook: the most important problem first."""
+    errors: list[str] = []
+    truncated = False
+    failed = total = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("nbgrader", {})
+        is_test = meta.get("grade") and not meta.get("solution")
+        cell_errors = [o.get("ename", "") for o in cell.get("outputs", [])
+                       if o.get("output_type") == "error"]
+        if any(m in "".join(o.get("text", "")) for o in cell.get("outputs", [])
+               for m in ("Output truncated", "Đã cắt bớt")):
+            truncated = True
+        if is_test:
+            total += 1
+            failed += bool(cell_errors)
+        errors += [e for e in cell_errors if not (is_test and e == "AssertionError")]
+    if "CellTimeoutError" in errors:
+        out = reason("timeout", timeout=timeout)
+    elif "MemoryError" in errors:
+        out = reason("memory", memory_mb=memory_mb)
+    elif truncated:
+        out = reason("output_limit")
+    elif errors:
+        names = ", ".join(dict.fromkeys(errors))
+        out = reason("cell_error", names=names)
+    elif failed:
+        out = reason("tests_failed", failed=failed, total=total)
+    else:
+        out = reason("ok")
+    if failed and out["reason_code"] != "tests_failed":
+        out["reason"] += " " + REASONS["tests_failed"].format(failed=failed, total=total)
+    if tampered(log, set(hidden_cells), set(expected_cells), nb):
+        out["reason"] += " " + TAMPER_NOTE
+        out["tampered"] = True
+    return out

@@ -1,0 +1,106 @@
+"""Class summary: score distribution, pass rate per question, who needs help (HTML + PNG)."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from autograder.coursectx import Course, CourseError  # noqa: E402
+from autograder.scores import class_table, problems, question_table  # noqa: E402
+
+
+def _png(fig, path: Path) -> str:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def _distribution(percent, path: Path) -> str:
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.hist(percent, bins=[0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100.01], color="#337ab7",
+            edgecolor="white")
+    ax.set_xlabel("Tỷ lệ điểm (%)")
+    ax.set_ylabel("Số học viên")
+    ax.set_title("Phân bố điểm của lớp")
+    return _png(fig, path)
+
+
+def _pass_rates(rates, path: Path) -> str:
+    fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(rates), 3) + 1))
+    ax.barh(list(rates.index), list(rates.values), color="#5cb85c")
+    ax.set_xlim(0, 100)
+    ax.invert_yaxis()
+    ax.set_xlabel("Tỷ lệ học viên đạt (%)")
+    ax.set_title("Tỷ lệ đạt theo từng câu")
+    return _png(fig, path)
+
+
+def _table(rows: list[list], headers: list[str]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def build_report(course: Course, assignment_id: str | None = None, help_below: float = 50.0,
+                 out_dir: Path | None = None) -> Path:
+    """Write bao-cao[-<id>].html with two PNG charts next to it; return the HTML path."""
+    ids = [assignment_id] if assignment_id else None
+    table, maxima = class_table(course, ids)
+    if table.empty or not maxima:
+        raise CourseError("Chưa có điểm để báo cáo. Hãy chấm bài trước (python -m autograder "
+                          "grade ID).")
+    out = Path(out_dir) if out_dir else course.root / "bao-cao"
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = f"-{assignment_id}" if assignment_id else ""
+    dist = _distribution(table["ty_le"], out / f"phan-bo-diem{suffix}.png")
+    rates = {}
+    for a in maxima:
+        q = question_table(course, a)
+        if q.empty:
+            continue
+        q["dat"] = q["diem"] >= q["toi_da"]
+        prefix = f"{a}: " if len(maxima) > 1 else ""
+        for cau, frame in q.groupby("cau", sort=False):
+            rates[prefix + str(cau)] = round(100 * frame["dat"].mean(), 1)
+    import pandas as pd
+
+    rate_series = pd.Series(rates, dtype=float)
+    bars = _pass_rates(rate_series, out / f"ty-le-dat{suffix}.png") if rates else ""
+    issues = {}
+    for a in maxima:
+        for sid, d in problems(course, a).items():
+            issues.setdefault(sid, []).append(f"{a}: {d.get('reason', '')}")
+    weak = table[(table["ty_le"] < help_below) | table["ma_hv"].isin(issues)]
+    help_rows = [[r.ma_hv, r.ho_ten, r.don_vi, f"{r.ty_le:g}%", "; ".join(issues.get(r.ma_hv, []))]
+                 for r in weak.itertuples()]
+    pass_count = int((table["ty_le"] >= help_below).sum())
+    title = f"Báo cáo lớp – {assignment_id}" if assignment_id else "Báo cáo lớp – tất cả bài tập"
+    charts = (f'<img alt="Tỷ lệ đạt theo câu" src="data:image/png;base64,{bars}">' if bars
+              else "<p>Chưa có.</p>")
+    page = f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<style>body{{font-family:sans-serif;max-width:960px;margin:1em auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}</style></head><body>
+<h2>{html.escape(title)}</h2>
+<p>Số học viên: {len(table)}. Điểm trung bình: {table["ty_le"].mean():.1f}%.
+Trung vị: {table["ty_le"].median():.1f}%.
+Đạt từ {help_below:g}% trở lên: {pass_count}/{len(table)}.</p>
+<h3>Phân bố điểm</h3><img alt="Phân bố điểm" src="data:image/png;base64,{dist}">
+<h3>Tỷ lệ đạt theo từng câu</h3>
+{charts}
+{_table([[k, f"{v:g}%"] for k, v in rates.items()], ["Câu", "Tỷ lệ đạt"])}
+<h3>Học viên cần hỗ trợ ({len(help_rows)})</h3>
+<p>Dưới {help_below:g}% tổng điểm, hoặc bài nộp gặp sự cố khi chấm.</p>
+{_table(help_rows, ["Mã", "Họ và tên", "Đơn vị", "Tỷ lệ", "Ghi chú"])}
+</body></html>"""
+    path = out / f"bao-cao{suffix}.html"
+    path.write_text(page, encoding="utf-8")
+    return path

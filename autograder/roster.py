@@ -1,0 +1,159 @@
+"""Class list import: CSV or Excel with Vietnamese or English headers, into the gradebook.
+
+Good rows are imported; bad rows are reported with their line number and written to
+``.autograder/danh-sach-loi.csv`` (with the reason) so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from autograder.coursectx import Course, CourseError
+from autograder.vnsort import split_name
+
+FIELDS = ("id", "ho_ten", "email", "don_vi")
+ALIASES = {
+    "id": {"id", "ma", "ma hv", "mahv", "ma hoc vien", "ma so", "ma so hoc vien", "mssv",
+           "student id", "studentid", "username", "tai khoan"},
+    "ho_ten": {"ho ten", "hoten", "ho va ten", "ten", "ho ten hoc vien", "full name", "fullname",
+               "name", "student name"},
+    "email": {"email", "e mail", "thu dien tu", "mail", "dia chi email"},
+    "don_vi": {"don vi", "donvi", "doanh nghiep", "co so", "hop tac xa", "htx", "cong ty",
+               "noi lam viec", "co quan", "business", "unit", "organization", "organisation",
+               "company"},
+}
+ID_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+EMAIL_OK = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def plain(text: str) -> str:
+    """Lower case, no diacritics (đ -> d), single spaces; for matching headers and names."""
+    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return " ".join(re.sub(r"[_\-–./]+", " ", text).split())
+
+
+@dataclass
+class ImportReport:
+    imported: list[str] = field(default_factory=list)
+    bad_rows: list[tuple[int, str, dict]] = field(default_factory=list)  # line, reason, row
+    error_file: Path | None = None
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise CourseError(f"Không tìm thấy tệp danh sách: {path}")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        try:
+            return pd.read_excel(path, dtype=str, keep_default_na=False)
+        except Exception as exc:
+            raise CourseError(f"Không đọc được tệp Excel {path.name}: {exc}") from exc
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise CourseError(f"Không đọc được bảng mã của {path.name}; hãy lưu lại dạng CSV UTF-8.")
+    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                       sep=dialect.delimiter)
+
+
+def _map_headers(columns: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for col in columns:
+        key = plain(col)
+        for target, names in ALIASES.items():
+            if key in names and target not in found:
+                found[target] = col
+    missing = [f for f in ("id", "ho_ten") if f not in found]
+    if missing:
+        labels = {"id": "mã học viên (id)", "ho_ten": "họ tên (ho_ten)"}
+        raise CourseError(
+            "Tệp danh sách thiếu cột " + ", ".join(labels[m] for m in missing)
+            + ". Các cột đang có: " + ", ".join(map(str, columns)) + "."
+        )
+    return found
+
+
+def read_roster(path: Path) -> tuple[list[dict], list[tuple[int, str, dict]]]:
+    """Rows as dicts with FIELDS, plus bad rows (line number, Vietnamese reason, raw row)."""
+    table = _read_table(Path(path))
+    cols = _map_headers(list(table.columns))
+    good, bad, seen = [], [], set()
+    for i, raw in enumerate(table.to_dict("records")):
+        line = i + 2  # line 1 holds the headers
+        row = {f: unicodedata.normalize("NFC", " ".join(str(raw.get(cols[f], "")).split()))
+               if f in cols else "" for f in FIELDS}
+        if not any(row.values()):
+            continue
+        problem = None
+        if not row["id"]:
+            problem = "thiếu mã học viên"
+        elif not ID_OK.match(row["id"]):
+            problem = (f"mã học viên '{row['id']}' chỉ được có chữ không dấu, số, '-', '_' "
+                       "hoặc '.' (không dấu cách)")
+        elif row["id"].lower() in seen:
+            problem = f"mã học viên '{row['id']}' bị trùng với một dòng phía trên"
+        elif not row["ho_ten"]:
+            problem = "thiếu họ tên"
+        elif row["email"] and not EMAIL_OK.match(row["email"]):
+            problem = f"email '{row['email']}' không hợp lệ"
+        if problem:
+            bad.append((line, problem, {str(k): str(v) for k, v in raw.items()}))
+            continue
+        seen.add(row["id"].lower())
+        good.append(row)
+    return good, bad
+
+
+def load_sidecar(course: Course) -> dict[str, dict]:
+    path = course.state_dir() / "danh-sach.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def import_roster(course: Course, path: Path) -> ImportReport:
+    rows, bad = read_roster(path)
+    report = ImportReport(bad_rows=bad)
+    sidecar = load_sidecar(course)
+    with course.gradebook() as gb:
+        for row in rows:
+            family, middle, given = split_name(row["ho_ten"])
+            gb.update_or_create_student(
+                row["id"], first_name=given, last_name=" ".join(p for p in (family, middle) if p),
+                email=row["email"] or None)
+            sidecar[row["id"]] = row
+            report.imported.append(row["id"])
+    (course.state_dir() / "danh-sach.json").write_text(
+        json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
+    if bad:
+        report.error_file = course.state_dir() / "danh-sach-loi.csv"
+        with open(report.error_file, "w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["dong", "ly_do", *bad[0][2].keys()])
+            for line, why, raw in bad:
+                writer.writerow([line, why, *raw.values()])
+    return report
+
+
+def full_name(course: Course, student_id: str, gb_student=None) -> str:
+    """The participant's full name as typed in the class list, else from the gradebook."""
+    row = load_sidecar(course).get(student_id)
+    if row and row.get("ho_ten"):
+        return row["ho_ten"]
+    if gb_student is not None:
+        name = " ".join(p for p in (gb_student.last_name, gb_student.first_name) if p)
+        if name:
+            return name
+    return student_id

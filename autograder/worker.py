@@ -1,0 +1,202 @@
+"""One grading worker: a separate process with its own nbgrader course copy and gradebook.
+
+Started by ``autograder.grading``; reads one JSON task per line on stdin and answers one
+JSON line per task. Only this process's private directory is written, so parallel
+workers never touch the main gradebook (the parent merges their results, one at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import ctypes.util
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader import preprocessors as nbp
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from autograder.coursectx import Course, ensure_tools_on_path
+from autograder.reasons import classify_failure, classify_notebook, precheck
+from autograder.sandbox import LimitOutputSize, SandboxExecute
+
+
+def _die_with_parent() -> None:
+    """If the grader is killed, this worker (and through it, its kernel) goes too."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _config(course: Course, wdir: Path, args: argparse.Namespace):
+    cfg = course.config()
+    cfg.CourseDirectory.root = str(wdir)
+    # nbgrader's own autograde pipeline, with Execute swapped for the sandboxed one.
+    cfg.Autograde.autograde_preprocessors = [
+        SandboxExecute, nbp.IgnorePattern, ClearMetadataPreprocessor, nbp.LimitOutput,
+        LimitOutputSize, nbp.SaveAutoGrades, nbp.AssignLatePenalties, nbp.CheckCellMetadata,
+    ]
+    if args.timeout:
+        cfg.Execute.timeout = args.timeout
+    skm = cfg.SandboxKernelManager
+    skm.sandbox_home = str(wdir / "home")
+    skm.sandbox_uid = args.uid if os.geteuid() == 0 and args.uid >= 0 else None
+    skm.sandbox_memory_mb = args.memory_mb
+    skm.sandbox_hide = [str(course.root)]
+    skm.sandbox_network_off = not args.allow_network
+    skm.sandbox_status_file = str(wdir / "private" / "sandbox.json")
+    return cfg
+
+
+def _prepare_dirs(course: Course, wdir: Path, assignment_id: str) -> None:
+    wdir.mkdir(parents=True, exist_ok=True)
+    os.chmod(wdir, 0o711)
+    for name in ("source", "submitted", "private"):
+        (wdir / name).mkdir(exist_ok=True)
+        os.chmod(wdir / name, 0o700)
+    src = course.root / "source" / assignment_id
+    shutil.copytree(src, wdir / "source" / assignment_id, dirs_exist_ok=True)
+
+
+def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
+    for name in ("submitted", "autograded", "home"):
+        shutil.rmtree(wdir / name, ignore_errors=True)
+    (wdir / "submitted").mkdir(mode=0o700)
+    (wdir / "home").mkdir(mode=0o700)
+    if uid is not None:
+        os.chown(wdir / "home", uid, uid)
+    db = wdir / "gradebook.db"
+    shutil.copyfile(template_db, db)
+    os.chmod(db, 0o600)
+    status = wdir / "private" / "sandbox.json"
+    status.unlink(missing_ok=True)
+
+
+def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: str) -> dict:
+    with Gradebook(db_url, course_id=course_id) as gb:
+        sub = gb.find_submission(assignment_id, student_id)
+        notebooks = []
+        for nb in sub.notebooks:
+            notebooks.append({
+                "name": nb.name,
+                "late_penalty": nb.late_submission_penalty,
+                "grades": [{"name": g.name, "auto_score": g.auto_score,
+                            "max_score": g.max_score, "needs_manual_grade": g.needs_manual_grade}
+                           for g in nb.grades],
+                "comments": [{"name": c.name, "auto_comment": c.auto_comment}
+                             for c in nb.comments],
+            })
+        return {"timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+                "notebooks": notebooks, "score": sub.score, "max_score": sub.max_score}
+
+
+HIDDEN_CELLS: set[str] = set()
+
+
+def _hidden_test_cells(db_url: str, course_id: str, assignment_id: str) -> set[str]:
+    """Test cells whose released copy lacks the hidden part (their checksum always differs)."""
+    names = set()
+    with Gradebook(db_url, course_id=course_id) as gb:
+        for nb in gb.find_assignment(assignment_id).notebooks:
+            for cell in nb.source_cells:
+                if "BEGIN HIDDEN TESTS" in (cell.source or ""):
+                    names.add(cell.name)
+    return names
+
+
+def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
+              student_id: str) -> dict:
+    aid = args.assignment
+    uid = api.config.SandboxKernelManager.sandbox_uid
+    _reset(wdir, Path(args.template_db), uid)
+    src = course.submitted_dir(aid, student_id)
+    dst = wdir / "submitted" / student_id / aid
+    shutil.copytree(src, dst)
+    result: dict = {"student_id": student_id, "ok": False}
+    problem = precheck(dst / f"{aid}.ipynb")
+    if problem:
+        result.update(problem)
+        return result
+    started = time.monotonic()
+    outcome = api.autograde(aid, student_id, force=True, create=True)
+    result["seconds"] = round(time.monotonic() - started, 3)
+    status_file = wdir / "private" / "sandbox.json"
+    if status_file.exists():
+        result["sandbox"] = json.loads(status_file.read_text())
+    log = outcome.get("log", "") or ""
+    if not outcome.get("success"):
+        result.update(classify_failure(log + "\n" + (outcome.get("error") or ""),
+                                       timeout=args.timeout or 30, memory_mb=args.memory_mb))
+        return result
+    try:
+        result.update(_read_grades(f"sqlite:///{wdir / 'gradebook.db'}", course.course_id,
+                                   aid, student_id))
+    except MissingEntry:
+        result.update(classify_failure(log, timeout=args.timeout, memory_mb=args.memory_mb))
+        return result
+    out = wdir / "autograded" / student_id / aid
+    graded_nb = nbformat.read(out / f"{aid}.ipynb", as_version=4)
+    expected = {g["name"] for nb in result["notebooks"] for g in nb["grades"]}
+    result.update(classify_notebook(graded_nb, log, timeout=args.timeout or 30,
+                                    memory_mb=args.memory_mb, hidden_cells=HIDDEN_CELLS,
+                                    expected_cells=expected))
+    result["ok"] = True
+    # Hand the graded folder to the parent under a unique name; it copies and deletes it.
+    handoff = Path(args.run_dir) / "out" / f"{student_id}"
+    shutil.rmtree(handoff, ignore_errors=True)
+    handoff.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(out), handoff)
+    result["output_dir"] = str(handoff)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="autograder.worker")
+    p.add_argument("--course", required=True)
+    p.add_argument("--assignment", required=True)
+    p.add_argument("--workdir", required=True)
+    p.add_argument("--run-dir", required=True)
+    p.add_argument("--template-db", required=True)
+    p.add_argument("--timeout", type=int, default=0)
+    p.add_argument("--memory-mb", type=int, default=1024)
+    p.add_argument("--uid", type=int, default=-1)
+    p.add_argument("--allow-network", action="store_true")
+    args = p.parse_args(argv)
+    _die_with_parent()
+    ensure_tools_on_path()
+    # The protocol owns the real stdout; anything printed by libraries goes to stderr.
+    proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    course = Course(Path(args.course))
+    wdir = Path(args.workdir)
+    _prepare_dirs(course, wdir, args.assignment)
+    cfg = _config(course, wdir, args)
+    HIDDEN_CELLS.update(_hidden_test_cells(f"sqlite:///{args.template_db}", course.course_id,
+                                           args.assignment))
+    api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    proto.write(json.dumps({"ready": True}) + "\n")
+    proto.flush()
+    for line in sys.stdin:
+        task = json.loads(line)
+        try:
+            result = grade_one(api, course, wdir, args, task["student_id"])
+        except Exception as exc:  # one broken submission must not end the worker
+            result = {"student_id": task["student_id"], "ok": False, "reason_code": "loi_he_thong",
+                      "reason": f"Trình chấm gặp lỗi với bài này: {type(exc).__name__}: {exc}"}
+        proto.write(json.dumps(result, ensure_ascii=False) + "\n")
+        proto.flush()
+
+
+if __name__ == "__main__":
+    main()
