@@ -186,3 +186,97 @@ def load_sales() -> pd.DataFrame:
     from .retrieval import DATA_DIR
 
     return pd.read_csv(DATA_DIR / "doanh_so_2025.csv")
+
+
+# ----------------------------------------------------------------------------- lesson 06 checks
+# Claims that advertising rules and marketplaces reject for food and herbal products, or that a
+# shop can rarely prove. Written without diacritics; matched on folded text.
+RISKY_PROMISES = (
+    "chua khoi", "chua benh", "chua cam", "tri benh", "tri dut", "khoi benh", "than duoc",
+    "thay thuoc", "giam can", "khong tac dung phu", "cam ket 100", "bao dam hieu qua",
+    "dam bao hieu qua", "tot nhat", "so 1", "so mot", "re nhat", "duy nhat",
+)
+_LIST_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
+
+
+def risky_phrases(text: str) -> list[str]:
+    """Promises in `text` that need proof or are not allowed (as written in the text)."""
+    from .text import fold, nfc
+
+    source = nfc(text)
+    folded = fold(source)
+    if len(folded) != len(source):  # folding changed the length: report folded phrases
+        return [p for p in RISKY_PROMISES if re.search(rf"\b{re.escape(p)}\b", folded)]
+    found = []
+    for p in RISKY_PROMISES:
+        for m in re.finditer(rf"\b{re.escape(p)}\b", folded):
+            found.append(source[m.start():m.end()])
+    return found
+
+
+def answer_lines(answer: str) -> list[str]:
+    """The non-empty lines of a model answer, without the offline label or list marks."""
+    from .llm.offline import strip_label
+
+    lines = [_LIST_MARK.sub("", ln).strip() for ln in strip_label(answer).splitlines()]
+    return [ln.strip('"“” ') for ln in lines if ln.strip()]
+
+
+def check_titles(
+    titles: str | list[str], limit: int, keywords: Iterable[str] = (), visible: int = 40
+) -> pd.DataFrame:
+    """Length and keyword check for marketplace titles (one per line if given as text).
+
+    `visible` is roughly how much of a title a phone shows in search results, so the key
+    words should sit in that first part.
+    """
+    from .text import fold
+
+    items = answer_lines(titles) if isinstance(titles, str) else [str(x) for x in titles]
+    words = [k for k in keywords if str(k).strip()]
+    rows = []
+    for title in items:
+        missing = [k for k in words if fold(k) not in fold(title)]
+        rows.append({
+            t("capstone.fc_col_title"): title,
+            t("capstone.fc_col_chars"): len(title),
+            t("capstone.fc_col_length_ok"): "✅" if len(title) <= limit else
+            t("capstone.fc_too_long", over=len(title) - limit),
+            t("capstone.fc_col_missing"): ", ".join(missing) if missing else "✅",
+            t("capstone.fc_col_visible"): title[:visible] + ("…" if len(title) > visible else ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def product_numbers(product: dict | pd.Series) -> list[float]:
+    """Every number in a product's row, including those inside text ("hũ 200 g" -> 200)."""
+    values: list[float] = []
+    for value in dict(product).values():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values.append(float(value))
+        elif isinstance(value, str):
+            values += [n.value for n in extract_numbers(value)]
+    return values
+
+
+def publish_checklist(text: str, product: dict | pd.Series, source: str = "") -> pd.DataFrame:
+    """Automatic part of the pre-publishing checklist, plus the items only a person can check.
+
+    Numbers must come from the product's row or from `source` (the story the post was written
+    from, whose facts the shop vouches for); anything else is flagged.
+    """
+    body = answer_lines(text)
+    plain = "\n".join(body)
+    known = product_numbers(product) + [n.value for n in extract_numbers(source)]
+    wrong = made_up(plain, pd.DataFrame(), extra=known)
+    risky = risky_phrases(plain)
+    rows = [
+        (t("capstone.ck_numbers"), t("capstone.ck_numbers_bad", items=", ".join(wrong))
+         if wrong else t("capstone.ck_numbers_ok")),
+        (t("capstone.ck_promises"), t("capstone.ck_promises_bad", items=", ".join(risky))
+         if risky else t("capstone.ck_promises_ok")),
+        (t("capstone.ck_ai"), t("capstone.ck_manual")),
+        (t("capstone.ck_images"), t("capstone.ck_manual")),
+        (t("capstone.ck_consent"), t("capstone.ck_manual")),
+    ]
+    return pd.DataFrame(rows, columns=[t("capstone.ck_col_item"), t("capstone.ck_col_result")])

@@ -70,3 +70,32 @@ def test_share_written_as_percent_matches_a_fraction_and_extra_values() -> None:
 def test_format_number_is_vietnamese() -> None:
     assert factcheck.format_number(281_930_000.0) == "281.930.000"
     assert factcheck.format_number(12.9) == "12,9"
+
+
+def test_risky_promises_are_found_with_or_without_accents() -> None:
+    assert factcheck.risky_phrases("Tiêu TỐT NHẤT, chữa khỏi ho!") == ["chữa khỏi", "TỐT NHẤT"]
+    assert factcheck.risky_phrases("tieu so 1 Quang Tri") == ["so 1"]
+    assert factcheck.risky_phrases("Tiêu thơm, cay nồng, hợp cá kho.") == []
+
+
+def test_check_titles_counts_characters_and_missing_keywords() -> None:
+    answer = "🧪 [MÔ PHỎNG]\n\n1. Hạt tiêu Cùa Quảng Trị OCOP 4 sao\n2. " + "Tiêu " * 30
+    table = factcheck.check_titles(answer, limit=120, keywords=["tiêu Cùa", "ocop"])
+    assert list(table[t("capstone.fc_col_chars")]) == [33, 149]
+    assert table[t("capstone.fc_col_length_ok")].iloc[0] == "✅"
+    assert table[t("capstone.fc_col_length_ok")].iloc[1] == t("capstone.fc_too_long", over=29)
+    assert table[t("capstone.fc_col_missing")].iloc[1] == "tiêu Cùa, ocop"
+
+
+def test_publish_checklist_flags_wrong_price_and_health_claim() -> None:
+    product = {"ten_sp": "Hạt tiêu Cùa", "don_vi": "hũ 200 g", "gia_ban_vnd": 70000, "ocop_sao": 4}
+    story = "Bà Hoa trồng tiêu hơn 30 năm."
+    bad = "Bà Hoa trồng tiêu 30 năm. Hũ 200 g chỉ 65.000 đồng, chữa cảm lạnh!"
+    result = dict(factcheck.publish_checklist(bad, product, source=story).to_numpy())
+    assert result[t("capstone.ck_numbers")] == t("capstone.ck_numbers_bad", items="65.000 đồng")
+    assert result[t("capstone.ck_promises")] == t("capstone.ck_promises_bad", items="chữa cảm")
+    good = "Bà Hoa trồng tiêu 30 năm. Hũ 200 g giá 70.000 đồng."
+    result = dict(factcheck.publish_checklist(good, product, source=story).to_numpy())
+    assert result[t("capstone.ck_numbers")] == t("capstone.ck_numbers_ok")
+    assert result[t("capstone.ck_promises")] == t("capstone.ck_promises_ok")
+    assert result[t("capstone.ck_images")] == t("capstone.ck_manual")
