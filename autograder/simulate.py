@@ -539,7 +539,45 @@ def main(argv: list[str] | None = None) -> int:
 # "naive" variants pass the visible test cell of their part and fail the hidden one;
 # "wrong" and "wrong_type" pass nothing unless stated.
 
+def _prompt_variants(name: str, naive: str) -> dict[str, Variant]:
+    return {
+        "naive": _v(f'{name} = """\n{naive}\n"""', f"kt_{name}"),
+        "wrong": _v(f'{name} = """\nViết bài quảng cáo\n"""'),
+        "wrong_type": _v(f'{name} = ["Bạn là nhân viên bán hàng.", "Viết tin nhắn Zalo 50 từ."]'),
+    }
+
+
+def _choice_variants(name: str, wrong: str) -> dict[str, Variant]:
+    return {"wrong": _v(f'{name} = """\n{wrong}\n"""'), "wrong_type": _v(f"{name} = 3")}
+
+
+_BT1_QUESTIONS = {"cau_1": "A", "cau_2": "D", "cau_3": "B", "cau_4": "C"}  # wrong letters
+
 SPECS: dict[str, Spec] = {
+    "bt1_prompt": Spec(
+        needs={
+            **{f"kt_prompt_{k}{h}": (f"sol_prompt_{k}",)
+               for k in ("zalo", "facebook", "cskh") for h in ("", "_an")},
+            **{f"kt_{q}": (f"sol_{q}",) for q in _BT1_QUESTIONS},
+        },
+        variants={
+            "sol_prompt_zalo": _prompt_variants("prompt_zalo", (
+                "Bạn là nhân viên bán hàng của HTX Hồ tiêu Cam Lộ. Khách quen của cửa hàng là"
+                " các bà nội trợ và quán ăn. Hãy viết một tin nhắn báo cho khách biết hàng vụ"
+                " mới đã về. Giọng văn thân mật, gần gũi. Trình bày thành vài câu ngắn, cuối"
+                " tin có lời mời đặt hàng. Viết ngắn gọn, không dùng hashtag.")),
+            "sol_prompt_facebook": _prompt_variants("prompt_facebook", (
+                "Bạn là người viết nội dung cho một công ty cà phê. Khách hàng mục tiêu là"
+                " người làm văn phòng. Hãy viết một bài đăng giới thiệu sản phẩm mới. Trình"
+                " bày gồm câu mở đầu, các gạch đầu dòng và hashtag. Giọng văn tươi vui, tự"
+                " nhiên. Viết ngắn, không nói quá sự thật.")),
+            "sol_prompt_cskh": _prompt_variants("prompt_cskh", (
+                "Bạn là nhân viên chăm sóc khách hàng của cơ sở nước mắm Mỹ Thủy. Khách"
+                " nhắn rằng hàng có vấn đề. Hãy viết tin nhắn trả lời khách. Trình bày thành"
+                " 3 câu. Giọng văn lịch sự. Trả lời ngắn gọn.")),
+            **{f"sol_{q}": _choice_variants(q, w) for q, w in _BT1_QUESTIONS.items()},
+        },
+    ),
     "bt3_funnel": Spec(
         needs={
             "kt_ty_le": ("sol_ty_le",), "kt_ty_le_an": ("sol_ty_le",),
