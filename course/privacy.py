@@ -39,8 +39,10 @@ _CHAIN = re.compile(r"\d+(?:[ .\-\u00a0\u202f]\d+)*")
 _SPACES = " \u00a0\u202f"
 _GLUE_AFTER = "%₫$€@_"
 _GLUE_BEFORE = "$€₫@_#"
-_JOINERS = "-_/"
-_DIGIT_JOINERS = ":.,"
+_JOINERS = "-_"  # glue to letters or digits: SP-0912345, 0912345678-A
+_DIGIT_JOINERS = ":.,/"  # glue to short digit runs: 12/05/2025, 08:30, 1,5
+_SHORT_RUN = 4
+_BRACKET = re.compile(r"\((\+?84|0\d{1,3})\)[ .\-]?(?=\d)")
 _MAX_DIGITS = 19
 _MIN_DIGITS = 6  # the shortest kind is a 6-digit bank account
 _CONTEXT_WINDOW = 40  # characters looked at before a number for a context word
@@ -183,6 +185,8 @@ def _classify(
         valid.append("tax_code")
     if 13 <= len(digits) <= _MAX_DIGITS and digits[0] != "0" and luhn_ok(digits):
         valid.append("card")
+    if context == "bank_name":  # "Thẻ Vietcombank 4111 …" is a card, "Vietcombank 0123…" an account
+        context = "card" if "card" in valid else "bank_account"
     if context == "bank_account" and 6 <= len(digits) <= _MAX_DIGITS:
         valid.append("bank_account")
     if context == "tax_code" and "cccd" in valid:
@@ -227,17 +231,27 @@ def _glued(text: str, start: int, end: int) -> bool:
         return True
     beyond_before = text[start - 2] if start > 1 else ""
     beyond_after = text[end + 1] if end + 1 < len(text) else ""
-    # SP-0912345, DH/2025 are codes; 12/05, 08:30, 1,5 are dates, times and decimals.
-    # "SĐT:0912345678" stays a phone: a colon or dot after a letter is punctuation.
+    # SP-0912345 is a code; 12/05, 08:30, 1,5 are dates, times and decimals. But
+    # "SĐT:0912345678", "zalo.me/0912345678" and "0912345678/0987654321" are phones:
+    # after a letter these marks are punctuation, and dates never have long digit runs.
     if before in _JOINERS and beyond_before.isalnum():
-        return True
-    if before in _DIGIT_JOINERS and beyond_before.isdigit():
         return True
     if after in _JOINERS and beyond_after.isalnum():
         return True
-    if after in _DIGIT_JOINERS and beyond_after.isdigit():
+    if before in _DIGIT_JOINERS and _digit_run(text, start - 2, -1) in range(1, _SHORT_RUN + 1):
+        return True
+    if after in _DIGIT_JOINERS and _digit_run(text, end + 1, 1) in range(1, _SHORT_RUN + 1):
         return True
     return bool(_rules().units.match(fold(text[end : end + 8])))
+
+
+def _digit_run(text: str, pos: int, step: int) -> int:
+    """How many digits run from `pos` in direction `step` (stops after _SHORT_RUN + 1)."""
+    n = 0
+    while 0 <= pos < len(text) and text[pos].isdigit() and n <= _SHORT_RUN:
+        n += 1
+        pos += step
+    return n
 
 
 def _split(chain: str) -> tuple[list[str], list[str], list[int]]:
@@ -294,6 +308,24 @@ def _longest_at(
     return None
 
 
+def _bracketed_phones(text: str) -> Iterable[PiiMatch]:
+    """(+84) 912 345 678, (0233) 3852 123: a prefix in brackets, then the rest of the number."""
+    for m in _BRACKET.finditer(text):
+        chain = _CHAIN.match(text, m.end())
+        if not chain:
+            continue
+        groups, seps, offsets = _split(chain.group())
+        prefix = m.group(1).lstrip("+")
+        for j in range(len(groups) - 1, -1, -1):
+            if j < len(groups) - 1 and seps[j] not in _SPACES:
+                continue
+            end = chain.start() + offsets[j] + len(groups[j])
+            digits = prefix + "".join(groups[: j + 1])
+            if national_phone(digits) and not _glued(text, m.start(), end):
+                yield PiiMatch("phone", m.start(), end, text[m.start() : end])
+                break
+
+
 # ---------------------------------------------------------------- e-mail
 
 
@@ -333,11 +365,14 @@ def find_pii(text: str) -> list[PiiMatch]:
     if not text:
         return []
     text = unicodedata.normalize("NFC", text)
-    found = sorted([*_emails(text), *_numbers(text)], key=lambda m: (m.start, -m.end))
+    found = sorted(
+        [*_emails(text), *_bracketed_phones(text), *_numbers(text)],
+        key=lambda m: (m.start, -m.end),
+    )
     result: list[PiiMatch] = []
     for match in found:
         if result and match.start < result[-1].end:
-            continue  # e-mail addresses swallow the digits inside them
+            continue  # the earlier, longer match wins: e-mails swallow their digits
         result.append(match)
     return result
 
