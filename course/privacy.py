@@ -10,8 +10,14 @@ input use `unicodedata.normalize("NFC", text)[m.start:m.end]`.
 Decisions worth knowing:
 - Digits glued to letters ("DH20250512001", "SP-0912345", "99k", "120.000đ") are codes or
   amounts, never personal data. Dates (12/05/2025), times (08:30), decimals (1,5) likewise.
+  After a letter, ":" "." "/" are punctuation: "SĐT:0912345678" and "zalo.me/0912345678"
+  are phones, and so are both halves of "0912345678/0987654321".
 - Dot-grouped thousands ("1.200.000") and numbers followed by a unit (đ, VND, kg, %) are amounts.
+- Phones: mobiles (03x, 05x, 07x, 08x, 09x with the prefixes in use), landlines (02xx + 7
+  digits), with 0, 84, +84 or a bracketed prefix "(+84)", "(0233)".
 - 1900/1800 numbers are business hotlines, published on purpose: not flagged.
+- CCCD: 12 digits whose first three are one of the 63 province codes in use (001–096,
+  not every number in that range is a code), or any 12 digits after "CCCD"/"căn cước".
 - A 9-digit old ID (CMND) and a bank account are flagged only after a context word
   ("CMND", "STK", "số tài khoản", a bank name), because bare 6–9 digit numbers are usually
   order numbers or amounts. The nearest context word before a number decides its kind when
@@ -357,11 +363,17 @@ def _emails(text: str) -> Iterable[PiiMatch]:
 # ---------------------------------------------------------------- public API
 
 
+def _require_text(text: object) -> None:
+    if text is not None and not isinstance(text, str):
+        raise TypeError(t("privacy.error_not_text", type=type(text).__name__))
+
+
 def find_pii(text: str) -> list[PiiMatch]:
     """Personal data in `text`, sorted by start, without overlaps.
 
     The text is normalised to NFC first; offsets index the NFC text (see the module doc).
     """
+    _require_text(text)
     if not text:
         return []
     text = unicodedata.normalize("NFC", text)
@@ -388,6 +400,7 @@ def mask_pii(text: str) -> str:
     Context words and bank names stay, only the number itself is replaced:
     "STK Vietcombank 0123456789" -> "STK Vietcombank [SỐ TÀI KHOẢN]".
     """
+    _require_text(text)
     if not text:
         return text
     text = unicodedata.normalize("NFC", text)

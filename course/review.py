@@ -128,6 +128,8 @@ def normalise(text: str) -> str:
 
 def review_prompt(text: str) -> PromptReview:
     """Check which of the six parts a prompt has and score it (weights in cues.json)."""
+    if text is not None and not isinstance(text, str):
+        raise TypeError(t("review.error_not_text", type=type(text).__name__))
     cues = _cues()
     text = unicodedata.normalize("NFC", text or "")
     folded, index = _fold_with_map(text)

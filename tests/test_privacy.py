@@ -149,7 +149,7 @@ def test_validators() -> None:
 
 
 def test_empty_and_digit_free_text() -> None:
-    assert find_pii("") == [] and mask_pii("") == ""
+    assert find_pii("") == [] and mask_pii("") == "" and find_pii(None) == []  # type: ignore[arg-type]
     assert find_pii("Chào chị, em cảm ơn chị đã ủng hộ cửa hàng!") == []
 
 
@@ -159,3 +159,10 @@ def test_long_text_is_handled() -> None:
     text = page * 50 + " " + "1 " * 20000 + "@" * 5000
     found = find_pii(text)
     assert len(found) == 2000 and {m.kind for m in found} == {"phone"}
+
+
+@pytest.mark.parametrize("bad", [912345678, 3.5, ["0912345678"], b"0912345678"])
+def test_non_text_gets_a_vietnamese_message(bad: object) -> None:
+    for func in (find_pii, mask_pii):
+        with pytest.raises(TypeError, match="Cần một đoạn chữ"):
+            func(bad)  # type: ignore[arg-type]

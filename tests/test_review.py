@@ -162,3 +162,9 @@ def test_long_paste_is_handled() -> None:
     review = review_prompt(text)
     assert review.parts["task"] and review.parts["format"] and review.parts["constraints"]
     assert review.parts["context"]  # long description counts as context
+
+
+@pytest.mark.parametrize("bad", [42, ["Viết bài"], b"Viet bai"])
+def test_non_text_gets_a_vietnamese_message(bad: object) -> None:
+    with pytest.raises(TypeError, match="Lời nhắc phải là một đoạn chữ"):
+        review_prompt(bad)  # type: ignore[arg-type]
