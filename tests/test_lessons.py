@@ -269,7 +269,11 @@ def offline(monkeypatch: pytest.MonkeyPatch):
     return course
 
 
-def test_lesson03_prompts_get_curated_answers_within_channel_limits(offline) -> None:
+PRODUCTS = pd.read_csv(ROOT / "course" / "data" / "products.csv")["ten_sp"].tolist()
+
+
+@pytest.mark.parametrize("product", ["(default)", *PRODUCTS])
+def test_lesson03_prompts_get_curated_answers_within_channel_limits(offline, product) -> None:
     from course.lessons import find_product, load
     from course.lessons.planning import content_calendar, post_metrics
     from course.widgets import run_batch
@@ -277,13 +281,16 @@ def test_lesson03_prompts_get_curated_answers_within_channel_limits(offline) -> 
     curated = _curated_answers()
     code = _notebook_code("03_noi_dung_marketing.ipynb")
     default = re.search(r'^SAN_PHAM = "([^"]+)"', code, re.MULTILINE).group(1)
-    sp = find_product(default)
+    sp = find_product(default if product == "(default)" else product)
     limits = load("channel_limits").assign(san_pham=sp["ten_sp"])
     posts = run_batch(limits, _template(code, "mau_bai_dang"), "bai_dang", progress=False)
     cal = content_calendar(sp["ten_sp"])
     cal = run_batch(cal, _template(code, "mau_lich"), "bai_viet", progress=False)
     descs = run_batch(load("products").head(4), _template(code, "mau_mo_ta"), "mo_ta",
                       progress=False)
+    one = offline.strip_label(offline.ask(_template(code, "mau_mo_ta").format(**sp)))
+    headlines = offline.strip_label(offline.ask(_template(code, "mau_tieu_de").format(**sp)))
+    assert one in curated and headlines in curated and sp["ten_sp"] in one
     for column, df in [("bai_dang", posts), ("bai_viet", cal), ("mo_ta", descs)]:
         stripped = df[column].map(offline.strip_label)
         assert df[column].map(offline.is_simulated).all()
@@ -298,7 +305,8 @@ def test_lesson03_prompts_get_curated_answers_within_channel_limits(offline) -> 
     assert (post_metrics(cal["bai_viet"])["so_ky_tu"] <= cal_limits).all()
 
 
-def test_lesson04_messages_are_curated_short_and_call_to_action(offline) -> None:
+@pytest.mark.parametrize("product", ["(default)", *PRODUCTS])
+def test_lesson04_messages_are_curated_short_and_call_to_action(offline, product) -> None:
     from course.lessons import find_product
     from course.lessons.planning import message_plan, post_metrics
     from course.widgets import run_batch
@@ -306,10 +314,12 @@ def test_lesson04_messages_are_curated_short_and_call_to_action(offline) -> None
     curated = _curated_answers()
     code = _notebook_code("04_pheu_ban_hang.ipynb")
     default = re.search(r'^SAN_PHAM = "([^"]+)"', code, re.MULTILINE).group(1)
-    plan = message_plan(find_product(default)["ten_sp"])
+    name = find_product(default if product == "(default)" else product)["ten_sp"]
+    plan = message_plan(name)
     done = run_batch(plan, _template(code, "mau_tin"), "tin_nhan", progress=False)
     texts = done["tin_nhan"].map(offline.strip_label)
     assert texts.isin(curated).all() and texts.nunique() == 15
+    assert texts.str.contains(name.split()[-1], regex=False).sum() >= 10  # about this product
     assert (texts.str.split().str.len() < 60).all()  # the template asks for under 60 words
     assert post_metrics(texts)["co_keu_goi"].all()
 
