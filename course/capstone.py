@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .factcheck import format_number
 from .i18n import t
 from .lessons.planning import STAGE_PLAN, content_calendar, message_plan
 from .text import nfc
@@ -195,8 +196,8 @@ class Plan:
                  f"- **{t('capstone.info_channels')}:** {', '.join(b.channels)}",
                  f"- **{t('capstone.info_tone')}:** {b.giong_van}",
                  f"- **{t('capstone.info_start')}:** {b.start:%d/%m/%Y}", "",
-                 f"## {t('capstone.sheet_calendar')}", "", _md_table(self.calendar), "",
-                 f"## {t('capstone.sheet_funnel')}", "", _md_table(self.funnel), "",
+                 f"## {t('capstone.sheet_calendar')}", "", markdown_table(self.calendar), "",
+                 f"## {t('capstone.sheet_funnel')}", "", markdown_table(self.funnel), "",
                  f"## {t('capstone.sheet_prompt')}", "", "```text", self.care_prompt, "```", "",
                  f"## {t('capstone.sheet_faq')}", ""]
         for _, row in self.faq.iterrows():
@@ -309,10 +310,15 @@ def _format_sheet(ws, table: pd.DataFrame) -> None:  # type: ignore[no-untyped-d
 def _cell_text(value: object) -> str:
     if isinstance(value, (date, datetime)):
         return f"{value:%d/%m/%Y}"
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return format_number(value)  # Vietnamese style: 53,3 and 1.250.000
+    return str(value)
 
 
-def _md_table(table: pd.DataFrame) -> str:
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table as Markdown (pipes escaped, dates as dd/mm/yyyy); no extra package needed."""
     def cell(v: object) -> str:
         return _cell_text(v).replace("|", "\\|").replace("\n", " ")
 

@@ -111,10 +111,15 @@ def table_numbers(table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) 
     return [v for v in values if not math.isnan(v)]
 
 
-def _closest(number: StatedNumber, values: list[float]) -> tuple[float | None, bool]:
+def _closest(
+    number: StatedNumber, values: list[float], unit: float = 1.0
+) -> tuple[float | None, bool]:
     # "giảm 60,9%" is written without the minus sign the table has, so compare sizes.
     sizes = [abs(v) for v in values]
-    candidates = sizes + ([v * 100 for v in sizes] if number.percent else [])
+    if number.percent:  # a share may be stored as 0.125 or as 12.5
+        candidates = sizes + [v * 100 for v in sizes]
+    else:  # a table "in millions" holds 281.9 for "281,9 triệu"
+        candidates = sizes + ([v * unit for v in sizes] if unit != 1.0 else [])
     if not candidates:
         return None, False
     best = min(candidates, key=lambda v: abs(v - number.value))
@@ -137,9 +142,11 @@ def check_numbers(
     table: pd.DataFrame | pd.Series,
     extra: Iterable[float] = (),
     show_skipped: bool = False,
+    unit: float = 1.0,
 ) -> pd.DataFrame:
     """One row per number in `answer`: found in `table` or not (Vietnamese column names).
 
+    `unit` is what one table unit is worth (1_000_000 for a table in millions of đồng).
     Years, months, list numbers and small counts are left out unless `show_skipped`.
     """
     values = table_numbers(table, extra)
@@ -150,7 +157,7 @@ def check_numbers(
                 continue
             best, verdict = None, t("capstone.fc_skipped_" + n.skip_reason)
         else:
-            best, ok = _closest(n, values)
+            best, ok = _closest(n, values, unit)
             verdict = t("capstone.fc_ok") if ok else t("capstone.fc_not_found")
         rows.append({
             t("capstone.fc_col_number"): n.text,
@@ -162,17 +169,21 @@ def check_numbers(
     return pd.DataFrame(rows, columns=columns)
 
 
-def made_up(answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) -> list[str]:
+def made_up(
+    answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = (), unit: float = 1.0
+) -> list[str]:
     """Just the figures from `answer` that are not in `table`, as written."""
     values = table_numbers(table, extra)
     return [n.text for n in extract_numbers(answer)
-            if not n.skip_reason and not _closest(n, values)[1]]
+            if not n.skip_reason and not _closest(n, values, unit)[1]]
 
 
-def summary(answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = ()) -> str:
+def summary(
+    answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = (), unit: float = 1.0
+) -> str:
     """A one-line Vietnamese verdict for the lesson."""
     numbers = [n for n in extract_numbers(answer) if not n.skip_reason]
-    wrong = made_up(answer, table, extra)
+    wrong = made_up(answer, table, extra, unit)
     if not numbers:
         return t("capstone.fc_summary_none")
     if not wrong:
@@ -280,3 +291,18 @@ def publish_checklist(text: str, product: dict | pd.Series, source: str = "") ->
         (t("capstone.ck_consent"), t("capstone.ck_manual")),
     ]
     return pd.DataFrame(rows, columns=[t("capstone.ck_col_item"), t("capstone.ck_col_result")])
+
+
+def verified_lines(
+    answer: str, table: pd.DataFrame | pd.Series, extra: Iterable[float] = (), unit: float = 1.0
+) -> list[str]:
+    """The answer's sentences (one per line) whose numbers are all in `table`; headings dropped."""
+    values = table_numbers(table, extra)
+    kept = []
+    for line in answer_lines(answer):
+        if line.endswith(":"):
+            continue
+        numbers = [n for n in extract_numbers(line) if not n.skip_reason]
+        if all(_closest(n, values, unit)[1] for n in numbers):
+            kept.append(line)
+    return kept

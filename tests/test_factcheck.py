@@ -99,3 +99,24 @@ def test_publish_checklist_flags_wrong_price_and_health_claim() -> None:
     assert result[t("capstone.ck_numbers")] == t("capstone.ck_numbers_ok")
     assert result[t("capstone.ck_promises")] == t("capstone.ck_promises_ok")
     assert result[t("capstone.ck_images")] == t("capstone.ck_manual")
+
+
+def test_lesson07_curated_answer_has_exactly_two_made_up_numbers() -> None:
+    # The lesson relies on this: the offline answer gets most numbers right and two wrong.
+    import json
+
+    from course import retrieval
+
+    sales = pd.read_csv(retrieval.DATA_DIR / "doanh_so_2025.csv")
+    table = sales.pivot_table(index="thang", columns="kenh", values="doanh_thu",
+                              aggfunc="sum") / 1e6
+    table["Tổng"] = table.sum(axis=1)
+    table["So với tháng trước (%)"] = table["Tổng"].pct_change() * 100
+    table = table.round(1)
+    path = retrieval.DATA_DIR.parent / "offline" / "curated" / "lesson07.json"
+    answer = json.loads(path.read_text(encoding="utf-8"))["entries"][0]["answers"][0]
+    total = [sales["doanh_thu"].sum()]
+    assert factcheck.made_up(answer, table, extra=total, unit=1e6) == [
+        "250,4 triệu đồng", "2,1 tỷ đồng"]
+    kept = factcheck.verified_lines(answer, table, extra=total, unit=1e6)
+    assert len(kept) == 4 and not any("250,4" in line or "2,1 tỷ" in line for line in kept)
