@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import random
 import re
 import unicodedata
 from pathlib import Path
@@ -166,3 +167,54 @@ def test_non_text_gets_a_vietnamese_message(bad: object) -> None:
     for func in (find_pii, mask_pii):
         with pytest.raises(TypeError, match="Cần một đoạn chữ"):
             func(bad)  # type: ignore[arg-type]
+
+
+def _random_phone(rng: random.Random) -> tuple[str, str]:
+    """A random mobile number written in one of the common ways, and its 0-leading digits."""
+    prefix = rng.choice(["032", "038", "052", "056", "070", "079", "083", "086", "090", "091",
+                         "094", "096", "098", "099"])
+    digits = prefix + "".join(rng.choice("0123456789") for _ in range(7))
+    rest = digits[1:]
+    styles = [
+        digits,
+        f"{digits[:4]} {digits[4:7]} {digits[7:]}",
+        f"{digits[:4]}.{digits[4:7]}.{digits[7:]}",
+        f"{digits[:3]}-{digits[3:6]}-{digits[6:]}",
+        f"+84 {rest[:3]} {rest[3:6]} {rest[6:]}",
+        f"84{rest}",
+        f"(+84) {rest}",
+    ]
+    return rng.choice(styles), digits
+
+
+def test_random_phones_in_sentences_are_all_found() -> None:
+    rng = random.Random(2025)
+    templates = ["Gọi {} nhé", "SĐT: {}.", "{}", "Liên hệ chị Hoa ({}) để đặt hàng",
+                 "sdt {}, giao buổi sáng", "Zalo:{}"]
+    for _ in range(300):
+        written, digits = _random_phone(rng)
+        text = rng.choice(templates).format(written)
+        found = find_pii(text)
+        assert [(m.kind, m.text) for m in found] == [("phone", written)], text
+        assert digits not in re.sub(r"\D", "", mask_pii(text))
+
+
+def test_random_amounts_dates_times_are_never_flagged() -> None:
+    rng = random.Random(7)
+    for _ in range(400):
+        amount = f"{rng.randint(1, 10**12):,}".replace(",", ".")
+        unit = rng.choice(["đ", " đ", " đồng", " VND", " vnđ", "", " triệu"])
+        day, month, year = rng.randint(1, 28), rng.randint(1, 12), rng.randint(1990, 2030)
+        samples = [
+            f"Giá {amount}{unit}",
+            f"Tổng {amount.replace('.', '')} đồng",
+            f"Ngày {day:02d}/{month:02d}/{year}",
+            f"Ngày {year}-{month:02d}-{day:02d}",
+            f"Hạn {day:02d}.{month:02d}.{year}",
+            f"Lúc {rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}",
+            f"Tăng {rng.randint(1, 999)}%",
+            f"Gói {rng.randint(1, 9999)} g, thùng {rng.randint(1, 99)}.{rng.randint(100, 999)} kg",
+            f"Mã DH{year}{month:02d}{day:02d}{rng.randint(100, 999)}",
+        ]
+        for text in samples:
+            assert find_pii(text) == [], text
