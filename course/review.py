@@ -66,6 +66,10 @@ class PromptReview:
             "review.summary_missing", parts=names
         )
 
+    def _repr_pretty_(self, printer: object, cycle: bool) -> None:
+        """IPython shows the readable Vietnamese report (plain text) instead of the fields."""
+        printer.text(str(self))  # type: ignore[attr-defined]
+
     def __str__(self) -> str:
         lines = [t("review.report_title", score=self.score, level=self.level())]
         for part in PARTS:

@@ -168,3 +168,11 @@ def test_long_paste_is_handled() -> None:
 def test_non_text_gets_a_vietnamese_message(bad: object) -> None:
     with pytest.raises(TypeError, match="Lời nhắc phải là một đoạn chữ"):
         review_prompt(bad)  # type: ignore[arg-type]
+
+
+def test_ipython_shows_the_readable_report() -> None:
+    from IPython.lib.pretty import pretty
+
+    review = review_prompt("Viết bài quảng cáo")
+    assert pretty(review) == str(review)
+    assert pretty(review).startswith("Điểm lời nhắc: 25/100")
