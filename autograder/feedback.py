@@ -33,9 +33,16 @@ PASSED = "Bài kiểm tra ẩn: đạt"
 FAILED = "Bài kiểm tra ẩn: không đạt"
 
 
+def _squash(text: str) -> str:
+    return "".join(ANSI.sub("", text).split())
+
+
 def _mentions(output: dict, hidden_lines: list[str]) -> bool:
-    text = ANSI.sub("", json.dumps(output, ensure_ascii=False))
-    return any(line in text for line in hidden_lines)
+    """Does this output quote hidden code (tracebacks do, with colour codes inside)?"""
+    parts = [output.get("evalue", ""), *output.get("traceback", []), str(output.get("text", "")),
+             json.dumps(output.get("data", {}), ensure_ascii=False)]
+    text = _squash("\n".join(parts))
+    return any(_squash(line) in text for line in hidden_lines)
 
 
 class HideHiddenTests(NbGraderPreprocessor):
@@ -84,7 +91,8 @@ def _config(course: Course, assignment_id: str):
     cfg = course.config()
     cfg.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     cfg.HideHiddenTests.results_dir = str(course.state_dir("ket-qua", assignment_id))
-    cfg.HTMLExporter.template_name = "phan_hoi"
+    # nbgrader's API forces the template name "feedback"; ours shadows its own.
+    cfg.HTMLExporter.template_name = "feedback"
     cfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
     cfg.HTMLExporter.sanitize_html = True
     return cfg

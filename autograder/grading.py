@@ -35,6 +35,7 @@ from tqdm import tqdm
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.reasons import reason
 
+CLEAN = ("ok", "tests_failed", "unfinished")  # graded normally; nothing for the instructor to check
 UID_BASE = 62000  # one unprivileged uid per worker slot (no passwd entry needed)
 
 
@@ -330,7 +331,7 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
                 store.save(sid, res)
                 _finish(course, store, gb, assignment_id, res)
                 summary.graded.append(sid)
-                if res["reason_code"] not in ("ok", "tests_failed"):
+                if res["reason_code"] not in CLEAN or res.get("tampered"):
                     summary.problems[sid] = res["reason"]
                 bar.update(1)
         except KeyboardInterrupt:

@@ -19,9 +19,10 @@ REASONS = {
     "memory": "Có ô mã dùng quá {memory_mb} MB bộ nhớ nên đã bị dừng.",
     "output_limit": "Có ô mã in ra quá nhiều dòng; phần thừa đã được cắt bớt.",
     "cell_error": "Có ô mã báo lỗi khi chạy ({names}).",
+    "unfinished": "Chấm xong, còn {parts} phần chưa làm; {failed}/{total} bài kiểm tra chưa đạt.",
     "kernel_died": "Bài làm đã làm tắt hẳn trình chạy Python (ví dụ gọi os._exit hoặc bị "
                    "treo nặng), nên không chấm được: 0 điểm.",
-    "missing": "Không có tệp {name} trong bài nộp: 0 điểm.",
+    "missing": "Không có tệp {name} trong bài nộp: 0 điểm.{hint}",
     "empty": "Tệp bài nộp rỗng (0 byte): 0 điểm.",
     "corrupt": "Tệp bài nộp bị hỏng, không đọc được như một notebook: 0 điểm.",
     "watchdog": "Bài làm chạy quá lâu nên trình chấm đã dừng hẳn: 0 điểm.",
@@ -37,7 +38,10 @@ def reason(code: str, **fields) -> dict:
 def precheck(path: Path) -> dict | None:
     """Problems found without running anything: missing, empty or unreadable file."""
     if not path.exists():
-        return reason("missing", name=path.name)
+        others = sorted(p.name for p in path.parent.glob("*.ipynb"))
+        hint = (f" Có tệp khác: {', '.join(others)}; nếu đúng là bài này, hãy đổi tên thành "
+                f"{path.name} rồi chấm lại." if others else "")
+        return reason("missing", name=path.name, hint=hint)
     if path.stat().st_size == 0:
         return reason("empty")
     try:
@@ -81,6 +85,7 @@ def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
                       expected_cells: set[str] = frozenset()) -> dict:
     """Summarise an autograded notebook: the most important problem first."""
     errors: list[str] = []
+    unfinished = 0
     truncated = False
     failed = total = 0
     for cell in nb.cells:
@@ -96,7 +101,11 @@ def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
         if is_test:
             total += 1
             failed += bool(cell_errors)
-        errors += [e for e in cell_errors if not (is_test and e == "AssertionError")]
+        if meta.get("solution") and "NotImplementedError" in cell_errors:
+            unfinished += 1  # the release stub was left in place: not done, not broken
+            continue
+        errors += [e for e in cell_errors if not (is_test and e in ("AssertionError",
+                                                                      "NotImplementedError"))]
     if "CellTimeoutError" in errors:
         out = reason("timeout", timeout=timeout)
     elif "MemoryError" in errors:
@@ -106,11 +115,13 @@ def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
     elif errors:
         names = ", ".join(dict.fromkeys(errors))
         out = reason("cell_error", names=names)
+    elif unfinished:
+        out = reason("unfinished", parts=unfinished, failed=failed, total=total)
     elif failed:
         out = reason("tests_failed", failed=failed, total=total)
     else:
         out = reason("ok")
-    if failed and out["reason_code"] != "tests_failed":
+    if failed and out["reason_code"] not in ("tests_failed", "unfinished"):
         out["reason"] += " " + REASONS["tests_failed"].format(failed=failed, total=total)
     if tampered(log, set(hidden_cells), set(expected_cells), nb):
         out["reason"] += " " + TAMPER_NOTE

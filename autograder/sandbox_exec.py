@@ -56,7 +56,7 @@ def _write(path: str, text: str) -> None:
 
 def _isolate_namespaces(libc: ctypes.CDLL, want_net: bool, hide: list[str]) -> dict:
     """New network + mount namespace; hide the course root behind an empty tmpfs."""
-    status = {"network": False, "hidden_paths": []}
+    status = {"network_off": False, "hidden_paths": []}
     flags = CLONE_NEWNS | (CLONE_NEWNET if want_net else 0)
     if os.geteuid() != 0:
         # Unprivileged fallback: a user namespace grants the rights inside it only.
@@ -67,7 +67,7 @@ def _isolate_namespaces(libc: ctypes.CDLL, want_net: bool, hide: list[str]) -> d
         _write("/proc/self/gid_map", f"{gid} {gid} 1")
     else:
         _check(libc.unshare(flags), "unshare")
-    status["network"] = want_net
+    status["network_off"] = want_net
     _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
     for path in hide:
         if not os.path.isdir(path):
@@ -160,7 +160,7 @@ def main(argv: list[str]) -> None:
     home = spec.get("home") or os.getcwd()
     uid, gid = spec.get("uid"), spec.get("gid")
     libc = _libc()
-    status: dict = {"root": os.geteuid() == 0, "network": False, "hidden_paths": [],
+    status: dict = {"root": os.geteuid() == 0, "network_off": False, "hidden_paths": [],
                     "memory_mb": None, "uid": None, "errors": []}
     try:
         status.update(_isolate_namespaces(libc, bool(spec.get("net", True)),

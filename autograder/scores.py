@@ -6,7 +6,7 @@ import pandas as pd
 from nbgrader.api import MissingEntry
 
 from autograder.coursectx import Course
-from autograder.grading import ResultStore
+from autograder.grading import CLEAN, ResultStore
 from autograder.roster import load_sidecar
 from autograder.vnsort import name_key
 
@@ -60,4 +60,4 @@ def question_table(course: Course, assignment_id: str) -> pd.DataFrame:
 def problems(course: Course, assignment_id: str) -> dict[str, dict]:
     """Result files of submissions that did not run cleanly (reason other than ok/tests)."""
     return {sid: d for sid, d in ResultStore(course, assignment_id).all().items()
-            if d.get("reason_code") not in ("ok", "tests_failed")}
+            if d.get("reason_code") not in CLEAN or d.get("tampered")}
