@@ -53,6 +53,8 @@ _MAX_DIGITS = 19
 _MIN_DIGITS = 6  # the shortest kind is a 6-digit bank account
 _CONTEXT_WINDOW = 40  # characters looked at before a number for a context word
 _MAX_KEYWORD_WORDS = 5
+# After a title ("chị lan", "anh tuan") the next word is a name, even typed in lower case.
+_TITLES = frozenset("anh chi ong ba co chu bac em ban".split())
 _WORD = re.compile(r"[a-z0-9]+")
 _BREAK = re.compile(r"[\n!?;]|\.\s|\d")
 _TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
@@ -73,7 +75,9 @@ class _Rules(NamedTuple):
     provinces: frozenset[str]
     mobile_prefixes: frozenset[str]
     keyword_kind: dict[str, str]
-    gap_words: frozenset[str]
+    gap_words: frozenset[str]  # exact, with diacritics
+    gap_words_plain: frozenset[str]  # the same without diacritics, for text typed without them
+    stop_words: frozenset[str]
     units: re.Pattern[str]
 
 
@@ -103,7 +107,9 @@ def _rules() -> _Rules:
         frozenset(data["province_codes"]),
         frozenset(data["mobile_prefixes"]),
         keyword_kind,
-        frozenset(" ".join([*data["gap_words"], *keyword_kind]).split()),
+        frozenset(unicodedata.normalize("NFC", w) for w in data["gap_words"]),
+        frozenset(fold(w) for w in data["gap_words"]),
+        frozenset(data["stop_words"]),
         unit_re,
     )
 
@@ -207,24 +213,38 @@ def _classify(
 def _context_kind(text: str, start: int) -> str | None:
     """The kind named by the nearest context word before `start`.
 
-    Walking back word by word, only small words may sit between the context word and the
-    number; a digit, a sentence break or another noun means the word is about something
-    else ("tài khoản Facebook có 120000 người" is no bank account).
+    Walking back word by word, only small words ("số", "của", "chị") and names may sit
+    between the context word and the number; a digit, a sentence break or another word means
+    the context word is about something else ("tài khoản Facebook có 120000 người").
     """
     rules = _rules()
-    window = fold(text[max(0, start - _CONTEXT_WINDOW) : start])
+    w0 = max(0, start - _CONTEXT_WINDOW)
+    original = text[w0:start]
+    window = fold(original)  # same length as `original`, so word offsets match
     words = list(_WORD.finditer(window))
     for e in range(len(words) - 1, -1, -1):
-        gap = window[words[e].end() :]
-        if _BREAK.search(gap):
+        if _BREAK.search(window, words[e].end()):
             return None
         for n in range(min(_MAX_KEYWORD_WORDS, e + 1), 0, -1):
             phrase = " ".join(w.group() for w in words[e - n + 1 : e + 1])
             if phrase in rules.keyword_kind:
                 return rules.keyword_kind[phrase]
-        if words[e].group() not in rules.gap_words:
+        word = words[e]
+        after_title = e > 0 and words[e - 1].group() in _TITLES
+        original_word = original[word.start() : word.end()]
+        if not after_title and not _gap_word(word.group(), original_word, rules):
             return None
     return None
+
+
+def _gap_word(folded: str, original: str, rules: _Rules) -> bool:
+    if folded in rules.stop_words:
+        return False
+    lower = original.lower()
+    if lower in rules.gap_words or (lower == folded and folded in rules.gap_words_plain):
+        return True
+    # A capitalised short word is most likely part of a name: "chị Lan", "ông Nguyễn Văn A".
+    return original[:1].isupper() and len(original) <= 7
 
 
 def _glued(text: str, start: int, end: int) -> bool:

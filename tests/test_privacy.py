@@ -70,6 +70,8 @@ def test_nfd_input_gives_same_matches(text: str, expected: list, note: str) -> N
 
 @pytest.mark.parametrize("text,expected,note", CASES, ids=[c[2] for c in CASES])
 def test_text_without_diacritics_gives_same_kinds(text: str, expected: list, note: str) -> None:
+    if "(needs diacritics)" in note:
+        pytest.skip("without diacritics 'có' and 'cô' are the same word")
     plain = _strip_marks(text)
     assert [m.kind for m in find_pii(plain)] == [kind for kind, _ in expected]
 
