@@ -135,3 +135,18 @@ def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     if faq is not None and search(faq, message, k=1).empty:
         return t("capstone.rt_handover_unknown")
     return ""
+
+
+# Phrases that try to give the bot new orders from inside a customer's message. Written with
+# accents for display; matched without them, so "bo qua moi huong dan" is caught too.
+INJECTION_PHRASES = (
+    "bỏ qua mọi hướng dẫn", "bỏ qua hướng dẫn", "bỏ qua các hướng dẫn", "quên hết", "quên đi",
+    "hướng dẫn trước đó", "từ giờ bạn là", "bạn là quản lý", "đóng vai", "tiết lộ",
+    "system prompt", "prompt", "ignore previous", "ignore all", "mật khẩu",
+)
+
+
+def injection_signs(message: str) -> list[str]:
+    """Phrases in a customer's message that look like orders to the bot (prompt injection)."""
+    text = " " + normalize(message) + " "
+    return [p for p in INJECTION_PHRASES if f" {normalize(p)} " in text]
