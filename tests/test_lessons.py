@@ -338,3 +338,27 @@ def test_literal_prompts_have_curated_answers(offline, notebook: str, variables:
     for prompt in prompts:
         answer = offline.strip_label(offline.ask(prompt))
         assert answer in curated, f"no curated answer for: {prompt[:60]}"
+
+
+def _widget_cell(notebook: str, call: str) -> str:
+    """The source of the notebook cell that builds a widget, without its comment and imports."""
+    for cell in _read(NOTEBOOKS / notebook).cells:
+        if cell.cell_type == "code" and call in cell.source:
+            lines = cell.source.splitlines()
+            return "\n".join(x for x in lines if not x.startswith(("#", "from ", "import ")))
+    raise AssertionError(f"{call} not found in {notebook}")
+
+
+def test_lesson02_widgets_answer_with_curated_texts(offline) -> None:
+    from course.widgets import CompareSettings, PromptBuilder
+
+    curated = _curated_answers()
+    builder = eval(_widget_cell("02_viet_prompt.ipynb", "PromptBuilder("),
+                   {"PromptBuilder": PromptBuilder})
+    assert builder.review.score >= 80  # the example the lesson shows is a good prompt
+    assert offline.strip_label(builder.send()) in curated
+    compare = eval(_widget_cell("02_viet_prompt.ipynb", "CompareSettings("),
+                   {"CompareSettings": CompareSettings})
+    answers = [offline.strip_label(a) for _, a in compare.run()]
+    assert all(a in curated for a in answers)
+    assert len(set(answers)) >= 2, "three temperatures should not all give the same text"
