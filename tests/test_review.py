@@ -176,3 +176,13 @@ def test_ipython_shows_the_readable_report() -> None:
     review = review_prompt("Viết bài quảng cáo")
     assert pretty(review) == str(review)
     assert pretty(review).startswith("Điểm lời nhắc: 25/100")
+
+
+def test_public_api_exports() -> None:
+    import course
+    import course.privacy
+
+    assert course.review_prompt is review_prompt and course.PromptReview is PromptReview
+    assert course.find_pii is course.privacy.find_pii
+    assert course.mask_pii is course.privacy.mask_pii
+    assert course.PiiMatch is course.privacy.PiiMatch
