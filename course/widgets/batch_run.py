@@ -13,7 +13,7 @@ import pandas as pd
 from course.i18n import t
 
 from ._common import WidgetBase, api, busy, button, error_text
-from .display import escape, render_error, render_note, render_ok, render_text
+from .display import escape, render_error, render_note, render_ok, render_table, render_text
 
 
 def _with_suffix(path: str | Path, suffix: str) -> Path:
@@ -229,7 +229,9 @@ class BatchRun(WidgetBase):
     def _show_table(self, limit: int = 20) -> None:
         if self.result is None:
             return
-        table = self.result.head(limit).to_html(index=False, escape=True, na_rep="")
+        shown = self.result.head(limit)
+        rows = ([("" if pd.isna(v) else v) for v in row] for row in shown.itertuples(index=False))
+        table = render_table(rows, shown.columns)
         more = len(self.result) - limit
         note = render_note(t("widgets.batch_more_rows", n=more)) if more > 0 else ""
         self.table_view.value = (

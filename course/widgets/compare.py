@@ -62,7 +62,7 @@ class CompareSettings(WidgetBase):
                 widgets.HTML(f"<b>{escape(t('widgets.cmp_title'))}</b>"),
                 self.prompt_field,
                 widgets.HTML(render_note(t("widgets.cmp_hint"))),
-                self.run_button,
+                widgets.HBox([self.run_button]),
                 self.message,
                 widgets.HBox(columns),
             ]

@@ -67,7 +67,8 @@ class ConnectionPanel(WidgetBase):
         wide = widgets.Layout(width="95%")
         label_style = {"description_width": "140px"}
         self.provider = widgets.Dropdown(
-            options=options, description=t("widgets.conn_provider"), style=label_style
+            options=options, description=t("widgets.conn_provider"), style=label_style,
+            layout=widgets.Layout(width="460px"),
         )
         self.base_url = widgets.Text(
             description=t("widgets.conn_base_url"),

@@ -94,3 +94,17 @@ def render_ok(message: object) -> str:
 
 def render_note(message: object) -> str:
     return f'<div style="{NOTE_STYLE}">{escape(message)}</div>'
+
+
+def render_table(rows: Iterable[Iterable[object]], header: Iterable[object]) -> str:
+    """A plain HTML table; every cell escaped, newlines kept (pandas' to_html shows "\\n")."""
+    cell = "border:1px solid #ccc;padding:3px 8px;vertical-align:top;white-space:pre-wrap"
+    head = "".join(f'<th style="{cell}">{escape(h)}</th>' for h in header)
+    body = "".join(
+        "<tr>" + "".join(f'<td style="{cell}">{escape(v)}</td>' for v in row) + "</tr>"
+        for row in rows
+    )
+    return (
+        '<table style="border-collapse:collapse;font-size:14px">'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )

@@ -14,7 +14,7 @@ import pandas as pd
 from course.i18n import t
 
 from ._common import WidgetBase, button, vn_number
-from .display import escape, render_error, render_note
+from .display import escape, render_error, render_note, render_table
 
 COLUMNS = ("giai_doan", "so_luong", "ty_le_chuyen_doi", "ty_le_tu_dau", "roi_rung")
 _NAME_COUNT = (("giai_doan", "so_luong"), ("stage", "count"))
@@ -117,7 +117,7 @@ class FunnelChart(WidgetBase):
                 self.image,
                 widgets.HTML(render_note(t("widgets.funnel_what_if_hint")) if rows else ""),
                 *rows,
-                self.reset_button if rows else widgets.HTML(),
+                widgets.HBox([self.reset_button] if rows else []),
                 self.summary,
             ]
         )
@@ -220,5 +220,5 @@ class FunnelChart(WidgetBase):
         for col in COLUMNS[2:]:
             shown[col] = [("—" if math.isnan(v) else vn_number(v, 1) + " %") for v in table[col]]
         shown["so_luong"] = [vn_number(v) for v in table["so_luong"]]
-        shown.columns = [t(f"widgets.funnel_col_{c}") for c in COLUMNS]
-        return shown.to_html(index=False, escape=True)
+        header = [t(f"widgets.funnel_col_{c}") for c in COLUMNS]
+        return render_table(shown.itertuples(index=False), header)

@@ -84,7 +84,7 @@ class PromptBuilder(WidgetBase):
                 self.preview,
                 widgets.HBox([self.score_bar, self.score_label]),
                 self.tips,
-                self.send_button,
+                widgets.HBox([self.send_button]),  # a bare button would stretch full width
                 self.message,
                 self.answer_view,
             ]

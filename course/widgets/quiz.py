@@ -80,7 +80,7 @@ class Quiz(WidgetBase):
                 widgets.VBox([
                     widgets.HTML(f"<div style='font-size:15px'><b>{i + 1}.</b> "
                                  f"{escape(q['question'])}</div>"),
-                    field, check, fb,
+                    field, widgets.HBox([check]), fb,
                 ])
             )
         blocks.append(self.score_view)
