@@ -35,6 +35,8 @@ TONES = (
     "chân thành, đáng tin cậy",
 )
 _SPLIT = re.compile(r"[,;\n]+")
+# "[số ngày]": a fact only the owner knows (at least one letter or digit inside)
+_GAP = re.compile(r"\[[^\[\]\n]{0,40}\w[^\[\]\n]{0,40}\]")
 
 
 def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
@@ -105,16 +107,16 @@ class Business:
 
 
 IDEAS = {  # topic of lesson 03's calendar -> what to post, in one sentence
-    "Giới thiệu sản phẩm và nguồn gốc": "Ảnh thật {sp} và 3 câu: làm ở đâu, ai làm, vì sao ngon.",
+    "Giới thiệu sản phẩm và nguồn gốc": "Ảnh thật {sp}, kể ngắn: làm ở đâu, ai làm, vì sao ngon.",
     "Câu chuyện người làm ra sản phẩm": "Kể một buổi làm {sp} của người trong {ten}, kèm ảnh.",
     "Mẹo dùng sản phẩm hằng ngày": "Một mẹo dùng {sp} mà {kh} làm được ngay tại nhà.",
     "Cảm nhận của khách hàng": "Đăng lời khen thật của một khách (đã xin phép, che tên).",
     "Ưu đãi trong tuần": "Ưu đãi có hạn cho {sp}; ghi rõ ngày hết hạn và giá thật.",
-    "Hỏi đáp những câu khách hay hỏi": "Trả lời 3 câu khách hay hỏi về {sp} (lấy từ trang FAQ).",
+    "Hỏi đáp những câu khách hay hỏi": "Trả lời vài câu khách hay hỏi về {sp} (lấy từ trang FAQ).",
     "Hậu trường đóng gói và giao hàng": "Video ngắn cảnh đóng gói {sp} cẩn thận trước khi gửi.",
     "Cách dùng ngon cùng món ăn, thức uống": "Gợi ý một món ăn hoặc thức uống ngon với {sp}.",
     "Gợi ý làm quà biếu": "Gợi ý {sp} làm quà biếu, kèm ảnh hộp quà.",
-    "Cách nhận biết hàng chất lượng": "3 dấu hiệu nhận biết {sp} ngon, thật, đúng chất lượng.",
+    "Cách nhận biết hàng chất lượng": "Những dấu hiệu nhận biết {sp} ngon, thật, đúng chất lượng.",
     "Câu đố vui có quà": "Câu đố vui về {sp}; người trả lời đúng sớm nhất nhận quà nhỏ.",
     "Tổng kết tháng và cảm ơn khách hàng":
         "Cảm ơn {kh} đã ủng hộ {ten} trong tháng, hẹn tháng sau.",
@@ -155,6 +157,35 @@ class Plan:
     funnel: pd.DataFrame
     care_prompt: str
     faq: pd.DataFrame
+
+    def placeholders(self) -> list[str]:
+        """The "[...]" gaps still to fill with the owner's real facts, in order of appearance."""
+        faq = self.faq.drop(columns=[t("capstone.col_fill")], errors="ignore")
+        texts = [self.care_prompt, *self.funnel.astype(str).to_numpy().ravel(),
+                 *faq.astype(str).to_numpy().ravel()]
+        found: list[str] = []
+        for text in texts:
+            for gap in _GAP.findall(text):
+                if gap not in found:
+                    found.append(gap)
+        return found
+
+    def fill(self, values: dict[str, str]) -> Plan:
+        """A copy with gaps replaced: {"[số ngày]": "2", "[giá]": "70.000"} (brackets optional)."""
+        pairs = {(k if k.startswith("[") else f"[{k}]"): nfc(str(v)) for k, v in values.items()}
+
+        def put(text: object) -> object:
+            if not isinstance(text, str):
+                return text
+            for gap, value in pairs.items():
+                text = text.replace(gap, value)
+            return text
+
+        faq = self.faq.map(put)
+        faq[t("capstone.col_fill")] = faq[t("capstone.col_answer")].map(
+            lambda a: t("capstone.fill_yes") if _GAP.search(a) else t("capstone.fill_no"))
+        return Plan(self.business, self.calendar.copy(), self.funnel.map(put),
+                    str(put(self.care_prompt)), faq)
 
     def sheets(self) -> dict[str, pd.DataFrame]:
         """Sheet name -> table, in workbook order (names from the message catalogue)."""

@@ -134,3 +134,19 @@ def test_widget_form_bad_input_keeps_fields_and_explains(tmp_path) -> None:
     assert form.plan is not None
     # The learner's text is shown escaped, never as HTML.
     assert "Cơ sở &lt;b&gt;X&lt;/b&gt;" in form.status.value and "<b>" not in form.status.value
+
+
+def test_fill_replaces_gaps_everywhere_and_updates_the_flag(tmp_path) -> None:
+    plan = capstone.build_plan(sample())
+    gaps = plan.placeholders()
+    assert "[số ngày]" in gaps and "[giá]" in gaps and len(gaps) == len(set(gaps))
+    filled = plan.fill({"[số ngày]": "2", "giá": "70.000", "[Phí giao hàng]": "20.000 đồng"})
+    assert "[số ngày]" not in filled.care_prompt and "trong 2 ngày" in filled.care_prompt
+    assert "[số ngày]" in plan.care_prompt  # the original plan is unchanged
+    left = filled.placeholders()
+    assert set(left) == set(gaps) - {"[số ngày]", "[giá]", "[Phí giao hàng]"}
+    fill_col = filled.faq[t("capstone.col_fill")]
+    assert (fill_col == t("capstone.fill_no")).sum() > (
+        plan.faq[t("capstone.col_fill")] == t("capstone.fill_no")).sum()
+    book = pd.read_excel(filled.to_excel(tmp_path / "k.xlsx"), sheet_name=SHEETS[3])
+    assert not book[t("capstone.col_answer")].str.contains(r"\[số ngày\]").any()
