@@ -39,13 +39,17 @@ class CompareSettings(WidgetBase):
         self.settings: list[widgets.Widget] = []
         if self.models:
             for m in self.models:
-                self.settings.append(widgets.Text(value=m, description=t("widgets.cmp_model")))
+                self.settings.append(widgets.Text(
+                    value=m, description=t("widgets.cmp_model"),
+                    layout=widgets.Layout(width="95%"),
+                ))
         else:
             for x in temps:
                 self.settings.append(
                     widgets.BoundedFloatText(
                         value=x, min=0.0, max=2.0, step=0.1,
                         description=t("widgets.cmp_temperature"),
+                        layout=widgets.Layout(width="95%"),
                     )
                 )
         self.outputs = [widgets.HTML() for _ in self.settings]
