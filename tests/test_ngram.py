@@ -97,3 +97,15 @@ def test_bad_settings_are_explained() -> None:
         model.generate("cà", temperature=-1)
     with pytest.raises(ValueError, match="Nhiệt độ"):
         model.generate("cà", temperature="nóng")
+
+
+def test_the_mistakes_lesson_01_points_out_are_really_produced(lesson_texts: pd.Series) -> None:
+    # Lesson 01 says: 156 texts; the greedy trigram puts Mỹ Thủy fish sauce in Cam Lộ (it is
+    # made in Hải Lăng); at temperature 1.2 the bigram makes organic rice "from sea krill".
+    assert len(lesson_texts) == 156
+    trigram = NgramModel.train(lesson_texts, n=3)
+    assert "Cam Lộ" in trigram.generate("nước mắm", length=15, temperature=0)
+    bigram = NgramModel.train(lesson_texts, n=2)
+    hot = [bigram.generate("gạo hữu cơ", length=20, temperature=1.2, seed=s) for s in range(3)]
+    assert any("ruốc" in text for text in hot)
+    assert bigram.next_word_probs("sản phẩm")[COL_PROB].iloc[0] < 0.5  # a real choice to show
