@@ -186,3 +186,13 @@ def test_public_api_exports() -> None:
     assert course.find_pii is course.privacy.find_pii
     assert course.mask_pii is course.privacy.mask_pii
     assert course.PiiMatch is course.privacy.PiiMatch
+
+
+def test_catalogue_files_are_nfc_and_complete() -> None:
+    root = Path(__file__).parents[1] / "course" / "data" / "messages"
+    keys = [f"label_{p}" for p in PARTS] + [f"tip_{p}" for p in PARTS] + ["tip_empty", "summary"]
+    for lang in ("vi", "en"):
+        raw = (root / lang / "review.json").read_text(encoding="utf-8")
+        assert unicodedata.is_normalized("NFC", raw)
+        assert all(key in json.loads(raw) for key in keys)
+    assert CUES_FILE.read_text(encoding="utf-8").isascii()  # cues are written without diacritics
