@@ -551,6 +551,16 @@ def _choice_variants(name: str, wrong: str) -> dict[str, Variant]:
     return {"wrong": _v(f'{name} = """\n{wrong}\n"""'), "wrong_type": _v(f"{name} = 3")}
 
 
+def _choices(questions: dict[str, str]) -> dict[str, dict[str, Variant]]:
+    return {f"sol_{q}": _choice_variants(q, w) for q, w in questions.items()}
+
+
+def _needs_choices(questions: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    return {f"kt_{q}": (f"sol_{q}",) for q in questions}
+
+
+_BT4_QUESTIONS = {"cau_1": "A", "cau_2": "C"}  # wrong letters
+_BT5_QUESTIONS = {"cau_1": "A", "cau_2": "B", "cau_3": "A"}
 _BT1_QUESTIONS = {"cau_1": "A", "cau_2": "D", "cau_3": "B", "cau_4": "C"}  # wrong letters
 
 SPECS: dict[str, Spec] = {
@@ -558,7 +568,7 @@ SPECS: dict[str, Spec] = {
         needs={
             **{f"kt_prompt_{k}{h}": (f"sol_prompt_{k}",)
                for k in ("zalo", "facebook", "cskh") for h in ("", "_an")},
-            **{f"kt_{q}": (f"sol_{q}",) for q in _BT1_QUESTIONS},
+            **_needs_choices(_BT1_QUESTIONS),
         },
         variants={
             "sol_prompt_zalo": _prompt_variants("prompt_zalo", (
@@ -575,7 +585,7 @@ SPECS: dict[str, Spec] = {
                 "Bạn là nhân viên chăm sóc khách hàng của cơ sở nước mắm Mỹ Thủy. Khách"
                 " nhắn rằng hàng có vấn đề. Hãy viết tin nhắn trả lời khách. Trình bày thành"
                 " 3 câu. Giọng văn lịch sự. Trả lời ngắn gọn.")),
-            **{f"sol_{q}": _choice_variants(q, w) for q, w in _BT1_QUESTIONS.items()},
+            **_choices(_BT1_QUESTIONS),
         },
     ),
     "bt2_marketing": Spec(
@@ -747,6 +757,145 @@ SPECS: dict[str, Spec] = {
         },
     ),
 }
+
+
+SPECS["bt4_cskh"] = Spec(
+    needs={
+        "kt_tim_faq": ("sol_tim_faq",), "kt_tim_faq_an": ("sol_tim_faq",),
+        "kt_chinh_xac": ("sol_chinh_xac",), "kt_chinh_xac_an": ("sol_chinh_xac",),
+        "kt_chuyen_nguoi": ("sol_chuyen_nguoi",), "kt_chuyen_nguoi_an": ("sol_chuyen_nguoi",),
+        **_needs_choices(_BT4_QUESTIONS),
+    },
+    variants={
+        "sol_tim_faq": {
+            # keeps punctuation glued to words ("hàng?" != "hàng")
+            "naive": _v("""
+                def tim_cau_tra_loi(cau_hoi, faq):
+                    hoi = set(cau_hoi.lower().split())
+                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
+                    if max(diem) == 0:
+                        return None
+                    return faq[diem.index(max(diem))]["dap"]
+            """, "kt_tim_faq"),
+            "wrong": _v("""
+                def tim_cau_tra_loi(cau_hoi, faq):
+                    hoi = set(cau_hoi.lower().split())
+                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
+                    return faq[diem.index(max(diem))]["hoi"]
+            """),
+            "wrong_type": _v("""
+                def tim_cau_tra_loi(cau_hoi, faq):
+                    hoi = set(cau_hoi.lower().split())
+                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
+                    return diem.index(max(diem))
+            """),
+        },
+        "sol_chinh_xac": {
+            # exact comparison, no empty-list guard
+            "naive": _v("""
+                def do_chinh_xac(du_doan, nhan):
+                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
+                    return round(dung / len(nhan) * 100, 1)
+            """, "kt_chinh_xac"),
+            "wrong": _v("""
+                def do_chinh_xac(du_doan, nhan):
+                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
+                    return dung / len(nhan)
+            """),
+            "wrong_type": _v("""
+                def do_chinh_xac(du_doan, nhan):
+                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
+                    return f"{dung * 100 // len(nhan)}%"
+            """),
+        },
+        "sol_chuyen_nguoi": {
+            # case-sensitive
+            "naive": _v("""
+                def can_chuyen_nguoi(tin_nhan, cam_xuc):
+                    if any(cum in tin_nhan for cum in TU_NGHIEM_TRONG + TU_GAP_NGUOI):
+                        return True
+                    return cam_xuc == "tiêu cực" and "!" in tin_nhan
+            """, "kt_chuyen_nguoi"),
+            "wrong": _v("""
+                def can_chuyen_nguoi(tin_nhan, cam_xuc):
+                    return cam_xuc == "tiêu cực"
+            """),
+            "wrong_type": _v("""
+                def can_chuyen_nguoi(tin_nhan, cam_xuc):
+                    return "có" if "!" in tin_nhan else "không"
+            """),
+        },
+        **_choices(_BT4_QUESTIONS),
+    },
+)
+
+SPECS["bt5_privacy"] = Spec(
+    needs={
+        "kt_sdt": ("sol_sdt",), "kt_sdt_an": ("sol_sdt",),
+        "kt_email": ("sol_email",), "kt_email_an": ("sol_email",),
+        "kt_cccd": ("sol_cccd",), "kt_cccd_an": ("sol_cccd",),
+        "kt_tat_ca": ("sol_sdt", "sol_email", "sol_cccd", "sol_tat_ca"),
+        **_needs_choices(_BT5_QUESTIONS),
+    },
+    variants={
+        "sol_sdt": {
+            # plain 10 digits only, no boundaries
+            "naive": _v("""
+                def che_sdt(van_ban):
+                    return re.sub(r"0\\d{9}", "[SĐT]", van_ban)
+            """, "kt_sdt"),
+            "wrong": _v("""
+                def che_sdt(van_ban):
+                    return re.sub(r"\\d+", "[SĐT]", van_ban)
+            """),
+            "wrong_type": _v("""
+                def che_sdt(van_ban):
+                    return re.findall(r"0\\d{9}", van_ban)
+            """),
+        },
+        "sol_email": {
+            # swallows the full stop after the address
+            "naive": _v("""
+                def che_email(van_ban):
+                    return re.sub(r"\\S+@\\S+", "[EMAIL]", van_ban)
+            """, "kt_email"),
+            "wrong": _v("""
+                def che_email(van_ban):
+                    return van_ban
+            """),
+            "wrong_type": _v("""
+                def che_email(van_ban):
+                    re.sub(r"[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+", "[EMAIL]", van_ban)
+            """),
+        },
+        "sol_cccd": {
+            # no boundaries: eats digits inside order codes
+            "naive": _v("""
+                def che_cccd(van_ban):
+                    return re.sub(r"\\d{12}|\\d{9}", "[CCCD]", van_ban)
+            """, "kt_cccd"),
+            "wrong": _v("""
+                def che_cccd(van_ban):
+                    return re.sub(r"\\b\\d{12}\\b", "[CCCD]", van_ban)
+            """),
+            "wrong_type": _v("""
+                def che_cccd(van_ban):
+                    return bool(re.search(r"\\d{12}", van_ban))
+            """),
+        },
+        "sol_tat_ca": {
+            "wrong": _v("""
+                def che_tat_ca(van_ban):
+                    return che_sdt(van_ban)
+            """),
+            "wrong_type": _v("""
+                def che_tat_ca(van_ban):
+                    van_ban = che_cccd(che_sdt(che_email(van_ban)))
+            """),
+        },
+        **_choices(_BT5_QUESTIONS),
+    },
+)
 
 
 if __name__ == "__main__":
