@@ -5,7 +5,9 @@ from __future__ import annotations
 from llm_server import Scripted, completion
 from test_widgets_helpers import assert_safe, parse
 
+import course
 from course.widgets import ChatBox, CompareSettings, PromptBuilder
+from course.widgets._common import error_text
 from course.widgets.display import render_highlight, render_markdown, render_text
 
 ATTACKS = [
@@ -68,3 +70,17 @@ def test_chat_and_compare_show_hostile_answers_as_text(online):
     cmp.run()
     for out in cmp.outputs:
         assert '<img src=x onerror="alert(3)">' in assert_safe(out.value)
+
+
+def test_error_text_is_vietnamese_and_keyless():
+    auth = course.AuthError()
+    assert error_text(auth) == str(auth)
+    leaked = course.LLMError("Khóa sk-proj-AbCdEf1234567890XYZ bị từ chối (Bearer sk-abc123456)")
+    shown = error_text(leaked)
+    assert "sk-proj-AbCdEf1234567890XYZ" not in shown and "sk-abc123456" not in shown
+    assert shown.startswith("Khóa … bị từ chối")
+    assert error_text(ValueError("Hãy nhập một số từ 0 đến 2.")) == "Hãy nhập một số từ 0 đến 2."
+    english = error_text(ValueError("embedded null byte"))
+    assert "embedded" not in english and "ValueError" in english and "thử lại" in english
+    assert "KeyError" in error_text(KeyError("sk-proj-AbCdEf1234567890XYZ"))
+    assert "AbCdEf" not in error_text(KeyError("sk-proj-AbCdEf1234567890XYZ"))
