@@ -263,3 +263,18 @@ def test_personal_data_is_flagged_before_sending():
     masked = course.mask_pii("Gọi cho chị Lan số 0912 345 678")
     assert "0912" not in masked
     assert course.is_simulated(course.ask(masked))  # masked text goes through
+
+
+def test_a_limit_on_hashtags_is_not_a_list_of_hashtags():
+    body = course.strip_label(course.ask(
+        "Viết bài đăng Facebook giới thiệu hạt tiêu Cùa. Tối đa 600 ký tự, tối đa 2 hashtag."))
+    assert not items(body) and len(body) <= 600
+    assert body.count("#") == 2
+    body = course.strip_label(course.ask("Viết bài đăng Zalo về gà Cùa kèm 4 hashtag"))
+    assert body.count("#") == 4
+
+
+def test_different_topics_get_different_wording():
+    answers = {course.strip_label(course.ask(f"Gợi ý 1 ý tưởng bài đăng cho {p}"))
+               .split(" ", 2)[-1][:20] for p in ("tuần 1", "tuần 2", "tuần 3", "tuần 4")}
+    assert len(answers) >= 2

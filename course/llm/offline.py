@@ -148,11 +148,16 @@ def parse(prompt: str) -> Spec:
     nouns = sorted(((n, k) for k, v in g["kinds"].items() for n in v["nouns"]),
                    key=lambda x: -len(x[0]))
     noun_re = "|".join(re.escape(n) for n, _ in nouns)
-    m = re.search(rf"\b{_NUM}\s+(?:(?:cai|mau|loai|cau|bai)\s+)?({noun_re})s?\b", f)
-    if m:
-        spec.count = min(_num(m.group(1)), 30)
-        spec.kind = dict(nouns)[m.group(2)]
-    else:
+    counted = re.compile(rf"\b{_NUM}\s+(?:(?:cai|mau|loai|cau|bai)\s+)?({noun_re})s?\b")
+    for m in counted.finditer(f):
+        kind = dict(nouns)[m.group(2)]
+        if re.search(r"(toi da|khong qua|duoi|it hon|max|at most)\s*$", f[:m.start()]):
+            spec.extras[f"max_{kind}"] = _num(m.group(1))  # "tối đa 3 hashtag" is a limit
+            continue
+        spec.count, spec.kind = min(_num(m.group(1)), 30), kind
+        spec.extras["count_at"] = m.start()
+        break
+    if spec.kind is None:
         for noun, kind in nouns:
             if len(noun) > 3 and re.search(rf"\b{re.escape(noun)}\b", f):
                 spec.kind = kind
@@ -226,6 +231,11 @@ def parse(prompt: str) -> Spec:
         spec.task = "post"
     elif spec.channel == "email":
         spec.task = "email"
+    post_at = re.search(r"\bbai (dang|viet)\b|\bpost\b|\bcaption\b|\bstatus\b", f)
+    if (spec.task == "post" and spec.kind in ("hashtag", "keyword") and post_at
+            and post_at.start() < spec.extras.get("count_at", -1)):
+        spec.extras["max_hashtag"] = spec.count  # "bài đăng kèm 3 hashtag": one post
+        spec.count = spec.kind = None
     return spec
 
 
@@ -264,8 +274,11 @@ def _fill(template: str, slots: dict[str, str]) -> str:
 
 def _pick(items: list[str], n: int, rng: random.Random, temperature: float | None) -> list[str]:
     order = list(items)
-    if temperature:  # higher temperature: a shuffled choice; 0: the first templates in order
+    if temperature:  # higher temperature: a shuffled choice
         rng.shuffle(order)
+    else:  # 0: templates in order, from a start that depends on the prompt
+        k = rng.randrange(len(order))
+        order = order[k:] + order[:k]
     while len(order) < n:
         order += order
     return order[:n]
@@ -312,7 +325,9 @@ def _post(spec: Spec, rng: random.Random, temperature: float | None) -> str:
     body = _fill(_pick(g["post"]["bodies"], 1, rng, temperature)[0], slots)
     parts = [hook, body, slots["cta"]]
     if spec.channel in ("facebook", "tiktok", "instagram", "zalo", None) and spec.task != "email":
-        tags = _items(Spec(kind="hashtag", product=spec.product, tone=spec.tone), 3, rng, None)
+        n_tags = spec.extras.get("max_hashtag") or 3
+        tags = _items(Spec(kind="hashtag", product=spec.product, tone=spec.tone), n_tags, rng,
+                      None)
         parts.append(" ".join(tags))
     if spec.channel == "email" or spec.task == "email":
         tone = g["tones"][spec.tone]

@@ -96,8 +96,8 @@ def _encoding(name: str):  # -> tiktoken.Encoding | None
         import tiktoken
     except ImportError:
         return None
-    tiktoken_cache_dir()
-    seed_tiktoken_cache()
+    if name not in seed_tiktoken_cache():
+        return None  # no local file: don't let tiktoken try (and wait for) a download
     try:
         return tiktoken.get_encoding(name)
     except Exception:  # no file and no network: fall back to the estimate
@@ -110,9 +110,9 @@ def estimate_tokens(text: str) -> int:
     return int(round(words * 1.45 + punct)) if text else 0
 
 
-def token_info(text: str, model: str | None = None) -> TokenInfo:
-    """Count tokens of `text` (normalised to NFC first) for `model`."""
-    text = nfc(text or "")
+def token_info(text: str, model: str | None = None, *, normalize: bool = True) -> TokenInfo:
+    """Tokens of `text` for `model`; NFC first unless `normalize=False` (shows NFD's cost)."""
+    text = nfc(text or "") if normalize else (text or "")
     name, real = encoding_name_for(model)
     enc = _encoding(name)
     if enc is None:
@@ -120,9 +120,9 @@ def token_info(text: str, model: str | None = None) -> TokenInfo:
     return TokenInfo(len(enc.encode(text, disallowed_special=())), real, name)
 
 
-def count_tokens(text: str, model: str | None = None) -> int:
+def count_tokens(text: str, model: str | None = None, *, normalize: bool = True) -> int:
     """Number of tokens in `text` for `model` (exact with tiktoken when available)."""
-    return token_info(text, model).tokens
+    return token_info(text, model, normalize=normalize).tokens
 
 
 def count_message_tokens(messages: list[dict], model: str | None = None) -> int:
