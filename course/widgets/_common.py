@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -45,6 +46,25 @@ def error_text(exc: BaseException) -> str:
 
 def error_html(exc: BaseException) -> str:
     return render_error(error_text(exc))
+
+
+@contextmanager
+def personal_data_warnings() -> Iterator[list[str]]:
+    """Collect the layer's personal-data warnings so a widget can show them (not just log them).
+
+    Other warnings are passed on unchanged.
+    """
+    found: list[str] = []
+    category = getattr(api(), "PersonalDataWarning", None)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield found
+    for w in caught:
+        if category is not None and issubclass(w.category, category):
+            if str(w.message) not in found:
+                found.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 @contextmanager

@@ -12,8 +12,16 @@ import pandas as pd
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text
-from .display import escape, render_error, render_note, render_ok, render_table, render_text
+from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings
+from .display import (
+    escape,
+    render_error,
+    render_note,
+    render_ok,
+    render_table,
+    render_text,
+    render_warning,
+)
 
 
 def _with_suffix(path: str | Path, suffix: str) -> Path:
@@ -189,7 +197,8 @@ class BatchRun(WidgetBase):
         self.message.value = render_note(t("widgets.working"))
         self.stop_button.disabled = False
         try:
-            with busy(self.run_button, self.excel_button, self.csv_button):
+            buttons = (self.run_button, self.excel_button, self.csv_button)
+            with busy(*buttons), personal_data_warnings() as notes:
                 if self.df.empty:
                     raise ValueError(t("widgets.batch_empty_table"))
                 result = _ask_rows(
@@ -205,7 +214,9 @@ class BatchRun(WidgetBase):
         self.result = result
         done = int(self.progress.value)
         key = "widgets.batch_stopped" if done < len(self.df) else "widgets.batch_done"
-        self.message.value = render_ok(t(key, done=done, total=len(self.df)))
+        self.message.value = render_ok(t(key, done=done, total=len(self.df))) + "".join(
+            render_warning(n) for n in notes
+        )
         self._show_table()
         return result
 

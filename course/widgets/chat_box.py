@@ -6,8 +6,8 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, textarea
-from .display import PRE_STYLE, escape, render_error, render_note
+from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
+from .display import PRE_STYLE, escape, render_error, render_note, render_warning
 
 
 class ChatBox(WidgetBase):
@@ -63,7 +63,7 @@ class ChatBox(WidgetBase):
         self.history.append({"role": "user", "content": text})
         self._render()
         self.message.value = render_note(t("widgets.working"))
-        with busy(self.send_button, self.reset_button):
+        with busy(self.send_button, self.reset_button), personal_data_warnings() as notes:
             try:
                 answer = api().chat(self.messages())
             except Exception as exc:
@@ -74,7 +74,7 @@ class ChatBox(WidgetBase):
                 return ""
         self.history.append({"role": "assistant", "content": answer})
         self.input.value = ""
-        self.message.value = ""
+        self.message.value = "".join(render_warning(n) for n in notes)
         self._render()
         return answer
 

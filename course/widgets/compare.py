@@ -8,8 +8,8 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, textarea
-from .display import escape, render_error, render_note, render_text
+from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
+from .display import escape, render_error, render_note, render_text, render_warning
 
 MAX_COLUMNS = 4
 
@@ -86,7 +86,7 @@ class CompareSettings(WidgetBase):
         self.message.value = render_note(t("widgets.working"))
         results: list[tuple[str, str]] = []
         course = api()
-        with busy(self.run_button):
+        with busy(self.run_button), personal_data_warnings() as notes:
             for setting, out in zip(self.settings, self.outputs, strict=True):
                 label = self._label(setting)
                 out.value = render_note(t("widgets.working"))
@@ -105,6 +105,6 @@ class CompareSettings(WidgetBase):
                 else:
                     out.value = render_text(answer)
                 results.append((label, answer))
-        self.message.value = ""
+        self.message.value = "".join(render_warning(n) for n in notes)
         self.results = results
         return results

@@ -14,6 +14,7 @@ PRE_STYLE = "white-space:pre-wrap;word-wrap:break-word;font-family:inherit;font-
 ERROR_STYLE = "color:#b00020;font-size:15px"
 OK_STYLE = "color:#1b5e20;font-size:15px"
 NOTE_STYLE = "color:#555;font-size:14px"
+WARNING_STYLE = "color:#8a4b00;background:#fff4e0;padding:4px 8px;font-size:15px"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
@@ -108,3 +109,7 @@ def render_table(rows: Iterable[Iterable[object]], header: Iterable[object]) -> 
         '<table style="border-collapse:collapse;font-size:14px">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
+
+
+def render_warning(message: object) -> str:
+    return f'<div style="{WARNING_STYLE}">⚠ {escape(message)}</div>'

@@ -8,8 +8,8 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, textarea
-from .display import escape, render_error, render_note, render_text
+from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
+from .display import escape, render_error, render_note, render_text, render_warning
 
 PARTS = ("role", "context", "task", "format", "tone", "constraints")
 
@@ -139,7 +139,7 @@ class PromptBuilder(WidgetBase):
         self.message.value = render_note(t("widgets.working"))
         self.answer_view.value = ""
         received = ""
-        with busy(self.send_button):
+        with busy(self.send_button), personal_data_warnings() as notes:
             try:
                 for chunk in api().stream(prompt, system=self.system):
                     received += chunk
@@ -151,5 +151,5 @@ class PromptBuilder(WidgetBase):
                     self.answer_view.value = render_text(received)
                 return ""
         self.answer = received
-        self.message.value = ""
+        self.message.value = "".join(render_warning(n) for n in notes)
         return received
