@@ -47,3 +47,14 @@ def test_decomposed_text_is_normalised_first():
     tc = TokenCost(nfd, model="gpt-4o-mini")
     nfc = course.token_info("Hạt tiêu Cùa Quảng Trị", "gpt-4o-mini").tokens
     assert tc.result["tokens_vi"] == nfc
+
+
+def test_price_list_models_and_local_model_note():
+    tc = TokenCost("Xin chào bà con")
+    assert {"gpt-4o-mini", "gpt-4o", "gemini-2.5-flash", "qwen2.5:3b"} <= set(tc.model.options)
+    tc.model.value = "gpt-4o"
+    assert tc.result["cost_vnd"] == course.cost_vnd(tc.result["tokens_vi"], 0, "gpt-4o") > 0
+    assert "Chưa có giá" not in assert_safe(tc.result_view.value)
+    tc.model.value = "qwen2.5:3b"
+    assert tc.result["cost_vnd"] == 0
+    assert "Chưa có giá cho mô hình qwen2.5:3b" in assert_safe(tc.result_view.value)

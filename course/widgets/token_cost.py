@@ -16,9 +16,15 @@ MESSAGES_PER_BATCH = 1000  # one message costs a fraction of a đồng; a thousa
 
 
 def _model_options(model: str | None) -> list[str]:
-    names = [p.default_model for p in api().PROVIDERS.values()]
-    if model:
-        names.insert(0, model)
+    """The given model, the providers' defaults, then every model with a known price."""
+    names = [model] if model else []
+    names += [p.default_model for p in api().PROVIDERS.values()]
+    try:
+        from course.llm.usage import load_prices
+
+        names += [m for m in load_prices() if m != "mo-phong"]
+    except (ImportError, OSError, ValueError):  # the price list is a help, not a need
+        pass
     return list(dict.fromkeys(names))
 
 
@@ -109,6 +115,8 @@ class TokenCost(WidgetBase):
         notes = []
         if r["ratio"] is not None:
             notes.append(t("widgets.tc_ratio", ratio=vn_number(r["ratio"], 2)))
+        if r["cost_vnd"] == 0 and r["tokens_vi"]:
+            notes.append(t("widgets.tc_no_price", model=r["model"]))
         if not r["exact"]:
             notes.append(t("widgets.tc_estimate"))
         elif r["encoding"]:
