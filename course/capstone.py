@@ -383,7 +383,7 @@ class CapstoneForm(widgets.VBox):
                                          layout=widgets.Layout(width="140px"))
                      for c in CHANNEL_CHOICES}
         self.giong_van = widgets.Dropdown(description=t("capstone.f_tone"), options=TONES,
-                                          style=style)
+                                          style=style, layout=widgets.Layout(width="480px"))
         self.bat_dau = widgets.DatePicker(description=t("capstone.f_start"), style=style,
                                           value=next_monday())
         self.button = widgets.Button(description=t("capstone.f_button"), button_style="primary",
