@@ -265,6 +265,8 @@ def test_export_report_certificates_from_the_class(graded, tmp_path):
     assert (tmp_path / "bc" / f"ty-le-dat-{ASSIGNMENT}.png").stat().st_size > 1000
     weak = [s for s, e in graded["expected"].items() if e["score"] < 5]
     assert all(s in page for s in weak)
-    pdfs = make_certificates(course, 100, tmp_path / "cn")
-    full = sorted(s for s, e in graded["expected"].items() if e["score"] == 10)
-    assert sorted(p.name.split("-")[0] for p in pdfs) == full
+    pdfs = make_certificates(course, 70, tmp_path / "cn")
+    # Totals span both assignments: bt3 (10 points) and bt0_khac (4, hv001 holds 3 of them).
+    passed = sorted(s for s, e in graded["expected"].items()
+                    if (e["score"] + (3.0 if s == "hv001" else 0.0)) / 14 * 100 >= 70)
+    assert passed and sorted(p.name.split("-")[0] for p in pdfs) == passed
