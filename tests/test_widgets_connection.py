@@ -133,3 +133,25 @@ def test_key_never_travels_to_another_server(llm_server):
         assert course.status()["base_url"] == other.base_url
     finally:
         other.stop()
+
+
+def test_each_field_is_shown_or_hidden_on_its_own():
+    panel = setup()
+    hidden = {"offline": {"base_url", "model", "key"}, "openai": {"base_url"},
+              "ollama": {"base_url"}, "custom": set()}
+    for choice, expected in hidden.items():
+        panel.provider.value = choice
+        now = {n for n in ("base_url", "model", "key")
+               if getattr(panel, n).layout.display == "none"}
+        assert now == expected, choice
+    panel.provider.value = "openai"
+    assert "gpt-4o-mini" in panel.model.placeholder
+
+
+def test_spending_shows_small_amounts(llm_server):
+    course.configure(base_url=llm_server.base_url, api_key=FAKE_KEY, max_retries=0)
+    course.ask("Xin chào")
+    panel = setup()
+    spent = course.status()["spent_vnd"]
+    assert 0 < spent < 1
+    assert "Đã dùng: 0," in assert_safe(panel.status_line.value)

@@ -117,3 +117,8 @@ def vn_number(value: float, decimals: int = 0) -> str:
     """Vietnamese number style: 1.234.567,5 (dot for thousands, comma for decimals)."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def vnd(value: float) -> str:
+    """An amount in đồng; small amounts keep two decimals so they do not read as 0."""
+    return vn_number(value, 2 if 0 < abs(value) < 100 else 0) + " đ"

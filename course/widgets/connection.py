@@ -8,7 +8,7 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, vn_number
+from ._common import WidgetBase, api, busy, button, error_text, vnd
 from .display import escape, render_error, render_ok
 
 OFFLINE = "offline"
@@ -49,9 +49,9 @@ def status_text(status: dict[str, Any]) -> str:
     if spent is not None:
         budget = status.get("budget_vnd")
         parts.append(
-            t("widgets.conn_status_budget", spent=vn_number(spent), budget=vn_number(budget))
+            t("widgets.conn_status_budget", spent=vnd(spent), budget=vnd(budget))
             if budget
-            else t("widgets.conn_status_spent", spent=vn_number(spent))
+            else t("widgets.conn_status_spent", spent=vnd(spent))
         )
     return " · ".join(parts)
 
@@ -64,7 +64,6 @@ class ConnectionPanel(WidgetBase):
         options = [(t("widgets.conn_offline_label"), OFFLINE)]
         options += [(p.label, p.name) for p in course.PROVIDERS.values()]
         options += [(t("widgets.conn_custom_label"), CUSTOM)]
-        wide = widgets.Layout(width="95%")
         label_style = {"description_width": "140px"}
         self.provider = widgets.Dropdown(
             options=options, description=t("widgets.conn_provider"), style=label_style,
@@ -74,16 +73,17 @@ class ConnectionPanel(WidgetBase):
             description=t("widgets.conn_base_url"),
             placeholder=t("widgets.conn_base_url_placeholder"),
             style=label_style,
-            layout=wide,
+            layout=widgets.Layout(width="95%"),  # one Layout per widget: shown/hidden alone
         )
         self.model = widgets.Text(
-            description=t("widgets.conn_model"), style=label_style, layout=wide
+            description=t("widgets.conn_model"), style=label_style,
+            layout=widgets.Layout(width="95%"),
         )
         self.key = widgets.Password(
             description=t("widgets.conn_key"),
             placeholder=t("widgets.conn_key_placeholder"),
             style=label_style,
-            layout=wide,
+            layout=widgets.Layout(width="95%"),  # one Layout per widget: shown/hidden alone
         )
         self.hint = widgets.HTML()
         self.apply_button = button("widgets.conn_apply", "primary", "check")

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, error_text, textarea, vn_number
+from ._common import WidgetBase, api, error_text, textarea, vn_number, vnd
 from .display import escape, render_error, render_note
 
 MESSAGES_PER_BATCH = 1000  # one message costs a fraction of a đồng; a thousand is tangible
@@ -26,10 +26,6 @@ def _model_options(model: str | None) -> list[str]:
     except (ImportError, OSError, ValueError):  # the price list is a help, not a need
         pass
     return list(dict.fromkeys(names))
-
-
-def _vnd(value: float) -> str:
-    return vn_number(value, 2 if value < 100 else 0) + " đ"
 
 
 class TokenCost(WidgetBase):
@@ -97,13 +93,13 @@ class TokenCost(WidgetBase):
     def _show(self) -> None:
         r = self.result
         rows = [
-            (t("widgets.tc_row_vi"), str(r["tokens_vi"]), _vnd(r["cost_vnd"]),
-             _vnd(r["cost_1000_vnd"])),
+            (t("widgets.tc_row_vi"), str(r["tokens_vi"]), vnd(r["cost_vnd"]),
+             vnd(r["cost_1000_vnd"])),
         ]
         if r["tokens_en"] is not None:
             rows.append(
-                (t("widgets.tc_row_en"), str(r["tokens_en"]), _vnd(r["cost_vnd_en"]),
-                 _vnd(r["cost_vnd_en"] * MESSAGES_PER_BATCH))
+                (t("widgets.tc_row_en"), str(r["tokens_en"]), vnd(r["cost_vnd_en"]),
+                 vnd(r["cost_vnd_en"] * MESSAGES_PER_BATCH))
             )
         head = (t("widgets.tc_col_text"), t("widgets.tc_col_tokens"), t("widgets.tc_col_cost"),
                 t("widgets.tc_col_cost_1000", n=vn_number(MESSAGES_PER_BATCH)))
