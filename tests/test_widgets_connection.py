@@ -155,3 +155,16 @@ def test_spending_shows_small_amounts(llm_server):
     spent = course.status()["spent_vnd"]
     assert 0 < spent < 1
     assert "Đã dùng: 0," in assert_safe(panel.status_line.value)
+
+
+def test_test_button_checks_what_the_form_shows(llm_server):
+    panel = setup()
+    panel.provider.value = "custom"
+    panel.base_url.value = llm_server.base_url
+    panel.model.value = "mo-hinh-may-chu"
+    panel.test_button.click()  # no "Áp dụng" first
+    assert llm_server.requests[-1]["body"]["model"] == "mo-hinh-may-chu"
+    assert course.status()["base_url"] == llm_server.base_url
+    panel.provider.value = "offline"
+    ok, _ = panel.test()
+    assert ok and course.status()["backend"] == "offline"

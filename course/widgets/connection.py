@@ -212,8 +212,8 @@ class ConnectionPanel(WidgetBase):
         return True
 
     def test(self) -> tuple[bool, str]:
-        """Apply a freshly typed key first, then call `course.test_connection()`."""
-        if self.key.value.strip() and not self.apply():
+        """Apply what the form shows (so the test checks it), then `course.test_connection()`."""
+        if not self.apply():
             return False, self.last_error
         with busy(*self._buttons):
             self.message.value = f"<small>{escape(t('widgets.conn_testing'))}</small>"
