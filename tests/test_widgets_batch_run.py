@@ -39,6 +39,8 @@ def test_fill_template_and_unknown_placeholder(products):
         fill_template(products, "Giới thiệu {}")
     assert list(fill_template(products, "Dùng {{ngoặc}} cho {ten_san_pham}"))[0] == (
         "Dùng {ngoặc} cho hạt tiêu Cùa")
+    odd = pd.DataFrame({"tên sản phẩm": ["mật ong", None], "giá": [250000, float("nan")]})
+    assert list(fill_template(odd, "{tên sản phẩm}: {giá}")) == ["mật ong: 250000.0", ": "]
 
 
 def test_run_offline_fills_the_column_and_shows_progress(products):

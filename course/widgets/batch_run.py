@@ -63,7 +63,11 @@ def _check_columns(df: pd.DataFrame, template: str) -> list[str]:
 
 
 def _fill_row(template: str, row: pd.Series, names: list[str]) -> str:
-    values = {n: ("" if pd.isna(row[n]) else row[n]) for n in names}
+    by_name = {str(c): c for c in row.index}  # column labels may be numbers
+    values = {}
+    for n in names:
+        value = row[by_name[n]]
+        values[n] = "" if pd.api.types.is_scalar(value) and pd.isna(value) else value
     try:
         return template.format_map(values)
     except (ValueError, TypeError, IndexError, AttributeError) as exc:

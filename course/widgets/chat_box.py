@@ -42,6 +42,11 @@ class ChatBox(WidgetBase):
         )
         self.reset()
 
+    @property
+    def system_prompt(self) -> str:
+        """The system prompt as currently written in its box."""
+        return self.system.value
+
     def reset(self) -> None:
         """Start the conversation again (the system prompt stays as written)."""
         self.history = [{"role": "assistant", "content": self.greeting}] if self.greeting else []
