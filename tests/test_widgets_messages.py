@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import string
+import subprocess
+import sys
 import unicodedata
 from pathlib import Path
 
@@ -54,3 +57,19 @@ def test_text_is_nfc_and_placeholders_match():
         if "{" in text and key not in ("batch_bad_braces", "batch_empty_placeholder",
                                         "funnel_bad_input"):
             assert _fields(text) == _fields(en[key]), key
+
+
+def test_package_exports_every_widget_lazily():
+    import course.widgets as w
+
+    assert sorted(w.__all__) == sorted(w._EXPORTS)
+    for name in w.__all__:
+        assert getattr(w, name).__module__.startswith("course.widgets.")
+    code = ("import sys, course; course.setup(); from course.widgets import Quiz; Quiz.load('00');"
+            "print(sorted(m for m in sys.modules if m.startswith('course.widgets.')))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=env)
+    loaded = out.stdout.strip()
+    assert "connection" in loaded and "quiz" in loaded
+    assert "batch_run" not in loaded and "funnel" not in loaded  # no pandas/matplotlib cost

@@ -14,17 +14,30 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
 - `FunnelChart(stages)`: `.table()`, `.biggest_drop()`, `.what_if()`; helper `funnel_table()`.
 - `PrivacyCheck(text)`: `.matches`, `.masked`.
 - `Quiz(questions, title=None)`, `Quiz.load(name)`: `.check(i, value)`, `.score_text()`.
+
+Modules load on first use, so `course.setup()` or a quiz does not pay for pandas/matplotlib.
 """
 
-from .batch_run import BatchRun, fill_template, run_batch
-from .chat_box import ChatBox
-from .compare import CompareSettings
-from .connection import ConnectionPanel, setup
-from .funnel import FunnelChart, funnel_table
-from .privacy_check import PrivacyCheck
-from .prompt_builder import PromptBuilder
-from .quiz import Quiz
-from .token_cost import TokenCost
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "BatchRun": "batch_run",
+    "fill_template": "batch_run",
+    "run_batch": "batch_run",
+    "ChatBox": "chat_box",
+    "CompareSettings": "compare",
+    "ConnectionPanel": "connection",
+    "setup": "connection",
+    "FunnelChart": "funnel",
+    "funnel_table": "funnel",
+    "PrivacyCheck": "privacy_check",
+    "PromptBuilder": "prompt_builder",
+    "Quiz": "quiz",
+    "TokenCost": "token_cost",
+}
 
 __all__ = [
     "BatchRun",
@@ -41,3 +54,26 @@ __all__ = [
     "run_batch",
     "setup",
 ]
+
+if TYPE_CHECKING:
+    from .batch_run import BatchRun, fill_template, run_batch
+    from .chat_box import ChatBox
+    from .compare import CompareSettings
+    from .connection import ConnectionPanel, setup
+    from .funnel import FunnelChart, funnel_table
+    from .privacy_check import PrivacyCheck
+    from .prompt_builder import PromptBuilder
+    from .quiz import Quiz
+    from .token_cost import TokenCost
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
