@@ -127,6 +127,7 @@ def test_key_never_travels_to_another_server(llm_server):
         panel.test()
         sent = other.requests[-1]["headers"]["authorization"]
         assert FAKE_KEY not in sent and sent == "Bearer not-needed"
+        assert "Khóa: không cần" in assert_safe(panel.status_line.value)
         panel.provider.value = "openai"  # a cloud provider without a key is refused
         assert panel.apply() is False
         assert "cần khóa API" in assert_safe(panel.message.value)

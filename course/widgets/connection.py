@@ -6,6 +6,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from course.config import mask_key
 from course.i18n import t
 
 from ._common import WidgetBase, api, busy, button, error_text, vnd
@@ -13,6 +14,7 @@ from .display import escape, render_error, render_ok
 
 OFFLINE = "offline"
 CUSTOM = "custom"
+NO_KEY = "not-needed"  # what local servers get instead of a key (the SDK insists on one)
 
 
 def _masked(key: object) -> str:
@@ -25,7 +27,8 @@ def _masked(key: object) -> str:
 
 def _key_text(status: dict[str, Any]) -> str:
     provider = api().PROVIDERS.get(status.get("provider") or "")
-    if status.get("backend") != OFFLINE and provider is not None and not provider.needs_key:
+    no_key = provider is not None and not provider.needs_key
+    if status.get("backend") != OFFLINE and (no_key or status.get("api_key") == mask_key(NO_KEY)):
         return t("widgets.conn_key_not_needed")
     return _masked(status.get("api_key"))
 
@@ -170,7 +173,7 @@ class ConnectionPanel(WidgetBase):
         p = api().PROVIDERS.get(provider)
         if p is not None and p.needs_key:
             raise ValueError(t("widgets.conn_need_key", provider=p.label))
-        return "not-needed"
+        return NO_KEY
 
     def refresh(self) -> dict[str, Any]:
         """Re-read `course.status()` into the status line."""
