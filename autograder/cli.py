@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -97,6 +98,8 @@ def cmd_grade(args) -> int:
     from autograder.grading import grade_assignment
 
     course = _course(args)
+    # `kill` (SIGTERM) stops as cleanly as Ctrl-C: finished results are kept.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     summary = grade_assignment(course, args.id, workers=args.workers, timeout=args.timeout,
                                memory_mb=args.memory_mb, allow_network=args.allow_network,
                                force=args.force, only=args.student or None,

@@ -158,9 +158,8 @@ def _finish(course: Course, store: ResultStore, gb: Gradebook, assignment_id: st
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, final)
     merge_result(gb, course, assignment_id, data)
-    with course.gradebook() as fresh:
-        sub = fresh.find_submission(assignment_id, sid)
-        data["score"], data["max_score"] = sub.score, sub.max_score
+    sub = gb.find_submission(assignment_id, sid)  # committed above, so read back fresh
+    data["score"], data["max_score"] = sub.score, sub.max_score
     data["merged"] = True
     store.save(sid, data)
 
@@ -182,6 +181,7 @@ class Worker:
     def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int):
         self.index, self.base_cmd, self.run_dir, self.uid = index, base_cmd, run_dir, uid
         self.proc: subprocess.Popen | None = None
+        self.lock = threading.Lock()  # stop() is called from the main and the worker thread
 
     def start(self) -> None:
         wdir = self.run_dir / f"w{self.index}"
@@ -220,13 +220,14 @@ class Worker:
         return answer
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        with self.lock:
+            proc, self.proc = self.proc, None
+        if proc and proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            self.proc.wait()
-        self.proc = None
+            proc.wait()
 
 
 def _template_db(course: Course, run_dir: Path) -> Path:

@@ -102,17 +102,18 @@ def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: st
 
 
 HIDDEN_CELLS: set[str] = set()
+NOTEBOOKS: list[str] = []
 
 
-def _hidden_test_cells(db_url: str, course_id: str, assignment_id: str) -> set[str]:
-    """Test cells whose released copy lacks the hidden part (their checksum always differs)."""
-    names = set()
+def _assignment_facts(db_url: str, course_id: str, assignment_id: str) -> None:
+    """Notebook names, and test cells whose released copy lacks the hidden part (their
+    checksum always differs from the submitted one, which is not tampering)."""
     with Gradebook(db_url, course_id=course_id) as gb:
         for nb in gb.find_assignment(assignment_id).notebooks:
+            NOTEBOOKS.append(nb.name)
             for cell in nb.source_cells:
                 if "BEGIN HIDDEN TESTS" in (cell.source or ""):
-                    names.add(cell.name)
-    return names
+                    HIDDEN_CELLS.add(cell.name)
 
 
 def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
@@ -124,9 +125,12 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     dst = wdir / "submitted" / student_id / aid
     shutil.copytree(src, dst)
     result: dict = {"student_id": student_id, "ok": False}
-    problem = precheck(dst / f"{aid}.ipynb")
-    if problem:
-        result.update(problem)
+    # Unreadable files are reported precisely; a missing notebook only when none is there
+    # (nbgrader itself gives 0 to a missing one among several).
+    checks = [precheck(dst / f"{name}.ipynb") for name in NOTEBOOKS]
+    broken = [c for c in checks if c and c["reason_code"] != "missing"]
+    if broken or all(checks):
+        result.update(broken[0] if broken else checks[0])
         return result
     started = time.monotonic()
     outcome = api.autograde(aid, student_id, force=True, create=True)
@@ -182,8 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     wdir = Path(args.workdir)
     _prepare_dirs(course, wdir, args.assignment)
     cfg = _config(course, wdir, args)
-    HIDDEN_CELLS.update(_hidden_test_cells(f"sqlite:///{args.template_db}", course.course_id,
-                                           args.assignment))
+    _assignment_facts(f"sqlite:///{args.template_db}", course.course_id, args.assignment)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
     proto.write(json.dumps({"ready": True}) + "\n")
     proto.flush()
