@@ -41,6 +41,7 @@ class PrivacyCheck(WidgetBase):
                 self.highlight,
                 widgets.HTML(f"<b>{escape(t('widgets.pii_masked'))}</b>"),
                 self.masked_view,
+                widgets.HTML(render_note(t("widgets.pii_limits"))),
             ]
         )
         self.check()
