@@ -456,8 +456,8 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
     """Write n simulated submissions + roster.csv + expected.json; return the expectations.
 
     The scripted cases come first (see the module docstring), then seeded random mixes.
-    `reasons` keeps only the scripted cases with those tags (n is then ignored), which makes
-    small, fast test classes.
+    `reasons` keeps only the first scripted case of each of those tags (n is then ignored),
+    which makes small, fast test classes.
     """
     if assignment not in SPECS:
         raise ValueError(f"unknown autograded assignment {assignment!r}; one of {AUTOGRADED}")
@@ -478,7 +478,11 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
 
     cases = _scripted_cases(spec, sols, assignment, canary_url)
     if reasons is not None:
-        cases = [c for c in cases if c.reason in reasons]
+        first = {}
+        for c in cases:
+            if c.reason in reasons:
+                first.setdefault(c.reason, c)
+        cases = list(first.values())
     else:
         cases = cases[:n]
         while len(cases) < n:
