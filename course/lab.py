@@ -56,7 +56,8 @@ def lab_command(root: Path, extra: Sequence[str] = ()) -> list[str]:
 
 def hints(env: Mapping[str, str], root: Path) -> list[str]:
     """Vietnamese lines printed before the server starts (never shows a key)."""
-    lines = ["Đang mở JupyterLab cho khóa học \"Ứng dụng AI – ChatGPT trong sản xuất, kinh doanh\"..."]
+    lines = ["Đang mở JupyterLab cho khóa học "
+             "\"Ứng dụng AI – ChatGPT trong sản xuất, kinh doanh\"..."]
     if (root / START_PAGE).exists():
         lines.append(f"Trang bắt đầu: {START_PAGE}")
     else:
