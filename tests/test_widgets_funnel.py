@@ -58,7 +58,8 @@ def test_zero_and_increasing_counts_do_not_crash():
     assert up.table()["ty_le_chuyen_doi"].iloc[1] == 120.0
     assert any("nhiều hơn giai đoạn trước" in n for n in up.notes)
     assert up.biggest_drop() == "Mua"
-    assert up.sliders["Nhắn tin"].value == 100.0  # slider capped at 100 %
+    assert up.sliders["Nhắn tin"].value == 120.0  # the slider keeps the real (odd) rate
+    assert list(up.what_if()["du_kien"]) == [100, 120, 10]
     single = FunnelChart({"Xem": 10})
     assert single.sliders == {} and single.biggest_drop() == ""
 

@@ -14,7 +14,7 @@ import pandas as pd
 from course.i18n import t
 
 from ._common import WidgetBase, button, vn_number
-from .display import escape, render_error, render_note, render_table
+from .display import escape, render_note, render_table, render_warning
 
 COLUMNS = ("giai_doan", "so_luong", "ty_le_chuyen_doi", "ty_le_tu_dau", "roi_rung")
 _NAME_COUNT = (("giai_doan", "so_luong"), ("stage", "count"))
@@ -98,8 +98,9 @@ class FunnelChart(WidgetBase):
         actual = self.table()
         rows = []
         for name, conv in zip(actual["giai_doan"][1:], actual["ty_le_chuyen_doi"][1:], strict=True):
-            slider = widgets.FloatSlider(
-                value=0.0 if math.isnan(conv) else min(conv, 100.0), min=0.0, max=100.0, step=0.5,
+            start = 0.0 if math.isnan(conv) else conv
+            slider = widgets.FloatSlider(  # odd data (a stage above 100 %) keeps its real rate
+                value=start, min=0.0, max=max(100.0, start), step=0.5,
                 readout_format=".1f", continuous_update=False,
                 layout=widgets.Layout(width="320px"),
             )
@@ -113,7 +114,7 @@ class FunnelChart(WidgetBase):
             [
                 widgets.HTML(f"<b>{escape(t('widgets.funnel_title'))}</b>"),
                 self.table_view,
-                widgets.HTML("".join(render_error(n) for n in self.notes)),
+                widgets.HTML("".join(render_warning(n) for n in self.notes)),
                 self.image,
                 widgets.HTML(render_note(t("widgets.funnel_what_if_hint")) if rows else ""),
                 *rows,
@@ -195,7 +196,7 @@ class FunnelChart(WidgetBase):
         actual = self.table()
         for name, slider in self.sliders.items():
             conv = actual.loc[actual["giai_doan"] == name, "ty_le_chuyen_doi"].iloc[0]
-            slider.value = 0.0 if math.isnan(conv) else min(conv, 100.0)
+            slider.value = 0.0 if math.isnan(conv) else conv
 
     def update(self) -> None:
         """Redraw the chart with the slider rates and summarise the what-if result."""
