@@ -27,7 +27,13 @@ def api() -> ModuleType:
 
 
 def redact(text: str) -> str:
-    """Remove anything that looks like an API key from a message."""
+    """Remove the configured key and anything shaped like a key from a message."""
+    try:
+        from course.keyguard import scrub
+    except ImportError:  # keyguard is optional; the pattern below still applies
+        pass
+    else:
+        text = scrub(text)
     return _SECRET.sub("…", text)
 
 
