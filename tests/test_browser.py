@@ -159,6 +159,28 @@ def _wait_saved(path: Path, before: str) -> str:
     pytest.fail(f"{path.name} was not saved")
 
 
+def _setting(lab: dict, plugin: str) -> dict:
+    url = f"{lab['base']}/lab/api/settings/{plugin}?token={lab['token']}"
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return _composite(json.loads(resp.read()))
+
+
+def _composite(reply: dict) -> dict:
+    """Effective values: the user's settings over the schema defaults (where overrides land)."""
+    props = reply["schema"].get("properties", {})
+    values = {k: v.get("default") for k, v in props.items()}
+    values.update(reply.get("settings") or {})
+    return values
+
+
+def test_participant_settings_are_served(lab):
+    assert _setting(lab, "@jupyterlab/translation-extension:plugin")["locale"] == "vi_VN"
+    news = _setting(lab, "@jupyterlab/apputils-extension:notification")
+    assert news["fetchNews"] == "false" and news["checkForUpdates"] is False
+    fonts = _setting(lab, "@jupyterlab/apputils-extension:themes")["overrides"]
+    assert fonts["code-font-size"] == "15px" and fonts["content-font-size1"] == "16px"
+
+
 def test_start_page_opens_in_vietnamese(lab, page):
     page.goto(f"{lab['base']}/?token={lab['token']}")
     page.wait_for_url(f"**/lab/tree/{START_PAGE}")
@@ -168,6 +190,12 @@ def test_start_page_opens_in_vietnamese(lab, page):
     assert "Edit" not in menubar
     title = page.locator(".jp-MarkdownOutput h1").first.inner_text()
     assert title.strip(), "start page has no title"
+    # nbgrader: participants get the assignment list, not the instructor's panels.
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click()
+    entries = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert any("Assignment" in e or "bài tập" in e.lower() for e in entries), entries
+    assert not any("Formgrader" in e or "Course" in e for e in entries), entries
     _shot(page, "01_trang_bat_dau")
 
 
