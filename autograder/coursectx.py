@@ -6,10 +6,11 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from nbgrader.api import Gradebook
-from traitlets.config import Config
-from traitlets.config.loader import PyFileConfigLoader
+if TYPE_CHECKING:  # nbgrader is imported lazily: the grader starts its workers first
+    from nbgrader.api import Gradebook
+    from traitlets.config import Config
 
 REPO_COURSE = Path(__file__).resolve().parent.parent / "assignments"
 STATE_DIR = ".autograder"
@@ -44,6 +45,9 @@ class Course:
 
     def config(self) -> Config:
         """The course's nbgrader_config.py, with the root pinned to this directory."""
+        from traitlets.config import Config
+        from traitlets.config.loader import PyFileConfigLoader
+
         cfg = Config()
         if (self.root / "nbgrader_config.py").exists():
             cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
@@ -63,6 +67,8 @@ class Course:
         return f"sqlite:///{self.db_path}"
 
     def gradebook(self) -> Gradebook:
+        from nbgrader.api import Gradebook
+
         ensure_tools_on_path()
         return Gradebook(self.db_url, course_id=self.course_id)
 

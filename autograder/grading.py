@@ -26,16 +26,17 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
-from nbgrader.api import Gradebook, MissingEntry
-from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.reasons import reason
 
 CLEAN = ("ok", "tests_failed", "unfinished")  # graded normally; nothing for the instructor to check
+if TYPE_CHECKING:  # heavy imports wait until the workers are already starting
+    from nbgrader.api import Gradebook
+
 UID_BASE = 62000  # one unprivileged uid per worker slot (no passwd entry needed)
 
 
@@ -87,6 +88,8 @@ class ResultStore:
 
 def ensure_assignment(course: Course, assignment_id: str) -> None:
     """Autograde needs the assignment in the gradebook; create it from source if missing."""
+    from nbgrader.api import MissingEntry
+
     course.check_assignment(assignment_id)
     with course.gradebook() as gb:
         try:
@@ -108,6 +111,8 @@ def ensure_assignment(course: Course, assignment_id: str) -> None:
 
 def merge_result(gb: Gradebook, course: Course, assignment_id: str, result: dict) -> None:
     """Write one worker result into the main gradebook (idempotent)."""
+    from sqlalchemy.exc import SAWarning
+
     with warnings.catch_warnings():
         # nbgrader's own submission creation triggers a harmless SQLAlchemy autoflush warning.
         warnings.simplefilter("ignore", SAWarning)
@@ -115,6 +120,8 @@ def merge_result(gb: Gradebook, course: Course, assignment_id: str, result: dict
 
 
 def _merge(gb: Gradebook, assignment_id: str, result: dict) -> None:
+    from nbgrader.api import MissingEntry
+
     sid = result["student_id"]
     try:
         gb.find_student(sid)
@@ -171,6 +178,8 @@ def _reconcile(course: Course, store: ResultStore, gb: Gradebook, assignment_id:
 
 
 def _count_code_cells(course: Course, assignment_id: str) -> int:
+    import nbformat
+
     nb = nbformat.read(course.source_notebook(assignment_id), as_version=4)
     return sum(c.cell_type == "code" for c in nb.cells)
 
@@ -181,19 +190,27 @@ class Worker:
     def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int):
         self.index, self.base_cmd, self.run_dir, self.uid = index, base_cmd, run_dir, uid
         self.proc: subprocess.Popen | None = None
+        self.ready = False
         self.lock = threading.Lock()  # stop() is called from the main and the worker thread
 
-    def start(self) -> None:
+    def spawn(self) -> None:
+        """Start the process without waiting: its imports overlap with other work."""
         wdir = self.run_dir / f"w{self.index}"
         log = open(self.run_dir / f"w{self.index}.log", "ab")
         cmd = self.base_cmd + ["--workdir", str(wdir), "--uid", str(self.uid)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=log, start_new_session=True)
         log.close()
-        ready = self._read_line(300)
-        if not ready:
-            self.stop()
-            raise RuntimeError("worker did not start")
+        self.ready = False
+
+    def start(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.spawn()
+        if not self.ready:
+            if not self._read_line(300):
+                self.stop()
+                raise RuntimeError("worker did not start")
+            self.ready = True
 
     def _read_line(self, limit: float) -> dict | None:
         assert self.proc and self.proc.stdout
@@ -204,8 +221,7 @@ class Worker:
         return json.loads(line) if line else None
 
     def grade(self, student_id: str, limit: float) -> dict:
-        if self.proc is None or self.proc.poll() is not None:
-            self.start()
+        self.start()
         assert self.proc and self.proc.stdin
         try:
             self.proc.stdin.write((json.dumps({"student_id": student_id}) + "\n").encode())
@@ -266,34 +282,52 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
                      only: list[str] | None = None, progress: bool = True,
                      work_dir: str | None = None) -> GradeSummary:
     ensure_tools_on_path()
+    course.check_assignment(assignment_id)
+    run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
+    os.chmod(run_dir, 0o711)
+    template = run_dir / "template.db"  # written below, read by workers at their first task
+    base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
+                "--assignment", assignment_id, "--run-dir", str(run_dir),
+                "--template-db", str(template), "--timeout", str(timeout),
+                "--memory-mb", str(memory_mb)] + (["--allow-network"] if allow_network else [])
+    repo = str(Path(__file__).resolve().parent.parent)
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in [repo, os.environ.get("PYTHONPATH", "")] if p)
+    # Workers start now; their imports overlap with this process's own set-up below.
+    pool = [Worker(i, base_cmd, run_dir, UID_BASE + i) for i in range(max(1, workers))]
+    for w in pool:
+        w.spawn()
+    summary = GradeSummary()
+    try:
+        _grade(course, assignment_id, pool, run_dir, template, timeout, force, only, progress,
+               summary)
+    finally:
+        for w in pool:
+            w.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
+    return summary
+
+
+def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path,
+           template: Path, timeout: int, force: bool, only: list[str] | None, progress: bool,
+           summary: GradeSummary) -> None:
     ensure_assignment(course, assignment_id)
     store = ResultStore(course, assignment_id)
-    summary = GradeSummary()
     with course.gradebook() as gb:
         _reconcile(course, store, gb, assignment_id)
         todo = pending_submissions(course, assignment_id, store, force, only)
         all_ids = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}")}
         summary.skipped = sorted(all_ids - set(todo))
         if not todo:
-            return summary
-        run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
-        os.chmod(run_dir, 0o711)
+            return
+        _template_db(course, run_dir)
+        assert template.exists()
         cell_timeout = timeout or int(course.config().Execute.get("timeout", 30))
         limit = cell_timeout * (_count_code_cells(course, assignment_id) + 3) + 120
-        base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
-                    "--assignment", assignment_id, "--run-dir", str(run_dir),
-                    "--template-db", str(_template_db(course, run_dir)),
-                    "--timeout", str(timeout), "--memory-mb", str(memory_mb)]
-        if allow_network:
-            base_cmd.append("--allow-network")
-        env_path = str(Path(__file__).resolve().parent.parent)
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            p for p in [env_path, os.environ.get("PYTHONPATH", "")] if p)
-        tasks: queue.Queue[str | None] = queue.Queue()
+        tasks: queue.Queue[str] = queue.Queue()
         results: queue.Queue[dict] = queue.Queue()
         for sid in todo:
             tasks.put(sid)
-        pool = [Worker(i, base_cmd, run_dir, UID_BASE + i) for i in range(max(1, workers))]
         stop = threading.Event()
 
         def run(worker: Worker) -> None:
@@ -318,22 +352,10 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
         try:
             for _ in range(len(todo)):
                 res = _next_result(results)
-                sid = res["student_id"]
-                folder = course.submitted_dir(assignment_id, sid)
-                res["hash"] = submission_hash(folder)
-                res["graded_at"] = datetime.now().isoformat(timespec="seconds")
-                res["merged"] = False
-                out = res.pop("output_dir", None)
-                staged = store.staging / sid
-                shutil.rmtree(staged, ignore_errors=True)
-                if out:
-                    shutil.copytree(out, staged)
-                    shutil.rmtree(out, ignore_errors=True)
-                store.save(sid, res)
-                _finish(course, store, gb, assignment_id, res)
-                summary.graded.append(sid)
+                _accept(course, store, gb, assignment_id, res)
+                summary.graded.append(res["student_id"])
                 if res["reason_code"] not in CLEAN or res.get("tampered"):
-                    summary.problems[sid] = res["reason"]
+                    summary.problems[res["student_id"]] = res["reason"]
                 bar.update(1)
         except KeyboardInterrupt:
             summary.interrupted = True
@@ -344,5 +366,20 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
                 w.stop()
             for t in threads:
                 t.join(timeout=5)
-            shutil.rmtree(run_dir, ignore_errors=True)
-    return summary
+
+
+def _accept(course: Course, store: ResultStore, gb: Gradebook, assignment_id: str,
+            res: dict) -> None:
+    """Make one worker result durable (result file first), then merge it."""
+    sid = res["student_id"]
+    res["hash"] = submission_hash(course.submitted_dir(assignment_id, sid))
+    res["graded_at"] = datetime.now().isoformat(timespec="seconds")
+    res["merged"] = False
+    out = res.pop("output_dir", None)
+    staged = store.staging / sid
+    shutil.rmtree(staged, ignore_errors=True)
+    if out:
+        shutil.copytree(out, staged)
+        shutil.rmtree(out, ignore_errors=True)
+    store.save(sid, res)
+    _finish(course, store, gb, assignment_id, res)

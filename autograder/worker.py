@@ -49,6 +49,8 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     ]
     if args.timeout:
         cfg.Execute.timeout = args.timeout
+    # The kernel and its folder are thrown away after each submission: no graceful wait.
+    cfg.Execute.shutdown_kernel = "immediate"
     skm = cfg.SandboxKernelManager
     skm.sandbox_home = str(wdir / "home")
     skm.sandbox_uid = args.uid if os.geteuid() == 0 and args.uid >= 0 else None
@@ -119,6 +121,8 @@ def _assignment_facts(db_url: str, course_id: str, assignment_id: str) -> None:
 def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
               student_id: str) -> dict:
     aid = args.assignment
+    if not NOTEBOOKS:  # the template gradebook exists once the first task arrives
+        _assignment_facts(f"sqlite:///{args.template_db}", course.course_id, aid)
     uid = api.config.SandboxKernelManager.sandbox_uid
     _reset(wdir, Path(args.template_db), uid)
     src = course.submitted_dir(aid, student_id)
@@ -186,7 +190,6 @@ def main(argv: list[str] | None = None) -> None:
     wdir = Path(args.workdir)
     _prepare_dirs(course, wdir, args.assignment)
     cfg = _config(course, wdir, args)
-    _assignment_facts(f"sqlite:///{args.template_db}", course.course_id, args.assignment)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
     proto.write(json.dumps({"ready": True}) + "\n")
     proto.flush()
