@@ -63,7 +63,7 @@ def main() -> None:
                    "Viet bai dang Facebook ve nuoc mam My Thuy, duoi 60 tu",
                    "Liệt kê 5 từ khóa SEO cho mật ong Tuyên Hóa dạng bảng"]
         off = median_ms(lambda i: course.ask(prompts[i % 3], temperature=(i % 5) / 4))
-        worst_off = max(median_ms(lambda i: course.ask(p), 20) for p in prompts)
+        worst_off = max(median_ms(lambda i, p=p: course.ask(p), 20) for p in prompts)
     finally:
         server.stop()
         client.reset()

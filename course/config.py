@@ -40,6 +40,7 @@ PROVIDERS: dict[str, Provider] = {
 }
 
 OFFLINE_MODEL = "mo-phong"  # the simulated model's name in usage tables
+LOCAL_KEY = "not-needed"  # placeholder key for local servers
 LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal")
 
 
@@ -52,7 +53,7 @@ def _default_cache_dir() -> Path:
 
 def mask_key(key: str | None) -> str | None:
     """Show a key only as its last 4 characters."""
-    if not key:
+    if not key or key == LOCAL_KEY:
         return None
     return "…" + key[-4:] if len(key) > 8 else "…"
 
@@ -163,13 +164,7 @@ def updated(
             s.base_url = PROVIDERS[provider].base_url
             if model is None:
                 s.model = None
-            if not PROVIDERS[provider].needs_key and not (api_key or s.api_key):
-                s.api_key = "not-needed"  # local servers ignore the key but the SDK wants one
         if backend is None:
-            s.backend = "openai"
-    if api_key is not None:
-        s.api_key = api_key.strip() or None
-        if backend is None and s.api_key:
             s.backend = "openai"
     if base_url is not None:
         s.base_url = base_url.strip() or None
@@ -177,6 +172,15 @@ def updated(
             s.provider = _guess_provider(s.base_url)
         if backend is None and s.base_url:
             s.backend = "openai"
+    if api_key is not None:
+        s.api_key = api_key.strip() or None
+        if backend is None and s.api_key:
+            s.backend = "openai"
+    elif s.base_url != current.base_url or s.provider != current.provider:
+        s.api_key = None  # a key belongs to one server: never send it to another one
+    if not s.api_key and (is_local_url(s.base_url) or (
+            s.provider in PROVIDERS and not PROVIDERS[s.provider].needs_key)):
+        s.api_key = LOCAL_KEY  # local servers ignore the key, but the SDK wants one
     if model is not None:
         s.model = model.strip() or None
     if backend is not None:

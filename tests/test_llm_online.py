@@ -237,3 +237,22 @@ def test_test_connection(online):
     online.push(error(401, "invalid_api_key", "bad"))
     ok, message = course.test_connection()
     assert not ok and "Khóa API" in message and FAKE_KEY not in message
+
+
+def test_a_key_is_never_sent_to_another_server(online, llm_server):
+    other = type(llm_server)().start()
+    try:
+        course.configure(base_url=other.base_url)  # a local server, no new key given
+        course.ask("Xin chào")
+        assert other.requests[-1]["headers"]["authorization"] == "Bearer not-needed"
+        st = course.status()
+        assert st["key_needed"] is False and st["api_key"] is None
+        course.configure(api_key=FAKE_KEY)
+        course.configure(base_url="https://llm.example.invalid/v1")  # a cloud server
+        assert course.status()["api_key"] is None
+        with pytest.raises(course.AuthError):  # refused before anything is sent
+            course.ask("Xin chào")
+        assert all(FAKE_KEY not in r["headers"].get("authorization", "")
+                   for r in other.requests)
+    finally:
+        other.stop()

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..config import PROVIDERS, Settings, mask_key, settings_from_env, updated
+from ..config import LOCAL_KEY, PROVIDERS, Settings, mask_key, settings_from_env, updated
 from ..i18n import t
 from ..text import nfc
 from . import errors as E
@@ -77,6 +77,7 @@ def status() -> dict:
         "base_url": (s.base_url or "https://api.openai.com/v1") if s.backend == "openai" else None,
         "model": s.effective_model,
         "api_key": mask_key(s.api_key) if s.backend == "openai" else None,
+        "key_needed": s.backend == "openai" and s.api_key != LOCAL_KEY,
         "cache": s.cache_enabled,
         "cache_dir": str(s.cache_dir) if s.cache_dir else None,
         "budget_vnd": s.budget_vnd,
@@ -195,8 +196,6 @@ def _cache(req: Request) -> ResponseCache | None:
 def _api_key(s: Settings) -> str:
     if s.api_key:
         return s.api_key
-    if s.provider in PROVIDERS and not PROVIDERS[s.provider].needs_key:
-        return "not-needed"
     raise E.AuthError()
 
 
