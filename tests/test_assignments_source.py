@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -164,10 +165,13 @@ def test_source_notebook_passes_offline(aid, monkeypatch, tmp_path):
 
 
 def _grade(api, root: Path, aid: str, reasons: list[str]) -> tuple[dict, dict]:
-    expected = simulate.simulate(root / "submitted", aid, reasons=reasons, course_root=root)
+    expected = simulate.simulate(root / "submitted", aid, reasons=reasons, course_root=root,
+                                 release=root / "release" / aid / f"{aid}.ipynb")
     got = {}
     for sid in expected:
+        t0 = time.perf_counter()
         api.autograde(aid, sid, force=True, create=True)
+        print(aid, sid, round(time.perf_counter() - t0, 1))
         with api.gradebook as gb:
             got[sid] = gb.find_submission(aid, sid).score
     return expected, got

@@ -75,6 +75,7 @@ def test_scrub_removes_every_key_shape(key, template):
     "Hạt tiêu Cùa Quảng Trị, 4 sao OCOP, giá 250.000 đ/kg",
     "https://example.com/path/sk-",
     "hf_small",
+    "Mã chiến dịch: sk-2024-tet-khuyen-mai-gao-huu-co",
     "Gọi 0912 345 678 để đặt hàng",
 ])
 def test_scrub_keeps_normal_text(text):

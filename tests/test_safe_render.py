@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llm_server import Scripted, completion
-from test_widgets_helpers import assert_safe, parse
+from widget_helpers import assert_safe, parse
 
 import course
 from course.widgets import ChatBox, CompareSettings, PromptBuilder

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from llm_server import Scripted, completion, error
 from openpyxl import load_workbook
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 import course
 from course.widgets import BatchRun, fill_template, run_batch

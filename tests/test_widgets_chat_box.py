@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from llm_server import Scripted, completion, error
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 import course
 from course.widgets import ChatBox

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from llm_server import Scripted, completion, error
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 import course
 from course.widgets import CompareSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import FAKE_KEY
 from llm_server import FakeLLMServer, error
-from test_widgets_helpers import all_state, assert_safe
+from widget_helpers import all_state, assert_safe
 
 import course
 from course.widgets import ConnectionPanel, setup

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 import pytest
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 from course.widgets import FunnelChart, funnel_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pandas as pd
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 import course
 from course.widgets import BatchRun, ChatBox, PromptBuilder, run_batch

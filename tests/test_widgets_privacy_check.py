@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from test_widgets_helpers import assert_safe, parse
+from widget_helpers import assert_safe, parse
 
 import course
 from course.privacy import pii_summary

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_widgets_helpers import assert_safe
+from widget_helpers import assert_safe
 
 from course.widgets import Quiz
 from course.widgets.quiz import QUIZ_DIR, normalise_answer
