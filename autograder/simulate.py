@@ -452,7 +452,8 @@ def _fill(release_nb: Any, case: Case, codes: dict[str, str], spec: Spec, studen
 def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *,
              course_root: Path | str = COURSE_ROOT,
              canary_url: str = DEFAULT_CANARY_URL,
-             reasons: list[str] | None = None) -> dict[str, dict[str, Any]]:
+             reasons: list[str] | None = None,
+             release: Path | str | None = None) -> dict[str, dict[str, Any]]:
     """Write n simulated submissions + roster.csv + expected.json; return the expectations.
 
     The scripted cases come first (see the module docstring), then seeded random mixes.
@@ -464,9 +465,12 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
     out_dir, course_root = Path(out_dir), Path(course_root)
     rng = random.Random(seed)
     spec = SPECS[assignment]
-    with tempfile.TemporaryDirectory(prefix="sim-release-") as tmp:
-        release_path = generate_release(course_root, assignment, Path(tmp))
-        release_nb = nbformat.read(release_path, as_version=4)
+    if release is not None:
+        release_nb = nbformat.read(release, as_version=4)
+    else:
+        with tempfile.TemporaryDirectory(prefix="sim-release-") as tmp:
+            release_path = generate_release(course_root, assignment, Path(tmp))
+            release_nb = nbformat.read(release_path, as_version=4)
     source_nb = nbformat.read(course_root / "source" / assignment / f"{assignment}.ipynb",
                               as_version=4)
     codes = solution_code(source_nb)
