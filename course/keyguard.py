@@ -38,6 +38,7 @@ _BOUNDARY = r"(?<![A-Za-z0-9_\-])"
 _KEY_PATTERNS = [
     # OpenAI (sk-..., sk-proj-..., sk-svcacct-..., sk-admin-...), OpenRouter (sk-or-v1-...),
     # Anthropic (sk-ant-...) and other OpenAI-compatible services.
+    # Checked by _looks_random too, so slugs like "sk-2024-tet-sale-..." stay intact.
     _BOUNDARY + r"sk-[A-Za-z0-9_\-]{20,}",
     # Google AI Studio / Gemini: "AIza" + 35 characters.
     _BOUNDARY + r"AIza[0-9A-Za-z_\-]{35}",
@@ -47,6 +48,24 @@ _KEY_PATTERNS = [
     _BOUNDARY + r"xai-[A-Za-z0-9]{40,}",
 ]
 KEY_RE = re.compile("|".join(f"(?:{p})" for p in _KEY_PATTERNS))
+_LONG_RUN_RE = re.compile(r"[A-Za-z0-9]{16}")
+
+
+def _looks_random(candidate: str) -> bool:
+    """Keys are random: a long unbroken run (hex, base64) or mixed case with digits."""
+    if not candidate.startswith("sk-"):
+        return True  # the other shapes are specific enough on their own
+    tail = candidate[3:]
+    if _LONG_RUN_RE.search(tail):
+        return True
+    return (any(c.isupper() for c in tail) and any(c.islower() for c in tail)
+            and any(c.isdigit() for c in tail))
+
+
+def _redact_match(match: re.Match[str]) -> str:
+    return REDACTED if _looks_random(match.group(0)) else match.group(0)
+
+
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_\-.]+")
 # Slack around a remembered length: a key glued to a full stop or a quote-less prefix.
 _WINDOW_SLACK = 16
@@ -176,7 +195,7 @@ class _Scrubber:
                 text = text.replace(key, REDACTED)
         if not patterns:  # base64 payload: only the exact configured key makes sense
             return text
-        text = KEY_RE.sub(REDACTED, text)
+        text = KEY_RE.sub(_redact_match, text)
         return _scrub_hashed(text, self.salt, self.by_length)
 
     def value(self, value: Any, *, patterns: bool = True) -> tuple[Any, bool]:

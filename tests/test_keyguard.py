@@ -76,6 +76,7 @@ def test_scrub_removes_every_key_shape(key, template):
     "https://example.com/path/sk-",
     "hf_small",
     "Mã chiến dịch: sk-2024-tet-khuyen-mai-gao-huu-co",
+    "thư mục sk-ban-hang-online-quang-tri-2025/anh",
     "Gọi 0912 345 678 để đặt hàng",
 ])
 def test_scrub_keeps_normal_text(text):
