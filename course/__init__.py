@@ -75,6 +75,14 @@ def __getattr__(name: str) -> Any:
     return mod if attr is None else getattr(mod, attr)
 
 
+def _in_kernel() -> None:
+    from .notebook import install_friendly_errors
+
+    install_friendly_errors()
+
+
+_in_kernel()
+
 __all__ = [
     "PROVIDERS", "Provider", "ask", "chat", "stream", "configure", "status", "test_connection",
     "usage", "reset_usage", "count_tokens", "token_info", "TokenInfo", "cost_vnd", "data_path",

@@ -278,3 +278,31 @@ def test_different_topics_get_different_wording():
     answers = {course.strip_label(course.ask(f"Gợi ý 1 ý tưởng bài đăng cho {p}"))
                .split(" ", 2)[-1][:20] for p in ("tuần 1", "tuần 2", "tuần 3", "tuần 4")}
     assert len(answers) >= 2
+
+
+def test_curated_entry_can_depend_on_faq_context(tmp_path, monkeypatch):
+    curated = tmp_path / "offline" / "curated"
+    curated.mkdir(parents=True)
+    for name in ("generic.json", "product_aliases.json"):
+        (tmp_path / "offline" / name).write_text(
+            (offline.DATA / "offline" / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "products.csv").write_text(
+        (offline.DATA / "products.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (curated / "t.json").write_text(json.dumps({"entries": [
+        {"id": "bia", "keywords": ["doi tra"], "when": "no_faq",
+         "answer": "Shop đổi trả trong 30 ngày, miễn phí mọi trường hợp."},
+    ]}, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(offline, "DATA", tmp_path)
+    offline._curated.cache_clear()
+    try:
+        assert "30 ngày" in course.ask("Shop có đổi trả không?")
+        with_faq = course.ask("Shop có đổi trả không?",
+                              system="Hỏi: Có đổi trả không?\nĐáp: Đổi trả trong 7 ngày nếu lỗi.")
+        assert "7 ngày" in with_faq and "30 ngày" not in with_faq
+    finally:
+        offline._curated.cache_clear()
+
+
+def test_sentiment_reads_words_next_to_punctuation():
+    a = course.ask('Phân loại cảm xúc tích cực hay tiêu cực: "Thơm, ngon, giao nhanh."')
+    assert course.strip_label(a) == "tích cực"

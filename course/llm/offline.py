@@ -65,6 +65,7 @@ class Curated:
     prompt: str | None
     keywords: tuple[str, ...]
     answers: tuple[str, ...]
+    when: str | None = None  # "faq": only with FAQ pairs in the context; "no_faq": only without
 
 
 @cache
@@ -76,10 +77,10 @@ def _curated() -> tuple[dict[str, Curated], tuple[Curated, ...]]:
         for e in entries:
             answers = tuple(nfc(a) for a in (e.get("answers") or [e.get("answer", "")]))
             item = Curated(e.get("id", path.stem), e.get("prompt"),
-                           tuple(fold(k) for k in e.get("keywords", [])), answers)
-            if item.prompt:
+                           tuple(fold(k) for k in e.get("keywords", [])), answers, e.get("when"))
+            if item.prompt and not item.when:
                 exact[fold(item.prompt)] = item
-            elif item.keywords:
+            elif item.keywords or item.prompt:
                 by_keywords.append(item)
     by_keywords.sort(key=lambda c: -len(c.keywords))  # most specific first
     return exact, tuple(by_keywords)
@@ -369,7 +370,7 @@ def _quoted(prompt: str) -> str:
 
 def _sentiment(text: str) -> str:
     g = _generic()["sentiment"]
-    f = " " + fold(text) + " "
+    f = " " + " ".join(re.findall(r"\w+", fold(text))) + " "  # punctuation must not hide words
     pos = sum(f.count(f" {w} ") for w in g["positive"])
     neg = sum(f.count(f" {w} ") for w in g["negative"])
     for neg_word in ("khong", "chua", "chang"):  # "không ngon" flips a positive word
@@ -411,9 +412,16 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
 
     exact, keyworded = _curated()
     key = fold(prompt)
-    hit = exact.get(key)
-    if hit is None:
-        hit = next((c for c in keyworded if all(k in key for k in c.keywords)), None)
+    has_faq = bool(_FAQ_PAIR.search(nfc(system + "\n" + prompt)))
+
+    def fits(c: Curated) -> bool:
+        if c.when == ("no_faq" if has_faq else "faq"):
+            return False
+        if c.prompt:
+            return fold(c.prompt) == key
+        return all(k in key for k in c.keywords)
+
+    hit = exact.get(key) or next((c for c in keyworded if fits(c)), None)
     if hit is not None:
         choice = rng.choice(hit.answers) if temperature else hit.answers[0]
         return with_label(choice)
