@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -57,13 +58,17 @@ def course_copy(base: Path, name: str, sim: Path) -> Path:
     return root
 
 
-def run(cmd: list[str], cwd: Path, check: bool = True) -> float:
+def run(cmd: list[str], cwd: Path, check: bool = True) -> tuple[float, float]:
+    """Wall-clock seconds and CPU seconds (user + system, all child processes)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(cmd, cwd=cwd, env=env(), capture_output=True, text=True)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if check and done.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 def main() -> None:
@@ -71,35 +76,49 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="pairs of runs, alternating which goes first (ABBA...)")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from autograder.simulate import simulate
 
+    print(f"machine: {machine()}")
+    print(f"class: {args.n} simulated submissions of {ASSIGNMENT}, per-cell timeout "
+          f"{args.timeout} s")
+    totals = {"serial": [0.0, 0.0], "parallel": [0.0, 0.0]}
     with tempfile.TemporaryDirectory(prefix="grade-bench-") as tmp:
         base = Path(tmp)
         simulate(base / "sim", ASSIGNMENT, n=args.n, seed=0,
                  course_root=REPO / "assignments")
-        serial_root = course_copy(base, "serial", base / "sim")
-        parallel_root = course_copy(base, "parallel", base / "sim")
-        # nbgrader exits non-zero when some submissions cannot be graded (the broken ones
-        # of the class); it still grades all the others.
-        serial = run([sys.executable, "-c", NBGRADER, "autograde", ASSIGNMENT,
-                      f"--Execute.timeout={args.timeout}"], serial_root, check=False)
-        serial_done = len(list((serial_root / "autograded").glob(f"*/{ASSIGNMENT}")))
-        parallel = run([sys.executable, "-m", "autograder", "--course", str(parallel_root),
-                        "grade", ASSIGNMENT, "--workers", str(args.workers),
-                        "--timeout", str(args.timeout), "--quiet"], REPO)
-        results = parallel_root / ".autograder" / "ket-qua" / ASSIGNMENT
-        parallel_done = len(list(results.glob("*.json")))
-    rate_s, rate_p = 60 * args.n / serial, 60 * args.n / parallel
-    print(f"machine: {machine()}")
-    print(f"class: {args.n} simulated submissions of {ASSIGNMENT}, per-cell timeout "
-          f"{args.timeout} s")
-    print(f"serial nbgrader autograde: {serial:7.1f} s  {rate_s:6.1f} submissions/min "
-          f"({serial_done} notebooks graded; the rest could not be run by nbgrader)")
-    print(f"autograder grade -w {args.workers}:    {parallel:7.1f} s  {rate_p:6.1f} "
-          f"submissions/min (sandboxed; {parallel_done} results, each with a score)")
-    print(f"speed-up: {serial / parallel:.2f}x")
+        for r in range(args.rounds):
+            order = ["serial", "parallel"] if r % 2 == 0 else ["parallel", "serial"]
+            for kind in order:
+                root = course_copy(base, f"{kind}{r}", base / "sim")
+                load = os.getloadavg()[0]
+                if kind == "serial":
+                    wall, cpu = run([sys.executable, "-c", NBGRADER, "autograde", ASSIGNMENT,
+                                     f"--Execute.timeout={args.timeout}"], root, check=False)
+                    done = len(list((root / "autograded").glob(f"*/{ASSIGNMENT}")))
+                    note = f"{done} notebooks graded, the rest failed in nbgrader"
+                else:
+                    wall, cpu = run([sys.executable, "-m", "autograder", "--course", str(root),
+                                     "grade", ASSIGNMENT, "--workers", str(args.workers),
+                                     "--timeout", str(args.timeout), "--quiet"], REPO)
+                    done = len(list((root / ".autograder" / "ket-qua" / ASSIGNMENT).glob(
+                        "*.json")))
+                    note = f"{done} results, sandboxed, {args.workers} workers"
+                totals[kind][0] += wall
+                totals[kind][1] += cpu
+                print(f"round {r + 1} {kind:8s}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, "
+                      f"{60 * args.n / wall:5.1f} submissions/min  (load before "
+                      f"{load:.1f}; {note})")
+    (sw, sc), (pw, pc) = totals["serial"], totals["parallel"]
+    n = args.n * args.rounds
+    print(f"serial nbgrader autograde: {60 * n / sw:6.1f} submissions/min, "
+          f"{sc / n:.2f} CPU s per submission")
+    print(f"autograder grade -w {args.workers}:    {60 * n / pw:6.1f} submissions/min, "
+          f"{pc / n:.2f} CPU s per submission")
+    print(f"speed-up (wall clock): {sw / pw:.2f}x")
 
 
 if __name__ == "__main__":
