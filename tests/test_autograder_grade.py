@@ -74,6 +74,23 @@ def _workers_alive(course: Path) -> list[str]:
     return alive
 
 
+def _sandbox_processes() -> list[str]:
+    """Processes still running as a sandbox uid (kernels or anything they started)."""
+    from autograder.grading import UID_BASE
+
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                status = (proc / "status").read_text()
+            except OSError:
+                continue
+            uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
+            if UID_BASE <= uid < UID_BASE + 64 and "State:\tZ" not in status:
+                found.append(f"{proc.name} uid={uid}")
+    return found
+
+
 def _other_grades(db: Path) -> list[tuple]:
     with sqlite3.connect(db) as con:
         return con.execute(
@@ -135,6 +152,11 @@ def graded(tmp_path_factory):
             break
         time.sleep(0.3)
     orphans = _workers_alive(course)
+    for _ in range(50):
+        if not _sandbox_processes():
+            break
+        time.sleep(0.3)
+    orphan_kernels = _sandbox_processes()
     after_kill = {p.stem: p.read_text(encoding="utf-8") for p in results.glob("*.json")}
 
     second = subprocess.run(_grade_cmd(course), cwd=REPO, env=_env(), capture_output=True,
@@ -143,7 +165,7 @@ def graded(tmp_path_factory):
                            text=True)
     server.shutdown()
     return {"course": course, "expected": expected, "after_kill": after_kill,
-            "orphans": orphans, "second": second, "third": third,
+            "orphans": orphans, "orphan_kernels": orphan_kernels, "second": second, "third": third,
             "before_other": before_other, "hits": list(Canary.hits), "results": results}
 
 
@@ -164,6 +186,8 @@ def test_every_score_is_exact(graded):
 def test_killed_run_resumes_without_regrading(graded):
     assert graded["second"].returncode == 0, graded["second"].stdout + graded["second"].stderr
     assert not graded["orphans"], "workers must die with the killed grader"
+    assert not graded["orphan_kernels"], "student kernels must die with the killed grader"
+    assert not _sandbox_processes()
     done_before = len(graded["after_kill"])
     assert 8 <= done_before < 30
     assert (f"Đã chấm {30 - done_before} bài; {done_before} bài đã chấm từ trước"
