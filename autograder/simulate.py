@@ -456,7 +456,8 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
              release: Path | str | None = None) -> dict[str, dict[str, Any]]:
     """Write n simulated submissions + roster.csv + expected.json; return the expectations.
 
-    The scripted cases come first (see the module docstring), then seeded random mixes.
+    The 30 scripted cases come first, in a fixed order (see the module docstring): n=30 gives
+    exactly them, n>30 adds seeded random mixes, n<30 keeps the first n.
     `reasons` keeps only the first scripted case of each of those tags (n is then ignored),
     which makes small, fast test classes.
     """
