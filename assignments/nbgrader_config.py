@@ -15,8 +15,7 @@ c.CourseDirectory.root = HERE
 # gradebook.db lives in the root by default (sqlite:///<root>/gradebook.db); not set here so
 # that a tool overriding `root` (e.g. a sandbox copy) also moves the database.
 
-# Exchange for JupyterHub deployments; a hub sets its own shared path on the command line.
-c.Exchange.root = os.path.join(HERE, "exchange")
+# The exchange (JupyterHub release/collect) keeps nbgrader's default; a hub sets its own path.
 
 # Student code must not hold the grader: each cell gets 30 s, then the kernel is interrupted
 # and grading goes on with the next cell (nbgrader's default behaviour, stated explicitly).
