@@ -27,11 +27,18 @@ from autograder.roster import load_sidecar, plain
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
 
 
+def exchange_root(course: Course) -> str:
+    """The course's exchange folder, or nbgrader's default when the config sets none."""
+    from nbgrader.exchange.abc import Exchange
+
+    return str(course.config().Exchange.get("root") or Exchange.root.default_value)
+
+
 def _api(course: Course) -> NbGraderAPI:
     ensure_tools_on_path()
     cfg = course.config()
-    exchange = cfg.Exchange.get("root")
-    if exchange and not os.path.isdir(exchange):
+    exchange = exchange_root(course)
+    if not os.path.isdir(exchange):
         os.makedirs(exchange)
         os.chmod(exchange, 0o777)  # nbgrader's documented set-up: everyone may write
     return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
@@ -46,7 +53,7 @@ def release(course: Course, assignment_id: str) -> str:
     out = api.release_assignment(assignment_id)
     if not out.get("success"):
         raise CourseError(f"Không phát được bài lên thư mục trao đổi:\n{out.get('log')}")
-    return str(Path(course.config().Exchange.get("root", "")) or "")
+    return exchange_root(course)
 
 
 def collect_exchange(course: Course, assignment_id: str) -> list[str]:

@@ -156,6 +156,7 @@ def main(argv: list[str]) -> None:
     if "--" not in argv:
         sys.exit("sandbox_exec: missing '--' before the kernel command")
     cmd = argv[argv.index("--") + 1:]
+    parent = os.getppid()
     spec = json.loads(os.environ.get("AUTOGRADER_SANDBOX", "{}"))
     home = spec.get("home") or os.getcwd()
     uid, gid = spec.get("uid"), spec.get("gid")
@@ -193,7 +194,7 @@ def main(argv: list[str]) -> None:
         os.setuid(uid)
     # Set after the uid change (a credential change clears it): die with the grader.
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() == 1:
+    if os.getppid() != parent:  # the worker died before the signal was armed
         sys.exit("sandbox_exec: grader already gone")
     os.execvpe(cmd[0], cmd, env)
 

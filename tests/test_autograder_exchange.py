@@ -27,11 +27,14 @@ def test_release_submit_collect(tmp_path, capsys):
     course = tmp_path / "khoa-hoc"
     (course / "source").mkdir(parents=True)
     shutil.copy(REPO / "assignments" / "nbgrader_config.py", course)
+    exchange = tmp_path / "exchange"  # never the machine-wide default exchange
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as fh:
+        fh.write(f"\nc.Exchange.root = {str(exchange)!r}\n")
     shutil.copytree(SOURCE, course / "source" / ASSIGNMENT)
 
     assert main(["--course", str(course), "release", ASSIGNMENT]) == 0
     assert "Đã tạo bản cho học viên và phát bài" in capsys.readouterr().out
-    outbound = course / "exchange" / "ai-kinh-doanh" / "outbound" / ASSIGNMENT
+    outbound = exchange / "ai-kinh-doanh" / "outbound" / ASSIGNMENT
     released = (outbound / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8")
     assert "BEGIN HIDDEN TESTS" not in released and "BEGIN SOLUTION" not in released
     assert "BEGIN HIDDEN TESTS" in (SOURCE / f"{ASSIGNMENT}.ipynb").read_text(encoding="utf-8")
@@ -46,7 +49,7 @@ def test_release_submit_collect(tmp_path, capsys):
     cfg.CourseDirectory.course_id = "ai-kinh-doanh"
     cfg.CourseDirectory.assignment_id = ASSIGNMENT
     cfg.CourseDirectory.student_id = "hv042"
-    cfg.Exchange.root = str(course / "exchange")
+    cfg.Exchange.root = str(exchange)
     cfg.Exchange.assignment_dir = str(home)
     cfg.Exchange.cache = str(tmp_path / "cache")
     submit = ExchangeSubmit(coursedir=CourseDirectory(config=cfg),
