@@ -1,7 +1,8 @@
 """End to end: a simulated class of 30 (every adversarial kind) graded by the real tool.
 
 Real nbgrader, real kernels, real sandbox: the grade command runs as a subprocess with two
-workers, is killed part-way, and run again; every score must equal the simulator's
+workers (per-cell timeout 15 s: short for the infinite loop, long enough for a busy
+machine), is killed part-way, and run again; every score must equal the simulator's
 expectation, nothing may be graded twice and the gradebook must stay intact. Feedback,
 export, report and certificates are then produced from the same class.
 """
@@ -57,7 +58,7 @@ def _env() -> dict[str, str]:
 
 def _grade_cmd(course: Path) -> list[str]:
     return [sys.executable, "-m", "autograder", "--course", str(course), "grade", ASSIGNMENT,
-            "--workers", "2", "--timeout", "5", "--quiet"]
+            "--workers", "2", "--timeout", "15", "--quiet"]
 
 
 def _workers_alive(course: Path) -> list[str]:
