@@ -41,7 +41,9 @@ PROVIDERS: dict[str, Provider] = {
 
 OFFLINE_MODEL = "mo-phong"  # the simulated model's name in usage tables
 LOCAL_KEY = "not-needed"  # placeholder key for local servers
-LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal")
+# This machine or the classroom's own network (a shared Ollama/vLLM server on the LAN).
+LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal", "10.",
+               "192.168.", *(f"172.{n}." for n in range(16, 32)))
 
 
 def _default_cache_dir() -> Path:
@@ -104,6 +106,8 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> S
     backend = (env.get("COURSE_BACKEND") or "").strip().lower()
     if backend not in ("offline", "openai"):
         backend = "openai" if (key or is_local_url(base_url)) else "offline"
+    if not key and is_local_url(base_url):
+        key = LOCAL_KEY  # local servers ignore the key, but the SDK wants one
     provider = env.get("COURSE_PROVIDER") or None
     if provider and provider in PROVIDERS and not base_url:
         base_url = PROVIDERS[provider].base_url

@@ -256,3 +256,13 @@ def test_a_key_is_never_sent_to_another_server(online, llm_server):
                    for r in other.requests)
     finally:
         other.stop()
+
+
+def test_classroom_server_on_the_lan_is_used_without_a_key(monkeypatch):
+    from course.config import settings_from_env
+
+    s = settings_from_env({"OPENAI_BASE_URL": "http://192.168.1.20:11434/v1",
+                           "COURSE_MODEL": "qwen2.5:3b"})
+    assert s.backend == "openai" and s.api_key == "not-needed" and s.model == "qwen2.5:3b"
+    s = settings_from_env({"OPENAI_BASE_URL": "https://openrouter.ai/api/v1"})
+    assert s.backend == "offline"  # a cloud address without a key: stay offline
