@@ -277,14 +277,27 @@ def pending_submissions(course: Course, assignment_id: str, store: ResultStore,
     return todo
 
 
+def _remove_stale_run_dirs(work_dir: str | None) -> None:
+    """A grader killed with SIGKILL cannot clean up; the next run removes its folder."""
+    for folder in Path(work_dir or tempfile.gettempdir()).glob("autograder-*"):
+        try:
+            os.kill(int((folder / "owner.pid").read_text()), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours, or its owner is alive
+
+
 def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeout: int = 0,
                      memory_mb: int = 1024, allow_network: bool = False, force: bool = False,
                      only: list[str] | None = None, progress: bool = True,
                      work_dir: str | None = None) -> GradeSummary:
     ensure_tools_on_path()
     course.check_assignment(assignment_id)
+    _remove_stale_run_dirs(work_dir)
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
     os.chmod(run_dir, 0o711)
+    (run_dir / "owner.pid").write_text(str(os.getpid()))
     template = run_dir / "template.db"  # written below, read by workers at their first task
     base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
                 "--assignment", assignment_id, "--run-dir", str(run_dir),

@@ -18,6 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -162,11 +163,16 @@ def graded(tmp_path_factory):
 
     second = subprocess.run(_grade_cmd(course), cwd=REPO, env=_env(), capture_output=True,
                             text=True)
+    # The killed run could not remove its working folder; the next run must have.
+    left_behind = [d for d in Path(tempfile.gettempdir()).glob("autograder-*")
+                   if (d / "owner.pid").exists()
+                   and (d / "owner.pid").read_text() == str(first.pid)]
     third = subprocess.run(_grade_cmd(course), cwd=REPO, env=_env(), capture_output=True,
                            text=True)
     server.shutdown()
     return {"course": course, "expected": expected, "after_kill": after_kill,
-            "orphans": orphans, "orphan_kernels": orphan_kernels, "second": second, "third": third,
+            "orphans": orphans, "orphan_kernels": orphan_kernels, "second": second,
+            "left_behind": left_behind, "third": third,
             "before_other": before_other, "hits": list(Canary.hits), "results": results}
 
 
@@ -189,6 +195,7 @@ def test_killed_run_resumes_without_regrading(graded):
     assert not graded["orphans"], "workers must die with the killed grader"
     assert not graded["orphan_kernels"], "student kernels must die with the killed grader"
     assert not _sandbox_processes()
+    assert not graded["left_behind"], "the killed run's working folder was not cleaned up"
     done_before = len(graded["after_kill"])
     assert 8 <= done_before < 30
     assert (f"Đã chấm {30 - done_before} bài; {done_before} bài đã chấm từ trước"
