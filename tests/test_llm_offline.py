@@ -306,3 +306,23 @@ def test_curated_entry_can_depend_on_faq_context(tmp_path, monkeypatch):
 def test_sentiment_reads_words_next_to_punctuation():
     a = course.ask('Phân loại cảm xúc tích cực hay tiêu cực: "Thơm, ngon, giao nhanh."')
     assert course.strip_label(a) == "tích cực"
+
+
+def test_token_counting_leaves_the_environment_alone(tmp_path, monkeypatch):
+    import os
+
+    from course.llm import tokens
+
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    tokens._encoding.cache_clear()
+    try:
+        assert course.count_tokens("xin chào", "gpt-4o") > 0
+        assert "TIKTOKEN_CACHE_DIR" not in os.environ  # kernels started later don't inherit it
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        monkeypatch.setenv("COURSE_CACHE_DIR", str(ro / "cache"))
+        tokens._encoding.cache_clear()
+        assert course.count_tokens("xin chào", "gpt-4o") > 0  # unwritable cache: still counts
+    finally:
+        tokens._encoding.cache_clear()

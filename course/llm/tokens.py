@@ -45,9 +45,7 @@ def tiktoken_cache_dir() -> Path:
         return Path(os.environ["TIKTOKEN_CACHE_DIR"])
     from ..config import _default_cache_dir
 
-    path = _default_cache_dir() / "tiktoken"
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(path)  # tiktoken reads this variable
-    return path
+    return _default_cache_dir() / "tiktoken"
 
 
 def seed_tiktoken_cache() -> list[str]:
@@ -63,10 +61,13 @@ def seed_tiktoken_cache() -> list[str]:
             raw = gzip.decompress((_bundled_dir() / f"{name}.tiktoken.gz").read_bytes())
         except (FileNotFoundError, OSError, TypeError):
             continue
-        target.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_suffix(".tmp")
-        tmp.write_bytes(raw)
-        tmp.replace(dest)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            tmp = dest.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(raw)
+            tmp.replace(dest)
+        except OSError:  # read-only or foreign cache folder: counts fall back to the estimate
+            continue
         ready.append(name)
     return ready
 
@@ -98,10 +99,19 @@ def _encoding(name: str):  # -> tiktoken.Encoding | None
         return None
     if name not in seed_tiktoken_cache():
         return None  # no local file: don't let tiktoken try (and wait for) a download
+    # tiktoken reads its cache folder from the environment; set it only for this call so
+    # programs started later (kernels, graders) do not inherit it.
+    before = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache_dir())
     try:
         return tiktoken.get_encoding(name)
-    except Exception:  # no file and no network: fall back to the estimate
+    except Exception:  # an unreadable file: fall back to the estimate
         return None
+    finally:
+        if before is None:
+            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = before
 
 
 def estimate_tokens(text: str) -> int:
