@@ -49,6 +49,6 @@ def test_small_class_scores_exactly(course, assignment, tmp_path):
     assert sorted(summary.graded) == sorted(expected)
     with Course(course).gradebook() as gb:
         got = {sid: gb.find_submission(assignment, sid).score for sid in expected}
-    assert got == {sid: e["score"] for sid, e in expected.items()}
+    assert got == {sid: e["score"] for sid, e in expected.items()}, summary.problems
     full = max(e["score"] for e in expected.values())
     assert full > 0 and min(got.values()) == 0
