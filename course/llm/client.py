@@ -199,31 +199,47 @@ def _api_key(s: Settings) -> str:
     raise E.AuthError()
 
 
+def _cached(req: Request, started: float) -> tuple[ResponseCache | None, str, str | None]:
+    """The cache, the request's key, and the cached answer if there is one (recorded as free)."""
+    cache = _cache(req)
+    key = req.cache_key() if cache else ""
+    hit = cache.get(key) if cache else None
+    if hit is None:
+        return cache, key, None
+    _record(req, hit[1], hit[2], True, True, started)
+    return cache, key, hit[0]
+
+
+def _online_args(req: Request) -> dict:
+    s = req.settings
+    return {"api_key": _api_key(s), "base_url": s.base_url, "timeout": s.timeout,
+            "max_retries": s.max_retries, "model": req.model, "messages": req.messages,
+            "temperature": req.temperature, "max_tokens": req.max_tokens}
+
+
+def _finish(req: Request, cache: ResponseCache | None, key: str, text: str, started: float,
+            tokens_in: int, api_in: int | None, api_out: int | None) -> None:
+    """Record usage (the API's token counts when it gave them) and keep the answer."""
+    t_in = api_in if api_in is not None else tokens_in
+    t_out = api_out if api_out is not None else count_tokens(text, req.model)
+    _record(req, t_in, t_out, api_in is not None, False, started)
+    if cache:
+        cache.put(key, text, req.model, t_in, t_out)
+
+
 def _complete(req: Request) -> str:
     started = time.perf_counter()
-    s = req.settings
-    if s.backend == "offline":  # estimates: the simulation must not wait for a tokenizer
+    if req.settings.backend == "offline":  # estimates: the simulation never waits for a tokenizer
         text = offline.answer(req.messages, req.temperature)
         _record(req, _estimate_in(req), estimate_tokens(text), False, False, started)
         return text
+    cache, key, hit = _cached(req, started)
+    if hit is not None:
+        return hit
     tokens_in = count_message_tokens(req.messages, req.model)
-    cache = _cache(req)
-    key = req.cache_key() if cache else ""
-    if cache and (hit := cache.get(key)) is not None:
-        _record(req, hit[1], hit[2], True, True, started)
-        return hit[0]
     _check_budget(req, tokens_in)
-    reply = online.complete(api_key=_api_key(s), base_url=s.base_url, timeout=s.timeout,
-                            max_retries=s.max_retries, model=req.model, messages=req.messages,
-                            temperature=req.temperature, max_tokens=req.max_tokens)
-    exact = reply.tokens_in is not None
-    t_in = reply.tokens_in if exact else tokens_in
-    t_out = reply.tokens_out
-    if t_out is None:
-        t_out = count_tokens(reply.text, req.model)
-    _record(req, t_in, t_out, exact, False, started)
-    if cache:
-        cache.put(key, reply.text, req.model, t_in, t_out)
+    reply = online.complete(**_online_args(req))
+    _finish(req, cache, key, reply.text, started, tokens_in, reply.tokens_in, reply.tokens_out)
     return reply.text
 
 
@@ -252,37 +268,25 @@ def stream(prompt_or_messages: str | list[dict], *, system: str | None = None,
 
 def _stream(req: Request) -> Iterator[str]:
     started = time.perf_counter()
-    s = req.settings
-    if s.backend == "offline":
-        pieces = []
+    pieces: list[str] = []
+    if req.settings.backend == "offline":
         for piece in offline.stream_answer(req.messages, req.temperature):
             pieces.append(piece)
             yield piece
         _record(req, _estimate_in(req), estimate_tokens("".join(pieces)), False, False, started)
         return
-    tokens_in = count_message_tokens(req.messages, req.model)
-    cache = _cache(req)
-    key = req.cache_key() if cache else ""
-    if cache and (hit := cache.get(key)) is not None:
-        _record(req, hit[1], hit[2], True, True, started)
-        yield hit[0]
+    cache, key, hit = _cached(req, started)
+    if hit is not None:
+        yield hit
         return
+    tokens_in = count_message_tokens(req.messages, req.model)
     _check_budget(req, tokens_in)
     usage_out: dict = {}
-    pieces = []
-    for piece in online.stream(api_key=_api_key(s), base_url=s.base_url, timeout=s.timeout,
-                               max_retries=s.max_retries, model=req.model,
-                               messages=req.messages, temperature=req.temperature,
-                               max_tokens=req.max_tokens, usage_out=usage_out):
+    for piece in online.stream(**_online_args(req), usage_out=usage_out):
         pieces.append(piece)
         yield piece
-    text = "".join(pieces)
-    exact = "tokens_in" in usage_out
-    t_in = usage_out.get("tokens_in", tokens_in)
-    t_out = usage_out.get("tokens_out") or count_tokens(text, req.model)
-    _record(req, t_in, t_out, exact, False, started)
-    if cache:
-        cache.put(key, text, req.model, t_in, t_out)
+    _finish(req, cache, key, "".join(pieces), started, tokens_in,
+            usage_out.get("tokens_in"), usage_out.get("tokens_out"))
 
 
 def test_connection() -> tuple[bool, str]:
