@@ -230,6 +230,20 @@ def scrub_notebook(nb: dict[str, Any]) -> bool:
     """Scrub a notebook dict in place: sources, outputs of every mimetype, metadata
     (including saved widget state). Return True when something was removed."""
     _, changed = _Scrubber().value(nb)
+    return _blank_password_fields(nb) or changed
+
+
+def _blank_password_fields(nb: dict[str, Any]) -> bool:
+    """Empty every password field in saved widget state: whatever was typed there is secret."""
+    state = (nb.get("metadata", {}).get("widgets", {})
+             .get("application/vnd.jupyter.widget-state+json", {}).get("state", {}))
+    changed = False
+    for model in state.values() if isinstance(state, dict) else ():
+        values = model.get("state") if isinstance(model, dict) else None
+        if (model.get("model_name") == "PasswordModel" and isinstance(values, dict)
+                and values.get("value") not in (None, "", REDACTED)):
+            values["value"] = REDACTED
+            changed = True
     return changed
 
 

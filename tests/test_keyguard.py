@@ -279,3 +279,17 @@ def test_configure_remembers_key_for_the_save_hook():
         assert scrub(f"api_key='{key}'") == f"api_key='{REDACTED}'"
     finally:
         client._settings = saved
+
+
+def test_saved_widget_state_never_keeps_a_password_field():
+    from course.keyguard import scrub_notebook
+
+    nb = {"cells": [], "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {
+        "state": {
+            "a": {"model_name": "PasswordModel", "state": {"value": "my-odd-shaped-secret"}},
+            "b": {"model_name": "TextModel", "state": {"value": "Cà phê Khe Sanh"}},
+        }}}}}
+    assert scrub_notebook(nb)
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    assert state["a"]["state"]["value"] == "[ĐÃ XÓA KHÓA API]"
+    assert state["b"]["state"]["value"] == "Cà phê Khe Sanh"
