@@ -139,8 +139,11 @@ def test_sentiment_classification():
 
 
 def test_long_paste_is_fast_enough_and_answered():
+    from course.llm.client import LongPromptWarning
+
     text = "Khách hàng phản ánh về sản phẩm. " * 20_000  # about 50 pages
-    answer = course.ask("Tóm tắt đoạn sau trong 2 câu: " + text)
+    with pytest.warns(LongPromptWarning):
+        answer = course.ask("Tóm tắt đoạn sau trong 2 câu: " + text)
     assert course.is_simulated(answer)
 
 
@@ -326,3 +329,12 @@ def test_token_counting_leaves_the_environment_alone(tmp_path, monkeypatch):
         assert course.count_tokens("xin chào", "gpt-4o") > 0  # unwritable cache: still counts
     finally:
         tokens._encoding.cache_clear()
+
+
+def test_a_pasted_document_is_answered_with_a_warning():
+    from course.llm.client import LongPromptWarning
+
+    text = "Khách hàng phản ánh về sản phẩm và giao hàng. " * 5_000
+    with pytest.warns(LongPromptWarning, match="rất dài"):
+        answer = course.ask("Tóm tắt đoạn sau: " + text)
+    assert course.is_simulated(answer)

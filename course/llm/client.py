@@ -27,6 +27,10 @@ class PersonalDataWarning(UserWarning):
     """Shown when a prompt contains personal data (see `course.find_pii`)."""
 
 
+class LongPromptWarning(UserWarning):
+    """A very long prompt (a pasted document): it costs more; the simulation only skims it."""
+
+
 _settings: Settings = settings_from_env()
 _usage = UsageLog()
 _lock = threading.Lock()
@@ -50,10 +54,8 @@ def configure(**changes: object) -> dict:
 
 def _remember_key(key: str) -> None:
     """Let the notebook save hook recognise this key (it stores a hash, never the key)."""
-    try:
-        from ..keyguard import remember_key
-    except ImportError:
-        return
+    from ..keyguard import remember_key
+
     try:
         remember_key(key)
     except OSError:
@@ -139,6 +141,10 @@ def _prepare(prompt_or_messages: str | list[dict], *, system: str | None, model:
                 for m in _messages(prompt_or_messages, system)]
     s = _settings
     _check_personal_data(messages, s)
+    size = sum(estimate_tokens(m["content"]) for m in messages)
+    if size > LONG_PROMPT_TOKENS:
+        warnings.warn(t("llm.warn_long_prompt", tokens=f"{size:,}".replace(",", ".")),
+                      LongPromptWarning, stacklevel=4)
     chosen = model or s.effective_model
     if s.backend == "offline":
         chosen = model or s.model or "mo-phong"
