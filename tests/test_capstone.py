@@ -10,9 +10,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from course import capstone
 from course.i18n import t
+from course.lessons import capstone
 from course.llm import offline
+from course.widgets import CapstoneForm
 
 SHEETS = [t(f"capstone.sheet_{k}") for k in ("calendar", "funnel", "prompt", "faq", "info")]
 
@@ -99,7 +100,7 @@ def test_markdown_summary(tmp_path) -> None:
 
 
 def test_widget_form_fills_clicks_and_exports(tmp_path) -> None:
-    form = capstone.CapstoneForm(folder=tmp_path / "ket_qua")
+    form = CapstoneForm(folder=tmp_path / "ket_qua")
     form.ten.value = "Cơ sở Mật ong Tuyên Hóa"
     form.san_pham.value = "Mật ong rừng\nSáp ong"
     form.khach_hang.value = "gia đình mua làm quà biếu"
@@ -120,7 +121,7 @@ def test_widget_form_fills_clicks_and_exports(tmp_path) -> None:
 
 
 def test_widget_form_bad_input_keeps_fields_and_explains(tmp_path) -> None:
-    form = capstone.CapstoneForm(folder=tmp_path)
+    form = CapstoneForm(folder=tmp_path)
     form.ten.value = "Cơ sở <b>X</b>"
     form.san_pham.value = "Gạo hữu cơ"
     form.button.click()  # no customers, no channel

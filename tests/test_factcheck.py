@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from course import factcheck
 from course.i18n import t
+from course.lessons import factcheck
 
 TABLE = pd.DataFrame(
     {"doanh_thu": [281_930_000, 110_145_000, 224_040_000], "tang_giam_pct": [None, -60.9, 12.9]},
@@ -105,7 +105,7 @@ def test_lesson07_curated_answer_has_exactly_two_made_up_numbers() -> None:
     # The lesson relies on this: the offline answer gets most numbers right and two wrong.
     import json
 
-    from course import retrieval
+    from course.lessons import retrieval
 
     sales = pd.read_csv(retrieval.DATA_DIR / "doanh_so_2025.csv")
     table = sales.pivot_table(index="thang", columns="kenh", values="doanh_thu",

@@ -220,8 +220,8 @@ def test_post_metrics_counts_what_the_lesson_checks() -> None:
 
 def test_temperature_slider_resamples_through_its_callbacks() -> None:
     from course.lessons import load
-    from course.lessons.temperature import TemperatureExplorer
-    from course.ngram import NgramModel
+    from course.lessons.ngram import NgramModel
+    from course.widgets import TemperatureExplorer
 
     model = NgramModel.train(load("product_texts")["noi_dung"], n=2)
     explorer = TemperatureExplorer(model, start="cà phê", samples=4)

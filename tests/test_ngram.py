@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course.ngram import COL_PROB, COL_WORD, NgramModel, detokenize, tokenize
+from course.lessons.ngram import COL_PROB, COL_WORD, NgramModel, detokenize, tokenize
 
 DATA = Path(__file__).resolve().parents[1] / "course" / "data" / "lessons" / "product_texts.csv"
 

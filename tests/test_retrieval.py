@@ -7,8 +7,8 @@ import unicodedata
 import pandas as pd
 import pytest
 
-from course import retrieval, sentiment
 from course.i18n import t
+from course.lessons import retrieval, sentiment
 from course.llm import offline
 
 FAQ = retrieval.load_faq()

@@ -14,6 +14,8 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
 - `FunnelChart(stages)`: `.table()`, `.biggest_drop()`, `.what_if()`; helper `funnel_table()`.
 - `PrivacyCheck(text)`: `.matches`, `.masked`.
 - `Quiz(questions, title=None)`, `Quiz.load(name)`: `.check(i, value)`, `.score_text()`.
+- `TemperatureExplorer(model)`: lesson 01's n-gram sampler on a slider.
+- `CapstoneForm(folder)`: lesson 09's five questions -> plan workbook.
 
 Modules load on first use, so `course.setup()` or a quiz does not pay for pandas/matplotlib.
 """
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "BatchRun": "batch_run",
+    "CapstoneForm": "capstone_form",
     "fill_template": "batch_run",
     "run_batch": "batch_run",
     "ChatBox": "chat_box",
@@ -36,11 +39,13 @@ _EXPORTS = {
     "PrivacyCheck": "privacy_check",
     "PromptBuilder": "prompt_builder",
     "Quiz": "quiz",
+    "TemperatureExplorer": "temperature",
     "TokenCost": "token_cost",
 }
 
 __all__ = [
     "BatchRun",
+    "CapstoneForm",
     "ChatBox",
     "CompareSettings",
     "ConnectionPanel",
@@ -48,6 +53,7 @@ __all__ = [
     "PrivacyCheck",
     "PromptBuilder",
     "Quiz",
+    "TemperatureExplorer",
     "TokenCost",
     "fill_template",
     "funnel_table",
@@ -57,6 +63,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from .batch_run import BatchRun, fill_template, run_batch
+    from .capstone_form import CapstoneForm
     from .chat_box import ChatBox
     from .compare import CompareSettings
     from .connection import ConnectionPanel, setup
@@ -64,6 +71,7 @@ if TYPE_CHECKING:
     from .privacy_check import PrivacyCheck
     from .prompt_builder import PromptBuilder
     from .quiz import Quiz
+    from .temperature import TemperatureExplorer
     from .token_cost import TokenCost
 
 

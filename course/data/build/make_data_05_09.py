@@ -6,7 +6,8 @@ Writes to course/data/lessons/:
   cskh_faq.csv        FAQ of a fictional shop (lesson 05 retrieval)
   cskh_danh_gia.csv   customer reviews with hand-checked labels (lesson 05 classification)
   doanh_so_2025.csv   one year of sales, product x channel x month (lesson 07)
-and the lexicon entries of course/data/offline/curated/lesson05.json (see course/sentiment.py).
+and the lexicon entries of course/data/offline/curated/lesson05.json
+(see course/lessons/sentiment.py).
 Provenance and assumptions: course/data/sources/lessons_05_09.md.
 """
 
@@ -215,7 +216,7 @@ def build_sales(rng: random.Random) -> Path:
 def build_curated_05() -> Path:
     """Refresh the lexicon entries of lesson05.json, keeping the hand-written ones."""
     sys.path.insert(0, str(OUT.parents[2]))
-    from course.sentiment import curated_entries
+    from course.lessons.sentiment import curated_entries
 
     path = OUT.parent / "offline" / "curated" / "lesson05.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"entries": []}

@@ -7,7 +7,7 @@ import html
 import ipywidgets as widgets
 
 from course.i18n import t
-from course.ngram import NgramModel
+from course.lessons.ngram import NgramModel
 
 
 class TemperatureExplorer:

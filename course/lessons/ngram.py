@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from .i18n import t
+from ..i18n import t
 
 START = "<s>"
 END = "</s>"

@@ -1,11 +1,10 @@
-"""Lesson 09 capstone: the learner's own business -> a month's plan in one Excel workbook.
+"""Lesson 09 capstone: the learner's own business -> a month's plan.
 
 `Business` holds five answers (name, products, customers, channels, tone). `build_plan` turns
 them into a 4-week content calendar, a funnel message schedule, a customer-care bot prompt
 and a starter FAQ, with no model call, so it works offline and the same way every time.
-`Plan.to_excel` writes one workbook a shop owner can open the next morning (real dates, wide
-wrapped columns, frozen headers); `Plan.to_markdown` gives a summary to print or share.
-`CapstoneForm` is the same thing as an ipywidgets form.
+`Plan.to_excel` writes one workbook a shop owner can open the next morning; `Plan.to_markdown`
+gives a summary to print or share.
 """
 
 from __future__ import annotations
@@ -15,16 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import ipywidgets as widgets
 import pandas as pd
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from .factcheck import format_number
-from .i18n import t
-from .lessons.planning import STAGE_PLAN, content_calendar, message_plan
-from .text import nfc
-from .widgets.display import escape
+from ...i18n import t
+from ...text import nfc
+from ..planning import STAGE_PLAN, content_calendar, message_plan
+from .workbook import markdown_table, write_workbook
 
 OUTPUT_DIR = "ket_qua"
 CHANNEL_CHOICES = ("Facebook", "Zalo", "TikTok", "Shopee", "TikTok Shop", "Cửa hàng")
@@ -212,11 +207,7 @@ class Plan:
         if path.suffix.lower() != ".xlsx":
             path = path.with_name(path.name + ".xlsx")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, table in self.sheets().items():
-                table.to_excel(writer, sheet_name=name, index=False)
-                _format_sheet(writer.sheets[name], table)
-        return path
+        return write_workbook(self.sheets(), path)
 
     def to_markdown(self) -> str:
         """A printable summary: the business, the calendar, messages, bot prompt and FAQ."""
@@ -305,116 +296,3 @@ def build_plan(business: Business) -> Plan:
     faq = build_faq(business)
     return Plan(business, build_calendar(business), build_funnel(business),
                 build_care_prompt(business, faq), faq)
-
-
-# ----------------------------------------------------------------------------- Excel and Markdown
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-WIDE_COLUMNS = 60  # characters; longer text wraps inside the cell
-
-
-def _format_sheet(ws, table: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
-    """Readable in Excel or LibreOffice: bold frozen header, widths, wrapping, real dates."""
-    ws.freeze_panes = "A2"
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    widths = []
-    for j, column in enumerate(table.columns, 1):
-        values = [str(column)] + [_cell_text(v) for v in table[column]]
-        longest = max(max((len(x) for x in v.split("\n")), default=0) for v in values)
-        width = 100 if len(table.columns) == 1 else min(max(longest + 2, 10), WIDE_COLUMNS)
-        widths.append(width)
-        ws.column_dimensions[get_column_letter(j)].width = width
-    for row in ws.iter_rows(min_row=2):
-        lines = 1
-        for cell, width in zip(row, widths, strict=False):
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if isinstance(cell.value, (date, datetime)):
-                cell.number_format = "DD/MM/YYYY"
-            text = _cell_text(cell.value)
-            lines = max(lines, sum(max(1, -(-len(x) // max(width - 2, 1)))
-                                   for x in text.split("\n")))
-        ws.row_dimensions[row[0].row].height = min(15 * lines + 4, 409)  # Excel's maximum
-
-
-def _cell_text(value: object) -> str:
-    if isinstance(value, (date, datetime)):
-        return f"{value:%d/%m/%Y}"
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    if isinstance(value, float):
-        return format_number(value)  # Vietnamese style: 53,3 and 1.250.000
-    return str(value)
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    """A table as Markdown (pipes escaped, dates as dd/mm/yyyy); no extra package needed."""
-    def cell(v: object) -> str:
-        return _cell_text(v).replace("|", "\\|").replace("\n", " ")
-
-    head = "| " + " | ".join(cell(c) for c in table.columns) + " |"
-    rule = "|" + "---|" * len(table.columns)
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join([head, rule, *body])
-
-
-# ----------------------------------------------------------------------------- the form
-class CapstoneForm(widgets.VBox):
-    """The five questions as a form; "Tạo kế hoạch" builds the plan and saves both files.
-
-    Bad input shows a Vietnamese message and keeps every field as typed.
-    """
-
-    def __init__(self, folder: str | Path = OUTPUT_DIR) -> None:
-        self.folder = Path(folder)
-        self.plan: Plan | None = None
-        self.paths: tuple[Path, Path] | None = None
-        style = {"description_width": "150px"}
-        wide = widgets.Layout(width="95%")
-        self.ten = widgets.Text(description=t("capstone.f_name"), style=style, layout=wide,
-                                placeholder=t("capstone.f_name_hint"))
-        self.san_pham = widgets.Textarea(description=t("capstone.f_products"), style=style,
-                                         layout=wide, rows=2,
-                                         placeholder=t("capstone.f_products_hint"))
-        self.khach_hang = widgets.Text(description=t("capstone.f_customers"), style=style,
-                                       layout=wide, placeholder=t("capstone.f_customers_hint"))
-        self.kenh = {c: widgets.Checkbox(description=c, value=False, indent=False,
-                                         layout=widgets.Layout(width="140px"))
-                     for c in CHANNEL_CHOICES}
-        self.giong_van = widgets.Dropdown(description=t("capstone.f_tone"), options=TONES,
-                                          style=style, layout=widgets.Layout(width="480px"))
-        self.bat_dau = widgets.DatePicker(description=t("capstone.f_start"), style=style,
-                                          value=next_monday())
-        self.button = widgets.Button(description=t("capstone.f_button"), button_style="primary",
-                                     icon="check", layout=widgets.Layout(width="auto"))
-        self.status = widgets.HTML()
-        self.button.on_click(lambda _: self.submit())
-        channels = widgets.HBox([widgets.Label(t("capstone.f_channels"),
-                                               layout=widgets.Layout(width="150px")),
-                                 widgets.HBox(list(self.kenh.values()),
-                                              layout=widgets.Layout(flex_flow="row wrap"))])
-        super().__init__([self.ten, self.san_pham, self.khach_hang, channels, self.giong_van,
-                          self.bat_dau, self.button, self.status])
-
-    def business(self) -> Business:
-        chosen = [c for c, box in self.kenh.items() if box.value]
-        return Business(self.ten.value, self.san_pham.value, self.khach_hang.value, chosen,
-                        self.giong_van.value, self.bat_dau.value)
-
-    def submit(self) -> Plan | None:
-        try:
-            plan = build_plan(self.business())
-            self.paths = plan.save(self.folder)
-        except (ValueError, OSError) as exc:
-            # OSError text is English and technical; say what to do instead.
-            message = str(exc) if isinstance(exc, ValueError) else t(
-                "capstone.save_failed", folder=self.folder)
-            self.status.value = ("<div style='color:#b00020;font-size:15px;white-space:pre-wrap'>"
-                                 f"{escape(message)}</div>")
-            return None
-        self.plan = plan
-        xlsx, md = self.paths
-        message = t("capstone.saved", name=plan.business.ten, xlsx=xlsx, md=md)
-        self.status.value = f"<div style='color:#1b5e20;font-size:15px'>{escape(message)}</div>"
-        return plan

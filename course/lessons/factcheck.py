@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .i18n import t
+from ..i18n import t
 
 MULTIPLIERS = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "tr": 1e6, "nghìn": 1e3, "ngàn": 1e3, "k": 1e3}
 _UNIT = r"(?P<unit>%|phần trăm|tỷ|tỉ|triệu|tr\b|nghìn|ngàn|k\b|đồng|đ\b|vnđ|vnd)?"
@@ -212,7 +212,7 @@ _LIST_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 
 def risky_phrases(text: str) -> list[str]:
     """Promises in `text` that need proof or are not allowed (as written in the text)."""
-    from .text import fold, nfc
+    from ..text import fold, nfc
 
     source = nfc(text)
     folded = fold(source)
@@ -227,7 +227,7 @@ def risky_phrases(text: str) -> list[str]:
 
 def answer_lines(answer: str) -> list[str]:
     """The non-empty lines of a model answer, without the offline label or list marks."""
-    from .llm.offline import strip_label
+    from ..llm.offline import strip_label
 
     lines = [_LIST_MARK.sub("", ln).strip() for ln in strip_label(answer).splitlines()]
     return [ln.strip('"“” ') for ln in lines if ln.strip()]
@@ -241,7 +241,7 @@ def check_titles(
     `visible` is roughly how much of a title a phone shows in search results, so the key
     words should sit in that first part.
     """
-    from .text import fold
+    from ..text import fold
 
     items = answer_lines(titles) if isinstance(titles, str) else [str(x) for x in titles]
     words = [k for k in keywords if str(k).strip()]

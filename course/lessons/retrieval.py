@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .i18n import t
-from .text import fold, nfc
+from ..i18n import t
+from ..text import fold, nfc
 
-DATA_DIR = Path(__file__).parent / "data" / "lessons"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "lessons"
 FAQ_FILE = "cskh_faq.csv"
 
 # Frequent function words that say nothing about the topic of a question.

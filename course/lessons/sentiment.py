@@ -16,7 +16,7 @@ import re
 
 import pandas as pd
 
-from .text import fold, nfc
+from ..text import fold, nfc
 
 SENTIMENTS = ("tích cực", "tiêu cực", "trung tính")
 TOPICS = ("giao hàng", "chất lượng", "giá cả", "đóng gói", "phục vụ")
