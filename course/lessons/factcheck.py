@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .. import numbers
 from ..i18n import t
 
 MULTIPLIERS = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "tr": 1e6, "nghìn": 1e3, "ngàn": 1e3, "k": 1e3}
@@ -129,12 +130,10 @@ def _closest(
 
 
 def format_number(value: float | None) -> str:
-    """Vietnamese style: 281.930.000 and 12,9."""
+    """Vietnamese style: 281.930.000 and 12,9 (course.numbers; empty for no value)."""
     if value is None:
         return ""
-    if float(value).is_integer():
-        return f"{value:,.0f}".replace(",", ".")
-    return f"{value:,.2f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
+    return numbers.number(value, 2)
 
 
 def check_numbers(

@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .. import numbers
 from ..config import LOCAL_KEY, PROVIDERS, Settings, mask_key, settings_from_env, updated
 from ..i18n import t
 from ..text import nfc
@@ -143,7 +144,7 @@ def _prepare(prompt_or_messages: str | list[dict], *, system: str | None, model:
     _check_personal_data(messages, s)
     size = sum(estimate_tokens(m["content"]) for m in messages)
     if size > LONG_PROMPT_TOKENS:
-        warnings.warn(t("llm.warn_long_prompt", tokens=f"{size:,}".replace(",", ".")),
+        warnings.warn(t("llm.warn_long_prompt", tokens=numbers.number(size)),
                       LongPromptWarning, stacklevel=4)
     chosen = model or s.effective_model
     if s.backend == "offline":
@@ -174,8 +175,8 @@ def _check_budget(req: Request, tokens_in: int) -> None:
     spent = _usage.spent_vnd()
     expected = cost_vnd(tokens_in, 0, req.model, usd_to_vnd=s.usd_to_vnd, base_url=s.base_url)
     if spent >= s.budget_vnd or spent + expected > s.budget_vnd:
-        raise E.BudgetExceededError(budget=f"{s.budget_vnd:,.0f}".replace(",", "."),
-                                    spent=f"{spent:,.0f}".replace(",", "."))
+        raise E.BudgetExceededError(budget=numbers.number(s.budget_vnd),
+                                    spent=numbers.number(spent))
 
 
 def _record(req: Request, tokens_in: int, tokens_out: int, exact: bool, cached: bool,

@@ -12,6 +12,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from course import numbers
 from course.i18n import t
 
 from .display import render_error
@@ -120,11 +121,24 @@ class WidgetBase:
 
 
 def vn_number(value: float, decimals: int = 0) -> str:
-    """Vietnamese number style: 1.234.567,5 (dot for thousands, comma for decimals)."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    """Vietnamese number style through course.numbers: 1.234.567,5."""
+    return numbers.number(value, decimals, keep_zeros=True)
 
 
 def vnd(value: float) -> str:
-    """An amount in đồng; small amounts keep two decimals so they do not read as 0."""
-    return vn_number(value, 2 if 0 < abs(value) < 100 else 0) + " đ"
+    """An amount in đồng (course.numbers.money); tiny amounts keep two decimals."""
+    return numbers.money(value)
+
+
+def vn_readout(slider: widgets.FloatSlider, decimals: int = 1, suffix: str = "") -> widgets.Label:
+    """A Vietnamese readout ("0,7", "37,6 %") beside a slider whose own readout is hidden:
+    the browser's readout writes 0.7, which contradicts the lesson text."""
+    slider.readout = False
+    label = widgets.Label(layout=widgets.Layout(min_width="4em"))
+
+    def show(_: object = None) -> None:
+        label.value = numbers.number(slider.value, decimals) + suffix
+
+    slider.observe(show, names="value")
+    show()
+    return label

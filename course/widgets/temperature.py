@@ -8,6 +8,9 @@ import ipywidgets as widgets
 
 from course.i18n import t
 from course.lessons.ngram import NgramModel
+from course.numbers import number
+
+from ._common import vn_readout
 
 
 class TemperatureExplorer:
@@ -32,7 +35,9 @@ class TemperatureExplorer:
         self.slider.observe(lambda _: self.refresh(), names="value")
         self.start.observe(lambda _: self.refresh(), names="value")
         self.button.on_click(lambda _: self.resample())
-        self.ui = widgets.VBox([widgets.HBox([self.slider, self.button]), self.start, self.view])
+        self.readout = vn_readout(self.slider, 1)
+        self.ui = widgets.VBox([widgets.HBox([self.slider, self.readout, self.button]),
+                                self.start, self.view])
         self.refresh()
 
     def resample(self) -> list[str]:
@@ -55,7 +60,7 @@ class TemperatureExplorer:
             return self.texts
         # Model output is shown as escaped text, never as markup.
         items = "".join(f"<li>{html.escape(text)}</li>" for text in self.texts)
-        heading = html.escape(t("lessons.generate_heading", temperature=temperature))
+        heading = html.escape(t("lessons.generate_heading", temperature=number(temperature, 1)))
         self.view.value = f"<p><b>{heading}</b></p><ol>{items}</ol>"
         return self.texts
 

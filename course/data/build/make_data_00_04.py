@@ -14,6 +14,8 @@ import unicodedata
 from datetime import date, timedelta
 from pathlib import Path
 
+from course.numbers import number
+
 SEED = 2025
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "lessons"
@@ -64,7 +66,7 @@ def nfc(text: str) -> str:
 
 
 def money(v: str) -> str:
-    return f"{int(v):,}".replace(",", ".")
+    return number(int(v))
 
 
 def product_texts(products: list[dict[str, str]], rng: random.Random) -> list[dict[str, str]]:
