@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import PROVIDERS, Provider
+from .errors import COURSE_ERRORS, CourseError, CourseTypeError, is_course_error
 from .llm.client import (
     PersonalDataWarning,
     ask,
@@ -76,9 +77,16 @@ def __getattr__(name: str) -> Any:
 
 
 def _in_kernel() -> None:
-    from .notebook import install_friendly_errors
+    """In an IPython kernel, show the course's own errors (and only those) as one sentence."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None and hasattr(shell, "set_custom_exc"):
+        from .notebook import _handler
 
-    install_friendly_errors()
+        shell.set_custom_exc(COURSE_ERRORS, _handler)
 
 
 _in_kernel()
@@ -91,4 +99,5 @@ __all__ = [
     "LLMError", "AuthError", "RateLimitError", "QuotaExceededError", "LLMConnectionError",
     "LLMTimeoutError", "ContextTooLongError", "ContentRefusedError", "MalformedResponseError",
     "ServerError", "ModelNotFoundError", "BudgetExceededError", "PersonalDataError",
+    "CourseError", "CourseTypeError", "is_course_error",
 ]

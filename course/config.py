@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import CourseError
 from .i18n import t
 
 
@@ -162,7 +163,7 @@ def updated(
     if provider is not None:
         if provider not in PROVIDERS and provider != "custom":
             names = ", ".join(PROVIDERS)
-            raise ValueError(t("config.unknown_provider", name=provider, names=names))
+            raise CourseError(t("config.unknown_provider", name=provider, names=names))
         s.provider = provider
         if provider in PROVIDERS:
             s.base_url = PROVIDERS[provider].base_url
@@ -189,7 +190,7 @@ def updated(
         s.model = model.strip() or None
     if backend is not None:
         if backend not in ("offline", "openai"):
-            raise ValueError(t("config.unknown_backend", name=backend))
+            raise CourseError(t("config.unknown_backend", name=backend))
         s.backend = backend
     if budget_vnd is not _UNSET:
         s.budget_vnd = None if budget_vnd is None else float(budget_vnd)
@@ -205,6 +206,6 @@ def updated(
         s.max_retries = int(max_retries)
     if pii_policy is not None:
         if pii_policy not in ("warn", "refuse", "off"):
-            raise ValueError(t("config.unknown_pii_policy", name=pii_policy))
+            raise CourseError(t("config.unknown_pii_policy", name=pii_policy))
         s.pii_policy = pii_policy
     return s

@@ -35,6 +35,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from .errors import CourseTypeError
 from .i18n import t
 
 KINDS = ("phone", "cccd", "cmnd", "tax_code", "email", "bank_account", "card")
@@ -385,7 +386,7 @@ def _emails(text: str) -> Iterable[PiiMatch]:
 
 def _require_text(text: object) -> None:
     if text is not None and not isinstance(text, str):
-        raise TypeError(t("privacy.error_not_text", type=type(text).__name__))
+        raise CourseTypeError(t("privacy.error_not_text", type=type(text).__name__))
 
 
 def find_pii(text: str) -> list[PiiMatch]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from .errors import CourseTypeError
 from .i18n import t
 from .privacy import fold
 
@@ -133,7 +134,7 @@ def normalise(text: str) -> str:
 def review_prompt(text: str) -> PromptReview:
     """Check which of the six parts a prompt has and score it (weights in cues.json)."""
     if text is not None and not isinstance(text, str):
-        raise TypeError(t("review.error_not_text", type=type(text).__name__))
+        raise CourseTypeError(t("review.error_not_text", type=type(text).__name__))
     cues = _cues()
     text = unicodedata.normalize("NFC", text or "")
     folded, index = _fold_with_map(text)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from course.errors import CourseError
 from course.i18n import t
 from course.text import fold, nfc
 
@@ -21,7 +22,7 @@ def load(name: str) -> pd.DataFrame:
     path = DATA / "products.csv" if name == "products" else DATA / "lessons" / f"{name}.csv"
     if not path.exists():
         names = ", ".join(sorted(p.stem for p in (DATA / "lessons").glob("*.csv")))
-        raise ValueError(t("lessons.no_table", name=name, names=names + ", products"))
+        raise CourseError(t("lessons.no_table", name=name, names=names + ", products"))
     return pd.read_csv(path, encoding="utf-8")
 
 
@@ -37,7 +38,7 @@ def find_product(name: str) -> dict[str, object]:
         for _, row in products.iterrows():  # "ca phe khe sanh" finds "Cà phê Arabica Khe Sanh"
             if words <= set(fold(row["ten_sp"]).split()):
                 return row.to_dict()
-    raise ValueError(t("lessons.no_product", name=name, names="; ".join(products["ten_sp"])))
+    raise CourseError(t("lessons.no_product", name=name, names="; ".join(products["ten_sp"])))
 
 
 def export(df: pd.DataFrame, filename: str, folder: str | Path = OUTPUT_DIR) -> Path:
@@ -50,7 +51,7 @@ def export(df: pd.DataFrame, filename: str, folder: str | Path = OUTPUT_DIR) -> 
     elif path.suffix.lower() == ".csv":
         df.to_csv(path, index=False, encoding="utf-8-sig")
     else:
-        raise ValueError(t("lessons.bad_export_name", name=filename))
+        raise CourseError(t("lessons.bad_export_name", name=filename))
     return path
 
 

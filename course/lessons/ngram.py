@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..errors import CourseError
 from ..i18n import t
 
 START = "<s>"
@@ -75,7 +76,7 @@ class NgramModel:
 
     def __init__(self, n: int = 2) -> None:
         if n not in (2, 3):
-            raise ValueError(t("lessons.ngram_bad_n", n=n))
+            raise CourseError(t("lessons.ngram_bad_n", n=n))
         self.n = n
         # counts[k][context tuple of length k] -> Counter of next words, for k = n-1 ... 0
         self.counts: list[dict[tuple[str, ...], Counter[str]]] = [
@@ -106,7 +107,7 @@ class NgramModel:
             for sentence in _sentences(tokens):
                 model._add_sentence(sentence)
         if model.n_tokens == 0:
-            raise ValueError(t("lessons.ngram_no_text"))
+            raise CourseError(t("lessons.ngram_no_text"))
         return model
 
     def _add_sentence(self, sentence: list[str]) -> None:
@@ -172,9 +173,9 @@ class NgramModel:
         try:
             temperature = float(temperature)
         except (TypeError, ValueError):
-            raise ValueError(t("lessons.ngram_bad_temperature")) from None
+            raise CourseError(t("lessons.ngram_bad_temperature")) from None
         if temperature < 0 or math.isnan(temperature):
-            raise ValueError(t("lessons.ngram_bad_temperature"))
+            raise CourseError(t("lessons.ngram_bad_temperature"))
         rng = random.Random(seed)
         history = tokenize(start)
         words = list(history)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from course.errors import CourseError
 from course.i18n import t
 from course.text import nfc
 
@@ -53,7 +54,7 @@ def _parse_date(value: str | date, what: str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ValueError(t("lessons.bad_date", value=value, what=what)) from None
+        raise CourseError(t("lessons.bad_date", value=value, what=what)) from None
 
 
 def content_calendar(
@@ -62,7 +63,7 @@ def content_calendar(
     """Four weeks, three posts a week (Mon, Wed, Fri), one topic per post, channels in turn."""
     first = _parse_date(start, "start")
     if not str(product).strip():
-        raise ValueError(t("lessons.need_product"))
+        raise CourseError(t("lessons.need_product"))
     rows = []
     for i, topic in enumerate(TOPICS):
         day = first + timedelta(weeks=i // 3, days=2 * (i % 3))
@@ -78,7 +79,7 @@ def message_plan(
     """One message per funnel stage and customer segment: date, channel, segment, goal."""
     first = _parse_date(start, "start")
     if not str(product).strip():
-        raise ValueError(t("lessons.need_product"))
+        raise CourseError(t("lessons.need_product"))
     rows = []
     for segment in segments:
         for stage in STAGES:
@@ -93,7 +94,7 @@ def reached_counts(leads: pd.DataFrame, column: str = "giai_doan") -> dict[str, 
     """How many leads got at least as far as each stage (the funnel's widths)."""
     unknown = sorted(set(leads[column].dropna()) - set(STAGES))
     if unknown:
-        raise ValueError(t("lessons.bad_stage", names=", ".join(unknown),
+        raise CourseError(t("lessons.bad_stage", names=", ".join(unknown),
                            stages=", ".join(STAGES)))
     rank = leads[column].map(STAGES.index)
     return {stage: int((rank >= i).sum()) for i, stage in enumerate(STAGES)}

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CourseError
 from ..i18n import t
 from ..text import fold, nfc
 
@@ -65,7 +66,7 @@ def search(faq: pd.DataFrame, question: str, k: int = 3, min_score: float = 6.0)
     """
     missing = {"hoi", "dap"} - set(faq.columns)
     if missing:
-        raise ValueError(t("capstone.faq_missing_columns", missing=", ".join(sorted(missing))))
+        raise CourseError(t("capstone.faq_missing_columns", missing=", ".join(sorted(missing))))
     if not str(question).strip():
         return faq.head(0).assign(diem=pd.Series(dtype=float))
     accented = _has_accents(str(question))

@@ -10,6 +10,7 @@ from pathlib import Path
 import ipywidgets as widgets
 import pandas as pd
 
+from course.errors import CourseError
 from course.i18n import t
 
 from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings
@@ -34,14 +35,14 @@ def template_fields(template: str) -> list[str]:
     try:
         parsed = list(string.Formatter().parse(template))
     except ValueError as exc:
-        raise ValueError(t("widgets.batch_bad_braces")) from exc
+        raise CourseError(t("widgets.batch_bad_braces")) from exc
     names: list[str] = []
     for _, field, _, _ in parsed:
         if field is None:
             continue
         name = field.split(".")[0].split("[")[0].strip()
         if not name or name.isdigit():
-            raise ValueError(t("widgets.batch_empty_placeholder"))
+            raise CourseError(t("widgets.batch_empty_placeholder"))
         if name not in names:
             names.append(name)
     return names
@@ -52,7 +53,7 @@ def _check_columns(df: pd.DataFrame, template: str) -> list[str]:
     columns = [str(c) for c in df.columns]
     missing = [n for n in names if n not in columns]
     if missing:
-        raise ValueError(
+        raise CourseError(
             t(
                 "widgets.batch_unknown_placeholder",
                 names=", ".join("{" + n + "}" for n in missing),
@@ -71,7 +72,7 @@ def _fill_row(template: str, row: pd.Series, names: list[str]) -> str:
     try:
         return template.format_map(values)
     except (ValueError, TypeError, IndexError, AttributeError) as exc:
-        raise ValueError(t("widgets.batch_bad_format", detail=str(exc))) from exc
+        raise CourseError(t("widgets.batch_bad_format", detail=str(exc))) from exc
 
 
 def fill_template(df: pd.DataFrame, template: str) -> pd.Series:
@@ -144,7 +145,7 @@ class BatchRun(WidgetBase):
         temperature: float | None = None,
     ) -> None:
         if not isinstance(df, pd.DataFrame):
-            raise ValueError(t("widgets.batch_need_table"))
+            raise CourseError(t("widgets.batch_need_table"))
         self.df = df
         self.output_column = output_column
         self.system = system
@@ -204,7 +205,7 @@ class BatchRun(WidgetBase):
             buttons = (self.run_button, self.excel_button, self.csv_button)
             with busy(*buttons), personal_data_warnings() as notes:
                 if self.df.empty:
-                    raise ValueError(t("widgets.batch_empty_table"))
+                    raise CourseError(t("widgets.batch_empty_table"))
                 result = _ask_rows(
                     self.df, self.template.value, self.output_column, self.system,
                     self.temperature, self._stop.is_set, self._on_row,
@@ -256,7 +257,7 @@ class BatchRun(WidgetBase):
     # -- export ------------------------------------------------------------------
     def _need_result(self) -> pd.DataFrame:
         if self.result is None:
-            raise ValueError(t("widgets.batch_no_result"))
+            raise CourseError(t("widgets.batch_no_result"))
         return self.result
 
     def export_excel(self, path: str | Path) -> Path:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+from course.errors import CourseError
 from course.i18n import t
 
 from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
@@ -17,7 +18,7 @@ MAX_COLUMNS = 4
 def _check_temperature(value: float) -> float:
     value = float(value)
     if not 0.0 <= value <= 2.0:
-        raise ValueError(t("widgets.cmp_bad_temperature", value=value))
+        raise CourseError(t("widgets.cmp_bad_temperature", value=value))
     return value
 
 
@@ -33,7 +34,7 @@ class CompareSettings(WidgetBase):
         self.models = [m.strip() for m in models if m and m.strip()] if models else None
         count = len(self.models) if self.models else len(temperatures)
         if not 1 <= count <= MAX_COLUMNS:
-            raise ValueError(t("widgets.cmp_bad_count", max=MAX_COLUMNS))
+            raise CourseError(t("widgets.cmp_bad_count", max=MAX_COLUMNS))
         temps = [_check_temperature(x) for x in temperatures]
         self.prompt_field = textarea("widgets.cmp_prompt", "widgets.cmp_prompt_placeholder", prompt)
         self.settings: list[widgets.Widget] = []
@@ -94,7 +95,7 @@ class CompareSettings(WidgetBase):
                     if self.models:
                         model = setting.value.strip()
                         if not model:
-                            raise ValueError(t("widgets.cmp_need_model"))
+                            raise CourseError(t("widgets.cmp_need_model"))
                         answer = course.ask(prompt, model=model)
                     else:
                         temp = _check_temperature(setting.value)

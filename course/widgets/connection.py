@@ -7,6 +7,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from course.config import mask_key
+from course.errors import CourseError
 from course.i18n import t
 
 from ._common import WidgetBase, api, busy, button, error_text, vnd
@@ -172,7 +173,7 @@ class ConnectionPanel(WidgetBase):
             return None  # keep the key already in memory
         p = api().PROVIDERS.get(provider)
         if p is not None and p.needs_key:
-            raise ValueError(t("widgets.conn_need_key", provider=p.label))
+            raise CourseError(t("widgets.conn_need_key", provider=p.label))
         return NO_KEY
 
     def refresh(self) -> dict[str, Any]:
@@ -195,7 +196,7 @@ class ConnectionPanel(WidgetBase):
                 elif choice == CUSTOM:
                     url = self.base_url.value.strip()
                     if not url.startswith(("http://", "https://")):
-                        raise ValueError(t("widgets.conn_need_url"))
+                        raise CourseError(t("widgets.conn_need_url"))
                     course.configure(
                         provider=CUSTOM, base_url=url, api_key=self._key_for(key, CUSTOM, url),
                         model=model, backend="openai",

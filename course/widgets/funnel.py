@@ -11,6 +11,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from course.errors import CourseError
 from course.i18n import t
 
 from ._common import WidgetBase, button, vn_number
@@ -29,20 +30,20 @@ def _pairs(stages: Any) -> list[tuple[str, float]]:
                 break
         else:
             cols = ", ".join(str(c) for c in stages.columns)
-            raise ValueError(t("widgets.funnel_bad_columns", columns=cols))
+            raise CourseError(t("widgets.funnel_bad_columns", columns=cols))
     elif isinstance(stages, Mapping):
         raw = list(stages.items())
     else:
-        raise ValueError(t("widgets.funnel_bad_input"))
+        raise CourseError(t("widgets.funnel_bad_input"))
     if not raw:
-        raise ValueError(t("widgets.funnel_empty"))
+        raise CourseError(t("widgets.funnel_empty"))
     pairs = []
     for name, count in raw:
         ok = isinstance(count, Real) and not isinstance(count, bool)
         if not ok or math.isnan(float(count)) or float(count) < 0:
-            raise ValueError(t("widgets.funnel_bad_count", name=name, value=count))
+            raise CourseError(t("widgets.funnel_bad_count", name=name, value=count))
         if str(name) in (n for n, _ in pairs):
-            raise ValueError(t("widgets.funnel_duplicate", name=name))
+            raise CourseError(t("widgets.funnel_duplicate", name=name))
         pairs.append((str(name), float(count)))
     return pairs
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from course.errors import CourseError
 from course.i18n import t
 
 from ._common import WidgetBase, button
@@ -27,24 +28,24 @@ def normalise_answer(text: str) -> str:
 
 def _validate(questions: Any) -> list[dict[str, Any]]:
     if not isinstance(questions, list) or not questions:
-        raise ValueError(t("widgets.quiz_no_questions"))
+        raise CourseError(t("widgets.quiz_no_questions"))
     checked = []
     for n, q in enumerate(questions, start=1):
         if not isinstance(q, dict) or not str(q.get("question", "")).strip():
-            raise ValueError(t("widgets.quiz_bad_question", n=n))
+            raise CourseError(t("widgets.quiz_bad_question", n=n))
         kind = q.get("type", "choice")
         if kind == "choice":
             options, answer = q.get("options"), q.get("answer")
             if not isinstance(options, list) or len(options) < 2:
-                raise ValueError(t("widgets.quiz_bad_options", n=n))
+                raise CourseError(t("widgets.quiz_bad_options", n=n))
             if not isinstance(answer, int) or not 0 <= answer < len(options):
-                raise ValueError(t("widgets.quiz_bad_answer", n=n))
+                raise CourseError(t("widgets.quiz_bad_answer", n=n))
         elif kind == "text":
             accept = q.get("accept")
             if not isinstance(accept, list) or not accept:
-                raise ValueError(t("widgets.quiz_bad_accept", n=n))
+                raise CourseError(t("widgets.quiz_bad_accept", n=n))
         else:
-            raise ValueError(t("widgets.quiz_bad_type", n=n, kind=kind))
+            raise CourseError(t("widgets.quiz_bad_type", n=n, kind=kind))
         checked.append({**q, "type": kind})
     return checked
 
@@ -93,17 +94,17 @@ class Quiz(WidgetBase):
         path = QUIZ_DIR / f"{Path(name).stem}.json"
         if not path.is_file():
             names = ", ".join(sorted(p.stem for p in QUIZ_DIR.glob("*.json"))) or "—"
-            raise ValueError(t("widgets.quiz_not_found", name=name, names=names))
+            raise CourseError(t("widgets.quiz_not_found", name=name, names=names))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
-            raise ValueError(t("widgets.quiz_bad_file", name=name)) from exc
+            raise CourseError(t("widgets.quiz_bad_file", name=name)) from exc
         return cls(data.get("questions"), title=data.get("title"))
 
     def check(self, i: int, value: Any) -> tuple[bool, str]:
         """Check answer `value` for question `i` (0-based); records it for the score."""
         if not 0 <= i < len(self.questions):
-            raise ValueError(t("widgets.quiz_bad_index", n=len(self.questions)))
+            raise CourseError(t("widgets.quiz_bad_index", n=len(self.questions)))
         q = self.questions[i]
         explain = str(q.get("explain", "")).strip()
         if q["type"] == "choice":

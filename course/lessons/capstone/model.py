@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...errors import CourseError
 from ...i18n import t
 from ...text import nfc
 from ..planning import STAGE_PLAN, content_calendar, message_plan
@@ -81,7 +82,7 @@ class Business:
             problems.append(t("capstone.need_channels"))
         self.start = self._parse_start(problems)
         if problems:  # every problem at once, so one fix-and-rerun is enough
-            raise ValueError(t("capstone.form_problems") + "\n- " + "\n- ".join(problems))
+            raise CourseError(t("capstone.form_problems") + "\n- " + "\n- ".join(problems))
 
     def _parse_start(self, problems: list[str]) -> date:
         value = self.bat_dau
