@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Tools that nbgrader and Jupyter start as programs (alembic, jupyter-*) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: lab test lint bench clean
+.PHONY: install lab test lint bench clean edition
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
@@ -19,12 +19,18 @@ $(STAMP): $(BIN)/python pyproject.toml binder/requirements.txt requirements-dev.
 	$(BIN)/python -m course.prepare
 	@touch $@
 
+## make install: everything `make lab` and `make test` need, without starting anything
+## (venv, packages, offline token data, the grading sandbox, assignments/release/ copies)
+install: $(STAMP)
+	@scripts/ensure-sandbox.sh
+	@if [ -d assignments/source ]; then $(BIN)/python -m autograder student-copies; fi
+
 ## make lab: start JupyterLab on the course start page (offline unless a key is configured)
-lab: $(STAMP)
+lab: install
 	$(BIN)/python -m course.lab
 
 ## make test: the whole suite (installs what the tests need first)
-test: $(STAMP)
+test: install
 	@scripts/ensure-browser.sh "$(BIN)/python"
 	$(BIN)/python -m ruff check .
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL COURSE_BACKEND=offline \
@@ -35,6 +41,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+## make edition: the participant edition in build/ban-hoc-vien and on the git branch hoc-vien
+edition: install
+	$(BIN)/python -m autograder edition --out build/ban-hoc-vien --branch hoc-vien
 
 clean:
 	rm -rf $(VENV) artifacts

@@ -70,6 +70,35 @@ def cmd_release(args) -> int:
     return 0
 
 
+def cmd_edition(args) -> int:
+    from autograder.edition import build_edition, commit_to_branch
+
+    out = Path(args.out)
+    files = build_edition(out, Path(args.repo) if args.repo else None)
+    released = sorted({Path(f).parts[2] for f in files
+                       if f.startswith("assignments/release/") and len(Path(f).parts) > 3})
+    print(f"Đã tạo bản cho học viên ở {out.resolve()}: {len(files)} tệp, bài tập đã phát: "
+          f"{', '.join(released) or '(chưa có)'}. Không có lời giải, không có bài kiểm tra ẩn.")
+    if args.branch:
+        commit = commit_to_branch(out, args.branch, Path(args.repo) if args.repo else None)
+        if commit:
+            print(f"Đã ghi vào nhánh git '{args.branch}' (commit {commit[:10]}). Đưa lên mạng: "
+                  f"git push origin {args.branch}")
+        else:
+            print(f"Nhánh '{args.branch}' đã đúng bản này, không có gì mới để ghi.")
+    return 0
+
+
+def cmd_student_copies(args) -> int:
+    from autograder.edition import generate_release
+
+    course = _course(args)
+    done = generate_release(course.root, course.root / "release")
+    print(f"Đã tạo bản cho học viên (không lời giải) của {len(done)} bài tập trong "
+          f"{course.root / 'release'}.")
+    return 0
+
+
 def cmd_collect(args) -> int:
     from autograder.distribute import collect_exchange, collect_files
 
@@ -171,6 +200,23 @@ def build_parser() -> Parser:
     s = sub.add_parser("release", help="Tạo bản cho học viên (ẩn đáp án) và phát bài.")
     s.add_argument("id", metavar="ID", help="Mã bài tập, ví dụ bt1_prompt")
     s.set_defaults(func=cmd_release)
+
+    ed = sub.add_parser(
+        "edition", help="Tạo bản cho học viên (bài học + bài tập đã phát, không lời giải).",
+        description="Chép bài học, gói course, tệp Binder và bản phát của mọi bài tập vào "
+                    "THU_MUC; không bao giờ chép assignments/source, lời giải hay bài kiểm tra "
+                    "ẩn (có kiểm tra lại trước khi ghi). Với --branch, ghi luôn thành một "
+                    "nhánh git cho Binder và nbgitpuller.")
+    ed.add_argument("--out", required=True, metavar="THU_MUC", help="Nơi ghi bản học viên.")
+    ed.add_argument("--branch", metavar="TEN_NHANH",
+                    help="Ghi bản này thành nhánh git (ví dụ hoc-vien), không đụng thư mục làm "
+                         "việc.")
+    ed.add_argument("--repo", metavar="THU_MUC", help="Kho khóa học (mặc định: kho hiện tại).")
+    ed.set_defaults(func=cmd_edition)
+
+    sc = sub.add_parser("student-copies",
+                        help="Tạo assignments/release/<mã>/ (bản không lời giải) cho make lab.")
+    sc.set_defaults(func=cmd_student_copies)
 
     c = sub.add_parser("collect", help="Thu bài từ thư mục trao đổi, hoặc từ tệp tải về (--zip).")
     c.add_argument("id", metavar="ID", help="Mã bài tập")

@@ -44,15 +44,11 @@ class Course:
             raise CourseError(f"Không tìm thấy thư mục khóa học: {self.root}")
 
     def config(self) -> Config:
-        """The course's nbgrader_config.py, with the root pinned to this directory."""
-        from traitlets.config import Config
-        from traitlets.config.loader import PyFileConfigLoader
+        """nbgrader's configuration (Jupyter config path + the course's own file), with the
+        root pinned to this directory. See ``autograder.nbconfig``."""
+        from autograder.nbconfig import load
 
-        cfg = Config()
-        if (self.root / "nbgrader_config.py").exists():
-            cfg = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
-        cfg.CourseDirectory.root = str(self.root)
-        return cfg
+        return load(self.root)
 
     @property
     def course_id(self) -> str:

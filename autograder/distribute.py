@@ -9,6 +9,7 @@ unmatched / skipped with a reason; nothing is silently dropped.
 from __future__ import annotations
 
 import filecmp
+import logging
 import os
 import re
 import shutil
@@ -21,17 +22,17 @@ from pathlib import Path
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from autograder import nbconfig
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.roster import load_sidecar, plain
 
+log = logging.getLogger(__name__)
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
 
 
 def exchange_root(course: Course) -> str:
-    """The course's exchange folder, or nbgrader's default when the config sets none."""
-    from nbgrader.exchange.abc import Exchange
-
-    return str(course.config().Exchange.get("root") or Exchange.root.default_value)
+    """The exchange folder nbgrader uses for this course (see ``autograder.nbconfig``)."""
+    return nbconfig.exchange_root(course.config())
 
 
 def _api(course: Course) -> NbGraderAPI:
@@ -39,8 +40,17 @@ def _api(course: Course) -> NbGraderAPI:
     cfg = course.config()
     exchange = exchange_root(course)
     if not os.path.isdir(exchange):
-        os.makedirs(exchange)
-        os.chmod(exchange, 0o777)  # nbgrader's documented set-up: everyone may write
+        try:
+            os.makedirs(exchange)
+            os.chmod(exchange, 0o777)  # nbgrader's documented set-up: everyone may write
+        except OSError as exc:
+            raise CourseError(
+                f"Không tạo được thư mục trao đổi {exchange} ({exc.strerror}). Hãy tạo nó với "
+                f"quyền ghi cho mọi người (sudo mkdir -p {exchange} && sudo chmod 777 "
+                f"{exchange}), hoặc chọn thư mục khác bằng dòng c.Exchange.root = "
+                "\"/duong/dan\" trong ~/.jupyter/nbgrader_config.py (JupyterHub đặt sẵn dòng "
+                "này cho cả lớp).") from exc
+    log.info("exchange %s", exchange)
     return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
 
 
