@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import PROVIDERS, Provider
-from .errors import COURSE_ERRORS, CourseError, CourseTypeError, is_course_error
+from .errors import COURSE_ERRORS as COURSE_ERRORS
+from .errors import CourseError, CourseTypeError, is_course_error
 from .llm.client import (
     PersonalDataWarning,
     ask,
@@ -77,16 +78,11 @@ def __getattr__(name: str) -> Any:
 
 
 def _in_kernel() -> None:
-    """In an IPython kernel, show the course's own errors (and only those) as one sentence."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return
-    shell = get_ipython()
-    if shell is not None and hasattr(shell, "set_custom_exc"):
-        from .notebook import _handler
+    """In an IPython kernel, show the course's own errors as one sentence, and Vietnamese help
+    for the common Python mistakes (course.notebook decides each by exception type)."""
+    from .notebook import install_friendly_errors
 
-        shell.set_custom_exc(COURSE_ERRORS, _handler)
+    install_friendly_errors()
 
 
 _in_kernel()

@@ -1,23 +1,90 @@
-"""In a real kernel, course errors show their Vietnamese sentence; other errors keep tracebacks."""
+"""In a real kernel: course errors show their Vietnamese sentence; the common Python mistakes get
+Vietnamese help then the original line; other errors keep tracebacks; course warnings are one
+clean notice without a file path."""
 
 from __future__ import annotations
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
+from course.i18n import t
 
-def test_course_errors_are_one_vietnamese_line(tmp_path):
+
+def _run(tmp_path, sources: list[str]) -> list:
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in (
-        "import course\ncourse.ask('   ')",
-        "course.configure(backend='khong-co')",
-        "int('abc')",
-    )]
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
     NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    outs = [c.outputs[0] for c in nb.cells]
-    assert all(o.output_type == "error" for o in outs)  # still a failed cell for nbval/nbgrader
-    assert outs[0].ename == "LLMError" and len(outs[0].traceback) == 1
-    assert "để trống" in outs[0].traceback[0]
-    assert len(outs[1].traceback) == 1 and "không hợp lệ" in outs[1].traceback[0]
-    assert len(outs[2].traceback) > 1  # not the course's: the normal traceback
+    return nb.cells
+
+
+@pytest.fixture(scope="module")
+def cells(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("kernel")
+    (tmp / "co_that.txt").write_text("x", encoding="utf-8")
+    return _run(tmp, [
+        "import course\ncourse.ask('   ')",                       # 0 course error
+        "course.configure(backend='khong-co')",                    # 1 course error
+        "int('abc')",                                              # 2 not ours, not common
+        "print(khach)",                                            # 3 NameError: cell skipped
+        "a = 1\nb = 2\nten = \"Hạt tiêu Cùa\nprint(ten)",          # 4 missing quote
+        "print((1 + 2)",                                           # 5 bracket never closed
+        "x = [1, 2]]",                                             # 6 unmatched bracket
+        "if True:\nprint('x')",                                    # 7 indentation
+        "import khong_co_goi_nay",                                 # 8 module
+        "open('khong_co_tep.csv')",                                # 9 file
+        "import course.llm.client as c, warnings\n"
+        "warnings.warn('Yêu cầu rất dài', c.LongPromptWarning)\nprint('tiếp')",  # 10 warning
+        "x = (1 +",                                                # 11 unfinished bracket
+        "1 +* 2",                                                  # 12 other SyntaxError
+    ])
+
+
+def _error(cell):
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert errors, cell.outputs
+    return errors[0]
+
+
+def test_course_errors_are_one_vietnamese_line(cells):
+    first, second = _error(cells[0]), _error(cells[1])
+    assert first.ename == "LLMError" and len(first.traceback) == 1
+    assert "để trống" in first.traceback[0]
+    assert len(second.traceback) == 1 and "không hợp lệ" in second.traceback[0]
+
+
+def test_other_errors_keep_their_traceback(cells):
+    assert len(_error(cells[2]).traceback) > 2  # ValueError from int(): Python's, not ours
+    assert "SyntaxError" in "".join(_error(cells[12]).traceback)
+
+
+@pytest.mark.parametrize(("index", "key", "original"), [
+    (3, "notebook.name", "NameError: name 'khach' is not defined"),
+    (4, "notebook.quote", "SyntaxError: unterminated string literal"),
+    (5, "notebook.bracket", "SyntaxError: incomplete input"),
+    (6, "notebook.bracket", "SyntaxError: unmatched ']'"),
+    (7, "notebook.indentation", "IndentationError: expected an indented block"),
+    (8, "notebook.module", "ModuleNotFoundError: No module named 'khong_co_goi_nay'"),
+    (9, "notebook.file", "FileNotFoundError: [Errno 2] No such file or directory"),
+    (11, "notebook.bracket", "SyntaxError:"),
+])
+def test_common_mistakes_get_vietnamese_help_then_the_original_line(cells, index, key, original):
+    out = _error(cells[index])
+    assert len(out.traceback) == 2, out.traceback
+    help_line, last = out.traceback
+    first_words = t(key, name="X", line=1).split()[:3]
+    assert all(w.strip('"') in help_line for w in first_words if "X" not in w), help_line
+    assert original in last and t("notebook.original") in last
+
+
+def test_help_names_the_line_and_the_menu(cells):
+    assert "dòng 3" in _error(cells[4]).traceback[0]
+    assert "\"khach\"" in _error(cells[3]).traceback[0]
+    assert "Chạy › Chạy các ô phía trên ô đang chọn" in _error(cells[3]).traceback[0]
+
+
+def test_course_warning_is_one_clean_vietnamese_notice(cells):
+    text = "".join(o.get("text", "") for o in cells[10].outputs if o.output_type == "stream")
+    assert "Yêu cầu rất dài" in text and "tiếp" in text
+    assert "LongPromptWarning" not in text and ".py:" not in text and "warnings.warn" not in text
