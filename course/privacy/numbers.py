@@ -1,4 +1,4 @@
-"""Find and mask Vietnamese personal data (phones, ID numbers, tax codes, e-mail, bank data).
+"""Numbers and e-mail addresses that are personal data (phones, IDs, tax codes, bank data).
 
 Pure Python and deterministic: no model calls. The rules (province codes, mobile prefixes,
 context keywords, units) live in data/privacy/patterns.json.
@@ -29,17 +29,15 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from .errors import CourseTypeError
-from .i18n import t
+from ._fold import fold_chars as fold
 
-KINDS = ("phone", "cccd", "cmnd", "tax_code", "email", "bank_account", "card")
-_DATA = Path(__file__).parent / "data" / "privacy" / "patterns.json"
+NUMBER_KINDS = ("phone", "cccd", "cmnd", "tax_code", "email", "bank_account", "card")
+_DATA = Path(__file__).parents[1] / "data" / "privacy" / "patterns.json"
 
 # A run of digit groups joined by one separator each; linear, no nested ambiguity.
 _CHAIN = re.compile(r"\d+(?:[ .\-\u00a0\u202f]\d+)*")
@@ -80,19 +78,6 @@ class _Rules(NamedTuple):
     gap_words_plain: frozenset[str]  # the same without diacritics, for text typed without them
     stop_words: frozenset[str]
     units: re.Pattern[str]
-
-
-def fold(text: str) -> str:
-    """Lower case, strip Vietnamese diacritics (đ -> d); one output char per input char."""
-    return "".join(_fold_char(c) for c in text)
-
-
-@cache
-def _fold_char(char: str) -> str:
-    if char in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", char)[0].lower()
-    return base if len(base) == 1 else char
 
 
 @cache
@@ -381,63 +366,9 @@ def _emails(text: str) -> Iterable[PiiMatch]:
         at = text.find("@", at + 1)
 
 
-# ---------------------------------------------------------------- public API
+# ---------------------------------------------------------------- all numbers
 
 
-def _require_text(text: object) -> None:
-    if text is not None and not isinstance(text, str):
-        raise CourseTypeError(t("privacy.error_not_text", type=type(text).__name__))
-
-
-def find_pii(text: str) -> list[PiiMatch]:
-    """Personal data in `text`, sorted by start, without overlaps.
-
-    The text is normalised to NFC first; offsets index the NFC text (see the module doc).
-    """
-    _require_text(text)
-    if not text:
-        return []
-    text = unicodedata.normalize("NFC", text)
-    found = sorted(
-        [*_emails(text), *_bracketed_phones(text), *_numbers(text)],
-        key=lambda m: (m.start, -m.end),
-    )
-    result: list[PiiMatch] = []
-    for match in found:
-        if result and match.start < result[-1].end:
-            continue  # the earlier, longer match wins: e-mails swallow their digits
-        result.append(match)
-    return result
-
-
-def placeholder(kind: str) -> str:
-    """The Vietnamese placeholder that replaces one kind of personal data, e.g. [CCCD]."""
-    return t(f"privacy.placeholder_{kind}")
-
-
-def mask_pii(text: str) -> str:
-    """`text` (as NFC) with every piece of personal data replaced by a placeholder.
-
-    Context words and bank names stay, only the number itself is replaced:
-    "STK Vietcombank 0123456789" -> "STK Vietcombank [SỐ TÀI KHOẢN]".
-    """
-    _require_text(text)
-    if not text:
-        return text
-    text = unicodedata.normalize("NFC", text)
-    parts, pos = [], 0
-    for match in find_pii(text):
-        parts += [text[pos : match.start], placeholder(match.kind)]
-        pos = match.end
-    parts.append(text[pos:])
-    return "".join(parts)
-
-
-def pii_summary(matches: Iterable[PiiMatch | tuple[str, int, int, str]]) -> str:
-    """A short sentence such as "Phát hiện 2 số điện thoại, 1 số CCCD."."""
-    counts = Counter(m[0] for m in matches)
-    if not counts:
-        return t("privacy.summary_none")
-    order = [k for k in KINDS if k in counts] + sorted(k for k in counts if k not in KINDS)
-    items = ", ".join(f"{counts[k]} {t(f'privacy.kind_{k}')}" for k in order)
-    return t("privacy.summary", items=items)
+def find_numbers(text: str) -> list[PiiMatch]:
+    """Numbers and e-mail addresses in `text` (already NFC): every kind except names/addresses."""
+    return [*_emails(text), *_bracketed_phones(text), *_numbers(text)]
