@@ -19,3 +19,21 @@ def fold(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     stripped = stripped.replace("đ", "d").replace("Đ", "d")
     return _SPACES.sub(" ", stripped).strip()
+
+
+def fold_chars(text: str) -> str:
+    """`fold` that keeps every position (no space collapsing), so a match in the folded text
+    maps back onto the same span of `text` (NFC input). Used to find cue words and names."""
+    out = []
+    for ch in text:
+        folded = fold(ch) if not ch.isspace() else " "
+        out.append(folded[0] if folded else ch)
+    return "".join(out)
+
+
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
+def syllables(text: str) -> list[str]:
+    """Vietnamese syllables (letters and digits runs) of `text` after NFC, in order."""
+    return _SYLLABLE.findall(nfc(text))

@@ -1,0 +1,290 @@
+"""Write the offline answer from a frame (course/llm/frame.py) and data-file templates.
+
+Every value the request gave is slotted in as written; counts, limits and formats are met by
+choosing whole templates that fit, never by cutting sentences into fragments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+
+from ..text import fold
+from .frame import Frame, generic
+
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]\ufe0f?")
+_HASHTAG = re.compile(r"#\w+")
+
+
+def rng_for(prompt: str, temperature: float | None) -> random.Random:
+    temp = round(float(temperature or 0.0), 2)
+    seed_text = fold(prompt) + ("" if temp <= 0 else f"|{temp}")
+    return random.Random(int(hashlib.sha256(seed_text.encode()).hexdigest()[:12], 16))
+
+
+def _tag(text: str) -> str:
+    return re.sub(r"\W", "", fold(text).title().replace(" ", ""))
+
+
+def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
+    g = generic()
+    tone = g["tones"][fr.tone]
+    base = g["generic_product"]
+    p = fr.product
+    short = p.short if p else fr.name or base["short"]
+    place = fr.place or (p.place if p else base["place"])
+    word = (place or short).split()[-1].capitalize()
+    return {
+        "product": short, "short": short, "benefit": p.benefit if p else base["benefit"],
+        "place": place, "audience": fr.audience or (p.audience if p else base["audience"]),
+        "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
+        "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
+        "tag": _tag(short) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
+        "price": fr.price or "",
+    }
+
+
+def fill(template: str, s: dict[str, str]) -> str:
+    text = template.format(**s)
+    text = re.sub(r"\s+([,.!?:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip(" –-")
+    if not text or text.startswith(s.get("short", "\0")):
+        return text  # the participant's name stays exactly as they wrote it
+    return text[0].upper() + text[1:]
+
+
+def _order(items: list[str], rng: random.Random, temperature: float | None) -> list[str]:
+    order = list(items)
+    if temperature:
+        rng.shuffle(order)
+    else:  # 0: in order, from a start that depends on the prompt
+        k = rng.randrange(len(order))
+        order = order[k:] + order[:k]
+    return order
+
+
+def _usable(tpl: str, s: dict[str, str]) -> bool:
+    return not ("{place}" in tpl and not s["place"]) and not ("{price}" in tpl and not s["price"])
+
+
+def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
+          budget: int | None = None, room: int | None = None) -> list[str]:
+    """n distinct complete items, each 3..limit words (and <= room characters) when limited."""
+    g = generic()
+    kind = fr.kind or "point"
+    s = slots(fr, rng)
+    limit = min(x for x in (fr.item_max, budget, 10_000) if x is not None)
+    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature) if _usable(t, s)]
+    if kind == "name":
+        s["word"] = _tag(s["word"]) and s["word"]
+    filled = []
+    for tpl in pool:
+        if fr.tone != "playful" or kind in ("hashtag", "keyword"):
+            s["emoji"] = "" if "{emoji}" in tpl and fr.tone == "formal" else s["emoji"]
+        text = fill(tpl, s)
+        if fr.tone == "playful" and kind not in ("hashtag", "keyword") and not EMOJI.search(text):
+            text = f"{text} {rng.choice(g['tones']['playful']['emoji'])}"
+        filled.append(text)
+    if kind == "hashtag":
+        filled = list(dict.fromkeys(filled))
+    fits = [x for x in filled if (kind in ("hashtag", "keyword", "name") or
+                                  3 <= len(x.split()) <= limit)
+            and (room is None or len(x) <= room)]
+    if len(fits) < n:  # fall back on short stock phrases that still fit
+        stock = [x for x in g["short_items"] if 3 <= len(x.split()) <= limit
+                 and (room is None or len(x) <= room) and x not in fits]
+        fits += stock
+    if not fits:
+        fits = sorted(filled, key=len)
+    out: list[str] = []
+    i = 0
+    while len(out) < n:
+        x = fits[i % len(fits)]
+        if i >= len(fits):  # more items than templates: vary the tail, keep it whole
+            x = f"{x.rstrip('.!')} ({i // len(fits) + 1})" if kind not in ("hashtag",) \
+                else f"{x}{i // len(fits) + 1}"
+        out.append(x)
+        i += 1
+    name = fr.label_name
+    if name and kind not in ("hashtag",) and not any(name.lower() in x.lower() for x in out):
+        for j, x in enumerate(out):  # the named product goes into the first item that has room
+            cand = f"{name}: {x[0].lower()}{x[1:]}"
+            if len(cand.split()) <= limit and (room is None or len(cand) <= room):
+                out[j] = cand
+                break
+    return out
+
+
+def format_list(values: list[str], fr: Frame) -> str:
+    label = generic()["kinds"].get(fr.kind or "point", {}).get("label", "Nội dung")
+    if fr.fmt == "table":
+        rows = [f"| STT | {label} |", "|---|---|"]
+        rows += [f"| {i + 1} | {x.replace('|', '/')} |" for i, x in enumerate(values)]
+        return "\n".join(rows)
+    if fr.fmt == "bullets":
+        return "\n".join(f"- {x}" for x in values)
+    return "\n".join(f"{i + 1}. {x}" for i, x in enumerate(values))
+
+
+def listing(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    n = fr.count or 3
+    budget = room = None
+    if fr.words:  # a total limit shares out over the items; "1." or "-" is a word too
+        budget = max(3, fr.words[0] // n - 1)
+    if fr.chars:
+        room = max(8, fr.chars[0] // n - 6)
+    values = items(fr, n, rng, temperature, budget, room)
+    text = format_list(values, fr)
+    name = fr.label_name
+    if name and name.lower() not in text.lower():
+        text = f"{name}:\n{text}"
+    return text
+
+
+# --------------------------------------------------------------------------- one text
+def _hashtags(fr: Frame, rng: random.Random, n: int) -> list[str]:
+    sub = Frame(kind="hashtag", name=fr.name, place=fr.place, product=fr.product)
+    return items(sub, n, rng, None) if n else []
+
+
+def _emoji(fr: Frame, rng: random.Random, n: int) -> list[str]:
+    pool = [e for t in generic()["tones"].values() for e in t["emoji"] if e]
+    pool = list(dict.fromkeys(pool))
+    rng.shuffle(pool)
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def _measure(parts: list[str], by_chars: bool) -> int:
+    text = "\n\n".join(parts)
+    return len(text) if by_chars else len(text.split())
+
+
+def _fit(head: list[str], pool: list[str], tail: list[str], fr: Frame) -> list[str]:
+    """Whole sentences: add from `pool` until the length target is reached, never past it."""
+    target = fr.chars or fr.words
+    by_chars = fr.chars is not None
+    if target is None:
+        short = fr.short_wanted
+        return head + pool[: 1 if short else 3] + tail
+    n, mode = target
+    lo, hi = (0.8 * n, 1.2 * n) if mode == "about" else (0.75 * n, n)
+    body: list[str] = []
+    for sentence in pool:
+        trial = [" ".join(body + [sentence])] if body else [sentence]
+        if _measure(head + trial + tail, by_chars) > hi:
+            continue
+        body.append(sentence)
+        if _measure(head + [" ".join(body)] + tail, by_chars) >= lo:
+            break
+    parts = head + ([" ".join(body)] if body else []) + tail
+    while _measure(parts, by_chars) > hi and len(parts) > 1:
+        parts.pop(-2 if len(parts) > 2 else -1)  # drop the call to action last
+    if _measure(parts, by_chars) > hi:  # a tiny limit: the first sentence, cut at a word
+        words = parts[0].split()
+        while words and _measure([" ".join(words)], by_chars) > hi:
+            words.pop()
+        parts = [" ".join(words)]
+    return parts
+
+
+def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    """A post, e-mail, product description, message or script for the named product."""
+    g = generic()
+    s = slots(fr, rng)
+    if fr.emoji is not None or fr.tone == "formal":
+        s["emoji"] = ""
+    hook = fill(_order(g["post"]["hooks"], rng, temperature)[0], s)
+    bodies = [b for b in g["post"]["bodies"] if _usable(b, s)]
+    if s["place"]:
+        bodies = g["post"]["place_bodies"][:1] + bodies
+    pool = [fill(f"{x}.", s) if not x.endswith((".", "!", "?")) else x for x in fr.facts]
+    pool += [fill(b, s) for b in _order(bodies, rng, temperature)]
+    if fr.keywords:
+        pool.insert(0, "Từ khóa: " + ", ".join(fr.keywords) + ".")
+    cta = [s["cta"]]
+    want_tags = fr.task in ("post", None) and fr.channel not in ("email", "website")
+    n_tags = fr.hashtags[0] if fr.hashtags else (3 if want_tags and fr.task == "post" else 0)
+    tags = _hashtags(fr, rng, n_tags)
+    n_emoji = fr.emoji[0] if fr.emoji else None
+    if n_emoji is not None:
+        hook = EMOJI.sub("", hook).strip()
+        pool = [EMOJI.sub("", x).strip() for x in pool]
+        cta = [EMOJI.sub("", x).strip() for x in cta]
+    tail = cta + ([" ".join(tags)] if tags else [])
+    if fr.task == "email":
+        tone = g["tones"][fr.tone]
+        head = [f"Tiêu đề: {s['short']} – {s['benefit']}",
+                f"Kính gửi {tone['you']}," if fr.tone == "formal" else f"Chào {tone['you']},"]
+        parts = _fit(head, pool, cta + [tone["close"]], fr)
+    elif fr.task == "script":
+        scenes = _fit([hook], pool, cta, fr)
+        parts = [f"Cảnh {i + 1}: {x}" for i, x in enumerate(scenes)]
+        parts = _fit(parts[:1], parts[1:-1], parts[-1:], fr) if len(parts) > 2 else parts
+    else:
+        parts = _fit([hook], pool, tail, fr)
+    text = "\n\n".join(p for p in parts if p)
+    if n_emoji:
+        marks = _emoji(fr, rng, n_emoji)
+        first, _, rest = text.partition("\n\n")
+        text = f"{first} {marks[0]}" + ("\n\n" + rest if rest else "")
+        if len(marks) > 1:
+            text = text.replace("\n\n", f" {' '.join(marks[1:])}\n\n", 1) if rest else \
+                f"{text} {' '.join(marks[1:])}"
+    return text
+
+
+# --------------------------------------------------------------------------- structured
+def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) -> object:
+    k = fold(key.replace("_", " "))
+    if re.search(r"\b(gia|price|cost|tien)\b", k):
+        return fr.price or "[giá của bạn]"
+    if re.search(r"\b(stt|id|so thu tu|index|no)\b", k):
+        return i + 1
+    if re.search(r"\b(ten|name|title|tieu de)\b", k):
+        # Only the owner knows the other names: a visible gap, never an invented one.
+        return s["short"] if i == 0 else f"[{key} {i + 1}]"
+    if re.search(r"\b(kenh|channel)\b", k):
+        return (fr.rows[i] if i < len(fr.rows) else ("Facebook", "Zalo", "TikTok")[i % 3])
+    if re.search(r"\b(hashtag|tag)\b", k):
+        return "#" + (_tag(s["short"]) or "SanPham")
+    if re.search(r"\b(ngay|date|thoi gian|gio|time)\b", k):
+        return f"Ngày {i + 1}"
+    return values[i % len(values)]
+
+
+def as_json(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    s = slots(fr, rng)
+    n = fr.count or (1 if fr.keys and not re.search(r"mang|danh sach|list|array|cac",
+                                                     fold(" ".join(fr.rows))) else 3)
+    values = items(fr, max(n, 3), rng, temperature)
+    if not fr.keys:
+        label = generic()["kinds"].get(fr.kind or "point", {}).get("label", "Nội dung")
+        key = fold(label).replace(" ", "_")
+        data: object = [{"stt": i + 1, key: values[i]} for i in range(n)]
+    else:
+        data = [{k: _value(k, i, fr, values, s) for k in fr.keys} for i in range(n)]
+        if fr.count is None and n == 1:
+            data = data[0]  # type: ignore[index]
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def as_table(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    if not fr.columns:
+        return listing(fr, rng, temperature)
+    s = slots(fr, rng)
+    things = fr.rows or []
+    n = len(things) or fr.count or 3
+    values = items(fr, n, rng, temperature, room=90)
+    head = "| " + " | ".join(fr.columns) + " |"
+    rows = [head, "|" + "---|" * len(fr.columns)]
+    for i in range(n):
+        cells = []
+        for j, col in enumerate(fr.columns):
+            if j == 0 and things:
+                cells.append(things[i])
+                continue
+            v = _value(col, i, fr, values, s)
+            cells.append(str(v).replace("|", "/"))
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)

@@ -1,0 +1,438 @@
+"""Read a request into a frame before the offline simulation writes anything.
+
+The frame keeps what the participant said verbatim: the product, brand, place or business they
+named (any casing, with or without diacritics), how many items, the limit per item, the total
+length, hashtag and emoji counts, JSON keys and table columns. `course.llm.compose` then fills
+data-file templates with these values, so a homestay in Phong Nha stays a homestay in Phong Nha.
+Cue words live in data/offline/frame.json and generic.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from ..text import fold, fold_chars, nfc
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+MAX_READ = 6000  # characters of a prompt the simulation reads (a 50-page paste stays fast)
+
+NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
+                "tam": 8, "chin": 9, "muoi": 10, "one": 1, "two": 2, "three": 3, "four": 4,
+                "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+_LIMIT = (r"(?:duoi|toi da|khong qua|khong vuot qua|it hon|ngan hon|trong vong|trong|khoang"
+          r"|chung|tam|under|max|at most|no more than|less than|about|around|<=?)")
+_STRICT = ("duoi", "it hon", "ngan hon", "under", "less than", "<")
+CHANNELS = ("facebook", "zalo", "tiktok", "shopee", "lazada", "instagram", "website", "youtube")
+
+
+@cache
+def cues() -> dict:
+    return json.loads((DATA / "offline" / "frame.json").read_text(encoding="utf-8"))
+
+
+@cache
+def generic() -> dict:
+    return json.loads((DATA / "offline" / "generic.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Product:
+    """A sample product of products.csv (used only when the request names it specifically)."""
+
+    short: str
+    benefit: str
+    place: str
+    audience: str
+
+
+@cache
+def samples() -> tuple[tuple[tuple[str, ...], Product], ...]:
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    out = []
+    with open(DATA / "products.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            names = aliases.get(row["ma_sp"], [fold(row["ten_sp"])])
+            benefit = re.split(r"[,;]", row["diem_noi_bat"])[0].strip()
+            place = row["noi_san_xuat"].split(",")[0].strip()
+            out.append((tuple(names), Product(row["ten_sp"], benefit, place,
+                                              row["khach_hang_muc_tieu"])))
+    return tuple(out)
+
+
+@cache
+def sample_terms() -> tuple[str, ...]:
+    """Names, brands and places of the course's samples (lower case, with diacritics)."""
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    return tuple(nfc(x).lower() for x in aliases.get("_sample_terms", []))
+
+
+@dataclass
+class Frame:
+    kind: str | None = None  # slogan, greeting, headline, idea, tip, question, message, ...
+    task: str | None = None  # post, email, script, reply, summary, description, json, table
+    count: int | None = None
+    count_at: int = -1
+    item_max: int | None = None  # words per item
+    words: tuple[int, str] | None = None  # (target, "about" | "max")
+    chars: tuple[int, str] | None = None
+    hashtags: tuple[int, str] | None = None  # (n, "exact" | "max")
+    emoji: tuple[int, str] | None = None
+    fmt: str | None = None  # bullets | numbered | table | json
+    tone: str = "friendly"
+    tone_named: bool = False
+    channel: str | None = None
+    name: str | None = None  # verbatim product / business the request named
+    place: str | None = None  # verbatim place the request named
+    product: Product | None = None  # a sample product named specifically
+    audience: str | None = None
+    price: str | None = None
+    facts: list[str] = field(default_factory=list)  # "Dữ kiện: a; b; c" clauses, verbatim
+    keys: list[str] = field(default_factory=list)  # JSON keys
+    columns: list[str] = field(default_factory=list)  # table columns
+    rows: list[str] = field(default_factory=list)  # things to put one per table row
+    keywords: list[str] = field(default_factory=list)  # "có các từ khóa: a, b"
+    out_of_scope: str | None = None
+    has_task_verb: bool = False
+    short_wanted: bool = False
+
+    @property
+    def label_name(self) -> str | None:
+        return self.product.short if self.product else self.name
+
+
+def _num(token: str) -> int:
+    return int(token) if token.isdigit() else NUMBER_WORDS[token]
+
+
+def _has_word(f: str, words: list[str] | tuple[str, ...]) -> str | None:
+    for w in words:
+        if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", f):
+            return w
+    return None
+
+
+def _instruction(original: str) -> str:
+    """The request without a pasted text after "sau:" / quotes (a story is not an order)."""
+    m = re.search(r"(?:sau|dưới đây|như sau|below|following)\s*:", original, flags=re.I)
+    return original[:m.start()] if m else original
+
+
+def _clean_name(text: str) -> str:
+    text = text.strip(" \t\"'“”‘’()[]-–")
+    return re.sub(r"\s+", " ", text)
+
+
+def _stop_at(original: str, f: str, start: int, seg: str, stop_re: re.Pattern[str]) -> int:
+    """Where a name ends: the first stop word that really is one ("gồm", not "gốm")."""
+    c = cues()
+    for cut in stop_re.finditer(" " + seg + " "):
+        at = start + cut.start()  # position of the stop word in `f`
+        word = f[at:at + cut.end() - cut.start() - 1].strip()
+        first = word.split()[0]
+        written = original[at:at + len(first)]
+        if written[:1].isupper():
+            continue  # "Thanh Hà", "Bà Tư": a capitalised word belongs to the name
+        allowed = c["stop_accents"].get(first)
+        if allowed and written.lower() != first and written.lower() not in allowed:
+            continue  # typed with other accents: a different word
+        need = c["stop_plain_needs"].get(first)
+        if need and written.lower() == first and not re.match(
+                rf"\s*{need}", f[at + len(word):]):
+            continue  # "lang gom Thanh Ha" (no accents): gốm, not gồm
+        return cut.start()
+    return len(seg)
+
+
+def _named(original: str, f: str) -> tuple[str | None, str | None]:
+    """(name, place) as written in the request, or None."""
+    c = cues()
+    stops = sorted(c["name_stops"], key=len, reverse=True)
+    stop_re = re.compile(r"\s(?:" + "|".join(re.escape(s) for s in stops) + r")(?=\s|$)")
+    trig = "|".join(re.escape(x) for x in sorted(c["name_triggers"], key=len, reverse=True))
+    name = None
+    for m in re.finditer(rf"(?<!\w)(?:{trig})\s+(?:san pham\s+|mon\s+|thuong hieu\s+|co so\s+)?"
+                         r"([^,.;:\n\"“”()!?]{2,60})", f):
+        start = m.start(1)
+        seg = f[start:m.end(1)]
+        end = start + _stop_at(original, f, start, seg, stop_re)
+        candidate = _clean_name(original[start:end])
+        lead = re.match(rf"(?:(?:{trig})\s+)+", fold_chars(candidate.lower()))
+        if lead:  # "của quán bún hến" -> "quán bún hến"
+            candidate = candidate[lead.end():]
+        if not candidate:
+            continue
+        after = f[end:end + 60]
+        at = re.match(r"\s*(?:o|tai)\s+", after)
+        if at:  # "homestay ở Phong Nha" stays one name, as written
+            rest = original[end + at.end():end + 60]
+            place = re.match(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}", rest)
+            if place:
+                candidate = _clean_name(original[start:end + at.end() + place.end()])
+        low = fold(candidate)
+        first = low.split()[0]
+        if first in c["name_rejects"] or low in c["name_rejects"] or re.match(r"\d", low):
+            continue
+        if any(low.startswith(r + " ") for r in c["name_rejects"] if " " in r):
+            continue
+        if len(low) < 3 or low in NUMBER_WORDS:
+            continue
+        name = candidate
+        break
+    place = None
+    pstops = c["place_stops"]
+    for m in re.finditer(r"(?<!\w)(?:o|tai)\s+([^\n]{2,50})", f):
+        seg = f[m.start(1):m.end(1)] + " "
+        end = min([seg.find(s) for s in pstops if seg.find(s) >= 0] + [len(seg)])
+        cand = _clean_name(original[m.start(1):m.start(1) + end])
+        # A place is a proper name: it starts with a capital letter ("Phong Nha", "Huế").
+        if cand and cand[0].isupper() and len(cand) <= 40:
+            place = cand
+            break
+    return name, place
+
+
+def _split_list(text: str) -> list[str]:
+    parts = re.split(r"\s*(?:,|;|/|\bvà\b|\bva\b|\band\b)\s*", text)
+    return [_clean_name(p) for p in parts if _clean_name(p)]
+
+
+def _keys(original: str, f: str) -> list[str]:
+    m = re.search(r"(?:cac |nhung )?(?:khoa|keys?|truong|fields?|thuoc tinh)\s*(?:la|:|gom)?\s*"
+                  r"([^.\n]{1,120})", f)
+    if not m:
+        return []
+    text = original[m.start(1):m.end(1)]
+    joins = {"va", "and", "voi", "la", "gom", "cac", "khoa", "keys", ":"}
+    out: list[str] = []
+    for token in re.findall(r"[^\s,;:\"'“”`()]+", text):
+        word = token.strip(".")
+        if fold(word) in joins or (not out and fold(word) in {"sau", "nhu"}):
+            continue
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,30}", word) and word not in out:
+            out.append(word)
+            continue
+        break  # the first ordinary word ends the list of keys
+    return out[:8]
+
+
+def _columns(original: str, f: str) -> list[str]:
+    m = re.search(r"(?:cac |nhung )?(?:cot|columns?)\s*(?:la|:|gom)?\s*([^.\n]{1,160})", f)
+    if not m:
+        return []
+    seg = f[m.start(1):m.end(1)]
+    cut = re.search(r"\s(?:cho|voi|moi|ve|trong|theo|for)\s", " " + seg + " ")
+    end = m.start(1) + (cut.start() if cut else len(seg))
+    return [c for c in _split_list(original[m.start(1):end]) if len(c) <= 30][:8]
+
+
+def _rows(original: str, f: str, columns: list[str]) -> list[str]:
+    found = []
+    for ch in ("Zalo", "Facebook", "TikTok Shop", "TikTok", "Shopee", "Lazada", "Instagram",
+               "Website", "YouTube"):
+        i = f.find(fold(ch))
+        if i >= 0 and not any(fold(ch) in fold(x) for _, x in found):
+            found.append((i, original[i:i + len(ch)]))
+    if len(found) >= 2:
+        return [x for _, x in sorted(found)]
+    m = re.search(r"(?:cho|so sanh|gom|moi dong|cac)\s+(?:cac\s+|moi\s+)?(?:san pham|mon|kenh|"
+                  r"goi|loai|phong)?\s*:?\s*([^.\n]{3,160})", f[f.find("cot") + 3:] if columns
+                  else f)
+    if m and columns:
+        base = f.find("cot") + 3
+        items = _split_list(original[base + m.start(1):base + m.end(1)])
+        items = [x for x in items if 0 < len(x.split()) <= 5]
+        if len(items) >= 2:
+            return items[:10]
+    return []
+
+
+def read(prompt: str) -> Frame:
+    original = nfc(prompt[:MAX_READ])
+    instr = _instruction(original)
+    low = instr.lower()
+    f = fold_chars(low)
+    g = generic()
+    c = cues()
+    fr = Frame()
+
+    # Kind and count: "3 khẩu hiệu", "năm ý tưởng", "5 slogans".
+    nouns = sorted(((n, k) for k, v in g["kinds"].items() for n in v["nouns"]),
+                   key=lambda x: -len(x[0]))
+    kind_of = dict(nouns)
+    noun_re = "|".join(re.escape(n) for n, _ in nouns)
+    counted = re.compile(rf"(?<!\w){_NUM}\s+(?:(?:cai|mau|loai|bai|phuong an)\s+)?({noun_re})s?"
+                         r"(?!\w)")
+    for m in counted.finditer(f):
+        kind = kind_of[m.group(2)]
+        before = f[:m.start()]
+        if re.search(r"(toi da|khong qua|duoi|it hon|max|at most|kem|co|va|voi|gom)\s*$",
+                     before) and kind in ("hashtag", "emoji"):
+            continue  # "tối đa 3 hashtag", "kèm 2 emoji" are counts inside one text
+        if kind == "emoji":
+            continue
+        fr.count, fr.kind, fr.count_at = min(_num(m.group(1)), 30), kind, m.start()
+        break
+    if fr.count is None:  # "Liệt kê 4 món …": a count without a known noun
+        m = re.search(rf"(?<!\w)(?:liet ke|viet|tao|goi y|dat|cho toi|soan|lap|neu|list|mang)"
+                      rf"\s+(?:gom\s+|co\s+)?{_NUM}\s+[a-z]", f)
+        if m:
+            fr.count, fr.count_at = min(_num(m.group(1)), 30), m.start()
+    if fr.kind is None:
+        for noun, kind in nouns:
+            if len(noun) > 3 and kind != "emoji" and re.search(rf"(?<!\w){re.escape(noun)}(?!\w)",
+                                                                f):
+                fr.kind = kind
+                break
+
+    # Hashtag and emoji counts: "kèm 3 hashtag", "tối đa 2 emoji", "không dùng emoji".
+    for what in ("hashtag", "emoji"):
+        n = None
+        alt = "the tag|tag" if what == "hashtag" else "bieu tuong cam xuc|icon|bieu tuong"
+        m = re.search(rf"(toi da|khong qua|duoi|it hon|max|at most)?\s*{_NUM}\s+(?:{what}|{alt})"
+                      r"s?(?!\w)", f)
+        if m and not (fr.kind == what and fr.count_at == m.start(2)):
+            n = (_num(m.group(2)), "max" if m.group(1) else "exact")
+        if re.search(rf"(khong|dung|no|without)\s+(?:dung\s+|co\s+|chen\s+|kem\s+|su dung\s+)?"
+                     rf"(?:{what}|icon|bieu tuong)", f):
+            n = (0, "exact")
+        if n is not None:
+            setattr(fr, "hashtags" if what == "hashtag" else "emoji", n)
+
+    # Format. "bảng" (table) and "bằng" (by) fold to the same word: check the accented text.
+    if "json" in f:
+        fr.fmt = "json"
+    elif re.search(r"(?<!\w)bảng(?!\w)|\btable\b", low) or (re.search(
+            r"\b(dang|thanh|ke|lap|ve) bang\b", f) and "bằng" not in low):
+        fr.fmt = "table"
+    elif re.search(r"gach dau dong|gach dau|bullet|cham dau dong|dau cham", f):
+        fr.fmt = "bullets"
+    elif re.search(r"danh so|so thu tu|numbered|(?:^|\s)1\.\s", f):
+        fr.fmt = "numbered"
+    if fr.fmt == "json":
+        fr.keys = _keys(instr, f)
+    if fr.fmt == "table":
+        fr.columns = _columns(instr, f)
+        fr.rows = _rows(instr, f, fr.columns)
+
+    # Per-item limit: "mỗi câu dưới 12 từ", "each under 8 words".
+    per = re.search(rf"(?<!\w)(?:moi|each|tung)(?!\w)[^,.;\n\d]{{0,30}}?{_LIMIT}?\s*(\d{{1,3}})"
+                    r"\s*(tu|chu|words?)(?!\w)", f)
+    if per:
+        k = int(per.group(1))
+        strict = any(s in f[per.start():per.end()] for s in _STRICT)
+        fr.item_max = max(3, k - 1 if strict else k)
+    m = None
+    for m in re.finditer(rf"(?:{_LIMIT}\s*)?(\d{{1,5}})\s*(tu|chu|words?)(?!\w)", f):
+        if per and per.start() <= m.start() < per.end():
+            continue
+        mode = "about" if re.search(r"khoang|chung|tam|about|around", f[m.start():m.end()]) \
+            or not re.search(_LIMIT, f[m.start():m.end()]) else "max"
+        fr.words = (int(m.group(1)), mode)
+        break
+    for m in re.finditer(rf"(?:{_LIMIT}\s*)?(\d{{1,5}})\s*(ky tu|characters|chars)(?!\w)", f):
+        mode = "about" if re.search(r"khoang|chung|tam|about|around", f[m.start():m.end()]) \
+            else "max"
+        fr.chars = (int(m.group(1)), mode)
+        break
+    if re.search(r"ngan gon|that ngan|short|concise|suc tich", f):
+        fr.short_wanted = True
+
+    for tone, data in g["tones"].items():
+        if any(re.search(rf"(?<!\w){re.escape(x)}(?!\w)", f) for x in data["cues"]):
+            fr.tone, fr.tone_named = tone, True
+            break
+    for ch in CHANNELS:
+        if ch in f:
+            fr.channel = ch
+            break
+    if re.search(r"\bemail\b|\be-mail\b|\bthu dien tu\b|\bthu\b.*\btieu de thu\b", f):
+        fr.channel = fr.channel or "email"
+
+    fr.name, fr.place = _named(instr, f)
+    ff = fold(original)
+    for names, product in samples():
+        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", ff) for n in names):
+            fr.product = product
+            break
+    if fr.product is not None and fr.name and fold(fr.product.short) not in fold(fr.name) \
+            and not any(n in fold(fr.name) for n in _specific(fr.product)):
+        fr.product = None  # "nước mắm Cửa Việt" is not "Nước mắm Mỹ Thủy"
+
+    m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
+                  r"|huong toi|nham vao|gui|cho)\s+((?:nguoi|khach|cac|gioi|phu nu|sinh vien|me"
+                  r"|gia dinh|nha hang|quan|tre|hoc sinh|nhan vien|chu|du khach|cap doi|ban)"
+                  r"[^,.;:\n]{0,40})", f)
+    if m:
+        fr.audience = original[m.start(1):m.end(1)].strip()
+    m = re.search(r"(\d{1,3}(?:[.,]\d{3})+|\d+\s?(?:k|nghin|ngan|trieu))\s*(?:dong|d|vnd)?"
+                  r"(?:\s*/\s*\w+)?", fold_chars(original.lower()))
+    if m:
+        fr.price = original[m.start():m.end()].strip()
+    m = re.search(r"(?:du kien|thong tin|facts?)\s*:\s*([^\n]{5,600})", fold_chars(low))
+    if m:
+        seg = instr[m.start(1):m.end(1)]
+        seg = re.split(r"\.\s+(?=[A-ZĐÀ-Ỹ])", seg)[0]
+        fr.facts = [x.strip(" .") for x in seg.split(";") if len(x.strip()) > 3][:6]
+    m = re.search(r"(?:cac |nhung )?tu khoa\s*(?:sau)?\s*:\s*([^.\n]{2,200})", f)
+    if m and fr.kind != "keyword":
+        fr.keywords = _split_list(instr[m.start(1):m.end(1)])[:6]
+
+    fr.has_task_verb = bool(_has_word(f, c["task_verbs"]))
+    if re.search(r"\b(tra loi|phan hoi|xin loi)\b.*\b(khach|phan nan|khieu nai|danh gia)", f):
+        fr.task = "reply"
+    elif re.search(r"(?<!\w)tom (?:tat|luoc)(?!\w)|\bsummar", f):
+        fr.task = "summary"
+    elif re.search(r"\bkich ban\b|\bscript\b", f):
+        fr.task = "script"
+    elif re.search(r"\bmo ta\b|\btrang (?:gioi thieu|san pham)\b|\bdescription\b", f) and not \
+            fr.count:
+        fr.task = "description"
+    elif re.search(r"\bbai (?:dang|viet)\b|\bbai\b|\bpost\b|\bcaption\b|\bstatus\b", f):
+        fr.task = "post"
+    elif fr.channel == "email":
+        fr.task = "email"
+    if fr.channel == "email" and fr.task in ("post", None):
+        fr.task = "email"
+    if fr.task in ("post", "email", "description", "script") and fr.kind in ("hashtag", "keyword")\
+            and fr.count_at > 0:
+        post_at = re.search(r"\bbai (dang|viet)\b|\bpost\b|\bcaption\b|\bstatus\b|\bmo ta\b", f)
+        if post_at and post_at.start() < fr.count_at and fr.kind == "hashtag":
+            fr.hashtags = (fr.count or 3, "exact")  # "bài đăng kèm 3 hashtag": one post
+            fr.count = fr.kind = None
+    fr.out_of_scope = _scope(f, fr)
+    return fr
+
+
+def _specific(product: Product) -> tuple[str, ...]:
+    for names, p in samples():
+        if p == product:
+            return tuple(n for n in names if n not in _generic_aliases())
+    return ()
+
+
+@cache
+def _generic_aliases() -> frozenset[str]:
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    return frozenset(aliases.get("_generic", []))
+
+
+def _scope(f: str, fr: Frame) -> str | None:
+    """Why the request is outside what the simulation can do, or None."""
+    c = cues()["out_of_scope"]
+    if re.search(cues()["math_expression"], f) and not fr.kind:
+        return "maths"
+    for reason in ("translate", "code", "maths", "knowledge"):
+        hit = _has_word(f, c[reason])
+        if hit is None:
+            continue
+        if reason == "translate" and re.search(r"dich vu|muc dich", f) and not re.search(
+                r"(?<!muc )(?<!\w)dich(?! vu)(?!\w)", f):
+            continue
+        return reason
+    return None
