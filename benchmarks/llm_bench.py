@@ -23,7 +23,7 @@ import openai  # noqa: E402
 from llm_server import FakeLLMServer  # noqa: E402
 
 import course  # noqa: E402
-import course.llm.client as client  # noqa: E402
+from course.llm import session  # noqa: E402
 
 N = 200
 KEY = "sk-bench-0000000000000000"
@@ -66,7 +66,7 @@ def main() -> None:
         worst_off = max(median_ms(lambda i, p=p: course.ask(p), 20) for p in prompts)
     finally:
         server.stop()
-        client.reset()
+        session.reset()
 
     print(f"calls per figure: {N} (median)")
     print(f"bare SDK call:                 {bare:7.2f} ms")

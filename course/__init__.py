@@ -11,6 +11,7 @@ local server (`course.setup()` or environment variables) the same code talks to 
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -18,17 +19,7 @@ from typing import Any
 from .config import PROVIDERS, Provider
 from .errors import COURSE_ERRORS as COURSE_ERRORS
 from .errors import CourseError, CourseTypeError, is_course_error
-from .llm.client import (
-    PersonalDataWarning,
-    ask,
-    chat,
-    configure,
-    reset_usage,
-    status,
-    stream,
-    test_connection,
-    usage,
-)
+from .llm.client import PersonalDataWarning, ask, chat, stream, test_connection
 from .llm.errors import (
     AuthError,
     BudgetExceededError,
@@ -45,10 +36,14 @@ from .llm.errors import (
     ServerError,
 )
 from .llm.offline import is_simulated, strip_label
+from .llm.session import configure, cost_vnd, reset_usage, status, usage
 from .llm.tokens import TokenInfo, count_tokens, token_info
-from .llm.usage import cost_vnd
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# The library logs what it swallows or retries (logger "course.*"); a notebook shows none of it
+# unless a developer configures logging (e.g. logging.basicConfig(level="INFO")).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def data_path(name: str) -> Path:

@@ -22,11 +22,11 @@ def offline_course(monkeypatch, tmp_path_factory):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("COURSE_BACKEND", "offline")
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path_factory.mktemp("course-cache")))
-    import course.llm.client as client
+    from course.llm import session
 
-    client.reset()
+    session.reset()
     yield
-    client.reset()
+    session.reset()
 
 
 @pytest.fixture

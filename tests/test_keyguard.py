@@ -266,10 +266,10 @@ def test_server_hook_scrubs_key_remembered_by_another_process(jupyter_server, tm
 def test_configure_remembers_key_for_the_save_hook():
     """The contract with the core: course.configure(api_key=...) calls remember_key."""
     import course
-    from course.llm import client
+    from course.llm import session
 
     key = "gateway-" + "Hn4Rt8Wq2Z" * 3  # no provider shape: only the remembered hash finds it
-    saved = client.get_settings()
+    saved = session.get_settings()
     try:
         course.configure(provider="openai", api_key=key, backend="openai")
         assert key not in json.dumps(course.status())
@@ -278,7 +278,7 @@ def test_configure_remembers_key_for_the_save_hook():
         keyguard._known_keys.clear()  # the server side has only the hash
         assert scrub(f"api_key='{key}'") == f"api_key='{REDACTED}'"
     finally:
-        client._settings = saved
+        session.current().reset(saved)
 
 
 def test_saved_widget_state_never_keeps_a_password_field():

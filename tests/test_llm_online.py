@@ -163,9 +163,9 @@ def test_key_never_in_logs_status_or_repr(online, caplog):
     st = course.status()
     assert st["api_key"] == "…" + FAKE_KEY[-4:]
     assert FAKE_KEY not in repr(st)
-    import course.llm.client as client
+    from course.llm import session
 
-    assert FAKE_KEY not in repr(client.get_settings())
+    assert FAKE_KEY not in repr(session.get_settings())
 
 
 def test_cache_hit_sends_no_request(online):
@@ -221,12 +221,12 @@ def test_local_server_needs_no_key(llm_server):
 
 
 def test_env_vars_switch_to_online_without_code_change(llm_server, monkeypatch):
-    import course.llm.client as client
+    from course.llm import session
 
     monkeypatch.delenv("COURSE_BACKEND")
     monkeypatch.setenv("OPENAI_API_KEY", FAKE_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", llm_server.base_url)
-    client.reset()
+    session.reset()
     assert course.ask("Viết 3 khẩu hiệu cho cà phê Khe Sanh") == "Xin chào từ máy chủ thử nghiệm"
     assert course.status()["backend"] == "openai"
 

@@ -7,21 +7,21 @@ in the usage log and the cache.
 
 from __future__ import annotations
 
-import threading
 import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import numbers
-from ..config import LOCAL_KEY, PROVIDERS, Settings, mask_key, settings_from_env, updated
+from ..config import PROVIDERS, Settings
 from ..i18n import t
 from ..text import nfc
 from . import errors as E
 from . import offline, online
 from .cache import ResponseCache, request_key
+from .session import current
 from .tokens import count_message_tokens, count_tokens, estimate_tokens
-from .usage import UsageLog, UsageRecord, cost_vnd, now
+from .usage import UsageRecord, cost_vnd, now
 
 
 class PersonalDataWarning(UserWarning):
@@ -32,70 +32,7 @@ class LongPromptWarning(UserWarning):
     """A very long prompt (a pasted document): it costs more; the simulation only skims it."""
 
 
-_settings: Settings = settings_from_env()
-_usage = UsageLog()
-_lock = threading.Lock()
 LONG_PROMPT_TOKENS = 20_000
-
-
-def get_settings() -> Settings:
-    return _settings
-
-
-def configure(**changes: object) -> dict:
-    """Change the connection settings (see `course.config.updated` for the names)."""
-    global _settings
-    new = updated(_settings, **changes)  # type: ignore[arg-type]
-    with _lock:
-        _settings = new
-    if changes.get("api_key"):
-        _remember_key(str(changes["api_key"]))
-    return status()
-
-
-def _remember_key(key: str) -> None:
-    """Let the notebook save hook recognise this key (it stores a hash, never the key)."""
-    from ..keyguard import remember_key
-
-    try:
-        remember_key(key)
-    except OSError:
-        pass
-
-
-def reset() -> None:
-    """Back to the settings from the environment, with an empty usage log (used by tests)."""
-    global _settings
-    with _lock:
-        _settings = settings_from_env()
-    _usage.clear()
-
-
-def status() -> dict:
-    s = _settings
-    provider = s.provider if s.backend == "openai" else None
-    return {
-        "backend": s.backend,
-        "provider": provider,
-        "base_url": (s.base_url or "https://api.openai.com/v1") if s.backend == "openai" else None,
-        "model": s.effective_model,
-        "api_key": mask_key(s.api_key) if s.backend == "openai" else None,
-        "key_needed": s.backend == "openai" and s.api_key != LOCAL_KEY,
-        "cache": s.cache_enabled,
-        "cache_dir": str(s.cache_dir) if s.cache_dir else None,
-        "budget_vnd": s.budget_vnd,
-        "spent_vnd": round(_usage.spent_vnd(), 2),
-        "pii_policy": s.pii_policy,
-    }
-
-
-def usage():  # -> pandas.DataFrame
-    """Every call of this session: time, backend, model, tokens in/out, cost (VND), cached."""
-    return _usage.frame()
-
-
-def reset_usage() -> None:
-    _usage.clear()
 
 
 # --------------------------------------------------------------------------- requests
@@ -140,7 +77,7 @@ def _prepare(prompt_or_messages: str | list[dict], *, system: str | None, model:
              temperature: float | None, max_tokens: int | None) -> Request:
     messages = [{"role": m["role"], "content": nfc(m["content"])}
                 for m in _messages(prompt_or_messages, system)]
-    s = _settings
+    s = current().settings
     _check_personal_data(messages, s)
     size = sum(estimate_tokens(m["content"]) for m in messages)
     if size > LONG_PROMPT_TOKENS:
@@ -172,8 +109,8 @@ def _check_budget(req: Request, tokens_in: int) -> None:
     s = req.settings
     if s.budget_vnd is None or s.backend == "offline":
         return
-    spent = _usage.spent_vnd()
-    expected = cost_vnd(tokens_in, 0, req.model, usd_to_vnd=s.usd_to_vnd, base_url=s.base_url)
+    spent = current().usage.spent_vnd()
+    expected = cost_vnd(tokens_in, 0, req.model, usd_to_vnd=s.usd_to_vnd)
     if spent >= s.budget_vnd or spent + expected > s.budget_vnd:
         raise E.BudgetExceededError(budget=numbers.number(s.budget_vnd),
                                     spent=numbers.number(spent))
@@ -183,8 +120,8 @@ def _record(req: Request, tokens_in: int, tokens_out: int, exact: bool, cached: 
             started: float) -> None:
     s = req.settings
     cost = 0.0 if cached or s.backend == "offline" else cost_vnd(
-        tokens_in, tokens_out, req.model, usd_to_vnd=s.usd_to_vnd, base_url=s.base_url)
-    _usage.add(UsageRecord(now(), s.backend, s.provider if s.backend == "openai" else None,
+        tokens_in, tokens_out, req.model, usd_to_vnd=s.usd_to_vnd)
+    current().usage.add(UsageRecord(now(), s.backend, s.provider if s.backend == "openai" else None,
                            req.model, tokens_in, tokens_out, exact, cost, cached,
                            time.perf_counter() - started))
 
@@ -194,10 +131,7 @@ def _estimate_in(req: Request) -> int:
 
 
 def _cache(req: Request) -> ResponseCache | None:
-    s = req.settings
-    if not s.cache_enabled or s.cache_dir is None or s.backend == "offline":
-        return None  # the simulation is deterministic and instant: nothing to save
-    return ResponseCache(s.cache_dir)
+    return current().cache_for(req.settings)
 
 
 def _api_key(s: Settings) -> str:
@@ -298,7 +232,7 @@ def _stream(req: Request) -> Iterator[str]:
 
 def test_connection() -> tuple[bool, str]:
     """Send a tiny request; return (ok, Vietnamese message). Never raises for provider errors."""
-    s = _settings
+    s = current().settings
     if s.backend == "offline":
         return True, t("llm.connection_offline")
     label = PROVIDERS[s.provider].label if s.provider in PROVIDERS else (s.base_url or "OpenAI")

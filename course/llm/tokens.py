@@ -2,8 +2,9 @@
 
 tiktoken downloads its encoding files on first use, which a classroom or Binder without
 internet cannot do. `seed_tiktoken_cache()` copies the identical files bundled in the
-`bpe-openai` wheel into tiktoken's cache (tiktoken verifies their SHA-256). Without them
-we fall back to a documented estimate and say so.
+`bpe-openai` wheel into the folder tiktoken itself reads (tiktoken verifies their SHA-256),
+so counting never needs to change the environment. Without them we fall back to a
+documented estimate and say so.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.util
+import logging
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +34,7 @@ _O200K_PREFIXES = ("gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "c
 # product texts with o200k_base (about 1.45 tokens per syllable, 1 per punctuation mark).
 _WORD = re.compile(r"\w+", re.UNICODE)
 _PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,11 @@ class TokenInfo:
 
 
 def tiktoken_cache_dir() -> Path:
-    if os.environ.get("TIKTOKEN_CACHE_DIR"):
-        return Path(os.environ["TIKTOKEN_CACHE_DIR"])
-    from ..config import _default_cache_dir
-
-    return _default_cache_dir() / "tiktoken"
+    """The folder tiktoken reads encoding files from (same rule as `tiktoken.load`)."""
+    for var in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if os.environ.get(var):
+            return Path(os.environ[var])
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
 
 
 def seed_tiktoken_cache() -> list[str]:
@@ -66,7 +70,8 @@ def seed_tiktoken_cache() -> list[str]:
             tmp = dest.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(raw)
             tmp.replace(dest)
-        except OSError:  # read-only or foreign cache folder: counts fall back to the estimate
+        except OSError as exc:  # read-only or foreign folder: counts fall back to the estimate
+            log.warning("cannot write tiktoken file to %s: %s", target, exc)
             continue
         ready.append(name)
     return ready
@@ -99,19 +104,11 @@ def _encoding(name: str):  # -> tiktoken.Encoding | None
         return None
     if name not in seed_tiktoken_cache():
         return None  # no local file: don't let tiktoken try (and wait for) a download
-    # tiktoken reads its cache folder from the environment; set it only for this call so
-    # programs started later (kernels, graders) do not inherit it.
-    before = os.environ.get("TIKTOKEN_CACHE_DIR")
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(tiktoken_cache_dir())
     try:
         return tiktoken.get_encoding(name)
-    except Exception:  # an unreadable file: fall back to the estimate
+    except Exception as exc:  # an unreadable file: fall back to the estimate
+        log.warning("tiktoken encoding %s not usable, counting by estimate: %s", name, exc)
         return None
-    finally:
-        if before is None:
-            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
-        else:
-            os.environ["TIKTOKEN_CACHE_DIR"] = before
 
 
 def estimate_tokens(text: str) -> int:

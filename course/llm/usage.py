@@ -46,18 +46,9 @@ def price_for(model: str | None, base_url: str | None = None) -> Price | None:
     return prices[best] if best else None
 
 
-def cost_vnd(tokens_in: int, tokens_out: int, model: str | None = None, *,
-             usd_to_vnd: float | None = None, base_url: str | None = None) -> float:
+def cost_vnd(tokens_in: int, tokens_out: int, model: str, *, usd_to_vnd: float) -> float:
     """Cost in VND of a call; unknown models count as 0 (see `price_for`)."""
-    if usd_to_vnd is None:
-        from .client import get_settings
-
-        usd_to_vnd = get_settings().usd_to_vnd
-    if model is None:
-        from .client import get_settings
-
-        model = get_settings().effective_model
-    p = price_for(model, base_url)
+    p = price_for(model)
     if p is None:
         return 0.0
     usd = (tokens_in * p.input_usd_per_1m + tokens_out * p.output_usd_per_1m) / 1_000_000
@@ -79,11 +70,14 @@ class UsageRecord:
 
 
 class UsageLog:
-    """In-memory log of this session's calls (thread-safe: BatchRun may call from a thread)."""
+    """In-memory log of this session's calls (thread-safe: BatchRun may call from a thread).
 
-    def __init__(self) -> None:
+    The session passes its own lock, so reading settings and the amount spent is one step.
+    """
+
+    def __init__(self, lock: threading.RLock | None = None) -> None:
         self._records: list[UsageRecord] = []
-        self._lock = threading.Lock()
+        self._lock = lock if lock is not None else threading.RLock()
 
     def add(self, record: UsageRecord) -> None:
         with self._lock:
