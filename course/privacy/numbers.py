@@ -18,6 +18,8 @@ Decisions worth knowing:
 - 1900/1800 numbers are business hotlines, published on purpose: not flagged.
 - CCCD: 12 digits whose first three are one of the 63 province codes in use (001–096,
   not every number in that range is a code), or any 12 digits after "CCCD"/"căn cước".
+- Tax codes: 10 digits with a valid check digit (anywhere), or after "MST"/"mã số thuế" any
+  10 digits or 10 + "-" + 3 (branch); the 12-digit personal tax code is the CCCD number.
 - A 9-digit old ID (CMND) and a bank account are flagged only after a context word
   ("CMND", "STK", "số tài khoản", a bank name), because bare 6–9 digit numbers are usually
   order numbers or amounts. The nearest context word before a number decides its kind when
@@ -177,9 +179,12 @@ def _classify(
         valid.append("cccd")
     if len(digits) == 9 and context in ("cmnd", "cccd"):
         valid.append("cmnd")
-    if (len(groups) == 1 and tax_check_ok(digits)) or (
-        len(groups) == 2 and seps == ["-"] and len(groups[1]) == 3 and tax_check_ok(groups[0])
-    ):
+    head = groups[0] if len(groups) == 2 and seps == ["-"] and len(groups[1]) == 3 else None
+    if (len(groups) == 1 and tax_check_ok(digits)) or (head and tax_check_ok(head)):
+        valid.append("tax_code")
+    elif context == "tax_code" and len(head or digits) == 10 and (head or len(groups) == 1):
+        # After "MST"/"mã số thuế" the shape is enough: a mistyped check digit is still the
+        # customer's tax code, and a branch code "…-001" is never a card number.
         valid.append("tax_code")
     if 13 <= len(digits) <= _MAX_DIGITS and digits[0] != "0" and luhn_ok(digits):
         valid.append("card")
