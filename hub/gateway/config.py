@@ -1,0 +1,104 @@
+"""Gateway settings, all from the service's environment (set by `hubconf.add_gateway`).
+
+The upstream key is read here and nowhere else; `GatewayConfig.__repr__` never shows it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Upstreams an organiser can name with GATEWAY_UPSTREAM; the URL can always be overridden.
+UPSTREAMS: dict[str, tuple[str, str, str | None]] = {
+    # name: (base URL, default model, the environment variable that may hold its key)
+    "openai": ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
+    "gemini": ("https://generativelanguage.googleapis.com/v1beta/openai", "gemini-2.5-flash",
+               "GEMINI_API_KEY"),
+    "ollama": ("http://localhost:11434/v1", "qwen2.5:3b", None),
+    "vllm": ("http://localhost:8000/v1", "Qwen/Qwen2.5-7B-Instruct", None),
+    "litellm": ("http://localhost:4000/v1", "gpt-4o-mini", "LITELLM_MASTER_KEY"),
+}
+NO_KEY = "not-needed"  # local servers ignore the key; the Authorization header still goes
+
+
+def _num(env: dict, name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip().replace("_", "")
+    return float(raw) if raw else default
+
+
+@dataclass
+class GatewayConfig:
+    upstream: str = "openai"
+    upstream_url: str = UPSTREAMS["openai"][0]
+    upstream_key: str = field(default="", repr=False)
+    model: str = "gpt-4o-mini"
+    models: tuple[str, ...] = ()  # other models participants may ask for by name
+    budget_vnd: float = 20_000  # per participant per class day
+    class_cap_vnd: float = 0  # whole class per day; 0 = no cap
+    reset_hour: int = 0  # local hour at which a class day starts
+    tz_offset_hours: float = 7  # Vietnam (UTC+7)
+    reset_every_seconds: float = 0  # >0: rehearsals and tests reset after this many seconds
+    rate_per_minute: int = 20  # per participant
+    max_in_flight: int = 8  # class-wide requests at the upstream at once
+    queue_timeout: float = 120  # seconds a request may wait for a slot
+    upstream_timeout: float = 60
+    retries: int = 3  # upstream 429/503 retries
+    max_retry_wait: float = 20  # cap on one Retry-After wait
+    cache_variants: int = 3  # answers kept per request when temperature > 0
+    usd_to_vnd: float = 26_000
+    db_path: Path = Path("ai-gateway.sqlite3")
+    budgets_file: Path | None = None  # CSV: username,budget_vnd (per-person overrides)
+    instructor_groups: tuple[str, ...] = ("instructors",)
+    contact: str = "giảng viên"  # whom a participant asks for more budget
+    store_prompts: bool = False  # default for the instructor's switch
+    prefix: str = "/services/ai/"
+    port: int = 0
+    ip: str = "127.0.0.1"
+
+    @property
+    def all_models(self) -> tuple[str, ...]:
+        return (self.model, *[m for m in self.models if m != self.model])
+
+
+def from_env(env: dict | None = None) -> GatewayConfig:
+    env = dict(os.environ if env is None else env)
+    upstream = (env.get("GATEWAY_UPSTREAM") or "openai").strip().lower()
+    url, model, key_var = UPSTREAMS.get(upstream, ("", "", None))
+    url = (env.get("GATEWAY_UPSTREAM_URL") or url).rstrip("/")
+    key = env.get("GATEWAY_UPSTREAM_KEY") or (env.get(key_var) if key_var else None) or NO_KEY
+    c = GatewayConfig(upstream=upstream, upstream_url=url, upstream_key=key,
+                      model=env.get("GATEWAY_MODEL") or model or "gpt-4o-mini")
+    c.models = tuple(m.strip() for m in (env.get("GATEWAY_MODELS") or "").split(",") if m.strip())
+    c.budget_vnd = _num(env, "GATEWAY_BUDGET_VND", c.budget_vnd)
+    c.class_cap_vnd = _num(env, "GATEWAY_CLASS_CAP_VND", c.class_cap_vnd)
+    c.reset_hour = int(_num(env, "GATEWAY_RESET_HOUR", c.reset_hour)) % 24
+    c.tz_offset_hours = _num(env, "GATEWAY_TZ_OFFSET_HOURS", c.tz_offset_hours)
+    c.reset_every_seconds = _num(env, "GATEWAY_RESET_EVERY_SECONDS", 0)
+    c.rate_per_minute = int(_num(env, "GATEWAY_RATE_PER_MINUTE", c.rate_per_minute))
+    c.max_in_flight = max(1, int(_num(env, "GATEWAY_MAX_IN_FLIGHT", c.max_in_flight)))
+    c.queue_timeout = _num(env, "GATEWAY_QUEUE_TIMEOUT", c.queue_timeout)
+    c.upstream_timeout = _num(env, "GATEWAY_UPSTREAM_TIMEOUT", c.upstream_timeout)
+    c.retries = int(_num(env, "GATEWAY_RETRIES", c.retries))
+    c.max_retry_wait = _num(env, "GATEWAY_MAX_RETRY_WAIT", c.max_retry_wait)
+    c.cache_variants = int(_num(env, "GATEWAY_CACHE_VARIANTS", c.cache_variants))
+    c.usd_to_vnd = _num(env, "GATEWAY_USD_TO_VND", c.usd_to_vnd)
+    c.db_path = Path(env.get("GATEWAY_DB") or c.db_path)
+    if env.get("GATEWAY_BUDGETS_FILE"):
+        c.budgets_file = Path(env["GATEWAY_BUDGETS_FILE"])
+    if env.get("GATEWAY_INSTRUCTOR_GROUPS") is not None:
+        c.instructor_groups = tuple(
+            g.strip() for g in env["GATEWAY_INSTRUCTOR_GROUPS"].split(",") if g.strip())
+    c.contact = env.get("GATEWAY_CONTACT") or c.contact
+    c.store_prompts = env.get("GATEWAY_STORE_PROMPTS", "0") == "1"
+    c.prefix = env.get("JUPYTERHUB_SERVICE_PREFIX") or c.prefix
+    service_url = env.get("JUPYTERHUB_SERVICE_URL") or ""
+    if service_url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(service_url)
+        c.ip = parts.hostname or c.ip
+        c.port = parts.port or 0
+    if env.get("GATEWAY_PORT"):
+        c.port = int(env["GATEWAY_PORT"])
+    return c

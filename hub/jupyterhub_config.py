@@ -1,0 +1,111 @@
+"""JupyterHub configuration for one workshop server of the course "ai-kinh-doanh".
+
+Start it with `make hub ROSTER=lop.csv INSTRUCTORS=gv01` (see hub/README.md), which sets the
+COURSE_HUB_* variables below and runs `jupyterhub -f hub/jupyterhub_config.py` as root.
+Every setting comes from an environment variable with a default for a real workshop, so tests
+start this same file on 127.0.0.1 with free ports and short timeouts.
+
+Pieces: firstuseauthenticator admits exactly the roster (each person sets their password at
+the first login), CourseSpawner (hub/spawner.py) starts each server as the person's own OS
+user from the shared participant environment, configurable-http-proxy (npm) in front,
+jupyterhub-idle-culler stops idle servers, nbgrader's groups nbgrader-<course> and
+formgrade-<course> give courses and roles.
+"""
+
+import glob
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from hub.spawner import COURSE_ID, CourseSpawner  # noqa: E402
+from hub.users import load_roster  # noqa: E402
+
+c = get_config()  # noqa: F821  (injected by traitlets)
+
+
+def setting(name: str, default: str) -> str:
+    return os.environ.get(f"COURSE_HUB_{name}", default)
+
+
+STATE = Path(setting("STATE", "/srv/ai-kinh-doanh-hub"))
+STATE.mkdir(parents=True, exist_ok=True)
+os.chmod(STATE, 0o700)  # database, cookie secret and passwords: root only
+PARTICIPANT_ENV = setting("ENV", "/opt/ai-kinh-doanh/env")
+
+# --- Who may log in: the roster (plus instructors) and nobody else --------------------------
+roster = load_roster(Path(setting("ROSTER", str(HERE / "roster-example.csv"))),
+                     [n for n in setting("INSTRUCTORS", "").split(",") if n])
+for problem in roster.problems:
+    print(f"[hub] roster: {problem}", file=sys.stderr)
+c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
+c.Authenticator.allowed_users = set(roster.everyone)
+c.Authenticator.admin_users = set()
+c.FirstUseAuthenticator.dbm_path = str(STATE / "passwords.dbm")
+c.FirstUseAuthenticator.create_users = False  # OS users come from hub/users.py
+c.FirstUseAuthenticator.min_password_length = int(setting("MIN_PASSWORD", "6"))
+
+# nbgrader's JupyterHub integration: course membership and roles are hub groups.
+c.JupyterHub.load_groups = {
+    f"nbgrader-{COURSE_ID}": {"users": roster.participants},
+    f"formgrade-{COURSE_ID}": {"users": roster.instructors},
+}
+
+# --- Network ------------------------------------------------------------------------------
+c.JupyterHub.bind_url = f"http://{setting('IP', '0.0.0.0')}:{setting('PORT', '8000')}"
+c.JupyterHub.hub_ip = "127.0.0.1"
+c.JupyterHub.hub_port = int(setting("HUB_PORT", "8081"))
+c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{setting('PROXY_API_PORT', '8001')}"
+c.ConfigurableHTTPProxy.command = [setting(
+    "PROXY_COMMAND", str(HERE.parent / ".venv" / "hub-node" / "node_modules" / ".bin"
+                         / "configurable-http-proxy"))]
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
+c.JupyterHub.cleanup_servers = True  # stopping the hub stops every participant's server
+
+# --- Servers ------------------------------------------------------------------------------
+c.JupyterHub.spawner_class = CourseSpawner
+c.CourseSpawner.participant_env = PARTICIPANT_ENV
+c.CourseSpawner.instructor_lib = setting("INSTRUCTOR_LIB", "/opt/ai-kinh-doanh/instructor")
+c.CourseSpawner.exchange_root = setting("EXCHANGE", "/srv/nbgrader/exchange")
+c.CourseSpawner.edition_repo = setting("EDITION_REPO", "/opt/ai-kinh-doanh/edition")
+c.CourseSpawner.edition_branch = setting("EDITION_BRANCH", "main")
+c.CourseSpawner.instructors = roster.instructors
+c.CourseSpawner.memory_limit_mb = int(setting("MEM_MB", "1024"))
+c.CourseSpawner.cpu_limit_cores = float(setting("CPUS", "1"))
+c.Spawner.notebook_dir = "~"
+c.Spawner.default_url = "/lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb"
+c.Spawner.start_timeout = int(setting("START_TIMEOUT", "120"))
+c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "90"))
+# A spawn wave (a whole class pressing "Start" at 8:00) is queued, not refused.
+c.JupyterHub.concurrent_spawn_limit = int(setting("CONCURRENT_SPAWNS", "20"))
+c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))
+
+# The server's own token may read its user's groups: nbgrader's JupyterHub auth plugin
+# asks the hub which courses (nbgrader-<course>/formgrade-<course>) the user belongs to.
+c.JupyterHub.load_roles = [
+    {"name": "server", "scopes": ["inherit"]},
+    {"name": "idle-culler", "services": ["idle-culler"],
+     "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+]
+
+# --- Idle culling -------------------------------------------------------------------------
+CULL_IDLE = int(setting("CULL_IDLE", "3600"))
+c.JupyterHub.services = [{
+    "name": "idle-culler",
+    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL_IDLE}",
+                f"--cull-every={int(setting('CULL_EVERY', str(max(CULL_IDLE // 6, 1))))}",
+                f"--max-age={int(setting('MAX_AGE', '0'))}"],
+}]
+c.JupyterHub.last_activity_interval = int(setting("ACTIVITY_INTERVAL", "60"))
+
+# --- Extra services (e.g. the LLM gateway, hub/gateway/) ----------------------------------
+# Each file in COURSE_HUB_SERVICES_DIR (default hub/services.d/) named *.py is run here with
+# `c` in scope, in name order; it appends to c.JupyterHub.services and c.JupyterHub.load_roles.
+SERVICES_DIR = Path(setting("SERVICES_DIR", str(HERE / "services.d")))
+for path in sorted(glob.glob(str(SERVICES_DIR / "*.py"))):
+    exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"),  # noqa: S102
+         {"c": c, "__file__": path, "__name__": "hub_service"})

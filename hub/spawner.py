@@ -1,0 +1,91 @@
+"""The workshop's spawner: LocalProcessSpawner with a role-aware environment and limits.
+
+Each participant's server runs as their own OS user (as The Littlest JupyterHub does), from
+the shared participant environment, with memory and CPU limits applied through control groups
+(see limits.py). Instructors' servers also get Formgrader and the autograder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from jupyterhub.spawner import LocalProcessSpawner
+from traitlets import Float, Integer, List, Unicode, default
+
+from hub import limits
+
+COURSE_ID = "ai-kinh-doanh"
+# Only these reach a participant's server from the hub's own environment; API keys never do.
+PASSED_FROM_HUB = ("OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_PROVIDER", "COURSE_BUDGET_VND")
+
+
+class CourseSpawner(LocalProcessSpawner):
+    participant_env = Unicode("/opt/ai-kinh-doanh/env", help="Participants' venv.").tag(
+        config=True)
+    instructor_lib = Unicode("/opt/ai-kinh-doanh/instructor",
+                             help="Folder with autograder/, readable by instructors only.").tag(
+        config=True)
+    exchange_root = Unicode("/srv/nbgrader/exchange").tag(config=True)
+    edition_repo = Unicode("", help="Git repository of the participant edition.").tag(
+        config=True)
+    edition_branch = Unicode("main").tag(config=True)
+    instructors = List(Unicode(), help="Names whose servers get Formgrader.").tag(config=True)
+    memory_limit_mb = Integer(1024, help="Memory for server + kernels (0: no limit).").tag(
+        config=True)
+    cpu_limit_cores = Float(1.0, help="CPU cores (0: no limit).").tag(config=True)
+
+    @default("env_keep")
+    def _default_env_keep(self):  # nothing of the hub's own environment leaks by default
+        return ["LANG", "LC_ALL"]
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.user.name in self.instructors
+
+    def get_env(self):
+        env = super().get_env()
+        prefix = Path(self.participant_env)
+        files = prefix / "hub-files"
+        site = next((prefix / "lib").glob("python3*/site-packages"), prefix / "lib")
+        config_path = [str(files / "jupyter"), str(site / "course" / "jupyter_config")]
+        if self.is_instructor:
+            config_path.insert(0, str(files / "instructor"))
+            env["PYTHONPATH"] = self.instructor_lib
+        env.update({
+            "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),
+            "TIKTOKEN_CACHE_DIR": str(prefix / "share" / "tiktoken"),
+            "COURSE_EXCHANGE_ROOT": self.exchange_root,
+            "COURSE_ID": COURSE_ID,
+            "COURSE_BACKEND": os.environ.get("COURSE_HUB_BACKEND", "offline"),
+            "LANG": env.get("LANG") or "C.UTF-8",
+        })
+        if self.edition_repo:
+            env["COURSE_EDITION_REPO"] = self.edition_repo
+            env["COURSE_EDITION_BRANCH"] = self.edition_branch
+        for name in PASSED_FROM_HUB:
+            if os.environ.get(name):
+                env[name] = os.environ[name]
+                if name == "OPENAI_BASE_URL":
+                    env["COURSE_BACKEND"] = "openai"
+        return env
+
+    @default("cmd")
+    def _default_cmd(self):
+        return [str(Path(self.participant_env) / "hub-files" / "start.sh")]
+
+    async def start(self):
+        ip_port = await super().start()
+        applied = limits.apply(self.user.name, self.pid, self.memory_limit_mb,
+                               self.cpu_limit_cores)
+        if applied.reason:
+            self.log.warning("No memory/CPU limit for %s: %s", self.user.name, applied.reason)
+        else:
+            self.log.info("Limits for %s: %s MB, %s CPU (%s)", self.user.name,
+                          self.memory_limit_mb, self.cpu_limit_cores, applied.memory_path)
+        return ip_port
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        limits.release(self.user.name)
