@@ -20,9 +20,11 @@ $(STAMP): $(BIN)/python pyproject.toml binder/requirements.txt requirements-dev.
 	@touch $@
 
 ## make install: everything `make lab` and `make test` need, without starting anything
-## (venv, packages, offline token data, the grading sandbox, assignments/release/ copies)
+## (venv, packages, offline token data, the grading sandbox, Vietnamese webfonts,
+## assignments/release/ copies)
 install: $(STAMP)
 	@scripts/ensure-sandbox.sh
+	@scripts/ensure-fonts.sh "$(BIN)/python"
 	@if [ -d assignments/source ]; then $(BIN)/python -m autograder student-copies; fi
 
 ## make lab: start JupyterLab on the course start page (offline unless a key is configured)

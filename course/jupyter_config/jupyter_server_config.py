@@ -16,5 +16,13 @@ c.ServerApp.jpserver_extensions = {
     "nbgrader.server_extensions.formgrader": False,
     "nbgrader.server_extensions.course_list": False,
     "nbgrader.server_extensions.validate_assignment": True,
-    "nbgrader.server_extensions.assignment_list": True,
+    # course.jupyter_ext loads nbgrader's assignment list itself (Vietnamese message when there
+    # is no exchange) and adds the Vietnamese interface strings the language pack lacks.
+    "nbgrader.server_extensions.assignment_list": False,
+    "course.jupyter_ext": True,
 }
+
+# Course stylesheet and self-hosted Vietnamese fonts (custom/custom.css; custom/fonts/ made by
+# `make` through scripts/ensure-fonts.sh): JupyterLab links /custom/custom.css and
+# course.jupyter_ext serves that folder, so no font is fetched from a CDN.
+c.LabApp.custom_css = True
