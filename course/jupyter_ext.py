@@ -1,4 +1,4 @@
-"""The course's Jupyter server extension (enabled by course/jupyter_config/jupyter_server_config.py).
+"""The course's Jupyter server extension (enabled in jupyter_config/jupyter_server_config.py).
 
 0. The course stylesheet and self-hosted Vietnamese webfonts (jupyter_config/custom/).
 1. Vietnamese interface strings the language pack lacks. `jupyterlab-language-pack-vi-VN`
