@@ -129,11 +129,12 @@ class RunningHub:
         source = Path(self.settings.get("SERVICES_DIR") or REPO / "hub" / "services.d")
         for path in sorted(source.glob("*.py")):
             shutil.copy(path, services / path.name)
+        service = {"name": "test-admin", "api_token": self.token}
+        role = {"name": "test-admin", "services": ["test-admin"],
+                "scopes": ["admin:users", "admin:servers", "list:users", "read:users", "tokens"]}
         (services / "zz-test-admin.py").write_text(
-            "c.JupyterHub.services.append({'name': 'test-admin', 'api_token': %r})\n"
-            "c.JupyterHub.load_roles.append({'name': 'test-admin', 'scopes': ['admin:users', "
-            "'admin:servers', 'list:users', 'read:users', 'tokens'], "
-            "'services': ['test-admin']})\n" % self.token)
+            f"c.JupyterHub.services.append({service!r})\n"
+            f"c.JupyterHub.load_roles.append({role!r})\n")
         env["COURSE_HUB_SERVICES_DIR"] = str(services)
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
         self._log = open(self.log_path, "wb")
@@ -243,10 +244,11 @@ class HubClient:
 
         kernel = self.post("api/kernels", json={"name": "python3"}).json()
         ws_url = self.server(f"api/kernels/{kernel['id']}/channels").replace("http", "ws", 1)
-        cookie = "; ".join(f"{k}={v}" for k, v in self.s.cookies.items())
+        cookie = "; ".join(f"{c.name}={c.value}" for c in self.s.cookies
+                           if f"/user/{self.name}/".startswith(c.path.rstrip("/") + "/"))
+        xsrf = self.xsrf(f"/user/{self.name}/")
         ws = websocket.create_connection(ws_url, timeout=timeout, cookie=cookie,
-                                         header=[f"X-XSRFToken: {self.xsrf(f'/user/{self.name}/')}"],
-                                         origin=self.url)
+                                         header=[f"X-XSRFToken: {xsrf}"], origin=self.url)
         results = []
         try:
             for code in code_cells:
