@@ -250,6 +250,8 @@ def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) ->
         return "#" + (_tag(s["short"]) or "SanPham")
     if re.search(r"\b(ngay|date|thoi gian|gio|time)\b", k):
         return f"Ngày {i + 1}"
+    if re.search(r"\b(ngan sach|chi phi|budget|so tien)\b", k):
+        return "[số tiền]"
     return values[i % len(values)]
 
 
@@ -284,7 +286,7 @@ def as_table(fr: Frame, rng: random.Random, temperature: float | None) -> str:
             if j == 0 and things:
                 cells.append(things[i])
                 continue
-            v = _value(col, i, fr, values, s)
+            v = _value(col, i, fr, values[j:] + values[:j], s)
             cells.append(str(v).replace("|", "/"))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)

@@ -28,6 +28,7 @@ _NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
 _LIMIT = (r"(?:duoi|toi da|khong qua|khong vuot qua|it hon|ngan hon|trong vong|trong|khoang"
           r"|chung|tam|under|max|at most|no more than|less than|about|around|<=?)")
 _STRICT = ("duoi", "it hon", "ngan hon", "under", "less than", "<")
+_SAFE_NOUNS = {"slogan", "hashtag", "keyword", "keywords", "headline", "tagline", "slogans"}
 CHANNELS = ("facebook", "zalo", "tiktok", "shopee", "lazada", "instagram", "website", "youtube")
 
 
@@ -157,9 +158,9 @@ def _named(original: str, f: str) -> tuple[str | None, str | None]:
     trig = "|".join(re.escape(x) for x in sorted(c["name_triggers"], key=len, reverse=True))
     name = None
     for m in re.finditer(rf"(?<!\w)(?:{trig})\s+(?:san pham\s+|mon\s+|thuong hieu\s+|co so\s+)?"
-                         r"([^,.;:\n\"“”()!?]{2,60})", f):
-        start = m.start(1)
-        seg = f[start:m.end(1)]
+                         r"(?=[^,.;:\n\"“”()!?]{2})", f):
+        start = m.end()
+        seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[start:]).group(0)  # type: ignore[union-attr]
         end = start + _stop_at(original, f, start, seg, stop_re)
         candidate = _clean_name(original[start:end])
         lead = re.match(rf"(?:(?:{trig})\s+)+", fold_chars(candidate.lower()))
@@ -214,6 +215,9 @@ def _keys(original: str, f: str) -> list[str]:
         word = token.strip(".")
         if fold(word) in joins or (not out and fold(word) in {"sau", "nhu"}):
             continue
+        if fold(word) in {"cho", "cua", "ve", "trong", "de", "moi", "theo", "dang", "bang", "khi",
+                          "tu", "o", "tai", "for", "of", "with", "about", "gom"}:
+            break
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,30}", word) and word not in out:
             out.append(word)
             continue
@@ -278,6 +282,11 @@ def read(prompt: str) -> Frame:
             continue
         fr.count, fr.kind, fr.count_at = min(_num(m.group(1)), 30), kind, m.start()
         break
+    if fr.count is None and "json" in f:  # "… JSON với khóa ten_mon, gia, 4 món"
+        m = re.search(rf"(?<!\w){_NUM}\s+(?:mon|san pham|muc|phan tu|items?|loai|goi|phong"
+                      r"|dich vu|tour|doi tuong|objects?)(?!\w)", f)
+        if m:
+            fr.count = min(_num(m.group(1)), 30)
     if fr.count is None:  # "Liệt kê 4 món …": a count without a known noun
         m = re.search(rf"(?<!\w)(?:liet ke|viet|tao|goi y|dat|cho toi|soan|lap|neu|list|mang)"
                       rf"\s+(?:gom\s+|co\s+)?{_NUM}\s+[a-z]", f)
@@ -285,8 +294,8 @@ def read(prompt: str) -> Frame:
             fr.count, fr.count_at = min(_num(m.group(1)), 30), m.start()
     if fr.kind is None:
         for noun, kind in nouns:
-            if len(noun) > 3 and kind != "emoji" and re.search(rf"(?<!\w){re.escape(noun)}(?!\w)",
-                                                                f):
+            if (" " in noun or noun in _SAFE_NOUNS) and re.search(
+                    rf"(?<!\w){re.escape(noun)}(?!\w)", f):
                 fr.kind = kind
                 break
 
@@ -355,14 +364,7 @@ def read(prompt: str) -> Frame:
         fr.channel = fr.channel or "email"
 
     fr.name, fr.place = _named(instr, f)
-    ff = fold(original)
-    for names, product in samples():
-        if any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", ff) for n in names):
-            fr.product = product
-            break
-    if fr.product is not None and fr.name and fold(fr.product.short) not in fold(fr.name) \
-            and not any(n in fold(fr.name) for n in _specific(fr.product)):
-        fr.product = None  # "nước mắm Cửa Việt" is not "Nước mắm Mỹ Thủy"
+    fr.product = _sample(instr, f, fr)
 
     m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
                   r"|huong toi|nham vao|gui|cho)\s+((?:nguoi|khach|cac|gioi|phu nu|sinh vien|me"
@@ -409,11 +411,25 @@ def read(prompt: str) -> Frame:
     return fr
 
 
-def _specific(product: Product) -> tuple[str, ...]:
-    for names, p in samples():
-        if p == product:
-            return tuple(n for n in names if n not in _generic_aliases())
-    return ()
+def _sample(original: str, f: str, fr: Frame) -> Product | None:
+    """The sample product the request names *specifically* ("Mỹ Thủy"), else None.
+
+    A category word alone ("nước mắm", "cà phê") names no brand: the request's own words
+    are kept ("nước mắm Cửa Việt"), so no sample brand is ever swapped in.
+    """
+    generic_words = _generic_aliases()
+    first_generic = None
+    for names, product in samples():
+        for n in names:
+            m = re.search(rf"(?<!\w){re.escape(n)}(?!\w)", f)
+            if not m:
+                continue
+            if n not in generic_words:
+                return product
+            first_generic = first_generic or m
+    if fr.name is None and first_generic is not None:
+        fr.name = original[first_generic.start():first_generic.end()]
+    return None
 
 
 @cache
@@ -425,7 +441,8 @@ def _generic_aliases() -> frozenset[str]:
 def _scope(f: str, fr: Frame) -> str | None:
     """Why the request is outside what the simulation can do, or None."""
     c = cues()["out_of_scope"]
-    if re.search(cues()["math_expression"], f) and not fr.kind:
+    if re.search(cues()["math_expression"], f) and not fr.kind and not fr.task and not \
+            fr.has_task_verb:
         return "maths"
     for reason in ("translate", "code", "maths", "knowledge"):
         hit = _has_word(f, c[reason])

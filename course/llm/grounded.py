@@ -33,9 +33,15 @@ def fallback_sentence(system: str) -> str | None:
     return sentence or None
 
 
-def _words(text: str) -> set[str]:
+def _words(text: str, accents: bool = False) -> set[str]:
+    """Content words; with `accents`, "đồng" and "Đông" stay different words."""
     stop = set(cues()["chat_stopwords"])
-    return {w for w in re.findall(r"[^\W_]+", fold(text)) if w not in stop and len(w) > 1}
+    words = re.findall(r"[^\W_]+", nfc(text).lower() if accents else fold(text))
+    return {w for w in words if fold(w) not in stop and len(w) > 1}
+
+
+def _accented(text: str) -> bool:
+    return fold(text) != " ".join(nfc(text).lower().split())
 
 
 def facts(system: str) -> list[str]:
@@ -57,8 +63,23 @@ def facts(system: str) -> list[str]:
     return out
 
 
+def _name_words(system: str, accents: bool) -> set[str]:
+    """Words of the business's own name: shared by every fact, so they say nothing."""
+    from .frame import read
+
+    first = _SENTENCE.split(nfc(system).strip(), 1)[0]
+    words = set()
+    if len(first.split()) <= 6 and not re.search(r"\d", first):
+        words |= _words(first, accents)  # a title line: "Quán bún hến Bà Tư."
+    name = read(system[:400]).name
+    return words | (_words(name, accents) if name else set())
+
+
 def best_fact(system: str, question: str) -> str | None:
-    q = _words(question)
+    accents = _accented(question)
+    tokens = re.findall(r"[^\W_]+", nfc(question))
+    names = {(t.lower() if accents else fold(t)) for t in tokens[1:] if t[:1].isupper()}
+    q = _words(question, accents) - _name_words(system, accents) - names  # "Đông Ba" is a place
     fq = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
     links = cues()["question_links"]
     wanted: set[str] = set()
@@ -68,7 +89,7 @@ def best_fact(system: str, question: str) -> str | None:
     best, best_score = None, 0.0
     for sentence in facts(system):
         fs = " " + " ".join(re.findall(r"[^\W_]+", fold(sentence))) + " "
-        shared = len(q & _words(sentence))
+        shared = len(q & _words(sentence, accents))
         if not shared:
             continue
         score = shared + 0.5 * sum(1 for h in wanted if f" {h} " in fs)

@@ -1,0 +1,227 @@
+"""The offline simulation with businesses that are not in the course data (issue: own business).
+
+Each case asserts a contract, not a text: the named business is kept and no sample brand is
+swapped in; N items of 3..K words; JSON keys exactly; table columns and rows as asked; total
+length within ±30 %; hashtag and emoji counts exact. Prompts come in NFC, NFD and without
+diacritics (tests/data/own_business_cases.csv).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+import course
+from course.llm.frame import sample_terms
+from course.text import fold, nfc
+
+CASES_FILE = Path(__file__).parent / "data" / "own_business_cases.csv"
+EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]")
+ITEM = re.compile(r"^\s*(?:\d+[.)]|[-•*])\s+(.*)$")
+
+
+def plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text).replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+FORMS = {"nfc": nfc, "nfd": lambda s: unicodedata.normalize("NFD", s), "plain": plain}
+
+
+def load_cases() -> list[dict[str, str]]:
+    with CASES_FILE.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+CASES = load_cases()
+
+
+def body_of(prompt: str) -> str:
+    answer = course.ask(prompt)
+    assert course.is_simulated(answer)
+    return course.strip_label(answer)
+
+
+def foreign_samples(prompt: str, body: str) -> list[str]:
+    """Sample names/brands/places in the answer that the request did not name."""
+    said = nfc(prompt).lower()
+    said_plain = fold(prompt).replace(" ", "")
+    low = body.lower()
+    found = []
+    for term in sample_terms():
+        if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", low) and term not in said and \
+                fold(term).replace(" ", "") not in said_plain:
+            found.append(term)
+    return found
+
+
+def assert_named(row: dict[str, str], prompt: str, body: str) -> None:
+    name = row["name"]
+    if row["form"] == "plain":
+        assert fold(name) in fold(body), (prompt, body)
+    else:
+        assert name.lower() in body.lower(), (prompt, body)
+    assert not foreign_samples(prompt, body), (prompt, body, foreign_samples(prompt, body))
+
+
+def list_items(body: str) -> list[str]:
+    return [m.group(1) for line in body.splitlines() if (m := ITEM.match(line))]
+
+
+@pytest.mark.parametrize("row", CASES, ids=[f"{i:02d}-{r['contract']}-{r['form']}"
+                                            for i, r in enumerate(CASES)])
+def test_own_business_contract(row: dict[str, str]) -> None:
+    prompt = FORMS[row["form"]](row["prompt"])
+    body = body_of(prompt)
+    assert_named(row, prompt, body)
+    contract = row["contract"]
+    if contract == "items":
+        found = list_items(body)
+        assert len(found) == int(row["count"]), body
+        k = int(row["item_max"])
+        for item in found:
+            assert 3 <= len(item.split()) <= k, (item, body)
+            assert not item.rstrip().endswith((",", ":", "–", "-")), item  # never a fragment
+        assert len(set(found)) == len(found), body
+    elif contract == "json":
+        data = json.loads(body)
+        keys = row["keys"].split(";")
+        objects = data if isinstance(data, list) else [data]
+        for obj in objects:
+            assert list(obj) == keys, body
+        if row["count"]:
+            assert isinstance(data, list) and len(data) == int(row["count"])
+    elif contract == "table":
+        lines = [ln for ln in body.splitlines() if ln.startswith("|")]
+        header = [c.strip() for c in lines[0].strip("|").split("|")]
+        want = row["columns"].split(";")
+        if row["form"] == "plain":
+            want = [plain(c) for c in want]
+        assert header == want, body
+        rows = [ln for ln in lines[2:]]
+        things = row["rows"].split(";")
+        assert len(rows) == len(things), body
+        assert [r.strip("|").split("|")[0].strip() for r in rows] == things
+    elif contract == "length":
+        if row["words"]:
+            n = len(body.split())
+            target = int(row["words"])
+            assert 0.7 * target <= n <= 1.3 * target, (n, body)
+        if row["chars"]:
+            target = int(row["chars"])
+            assert 0.7 * target <= len(body) <= target, (len(body), body)
+    elif contract == "tags":
+        assert len(re.findall(r"#\w+", body)) == int(row["hashtags"]), body
+        assert len(EMOJI.findall(body)) == int(row["emoji"]), body
+    else:
+        pytest.fail(f"unknown contract {contract}")
+
+
+def test_case_table_is_big_and_covers_every_contract_and_form() -> None:
+    assert len(CASES) >= 60
+    assert {r["contract"] for r in CASES} == {"items", "json", "table", "length", "tags"}
+    assert {r["form"] for r in CASES} == {"nfc", "nfd", "plain"}
+    for r in CASES:  # none of the businesses is a sample of the course
+        assert not any(fold(term) in fold(r["name"]).split() for term in sample_terms()
+                       if " " not in term and len(term) > 3)
+
+
+def test_the_examples_of_the_issue() -> None:
+    body = body_of("Viết 3 câu chào khách cho homestay ở Phong Nha, mỗi câu dưới 12 từ, "
+                   "giọng thân thiện.")
+    found = list_items(body)
+    assert len(found) == 3 and all(3 <= len(x.split()) <= 12 for x in found)
+    assert "phong nha" in body.lower()
+    body = body_of("Viết bài đăng Facebook cho nước mắm Cửa Việt")
+    assert "nước mắm Cửa Việt" in body and "Mỹ Thủy" not in body and "MyThuy" not in body
+    data = json.loads(body_of("Thực đơn quán bún hến Bà Tư: trả về JSON với các khóa ten_mon "
+                              "và gia, 4 món"))
+    assert [list(x) for x in data] == [["ten_mon", "gia"]] * 4
+
+
+# --------------------------------------------------------------------------- chat
+HOMESTAY = ("Bạn là lễ tân của Homestay Mây Phong Nha. Phòng đôi 450.000 đồng/đêm, phòng gia đình "
+            "750.000 đồng/đêm. Nhận phòng từ 14 giờ, trả phòng trước 12 giờ. Có xe đạp miễn phí "
+            "cho khách. Nếu không biết, trả lời: Em sẽ hỏi lại quản lý và báo anh/chị ngay ạ.")
+CHAT_CASES = [
+    (HOMESTAY, "Giá phòng bao nhiêu?", "450.000"),
+    (HOMESTAY, "Phòng gia đình giá sao em?", "750.000"),
+    (HOMESTAY, "Mấy giờ nhận phòng vậy?", "14 giờ"),
+    (HOMESTAY, "may gio tra phong?", "12 giờ"),
+    (HOMESTAY, "Có xe đạp cho khách không?", "xe đạp"),
+    (HOMESTAY, "Homestay có hồ bơi không?", "Em sẽ hỏi lại quản lý"),
+    (HOMESTAY, "Cho chó mèo vào được không?", "Em sẽ hỏi lại quản lý"),
+    ("Quán bún hến Bà Tư. Tô bún hến 25.000 đồng, cơm hến 30.000 đồng. Mở cửa 6 giờ sáng đến "
+     "10 giờ sáng. Nếu không có thông tin, hãy nói: \"Dạ, anh/chị gọi quán giúp em nhé.\"",
+     "Cơm hến bao nhiêu tiền?", "30.000"),
+    ("Quán bún hến Bà Tư. Tô bún hến 25.000 đồng, cơm hến 30.000 đồng. Mở cửa 6 giờ sáng đến "
+     "10 giờ sáng. Nếu không có thông tin, hãy nói: \"Dạ, anh/chị gọi quán giúp em nhé.\"",
+     "Quán có giao hàng tới Đông Ba không?", "anh/chị gọi quán giúp em nhé"),
+    ("Làng gốm Thanh Hà. Vé tham quan 40.000 đồng một người. Lớp nặn gốm 60 phút giá "
+     "100.000 đồng.", "lop nan gom gia bao nhieu", "100.000"),
+]
+
+
+@pytest.mark.parametrize("system,question,expected", CHAT_CASES)
+def test_chat_answers_from_the_system_prompt(system: str, question: str, expected: str) -> None:
+    for form in (nfc, plain, lambda s: unicodedata.normalize("NFD", s)):
+        if form is plain and not question.isascii():
+            q = plain(question)
+        else:
+            q = form(question)
+        answer = course.strip_label(course.chat([{"role": "system", "content": system},
+                                                 {"role": "user", "content": q}]))
+        assert expected in answer, (q, answer)
+        assert "mục tiêu" not in answer and "course.setup" not in answer  # no generic advice
+
+
+def test_chatbox_uses_the_owners_facts() -> None:
+    from course.widgets import ChatBox
+
+    box = ChatBox(system_prompt=HOMESTAY)
+    assert "450.000" in box.send("Giá phòng đôi bao nhiêu vậy?")
+
+
+def test_chat_without_fallback_hands_over_instead_of_advice() -> None:
+    system = "Bạn là nhân viên của tiệm may áo dài Cô Ba. May một bộ áo dài 1.200.000 đồng."
+    answer = course.strip_label(course.ask("Tiệm có bán vải lụa không?", system=system))
+    assert "nhân viên" in answer and "course.setup" not in answer
+
+
+# --------------------------------------------------------------------------- out of scope
+OUT_OF_SCOPE = [
+    "Tính 125 x 4 bằng mấy?",
+    "125 nhân 4 bằng bao nhiêu?",
+    "Giải phương trình x^2 - 5x + 6 = 0",
+    "Dịch câu sau sang tiếng Anh: Chào mừng quý khách đến homestay",
+    "Translate this into English: nước mắm Cửa Việt",
+    "Viết code Python đọc file Excel",
+    "Thủ đô của nước Pháp là gì?",
+    "Ai là người phát minh ra bóng đèn?",
+    "Thoi tiet Phong Nha ngay mai the nao?",
+    "Viết một bài thơ về mùa thu Hà Nội",
+    "Cho tôi biết lịch sử chiến tranh thế giới thứ hai",
+    "Blockchain là gì?",
+]
+
+
+@pytest.mark.parametrize("prompt", OUT_OF_SCOPE)
+def test_out_of_scope_gets_one_honest_sentence(prompt: str) -> None:
+    for form in (nfc, plain):
+        answer = course.ask(form(prompt))
+        assert course.is_simulated(answer)
+        body = course.strip_label(answer)
+        assert "course.setup()" in body and "mô phỏng" in body, body
+        assert body.count(".") <= 2 and "\n" not in body  # one sentence, no list
+
+
+def test_business_requests_are_not_out_of_scope() -> None:
+    for prompt in ("Viết bài đăng cho dịch vụ đưa đón của Homestay Mây Phong Nha",
+                   "Viết bài đăng giọng lịch sự cho tiệm may áo dài Cô Ba, hỗ trợ 24/7",
+                   "Gợi ý 3 cách tăng đơn cho quán bún hến Bà Tư"):
+        assert "course.setup" not in course.ask(prompt), prompt
