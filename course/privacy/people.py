@@ -66,11 +66,7 @@ class _Tok:
     fold: str
     word: bool
     num: bool
-
-    @property
-    def plain(self) -> bool:
-        """Typed without diacritics."""
-        return self.low == self.fold
+    plain: bool  # typed without diacritics, in a text typed without diacritics
 
     @property
     def house(self) -> bool:
@@ -121,6 +117,7 @@ class _Rules(NamedTuple):
     given_exact: frozenset[str]
     given_plain: frozenset[str]
     not_after_title: frozenset[str]
+    not_after_title_plain: frozenset[str]
     address_cues: _Lexicon
     street_units: _Lexicon
     ward_units: _Lexicon
@@ -131,8 +128,10 @@ class _Rules(NamedTuple):
     products: _Lexicon
     place_cues: _Lexicon
     vocatives: _Lexicon
+    lower_stop: frozenset[str]  # words that end a place name typed in lower case
     known: frozenset[tuple[str, ...]]  # places, brands, public figures (folded words)
     places: frozenset[tuple[str, ...]]
+    brands: frozenset[tuple[str, ...]]
     known_longest: int
 
 
@@ -141,21 +140,27 @@ def _rules() -> _Rules:
     data = json.loads(_DATA.read_text(encoding="utf-8"))
 
     def folded(words: Iterable[str]) -> frozenset[tuple[str, ...]]:
-        return frozenset(tuple(fold_chars(nfc(w)).split()) for w in words)
+        # Exact lower-case words, plus the folded words behind a "~" for text typed without
+        # diacritics: "bé" is not the brand "Be", but "khe sanh" is "Khe Sanh".
+        exact = {tuple(nfc(w).lower().split()) for w in words}
+        return frozenset(exact | {("~", *fold_chars(nfc(w)).split()) for w in words})
 
     places = folded(data["places"])
     patterns = json.loads(_PATTERNS.read_text(encoding="utf-8"))
     banks = folded(patterns["context_keywords"]["bank_name"])  # "Vietcombank", "Bắc Á Bank"
-    known = places | banks | folded(data["brands"]) | folded(data["public_figures"])
-    given = [nfc(g).lower() for g in data["given_names"]]
+    brands = banks | folded(data["brands"])
+    known = places | brands | folded(data["public_figures"])
     ambiguous = set(data["plain_ambiguous"])
+    given = [nfc(g).lower() for g in data["given_names"]]
+    given_exact = [g for g in given if g != fold_chars(g) or g not in ambiguous]
     return _Rules(
         titles=_Lexicon(data["titles"]),
         labels=_Lexicon(data["name_labels"]),
         surnames=_Lexicon(data["surnames"]),
-        given_exact=frozenset(given),
+        given_exact=frozenset(given_exact),
         given_plain=frozenset(fold_chars(g) for g in given) - ambiguous,
-        not_after_title=frozenset(fold_chars(nfc(w)) for w in data["after_title_not_name"]),
+        not_after_title=frozenset(nfc(w).lower() for w in data["after_title_not_name"]),
+        not_after_title_plain=frozenset(fold_chars(nfc(w)) for w in data["after_title_not_name"]),
         address_cues=_Lexicon(data["address_cues"]),
         street_units=_Lexicon(data["street_units"]),
         ward_units=_Lexicon(data["ward_units"]),
@@ -166,9 +171,12 @@ def _rules() -> _Rules:
         products=_Lexicon(data["product_words"]),
         place_cues=_Lexicon(data["place_cues"]),
         vocatives=_Lexicon(data["vocatives"]),
+        lower_stop=frozenset(data["lower_case_stop"])
+        | frozenset(fold_chars(nfc(w)) for w in data["titles"]),
         known=known,
         places=places,
-        known_longest=max(len(k) for k in known),
+        brands=brands,
+        known_longest=max(len(k) for k in known) - 1,
     )
 
 
@@ -177,13 +185,16 @@ def _rules() -> _Rules:
 
 def _tokens(text: str) -> list[_Tok]:
     folded = fold_chars(text)
+    # "cho" is "chợ" and "ban" is "bản" only in a text typed without any diacritics; in a
+    # text with diacritics a bare word is just that word.
+    text_plain = folded == text.lower()
     out = []
     for m in _TOKEN.finditer(text):
         s, e = m.span()
         piece = m.group()
-        out.append(
-            _Tok(piece, s, e, piece.lower(), folded[s:e], piece[0].isalpha(), piece[0].isdigit())
-        )
+        low = piece.lower()
+        out.append(_Tok(piece, s, e, low, folded[s:e], piece[0].isalpha(), piece[0].isdigit(),
+                        text_plain and low == folded[s:e]))
     return out
 
 
@@ -213,7 +224,11 @@ def _known_at(rules: _Rules, toks: list[_Tok], i: int, table: frozenset | None =
     table = rules.known if table is None else table
     for n in range(min(rules.known_longest, len(toks) - i), 0, -1):
         seg = toks[i : i + n]
-        if all(t.word for t in seg) and _adjacent(seg) and tuple(t.fold for t in seg) in table:
+        if not all(t.word for t in seg) or not _adjacent(seg):
+            continue
+        if tuple(t.low for t in seg) in table or (
+            all(t.plain for t in seg) and ("~", *(t.fold for t in seg)) in table
+        ):
             return n
     return 0
 
@@ -235,21 +250,32 @@ def _name_after(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
     """Length of the name that starts at toks[i] (after a title or label), 0 if none."""
     if i >= len(toks) or not toks[i].word or not _joined(text, toks, i - 1, i):
         return 0
-    if toks[i].fold in rules.not_after_title or _known_at(rules, toks, i):
+    if _not_a_name(rules, toks[i]) or _known_at(rules, toks, i):
         return 0
     if rules.titles.match(toks, i):
         return 0
     n = _cap_run(text, toks, i)
     if n:
-        # "chị Lan Cam Lộ": stop before a known place, brand or public figure.
+        # "chị Lan Cam Lộ": stop before a known place or brand of two words or more.
         for k in range(1, n):
-            if _known_at(rules, toks, i + k):
+            if _known_at(rules, toks, i + k) >= 2:
                 return k
         return n
     if lower_ok and _given(rules, toks[i]):
         return 2 if i + 1 < len(toks) and _given(rules, toks[i + 1]) and _joined(
             text, toks, i, i + 1) else 1
     return 0
+
+
+def _not_a_name(rules: _Rules, tok: _Tok) -> bool:
+    """"Shop", "Admin", "Chào"… after a title; "Ánh" is a name even though "Anh" is not."""
+    return tok.low in rules.not_after_title or (tok.plain and tok.fold in
+                                                 rules.not_after_title_plain)
+
+
+def _inside_known(rules: _Rules, toks: list[_Tok], i: int) -> bool:
+    """toks[i] is inside a place, brand or public-figure name that starts before it."""
+    return any(_known_at(rules, toks, k) > i - k for k in range(max(0, i - 3), i))
 
 
 def _given(rules: _Rules, tok: _Tok) -> bool:
@@ -266,10 +292,20 @@ def _blocked_before(rules: _Rules, toks: list[_Tok], i: int) -> bool:
             k = i - n
             if k >= 0 and lex.match(toks, k) == n:
                 return True
-    return i > 0 and toks[i - 1].num
+    if i > 0 and toks[i - 1].num:
+        return True
+    # Inside a business name that starts right after its cue: "HTX Nông nghiệp Triệu Long".
+    for p in range(max(1, i - 3), i):
+        seg = toks[p : i + 1]
+        if toks[p].cap and all(t.word for t in seg) and _adjacent(seg):
+            if any(rules.business.match(toks, p - n) == n for n in (1, 2, 3) if p - n >= 0):
+                return True
+    return False
 
 
-def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) -> list[Span]:
+def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
+           surnames: bool) -> list[Span]:
+    """Names after a title or label (surnames=False), or starting with a family name."""
     spans = []
     i = 0
     while i < len(toks):
@@ -277,9 +313,11 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) -> lis
         n = 0
         start = i
         if tok.word and not taken[i]:
-            t = rules.titles.match(toks, i)
-            lab = 0 if t else rules.labels.match(toks, i)
-            if t:
+            t = 0 if surnames else rules.titles.match(toks, i)
+            lab = 0 if t or surnames else rules.labels.match(toks, i)
+            if t and _inside_known(rules, toks, i):
+                pass  # "35 Hai Bà Trưng": a street named after public figures
+            elif t:
                 # "Bác Hồ" is a public figure, not a customer.
                 if not _known_at(rules, toks, i):
                     start = i + t
@@ -292,12 +330,14 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) -> lis
                     start += 1
                 if start < len(toks) and not rules.products.match(toks, start):
                     n = _name_after(text, rules, toks, start, lower_ok=False)
-            elif tok.cap and rules.surnames.match(toks, i) and not _blocked_before(rules, toks, i):
+            elif (surnames and tok.cap and rules.surnames.match(toks, i)
+                  and not (i and toks[i - 1].cap and _joined(text, toks, i - 1, i))
+                  and not _blocked_before(rules, toks, i)):
                 run = _cap_run(text, toks, i)
                 if run >= 2 and not _known_at(rules, toks, i):
                     n = run
                     for k in range(1, run):
-                        if _known_at(rules, toks, i + k):
+                        if _known_at(rules, toks, i + k) >= 2:
                             n = k
                             break
                     n = n if n >= 2 else 0
@@ -325,7 +365,7 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
         undecided = (
             (n >= 2 or vocative or not _starts_clause(text, toks, i))
             and not _known_at(rules, toks, i)
-            and toks[i].fold not in rules.not_after_title
+            and not _not_a_name(rules, toks[i])
             and not _blocked_before(rules, toks, i)
             and not rules.titles.match(toks, i)
             and not rules.labels.match(toks, i)
@@ -376,7 +416,11 @@ def _place_name(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
     if i >= len(toks):
         return 0
     if toks[i].num:
-        return 1 if toks[i].house else 0
+        if not toks[i].house:
+            return 0
+        # "kiệt 5 Trần Hưng Đạo", "ngõ 24 Kim Mã": the lane's number, then its street.
+        nxt = i + 1 < len(toks) and _joined(text, toks, i, i + 1)
+        return 1 + (_place_name(text, rules, toks, i + 1, lower_ok) if nxt else 0)
     n = _cap_run(text, toks, i, _MAX_PART_WORDS)
     if n:
         if n < _MAX_PART_WORDS and i + n < len(toks) and toks[i + n].house and _joined(
@@ -387,6 +431,7 @@ def _place_name(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
         n = 0
         while (i + n < len(toks) and n < _MAX_PART_WORDS and toks[i + n].word
                and toks[i + n].plain and (n == 0 or _joined(text, toks, i + n - 1, i + n))
+               and toks[i + n].fold not in rules.lower_stop
                and not _any_unit(rules, text, toks, i + n)):
             n += 1
         return n
@@ -413,6 +458,8 @@ def _part(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bool,
         if k < len(toks) and toks[k].text in "-/" and k + 1 < len(toks) and toks[k + 1].house:
             k += 2  # "12 - 14"
         u = _unit(rules, rules.street_units, text, toks, k) if k < len(toks) else 0
+        if h and (k >= len(toks) or toks[k].text == ","):
+            return k - i, "house"  # "số nhà 9, ngách 4, …"
         if k + u >= len(toks) or (not u and not toks[k + u].word):
             return None  # "Số 4111 1111": a street name is words
         name = _place_name(text, rules, toks, k + u, lower_ok=lower_ok or bool(h))
@@ -433,7 +480,7 @@ def _part(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bool,
         nxt = i + u
         if nxt < len(toks) and toks[nxt].text in ":":
             nxt += 1
-        name = _place_name(text, rules, toks, nxt, lower_ok=lower_ok or toks[i].plain)
+        name = _place_name(text, rules, toks, nxt, lower_ok=lower_ok)
         if name and not (level == "street" and toks[nxt].word and _known_brand(rules, toks, nxt)):
             return nxt + name - i, level
         return None
@@ -451,7 +498,7 @@ def _part(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bool,
 
 
 def _known_brand(rules: _Rules, toks: list[_Tok], i: int) -> bool:
-    return bool(_known_at(rules, toks, i)) and not _known_at(rules, toks, i, rules.places)
+    return bool(_known_at(rules, toks, i, rules.brands))
 
 
 def _chain(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bool,
@@ -510,7 +557,8 @@ def _addresses(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
                     # "12 Lê Lợi" alone needs "số" or "ở/tại" before it.
                     ok = bool(rules.house_words.match(toks, i)) or _after_at(toks, i)
         if ok and any(taken[start:end]):
-            ok = False
+            end = taken.index(True, start)  # stop before a name: "…, Đông Hà cho chị Lan"
+            ok = end > start
         if ok:
             end = _trim(toks, start, end)
             spans.append(Span("address", toks[start].start, toks[end - 1].end))
@@ -551,7 +599,8 @@ def find(text: str) -> list[Span]:
     rules = _rules()
     toks = _tokens(text)
     taken = [False] * len(toks)
-    names = _names(text, rules, toks, taken)
+    names = _names(text, rules, toks, taken, surnames=False)
     addresses = _addresses(text, rules, toks, taken, names)
+    names += _names(text, rules, toks, taken, surnames=True)
     names += _ner_names(text, rules, toks, taken)
     return sorted(names + addresses, key=lambda s: s.start)
