@@ -111,27 +111,54 @@ def prompt_for(question: str, faq: pd.DataFrame, instructions: str, k: int = 3) 
     return instructions + "\n\n" + faq_block(found)
 
 
-# A person, not the bot, must answer these (see lesson 05, part 5). Phrases are folded.
-HANDOVER_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("money", ("hoan tien", "tra lai tien", "boi thuong", "den bu", "lua dao", "mat tien")),
-    ("health", ("mang thai", "mang bau", "co bau", "cho con bu", "benh", "thuoc", "di ung",
-                "tieu duong", "huyet ap", "ung thu")),
-    ("angry", ("dang len mang", "boc phot", "bao cong an", "kien", "luat su", "tuc gian",
-               "qua te", "lan thu", "3 lan", "ba lan")),
-    ("wholesale", ("gia si", "dai ly", "so luong lon", "hop dong", "xuat hoa don cong ty")),
-    ("personal", ("so tai khoan", "stk", "can cuoc", "cccd", "mat khau", "ma otp", "otp")),
+# A person, not the bot, must answer these (see lesson 05, part 5). Each rule: phrases written
+# with accents (matched as written when the customer types accents, folded when they don't),
+# then extra phrases for messages typed without accents, where one folded word is ambiguous
+# ("te" is "tệ" but also "tê", "tế": only "qua te", "te qua" … count).
+HANDOVER_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    ("money", ("hoàn tiền", "hoàn lại tiền", "trả lại tiền", "bồi thường", "đền bù", "lừa đảo",
+               "mất tiền", "bị lừa", "chuyển khoản nhầm", "refund"), ()),
+    ("child", ("em bé", "bé nhà", "cho bé", "bé ăn", "bé uống", "bé dùng", "bé bị", "trẻ sơ sinh",
+               "sơ sinh", "tháng tuổi", "trẻ nhỏ", "trẻ em", "con nhỏ", "dưới 1 tuổi",
+               "dưới 12 tháng", "cháu nhỏ"), ("be nha", "cho be", "be an", "be uong")),
+    ("health", ("mang thai", "mang bầu", "có bầu", "bà bầu", "cho con bú", "sau sinh", "bệnh",
+                "thuốc", "dị ứng", "tiểu đường", "huyết áp", "ung thư", "dạ dày", "bác sĩ",
+                "sức khỏe", "sức khoẻ", "ngộ độc", "đau bụng", "tiêu chảy", "nổi mẩn", "chữa",
+                "gan", "thận"), ("benh gan", "benh than", "suy than")),
+    ("angry", ("thất vọng", "chậm quá", "quá chậm", "giao chậm", "chậm trễ", "lâu quá", "tệ",
+               "bực", "bức xúc", "không hài lòng", "kém chất lượng", "đăng lên mạng", "bóc phốt",
+               "báo công an", "kiện", "luật sư", "tức giận", "lần thứ", "3 lần", "ba lần",
+               "quá đáng", "coi thường", "làm ăn kiểu gì"),
+     ("qua te", "te qua", "rat te", "that te", "te that", "hoi te", "te vay", "te het")),
+    ("wholesale", ("giá sỉ", "lấy sỉ", "mua sỉ", "bán sỉ", "đại lý", "đại lí", "số lượng lớn",
+                   "hợp đồng", "xuất hóa đơn", "hóa đơn đỏ", "nhà phân phối", "nhập hàng"), ()),
+    ("personal", ("số tài khoản", "stk", "căn cước", "cccd", "cmnd", "mật khẩu", "mã otp", "otp",
+                  "số thẻ", "mã pin"), ()),
 )
+# Folded words that stand for more than one accented word: without accents they count only
+# inside the longer phrases above.
+_AMBIGUOUS_PLAIN = frozenset({"te", "bec", "gan", "than", "kien", "bay"})
+
+
+def _says(message: str, phrase: str, accented: bool) -> bool:
+    text = " " + normalize(message, keep_accents=accented) + " "
+    if accented:
+        return f" {normalize(phrase, keep_accents=True)} " in text
+    plain = normalize(phrase)
+    return plain not in _AMBIGUOUS_PLAIN and f" {plain} " in text
 
 
 def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     """Why a person should answer `message` (Vietnamese), or "" if the bot may answer.
 
-    Keyword rules first (money, health, anger, wholesale, personal data); then, if a FAQ is
-    given, a question the FAQ does not cover also goes to a person instead of a guess.
+    Keyword rules first (money, infants and food safety, health, complaints, wholesale,
+    personal data), with or without accents; then, if a FAQ is given, a question the FAQ
+    does not cover also goes to a person instead of a guess.
     """
-    text = " " + normalize(message) + " "
-    for reason, phrases in HANDOVER_RULES:
-        if any(f" {p} " in text for p in phrases):
+    accented = _has_accents(str(message))
+    for reason, phrases, plain_only in HANDOVER_RULES:
+        if any(_says(message, p, accented) for p in phrases) or (
+                not accented and any(_says(message, p, False) for p in plain_only)):
             return t(f"capstone.rt_handover_{reason}")
     if faq is not None and search(faq, message, k=1).empty:
         return t("capstone.rt_handover_unknown")
