@@ -132,7 +132,10 @@ def cmd_grade(args) -> int:
     summary = grade_assignment(course, args.id, workers=args.workers, timeout=args.timeout,
                                memory_mb=args.memory_mb, allow_network=args.allow_network,
                                force=args.force, only=args.student or None,
-                               progress=not args.quiet)
+                               progress=not args.quiet, unsandboxed=args.unsandboxed)
+    if args.unsandboxed:
+        print("CẢNH BÁO: đã chấm KHÔNG cách ly (--unsandboxed); kết quả và báo cáo có ghi chú "
+              "này.")
     if summary.interrupted:
         print(f"Đã dừng sau {len(summary.graded)} bài. Chạy lại đúng lệnh này để chấm tiếp "
               "các bài còn lại (bài đã chấm không bị chấm lại).")
@@ -237,6 +240,9 @@ def build_parser() -> Parser:
     g.add_argument("--force", action="store_true", help="Chấm lại cả bài đã chấm.")
     g.add_argument("--allow-network", action="store_true",
                    help="Cho bài làm dùng mạng (mặc định: cắt mạng khi chấm).")
+    g.add_argument("--unsandboxed", action="store_true",
+                   help="Chấm KHÔNG cách ly (nguy hiểm: bài làm đọc được đáp án và sổ điểm). "
+                        "Chỉ dùng khi máy không dựng được hộp cách ly; kết quả bị đánh dấu.")
     g.add_argument("--quiet", action="store_true", help="Không hiện thanh tiến độ.")
     g.set_defaults(func=cmd_grade)
 

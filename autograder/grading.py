@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import queue
 import select
@@ -30,8 +31,11 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from autograder.bwrap import SandboxUnavailable, check_sandbox
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.reasons import reason
+
+log = logging.getLogger(__name__)
 
 CLEAN = ("ok", "tests_failed", "unfinished")  # graded normally; nothing for the instructor to check
 if TYPE_CHECKING:  # heavy imports wait until the workers are already starting
@@ -187,8 +191,10 @@ def _count_code_cells(course: Course, assignment_id: str) -> int:
 class Worker:
     """A worker subprocess; restarted whenever it dies or overruns its watchdog."""
 
-    def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int):
+    def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int,
+                 log_path: Path):
         self.index, self.base_cmd, self.run_dir, self.uid = index, base_cmd, run_dir, uid
+        self.log_path = log_path
         self.proc: subprocess.Popen | None = None
         self.ready = False
         self.lock = threading.Lock()  # stop() is called from the main and the worker thread
@@ -196,7 +202,9 @@ class Worker:
     def spawn(self) -> None:
         """Start the process without waiting: its imports overlap with other work."""
         wdir = self.run_dir / f"w{self.index}"
-        log = open(self.run_dir / f"w{self.index}.log", "ab")
+        # Worker output (nbgrader's log, tracebacks) outlives the run folder: it goes to the
+        # course's log folder, next to the run's own log.
+        log = open(self.log_path, "ab")
         cmd = self.base_cmd + ["--workdir", str(wdir), "--uid", str(self.uid)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=log, start_new_session=True)
@@ -288,32 +296,58 @@ def _remove_stale_run_dirs(work_dir: str | None) -> None:
             continue  # not ours, or its owner is alive
 
 
+def check_submissions(course: Course, assignment_id: str) -> None:
+    """Grading needs collected work; say how to get it instead of 'graded 0'."""
+    if not list((course.root / "submitted").glob(f"*/{assignment_id}")):
+        raise CourseError(
+            f"Chưa có bài nộp nào của '{assignment_id}' trong {course.root / 'submitted'}. "
+            f"Hãy thu bài trước: python -m autograder collect {assignment_id} (từ thư mục trao "
+            f"đổi), hoặc python -m autograder collect {assignment_id} --zip TEP_HOAC_THU_MUC "
+            "(bài tải về từ Zalo, e-mail, LMS). Chưa chấm gì, sổ điểm không đổi.")
+
+
 def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeout: int = 0,
                      memory_mb: int = 1024, allow_network: bool = False, force: bool = False,
                      only: list[str] | None = None, progress: bool = True,
-                     work_dir: str | None = None) -> GradeSummary:
+                     work_dir: str | None = None, unsandboxed: bool = False) -> GradeSummary:
     ensure_tools_on_path()
     course.check_assignment(assignment_id)
+    check_submissions(course, assignment_id)
     _remove_stale_run_dirs(work_dir)
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
     os.chmod(run_dir, 0o711)
     (run_dir / "owner.pid").write_text(str(os.getpid()))
+    if unsandboxed:
+        log.warning("grading %s WITHOUT a sandbox (--unsandboxed)", assignment_id)
+    else:
+        try:
+            box = check_sandbox(str(run_dir), UID_BASE if os.geteuid() == 0 else None)
+            log.info("sandbox check passed: %s", box)
+        except SandboxUnavailable as exc:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            log.error("sandbox unavailable: %s", exc)
+            raise CourseError(str(exc)) from exc
     template = run_dir / "template.db"  # written below, read by workers at their first task
     base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
                 "--assignment", assignment_id, "--run-dir", str(run_dir),
                 "--template-db", str(template), "--timeout", str(timeout),
-                "--memory-mb", str(memory_mb)] + (["--allow-network"] if allow_network else [])
+                "--memory-mb", str(memory_mb)] + (["--allow-network"] if allow_network else []) \
+        + (["--unsandboxed"] if unsandboxed else [])
     repo = str(Path(__file__).resolve().parent.parent)
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in [repo, os.environ.get("PYTHONPATH", "")] if p)
     # Workers start now; their imports overlap with this process's own set-up below.
-    pool = [Worker(i, base_cmd, run_dir, UID_BASE + i) for i in range(max(1, workers))]
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    logs = course.state_dir("nhat-ky")
+    pool = [Worker(i, base_cmd, run_dir, UID_BASE + i,
+                   logs / f"{stamp}-cham-{assignment_id}-w{i}.log")
+            for i in range(max(1, workers))]
     for w in pool:
         w.spawn()
     summary = GradeSummary()
     try:
         _grade(course, assignment_id, pool, run_dir, template, timeout, force, only, progress,
-               summary)
+               summary, unsandboxed)
     finally:
         for w in pool:
             w.stop()
@@ -323,7 +357,7 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
 
 def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path,
            template: Path, timeout: int, force: bool, only: list[str] | None, progress: bool,
-           summary: GradeSummary) -> None:
+           summary: GradeSummary, unsandboxed: bool = False) -> None:
     ensure_assignment(course, assignment_id)
     store = ResultStore(course, assignment_id)
     with course.gradebook() as gb:
@@ -365,6 +399,11 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
         try:
             for _ in range(len(todo)):
                 res = _next_result(results)
+                if unsandboxed:
+                    res["unsandboxed"] = True  # shown in feedback, export and report
+                if res.get("reason_code") == "system_error":
+                    log.error("system error grading %s: %s", res["student_id"],
+                              res.get("detail") or res.get("reason"))
                 _accept(course, store, gb, assignment_id, res)
                 summary.graded.append(res["student_id"])
                 if res["reason_code"] not in CLEAN or res.get("tampered"):

@@ -12,6 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.coursectx import Course, CourseError  # noqa: E402
+from autograder.grading import ResultStore  # noqa: E402
 from autograder.scores import class_table, problems, question_table  # noqa: E402
 
 
@@ -78,6 +79,11 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
     for a in maxima:
         for sid, d in problems(course, a).items():
             issues.setdefault(sid, []).append(f"{a}: {d.get('reason', '')}")
+    unboxed = sorted({sid for a in maxima for sid, d in ResultStore(course, a).all().items()
+                      if d.get("unsandboxed")})
+    warning = (f'<p style="color:#a00"><b>Cảnh báo:</b> {len(unboxed)} bài được chấm KHÔNG cách '
+               f'ly (--unsandboxed): bài làm có thể đã đọc đáp án, sổ điểm hay bài của người '
+               f'khác. Mã: {html.escape(", ".join(unboxed))}.</p>' if unboxed else "")
     weak = table[(table["ty_le"] < help_below) | table["ma_hv"].isin(issues)]
     help_rows = [[r.ma_hv, r.ho_ten, r.don_vi, f"{r.ty_le:g}%", "; ".join(issues.get(r.ma_hv, []))]
                  for r in weak.itertuples()]
@@ -90,6 +96,7 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
 <style>body{{font-family:sans-serif;max-width:960px;margin:1em auto}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}</style></head><body>
 <h2>{html.escape(title)}</h2>
+{warning}
 <p>Số học viên: {len(table)}. Điểm trung bình: {table["ty_le"].mean():.1f}%.
 Trung vị: {table["ty_le"].median():.1f}%.
 Đạt từ {help_below:g}% trở lên: {pass_count}/{len(table)}.</p>

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pandas as pd
 
 from autograder.coursectx import Course, CourseError
 from autograder.vnsort import split_name
+from course.text import fold
 
 FIELDS = ("id", "ho_ten", "email", "don_vi")
 ALIASES = {
@@ -36,9 +38,7 @@ EMAIL_OK = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 def plain(text: str) -> str:
     """Lower case, no diacritics (đ -> d), single spaces; for matching headers and names."""
-    text = unicodedata.normalize("NFD", str(text).replace("đ", "d").replace("Đ", "D"))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return " ".join(re.sub(r"[_\-–./]+", " ", text).split())
+    return fold(re.sub(r"[_\-–./]+", " ", str(text)))
 
 
 @dataclass
@@ -48,49 +48,97 @@ class ImportReport:
     error_file: Path | None = None
 
 
+HOW = ("Tệp cần một dòng tiêu đề cột ở dòng 1 (ví dụ: id, ho_ten, email, don_vi; hoặc "
+       "Mã học viên, Họ và tên, Email, Đơn vị) và mỗi học viên một dòng bên dưới.")
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise CourseError(f"Không tìm thấy tệp danh sách: {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
+            raise CourseError(
+                f"{path.name} có đuôi {path.suffix} nhưng không phải tệp Excel (có thể là tệp "
+                "văn bản hay CSV bị đổi tên). Hãy mở bằng Excel rồi chọn Lưu thành → Excel "
+                "Workbook (.xlsx), hoặc đổi đuôi tệp thành .csv nếu đó là CSV.")
         try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False)
+            table = pd.read_excel(path, dtype=str, keep_default_na=False)
         except Exception as exc:
-            raise CourseError(f"Không đọc được tệp Excel {path.name}: {exc}") from exc
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "utf-16", "cp1258"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+            raise CourseError(f"Không đọc được tệp Excel {path.name} ({type(exc).__name__}). "
+                              "Hãy mở bằng Excel, kiểm tra trang đầu tiên có danh sách, rồi "
+                              "lưu lại dạng .xlsx hoặc .csv.") from exc
     else:
-        raise CourseError(f"Không đọc được bảng mã của {path.name}; hãy lưu lại dạng CSV UTF-8.")
-    dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-    return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                       sep=dialect.delimiter)
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "utf-16", "cp1258"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise CourseError(f"Không đọc được bảng mã của {path.name}; hãy lưu lại dạng CSV "
+                              "UTF-8.")
+        if not text.strip():
+            raise CourseError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            delimiter = ","
+        try:
+            table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                sep=delimiter)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise CourseError(f"Không đọc được {path.name} như một bảng CSV. " + HOW) from exc
+    if table.empty and not len(table.columns):
+        raise CourseError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
+    return table
 
 
-def _map_headers(columns: list[str]) -> dict[str, str]:
+def _header_row(table: pd.DataFrame) -> int | None:
+    """1-based line of a row further down that looks like the real header row."""
+    for i, row in enumerate(table.head(10).itertuples(index=False)):
+        keys = {plain(v) for v in row if str(v).strip()}
+        if keys & ALIASES["id"] and keys & ALIASES["ho_ten"]:
+            return i + 2
+    return None
+
+
+def _map_headers(table: pd.DataFrame) -> dict[str, str]:
+    columns = list(table.columns)
     found: dict[str, str] = {}
+    unknown = []
     for col in columns:
         key = plain(col)
-        for target, names in ALIASES.items():
-            if key in names and target not in found:
-                found[target] = col
+        target = next((t for t, names in ALIASES.items() if key in names), None)
+        if target and target not in found:
+            found[target] = col
+        elif str(col).strip() and not str(col).startswith("Unnamed:"):
+            unknown.append(str(col))
     missing = [f for f in ("id", "ho_ten") if f not in found]
     if missing:
+        line = _header_row(table)
+        if line:
+            raise CourseError(
+                f"Dòng tiêu đề cột đang ở dòng {line}, phía trên còn dòng khác (ví dụ tên lớp "
+                f"'{columns[0]}'). Hãy xóa các dòng phía trên dòng tiêu đề cột rồi nhập lại.")
         labels = {"id": "mã học viên (id)", "ho_ten": "họ tên (ho_ten)"}
         raise CourseError(
             "Tệp danh sách thiếu cột " + ", ".join(labels[m] for m in missing)
-            + ". Các cột đang có: " + ", ".join(map(str, columns)) + "."
+            + ". Các cột đang có: " + ", ".join(map(str, columns)) + ". " + HOW
         )
+    if unknown:
+        raise CourseError(
+            "Không biết dùng cột " + ", ".join(f"'{c}'" for c in unknown) + " vào đâu. Cột "
+            "dùng được: mã học viên (id), họ tên (ho_ten), email, đơn vị (don_vi). Hãy xóa "
+            "hoặc đổi tên cột đó rồi nhập lại (chưa nhập gì vào sổ điểm).")
     return found
 
 
 def read_roster(path: Path) -> tuple[list[dict], list[tuple[int, str, dict]]]:
     """Rows as dicts with FIELDS, plus bad rows (line number, Vietnamese reason, raw row)."""
     table = _read_table(Path(path))
-    cols = _map_headers(list(table.columns))
+    cols = _map_headers(table)
     good, bad, seen = [], [], set()
     for i, raw in enumerate(table.to_dict("records")):
         line = i + 2  # line 1 holds the headers

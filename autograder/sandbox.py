@@ -10,34 +10,26 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
-WRAPPER = str(Path(__file__).with_name("sandbox_exec.py"))
-
-
-def interpreter_paths() -> list[str]:
-    """Directories the kernel needs to read: interpreter, venv, PYTHONPATH entries."""
-    paths = [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(sys.executable))]
-    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    return [os.path.realpath(p) for p in paths]
+from autograder.bwrap import WRAPPER, sandbox_spec
 
 
 class SandboxKernelManager(AsyncKernelManager):
-    """Launches the kernel through ``sandbox_exec.py`` and talks to it over unix sockets.
+    """Launches the kernel through ``sandbox_exec.py`` (bubblewrap) and talks to it over
+    unix sockets, which keep working after the kernel leaves the network namespace."""
 
-    Unix-socket (ipc) transport keeps working after the kernel leaves the network
-    namespace, where even 127.0.0.1 is unreachable.
-    """
-
+    sandbox_enabled = Bool(True, help="False only with --unsandboxed: no confinement.").tag(
+        config=True)
     sandbox_home = Unicode("", help="Per-submission writable home of the kernel.").tag(config=True)
     sandbox_uid = Integer(None, allow_none=True, help="Run the kernel as this uid.").tag(
         config=True)
     sandbox_memory_mb = Integer(1024, help="RLIMIT_AS for the kernel, in MB.").tag(config=True)
-    sandbox_hide = List(Unicode(), help="Directories hidden from student code.").tag(config=True)
+    sandbox_hide = List(Unicode(), help="Folders hidden even inside a visible one.").tag(
+        config=True)
     sandbox_network_off = Bool(True, help="Cut the kernel off the network.").tag(config=True)
     sandbox_status_file = Unicode("", help="Where the wrapper records what it enforced.").tag(
         config=True)
@@ -51,16 +43,21 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
+        if not self.sandbox_enabled:
+            return cmd
         return [sys.executable, "-I", "-S", WRAPPER, "--", *cmd]
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
         env = dict(kw.get("env") or os.environ)
-        env["AUTOGRADER_SANDBOX"] = json.dumps({
-            "uid": self.sandbox_uid, "gid": self.sandbox_uid, "memory_mb": self.sandbox_memory_mb,
-            "home": self.sandbox_home, "hide": list(self.sandbox_hide),
-            "net": self.sandbox_network_off, "status_file": self.sandbox_status_file,
-            "expose": interpreter_paths(),
-        })
+        if self.sandbox_enabled:
+            env["AUTOGRADER_SANDBOX"] = json.dumps(sandbox_spec(
+                uid=self.sandbox_uid, memory_mb=self.sandbox_memory_mb, home=self.sandbox_home,
+                net=self.sandbox_network_off, status_file=self.sandbox_status_file,
+                hide=list(self.sandbox_hide)))
+        elif self.sandbox_status_file:
+            with open(self.sandbox_status_file, "w") as fh:
+                json.dump({"mode": "none", "errors": [], "network_off": False, "uid": None,
+                           "memory_mb": None}, fh)
         kw["env"] = env
         await super()._async_launch_kernel(kernel_cmd, **kw)
 

@@ -1,20 +1,29 @@
-"""Exec wrapper that confines one grading kernel, then becomes it.
+"""Exec wrapper that starts one grading kernel inside bubblewrap (``bwrap``).
 
-Run as ``python -I -S sandbox_exec.py -- <kernel argv>`` by ``SandboxKernelManager``.
-It is a separate, single-threaded process so that namespace and privilege changes are
-safe (unlike a ``preexec_fn`` in the multi-threaded grader). Standard library only,
-because ``-S`` skips site-packages and this file must start fast.
+Run as ``python -I -S sandbox_exec.py -- <kernel argv>`` by ``SandboxKernelManager``. It is a
+separate, single-threaded process so that privilege changes are safe (unlike a
+``preexec_fn`` in the multi-threaded grader). Standard library only, because ``-S`` skips
+site-packages and this file must start fast.
 
-The settings arrive as JSON in the ``AUTOGRADER_SANDBOX`` environment variable:
-``{"uid": int|null, "gid": int|null, "memory_mb": int, "home": str, "hide": [str],
-"net": bool, "status_file": str, "expose": [str]}``. What was actually enforced is written to
-``status_file`` (in a directory student code cannot write) so the grader can report it.
+The confinement itself is bubblewrap's (the tool Flatpak uses), by allowlist: a new mount
+namespace whose root holds only read-only system, Python and course-library folders, the
+submission's own working copy and a private home, all at their usual paths. Also a new
+PID namespace (``--unshare-pid``: when the sandbox's init dies, the kernel and everything
+it started die with it), no network, and ``--die-with-parent`` so that a killed worker
+takes the whole sandbox with it. As root, this wrapper hands the writable folders to an
+unprivileged uid and sets the rlimits; bwrap (privileged, so it can bind a Python under a
+private ``/root``) then drops to that uid as the very last step before the kernel starts.
+As an ordinary user, bwrap runs in its own user namespace with the user's own uid.
+
+Nothing falls back to running unconfined: if bwrap is missing or fails, the kernel does not
+start. The settings arrive as JSON in ``AUTOGRADER_SANDBOX``: ``{"uid": int|null,
+"memory_mb": int, "home": str, "net": bool, "status_file": str, "ro": [str], "hide": [str],
+"bwrap": str}``. What was enforced is written to ``status_file`` (in a directory student code
+cannot see) so the grader can report it.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import json
 import os
 import resource
@@ -22,31 +31,12 @@ import shutil
 import signal
 import sys
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_BIND = 0x1000
-MS_MOVE = 0x2000
-MS_REC = 0x4000
-MS_PRIVATE = 1 << 18
-PR_SET_PDEATHSIG = 1
-
 # Environment variables that may carry secrets are never passed to student code.
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
-
-
-def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-
-
-def _check(ret: int, what: str) -> None:
-    if ret != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
+# Read-only system folders; /bin, /lib... are recreated as symlinks when they are (usr-merge).
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
+ETC = ("/etc/localtime", "/etc/alternatives", "/etc/fonts", "/etc/ssl", "/etc/mime.types",
+       "/etc/ld.so.cache")
 
 
 def _write(path: str, text: str) -> None:
@@ -54,70 +44,12 @@ def _write(path: str, text: str) -> None:
         fh.write(text)
 
 
-def _isolate_namespaces(libc: ctypes.CDLL, want_net: bool, hide: list[str]) -> dict:
-    """New network + mount namespace; hide the course root behind an empty tmpfs."""
-    status = {"network_off": False, "hidden_paths": []}
-    flags = CLONE_NEWNS | (CLONE_NEWNET if want_net else 0)
-    if os.geteuid() != 0:
-        # Unprivileged fallback: a user namespace grants the rights inside it only.
-        uid, gid = os.getuid(), os.getgid()
-        _check(libc.unshare(flags | CLONE_NEWUSER), "unshare(user)")
-        _write("/proc/self/setgroups", "deny")
-        _write("/proc/self/uid_map", f"{uid} {uid} 1")
-        _write("/proc/self/gid_map", f"{gid} {gid} 1")
-    else:
-        _check(libc.unshare(flags), "unshare")
-    status["network_off"] = want_net
-    _check(libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
-    for path in hide:
-        if not os.path.isdir(path):
-            continue
-        ret = libc.mount(b"tmpfs", os.fsencode(path), b"tmpfs",
-                         MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, b"size=16k,mode=0555")
-        if ret == 0:
-            status["hidden_paths"].append(path)
-    return status
-
-
-def _blocked_ancestor(path: str) -> str | None:
-    """Outermost ancestor that other users cannot traverse (e.g. /root of a pyenv)."""
-    parts = os.path.abspath(path).split(os.sep)[1:]
-    current = ""
-    for part in parts[:-1]:
-        current += os.sep + part
-        if not os.stat(current).st_mode & 0o001:
-            return current
-    return None
-
-
-def _expose(libc: ctypes.CDLL, paths: list[str], stage: str) -> list[str]:
-    """Make the interpreter reachable for the sandbox uid without opening the rest.
-
-    A Python installed under a private home (pyenv in /root) is unreadable for another
-    uid. Inside the kernel's own mount namespace the private ancestor is replaced by an
-    empty tmpfs and only the needed tree is bind-mounted back, so the rest stays hidden.
-    """
-    plan = [(p, a) for p in dict.fromkeys(paths) if os.path.isdir(p)
-            for a in [_blocked_ancestor(p)] if a]
-    staged = []
-    for i, (path, _) in enumerate(plan):
-        spot = os.path.join(stage, f"expose{i}")
-        os.makedirs(spot, exist_ok=True)
-        _check(libc.mount(os.fsencode(path), os.fsencode(spot), None, MS_BIND | MS_REC, None),
-               "bind")
-        staged.append((path, spot))
-    for blocked in dict.fromkeys(a for _, a in plan):
-        _check(libc.mount(b"tmpfs", os.fsencode(blocked), b"tmpfs", MS_NOSUID | MS_NODEV,
-                          b"size=64k,mode=0755"), "tmpfs")
-    for path, spot in staged:
-        os.makedirs(path, exist_ok=True)
-        _check(libc.mount(os.fsencode(spot), os.fsencode(path), None, MS_MOVE, None), "move")
-    return [p for p, _ in staged]
-
-
 def _clean_env(home: str) -> dict[str, str]:
+    # JPY_PARENT_PID: in its own PID namespace the kernel cannot see the worker and would
+    # think it had died; bwrap's --die-with-parent does that job instead.
     env = {k: v for k, v in os.environ.items()
-           if k != "AUTOGRADER_SANDBOX" and not any(m in k.upper() for m in SECRET_MARKERS)}
+           if k not in ("AUTOGRADER_SANDBOX", "JPY_PARENT_PID")
+           and not any(m in k.upper() for m in SECRET_MARKERS)}
     tmp = os.path.join(home, "tmp")
     os.makedirs(tmp, exist_ok=True)
     env.update({
@@ -125,6 +57,7 @@ def _clean_env(home: str) -> dict[str, str]:
         "MPLCONFIGDIR": os.path.join(home, ".matplotlib"),
         "XDG_CACHE_HOME": os.path.join(home, ".cache"),
         "XDG_CONFIG_HOME": os.path.join(home, ".config"), "COURSE_BACKEND": "offline",
+        "USER": "hocvien", "LOGNAME": "hocvien",
         # One thread each keeps the reserved address space small under RLIMIT_AS.
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1",
@@ -152,6 +85,71 @@ def _private_connection_file(argv: list[str], home: str, uid: int, gid: int) -> 
     return argv
 
 
+def _inside(path: str, parents: list[str]) -> bool:
+    return any(path == p or path.startswith(p.rstrip("/") + "/") for p in parents)
+
+
+# Last step inside the sandbox when the grader is root: become the unprivileged uid, then
+# the kernel. bubblewrap sets no_new_privs, so no setuid program can climb back.
+DROP = ("import os, sys; u = int(sys.argv[1]); os.setgroups([]); os.setgid(u); os.setuid(u); "
+        "os.execvp(sys.argv[2], sys.argv[2:])")
+
+
+def bwrap_args(spec: dict, cwd: str, privileged: bool) -> tuple[list[str], list[str]]:
+    """bwrap's options and the folders made visible.
+
+    As root, bwrap runs privileged (no user namespace, which would map the sandbox uid back
+    to root) and only keeps CAP_SETUID/CAP_SETGID for the final drop to the sandbox uid; as
+    an ordinary user it runs in its own user namespace.
+    """
+    if privileged:
+        args = ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try",
+                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        args = ["--unshare-user", "--unshare-ipc", "--unshare-pid", "--unshare-uts",
+                "--unshare-cgroup-try"]
+    if spec.get("net", True):
+        args.append("--unshare-net")
+    args += ["--die-with-parent", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    seen: list[str] = []
+    made: set[str] = set()
+
+    def bind(path: str, writable: bool = False) -> None:
+        real = os.path.realpath(path)
+        if not os.path.exists(real) or (not writable and _inside(real, seen)):
+            return
+        # Folders bwrap creates on the way are 0700 as root; the sandbox uid must pass.
+        parts = real.strip("/").split("/")[:-1]
+        for i in range(1, len(parts) + 1):
+            parent = "/" + "/".join(parts[:i])
+            if parent not in made and not _inside(parent, seen):
+                args.extend(["--perms", "0755", "--dir", parent])
+                made.add(parent)
+        args.extend(["--bind" if writable else "--ro-bind", real, real])
+        seen.append(real)
+
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args.extend(["--symlink", os.readlink(path), path])
+        elif os.path.isdir(path):
+            bind(path)
+    for path in ETC:
+        if os.path.islink(path):  # e.g. /etc/localtime -> /usr/share/zoneinfo/...
+            args.extend(["--symlink", os.readlink(path), path])
+        else:
+            bind(path)
+    for path in spec.get("ro", []):
+        bind(path)
+    for path in spec.get("hide", []):
+        # Hidden inside a visible folder (the exchange under /usr/local, nbgrader's files).
+        if os.path.isdir(path) and _inside(os.path.realpath(path), seen):
+            args.extend(["--tmpfs", os.path.realpath(path)])
+    for path in (spec["home"], cwd):
+        bind(path, writable=True)
+    args.extend(["--chdir", os.path.realpath(cwd)])
+    return args, seen
+
+
 def main(argv: list[str]) -> None:
     if "--" not in argv:
         sys.exit("sandbox_exec: missing '--' before the kernel command")
@@ -159,44 +157,41 @@ def main(argv: list[str]) -> None:
     parent = os.getppid()
     spec = json.loads(os.environ.get("AUTOGRADER_SANDBOX", "{}"))
     home = spec.get("home") or os.getcwd()
-    uid, gid = spec.get("uid"), spec.get("gid")
-    libc = _libc()
-    status: dict = {"root": os.geteuid() == 0, "network_off": False, "hidden_paths": [],
-                    "memory_mb": None, "uid": None, "errors": []}
-    try:
-        status.update(_isolate_namespaces(libc, bool(spec.get("net", True)),
-                                          list(spec.get("hide", []))))
-    except OSError as exc:
-        status["errors"].append(str(exc))
-    if status["root"] and uid is not None:
-        try:
-            status["exposed"] = _expose(libc, list(spec.get("expose", [])), home)
-        except OSError as exc:
-            status["errors"].append(str(exc))
+    cwd = os.getcwd()
+    bwrap = spec.get("bwrap") or shutil.which("bwrap") or "bwrap"
+    as_root = os.geteuid() == 0
+    uid = spec.get("uid") if as_root else None
+    status: dict = {"mode": "bwrap", "root": as_root, "network_off": bool(spec.get("net", True)),
+                    "memory_mb": None, "uid": None, "errors": [], "bwrap": bwrap}
     env = _clean_env(home)
+    if uid is not None:
+        _give_to(home, uid, uid)
+        _give_to(cwd, uid, uid)
+        cmd = _private_connection_file(cmd, home, uid, uid)
+        cmd = [sys.executable, "-I", "-S", "-c", DROP, str(uid), *cmd]
+    args, visible = bwrap_args(spec, cwd, privileged=uid is not None)
+    status["visible"] = visible
     mem = int(spec.get("memory_mb") or 0)
     if mem > 0:
         limit = mem * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         status["memory_mb"] = mem
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if status["root"] and uid is not None:
-        _give_to(home, uid, gid)
-        _give_to(os.getcwd(), uid, gid)
-        cmd = _private_connection_file(cmd, home, uid, gid)
+    if uid is not None:
         # Separate uid per worker slot: a fork bomb hits its own limit only.
         resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
         status["uid"] = uid
     _write(spec.get("status_file") or os.path.join(home, ".sandbox.json"), json.dumps(status))
-    if status["root"] and uid is not None:
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
-    # Set after the uid change (a credential change clears it): die with the grader.
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the worker died before the signal was armed
+    # The kernel manager interrupts a cell with SIGINT to the whole process group; bwrap
+    # would die of it. Ignored here, inherited through exec; ipykernel sets its own handler
+    # while a cell runs, so the interrupt still reaches the student's code.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() != parent:  # the worker died while we were setting up
         sys.exit("sandbox_exec: grader already gone")
-    os.execvpe(cmd[0], cmd, env)
+    try:
+        os.execvpe(bwrap, [bwrap, *args, "--", *cmd], env)
+    except OSError as exc:
+        sys.exit(f"sandbox_exec: cannot start bubblewrap ({bwrap}): {exc.strerror}")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
+from autograder import nbconfig
+from autograder.bwrap import hidden_paths
 from autograder.coursectx import Course, ensure_tools_on_path
 from autograder.reasons import classify_failure, classify_notebook, precheck
 from autograder.sandbox import LimitOutputSize, SandboxExecute
@@ -71,7 +73,8 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     skm.sandbox_home = str(wdir / "home")
     skm.sandbox_uid = args.uid if os.geteuid() == 0 and args.uid >= 0 else None
     skm.sandbox_memory_mb = args.memory_mb
-    skm.sandbox_hide = [str(course.root)]
+    skm.sandbox_enabled = not args.unsandboxed
+    skm.sandbox_hide = hidden_paths(str(course.root), nbconfig.exchange_root(cfg))
     skm.sandbox_network_off = not args.allow_network
     skm.sandbox_status_file = str(wdir / "private" / "sandbox.json")
     return cfg
@@ -199,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--memory-mb", type=int, default=1024)
     p.add_argument("--uid", type=int, default=-1)
     p.add_argument("--allow-network", action="store_true")
+    p.add_argument("--unsandboxed", action="store_true")
     args = p.parse_args(argv)
     _die_with_parent()
     ensure_tools_on_path()

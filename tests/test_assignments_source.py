@@ -24,7 +24,8 @@ AUTOGRADED = ["bt1_prompt", "bt2_marketing", "bt3_funnel", "bt4_cskh", "bt5_priv
 ALL = [*AUTOGRADED, "bt6_capstone"]
 CODE_STUB = "# VIẾT CODE CỦA BẠN Ở ĐÂY"
 TEXT_STUB = "NHẬP CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY"
-FAKE_KEY = "sk-test-GRADING-must-not-leak-0123456789"
+# Letters only in the tail: its last four characters cannot occur in a timestamp or an id.
+FAKE_KEY = "sk-test-GRADING-must-not-leak-KhoaGiaChiCoChu"
 
 sys.path.insert(0, str(REPO))
 from autograder import simulate  # noqa: E402

@@ -1,9 +1,20 @@
-"""What student code can see and do while being graded (real kernels, real sandbox)."""
+"""What student code can see and do while being graded (real kernels, real bubblewrap).
+
+The sandbox is an allowlist: a submission walking the whole file system finds no hidden
+test and no gradebook, neither of the course being graded (a copy, as the guide recommends
+for practice) nor of the original repository on the same machine. When the sandbox cannot
+be set up, grading stops with a Vietnamese message; grading unconfined needs a flag and
+is marked in every result and in the report.
+"""
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,14 +28,30 @@ from autograder.coursectx import Course
 from autograder.grading import UID_BASE, grade_assignment
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
-SECRET = "sk-proj-ThuNghiemKhongPhaiKhoaThat0123456789"
+REPO = Path(__file__).resolve().parents[1]
+# Letters only after the prefix: it cannot turn up by chance in a timestamp or an id.
+SECRET = "sk-proj-ThuNghiemKhongPhaiKhoaThatChiCoChuCai"
 PROBE = '''import os, socket, subprocess
 print("UID", os.getuid())
 print("SECRET", any("ThuNghiem" in v for v in os.environ.values()))
-try:
-    print("COURSE", sorted(os.listdir({course!r})))
-except PermissionError:
-    print("COURSE denied")
+print("COURSE", os.path.exists({course!r}), "REPO", os.path.exists({repo!r}))
+mark, dbs, marks = ("BEGIN " + "HIDDEN TESTS").encode(), [], []
+for top, dirs, files in os.walk("/"):
+    if top in ("/proc", "/sys", "/dev"):
+        dirs[:] = []
+        continue
+    for name in files:
+        path = os.path.join(top, name)
+        if name == "gradebook.db":
+            dbs.append(path)
+        if name.endswith((".ipynb", ".py", ".db", ".json", ".txt", ".md")):
+            try:
+                if os.path.getsize(path) < 5_000_000 and mark in open(path, "rb").read():
+                    marks.append(path)
+            except OSError:
+                pass
+print("DBS", dbs)
+print("MARKS", marks)
 subprocess.Popen(["sleep", "987"], start_new_session=True)
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=3).close()
@@ -81,7 +108,7 @@ def _sleepers() -> list[str]:
     return out
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="full sandbox needs root (see instructor guide)")
+@pytest.mark.skipif(os.geteuid() != 0, reason="separate uids need root (see instructor guide)")
 def test_student_code_is_confined(monkeypatch):
     # World-readable on purpose (like a repo checkout): only the sandbox may hide it.
     base = Path(tempfile.mkdtemp(prefix="autograder-test-"))
@@ -98,11 +125,17 @@ def _run_probe(base: Path, monkeypatch) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     release = nbformat.read(root / "source" / "bt0" / "bt0.ipynb", as_version=4)
-    release.cells[0].source = PROBE.format(course=str(root), port=server.server_address[1])
+    release.cells[0].source = PROBE.format(course=str(root), repo=str(REPO / "assignments"),
+                                           port=server.server_address[1])
     (root / "submitted" / "hv01" / "bt0").mkdir(parents=True)
     nbformat.write(release, root / "submitted" / "hv01" / "bt0" / "bt0.ipynb")
+    # The probe's positive control: its own working copy is the one place it may read.
+    (root / "submitted" / "hv01" / "bt0" / "ghi-chu.txt").write_text("BEGIN HIDDEN TESTS")
+    assert list((REPO / "assignments" / "source").glob("*/*.ipynb")), "the original is here"
 
-    summary = grade_assignment(Course(root), "bt0", workers=2, timeout=20, memory_mb=1024,
+    # Generous cell time: the probe reads every text file the sandbox shows (a guard
+    # against hanging, not a speed assertion).
+    summary = grade_assignment(Course(root), "bt0", workers=2, timeout=120, memory_mb=1024,
                                progress=False)
     server.shutdown()
     assert summary.graded == ["hv01"]
@@ -112,8 +145,59 @@ def _run_probe(base: Path, monkeypatch) -> None:
     text = "".join(o.get("text", "") for o in graded.cells[0].outputs)
     assert f"UID {UID_BASE}" in text or f"UID {UID_BASE + 1}" in text
     assert "SECRET False" in text and SECRET not in text
-    assert "COURSE []" in text, "the course folder (gradebook, sources) must look empty"
+    assert "COURSE False REPO False" in text, "neither the course nor the repo is visible"
+    dbs = ast.literal_eval(re.search(r"^DBS (.*)$", text, re.M).group(1))
+    marks = ast.literal_eval(re.search(r"^MARKS (.*)$", text, re.M).group(1))
+    assert dbs == [], "a gradebook is visible to student code"
+    assert [m for m in marks if not m.endswith("/ghi-chu.txt")] == [], "hidden tests visible"
+    assert [m for m in marks if m.endswith("/ghi-chu.txt")], "the probe did not read files"
     assert "NET blocked" in text and Hits.count == 0
     assert "MEM blocked" in text
     assert not _sleepers(), "a background process outlived its submission"
     assert SECRET not in (root / ".autograder" / "ket-qua" / "bt0" / "hv01.json").read_text()
+
+
+def _tiny_course(base: Path) -> Path:
+    root = _course(base)
+    sub = root / "submitted" / "hv01" / "bt0"
+    sub.mkdir(parents=True)
+    shutil.copy(root / "source" / "bt0" / "bt0.ipynb", sub / "bt0.ipynb")
+    return root
+
+
+def test_sandbox_failure_stops_grading_in_vietnamese(tmp_path):
+    """bubblewrap refusing to start (as on a locked-down container): nothing is graded."""
+    root = _tiny_course(tmp_path)
+    fake = tmp_path / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to creating new namespace, likely "
+                    "because the kernel does not allow non-privileged user namespaces.' >&2\n"
+                    "exit 1\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "AUTOGRADER_BWRAP": str(fake), "COURSE_BACKEND": "offline"}
+    cmd = [sys.executable, "-m", "autograder", "--course", str(root), "grade", "bt0", "--quiet"]
+    run = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "Không chấm được: không dựng được hộp cách ly" in run.stderr
+    assert "No permissions to creating new namespace" in run.stderr
+    assert "sudo apt-get install bubblewrap" in run.stderr and "--unsandboxed" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not list(root.glob(".autograder/ket-qua/bt0/*.json"))
+    assert not (root / "autograded").exists()
+    # No bubblewrap at all says so.
+    env["AUTOGRADER_BWRAP"] = ""
+    env["PATH"] = str(tmp_path / "khong-co")
+    run = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True)
+    assert run.returncode != 0 and "chưa có bubblewrap" in run.stderr, run.stderr
+
+
+def test_unsandboxed_needs_the_flag_and_is_marked(tmp_path):
+    from autograder.report import build_report
+
+    root = _tiny_course(tmp_path)
+    summary = grade_assignment(Course(root), "bt0", workers=1, timeout=60, progress=False,
+                               unsandboxed=True)
+    assert summary.graded == ["hv01"]
+    result = (root / ".autograder" / "ket-qua" / "bt0" / "hv01.json").read_text()
+    assert '"unsandboxed": true' in result
+    page = build_report(Course(root), "bt0", out_dir=tmp_path / "bc").read_text(encoding="utf-8")
+    assert "KHÔNG cách ly" in page

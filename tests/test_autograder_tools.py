@@ -253,3 +253,37 @@ def test_cli_speaks_vietnamese(tmp_path, capsys):
     assert "Không có bài tập 'bt9'" in capsys.readouterr().err
     assert main(["--course", str(root), "export"]) == 2
     assert "chưa có học viên" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case", ["empty", "not_excel", "title_row_csv", "title_row_xlsx",
+                                  "unknown_column"])
+def test_roster_errors_are_vietnamese_and_write_nothing(tmp_path, capsys, case):
+    root = _course(tmp_path)
+    if case == "empty":
+        path = tmp_path / "lop.csv"
+        path.write_bytes(b"")
+        expected = "rỗng, chưa có học viên nào"
+    elif case == "not_excel":
+        path = tmp_path / "lop.xlsx"
+        path.write_text("id,ho_ten\nhv1,Lê Văn Tám\n", encoding="utf-8")
+        expected = "không phải tệp Excel"
+    elif case == "title_row_csv":
+        path = tmp_path / "lop.csv"
+        path.write_text("DANH SÁCH LỚP HOMESTAY PHONG NHA,,\n,,\nMã học viên,Họ và tên,Email\n"
+                        "hv1,Lê Văn Tám,tam@example.com\n", encoding="utf-8")
+        expected = "Dòng tiêu đề cột đang ở dòng 3"
+    elif case == "title_row_xlsx":
+        path = tmp_path / "lop.xlsx"
+        pd.DataFrame([["Mã học viên", "Họ và tên"], ["hv1", "Lê Văn Tám"]],
+                     columns=["Lớp gốm Bát Tràng – khóa 3", ""]).to_excel(path, index=False)
+        expected = "Dòng tiêu đề cột đang ở dòng 2"
+    else:
+        path = tmp_path / "lop.csv"
+        path.write_text("id,ho_ten,Số điện thoại\nhv1,Lê Văn Tám,0912345678\n", encoding="utf-8")
+        expected = "Không biết dùng cột 'Số điện thoại'"
+    assert main(["--course", str(root), "roster", "import", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err and "Traceback" not in err and "Unnamed" not in err
+    assert not (root / ".autograder" / "danh-sach.json").exists()
+    with Course(root).gradebook() as gb:
+        assert gb.students == []
