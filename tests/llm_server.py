@@ -20,6 +20,7 @@ class Scripted:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
     stream: list[str] | None = None  # text pieces sent as server-sent events
+    stream_usage: tuple[int, int] = (13, 3)  # last chunk's usage, when the client asks for it
 
 
 def completion(text: str, *, prompt_tokens: int = 11, completion_tokens: int = 7,
@@ -41,6 +42,8 @@ class FakeLLMServer:
     def __init__(self) -> None:
         self.queue: deque[Scripted] = deque()
         self.requests: list[dict] = []
+        # Request fields answered with HTTP 400, as older OpenAI-compatible servers do.
+        self.refused_fields: set[str] = set()
         self.default = Scripted(body=completion("Xin chào từ máy chủ thử nghiệm"))
         server = self
 
@@ -52,19 +55,24 @@ class FakeLLMServer:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                server.requests.append({"path": self.path, "headers": headers,
-                                        "body": json.loads(raw or b"{}")})
+                body = json.loads(raw or b"{}")
+                server.requests.append({"path": self.path, "headers": headers, "body": body})
+                refused = sorted(server.refused_fields & set(body))
+                if refused:
+                    self._send(error(400, "invalid_request_error",
+                                     f"Unrecognized request argument supplied: {refused[0]}"))
+                    return
                 reply = server.queue.popleft() if server.queue else server.default
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
-                    self._send(reply)
+                    self._send(reply, body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 
             do_GET = do_POST  # noqa: N815
 
-            def _send(self, reply: Scripted) -> None:
+            def _send(self, reply: Scripted, request: dict | None = None) -> None:
                 if reply.stream is not None:
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")
@@ -76,6 +84,13 @@ class FakeLLMServer:
                                               "finish_reason": None}]}
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                         self.wfile.flush()
+                    if ((request or {}).get("stream_options") or {}).get("include_usage"):
+                        p_in, p_out = reply.stream_usage  # OpenAI's last chunk: no choices
+                        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1,
+                                 "model": "test-model", "choices": [],
+                                 "usage": {"prompt_tokens": p_in, "completion_tokens": p_out,
+                                           "total_tokens": p_in + p_out}}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
                     return
                 body = reply.body

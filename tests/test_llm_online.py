@@ -53,6 +53,35 @@ def test_streaming(online):
     assert course.usage().iloc[-1].tokens_out > 0
 
 
+def test_streaming_asks_for_and_records_the_server_s_token_counts(online):
+    online.push(Scripted(stream=["Xin ", "chào"], stream_usage=(21, 2)))
+    assert "".join(course.stream("Chào shop")) == "Xin chào"
+    assert online.requests[-1]["body"]["stream_options"] == {"include_usage": True}
+    row = course.usage().iloc[-1]
+    assert (row.tokens_in, row.tokens_out, bool(row.tokens_exact)) == (21, 2, True)
+
+
+def test_streaming_from_a_server_that_refuses_stream_options(online):
+    online.refused_fields = {"stream_options"}
+    online.push(Scripted(stream=["Xin ", "chào"]), Scripted(stream=["Lần ", "hai"]))
+    assert "".join(course.stream("Chào shop")) == "Xin chào"
+    assert "stream_options" not in online.requests[-1]["body"]
+    row = course.usage().iloc[-1]
+    assert not row.tokens_exact and row.tokens_out > 0  # counted here instead
+    asked = len(online.requests)
+    assert "".join(course.stream("Câu khác")) == "Lần hai"
+    assert len(online.requests) == asked + 1  # the refusal is remembered: one request
+
+
+def test_a_bad_streamed_request_is_not_taken_for_a_refused_option(online):
+    too_long = error(400, "context_length_exceeded", "maximum context length is 128000 tokens")
+    online.push(too_long, too_long, Scripted(stream=["Được"]))
+    with pytest.raises(course.ContextTooLongError):
+        list(course.stream("Rất dài"))
+    assert "".join(course.stream("Ngắn")) == "Được"
+    assert online.requests[-1]["body"]["stream_options"] == {"include_usage": True}
+
+
 def test_429_with_retry_after_then_success(online):
     course.configure(max_retries=2)
     online.push(Scripted(429, {"error": {"message": "slow down", "code": "rate_limit_exceeded"}},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from datetime import date, timedelta
 
@@ -10,6 +9,7 @@ import pandas as pd
 
 from course.errors import CourseError
 from course.i18n import t
+from course.llm.offline import strip_label
 from course.text import nfc
 
 CHANNELS = ("Facebook", "Zalo", "TikTok")
@@ -102,8 +102,7 @@ def reached_counts(leads: pd.DataFrame, column: str = "giai_doan") -> dict[str, 
 
 def post_metrics(texts: pd.Series) -> pd.DataFrame:
     """Characters, hashtags, emoji and whether there is a call to action, per post."""
-    strip = importlib.import_module("course").strip_label
-    clean = texts.fillna("").astype(str).map(strip).str.strip()
+    clean = texts.fillna("").astype(str).map(strip_label).str.strip()
     return pd.DataFrame({
         "so_ky_tu": clean.str.len(),
         "so_hashtag": clean.str.count(_HASHTAG.pattern),

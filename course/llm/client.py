@@ -1,8 +1,8 @@
-"""`ask`, `chat` and `stream`: one path for every backend.
+"""`ask`, `chat` and `stream`: one request pipeline for every backend.
 
-A request is validated and normalised to NFC, checked for personal data, answered from the
-cache when it can be, checked against the session budget, sent to the backend, then recorded
-in the usage log and the cache.
+`_pipeline` reads top to bottom: prepare (messages, NFC, model) → guard (personal data, size,
+budget) → cache → backend (simulation or provider) → record (usage log and cache). `ask` and
+`chat` join the pieces; `stream` hands them out as they arrive.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import numbers
-from ..config import PROVIDERS, Settings
+from ..config import OFFLINE_MODEL, PROVIDERS, Settings
 from ..i18n import t
+from ..privacy import find_pii, pii_summary
 from ..text import nfc
 from . import errors as E
 from . import offline, online
-from .cache import ResponseCache, request_key
-from .session import current
+from .cache import request_key
+from .session import Session, current
 from .tokens import count_message_tokens, count_tokens, estimate_tokens
 from .usage import UsageRecord, cost_vnd, now
 
@@ -73,161 +74,166 @@ def _messages(prompt_or_messages: str | list[dict], system: str | None) -> list[
     return out
 
 
-def _prepare(prompt_or_messages: str | list[dict], *, system: str | None, model: str | None,
-             temperature: float | None, max_tokens: int | None) -> Request:
-    messages = [{"role": m["role"], "content": nfc(m["content"])}
-                for m in _messages(prompt_or_messages, system)]
-    s = current().settings
-    _check_personal_data(messages, s)
-    size = sum(estimate_tokens(m["content"]) for m in messages)
-    if size > LONG_PROMPT_TOKENS:
-        warnings.warn(t("llm.warn_long_prompt", tokens=numbers.number(size)),
-                      LongPromptWarning, stacklevel=4)
-    chosen = model or s.effective_model
-    if s.backend == "offline":
-        chosen = model or s.model or "mo-phong"
-    return Request(s, chosen, messages, temperature, max_tokens)
-
-
-def _check_personal_data(messages: list[dict], s: Settings) -> None:
-    if s.pii_policy == "off":
-        return
-    try:
-        from ..privacy import find_pii, pii_summary
-    except ImportError:
-        return
-    found = [m for msg in messages if msg["role"] != "assistant" for m in find_pii(msg["content"])]
-    if not found:
-        return
-    summary = pii_summary(found)
-    if s.pii_policy == "refuse":
-        raise E.PersonalDataError(summary=summary)
-    warnings.warn(t("llm.warn_pii", summary=summary), PersonalDataWarning, stacklevel=4)
-
-
-def _check_budget(req: Request, tokens_in: int) -> None:
-    s = req.settings
-    if s.budget_vnd is None or s.backend == "offline":
-        return
-    spent = current().usage.spent_vnd()
-    expected = cost_vnd(tokens_in, 0, req.model, usd_to_vnd=s.usd_to_vnd)
-    if spent >= s.budget_vnd or spent + expected > s.budget_vnd:
-        raise E.BudgetExceededError(budget=numbers.number(s.budget_vnd),
-                                    spent=numbers.number(spent))
-
-
-def _record(req: Request, tokens_in: int, tokens_out: int, exact: bool, cached: bool,
-            started: float) -> None:
-    s = req.settings
-    cost = 0.0 if cached or s.backend == "offline" else cost_vnd(
-        tokens_in, tokens_out, req.model, usd_to_vnd=s.usd_to_vnd)
-    current().usage.add(UsageRecord(now(), s.backend, s.provider if s.backend == "openai" else None,
-                           req.model, tokens_in, tokens_out, exact, cost, cached,
-                           time.perf_counter() - started))
-
-
-def _estimate_in(req: Request) -> int:
-    return sum(estimate_tokens(m["content"]) + 4 for m in req.messages) + 2
-
-
-def _cache(req: Request) -> ResponseCache | None:
-    return current().cache_for(req.settings)
-
-
-def _api_key(s: Settings) -> str:
-    if s.api_key:
-        return s.api_key
-    raise E.AuthError()
-
-
-def _cached(req: Request, started: float) -> tuple[ResponseCache | None, str, str | None]:
-    """The cache, the request's key, and the cached answer if there is one (recorded as free)."""
-    cache = _cache(req)
+def _pipeline(prompt_or_messages: str | list[dict], *, system: str | None, model: str | None,
+              temperature: float | None, max_tokens: int | None,
+              streaming: bool) -> Iterator[str]:
+    """One request, top to bottom. Checks run now; the answer arrives as the pieces are read."""
+    session = current()
+    started = time.perf_counter()
+    # 1. prepare: valid messages in NFC, the model, the settings of this moment
+    req = _prepare(prompt_or_messages, system, model, temperature, max_tokens, session.settings)
+    # 2. guard: personal data and size before anything leaves the notebook
+    _guard_personal_data(req)
+    _warn_if_long(req)
+    # 3. cache: an identical earlier request is answered free
+    cache = session.cache_for(req.settings)
     key = req.cache_key() if cache else ""
     hit = cache.get(key) if cache else None
-    if hit is None:
-        return cache, key, None
-    _record(req, hit[1], hit[2], True, True, started)
-    return cache, key, hit[0]
-
-
-def _online_args(req: Request) -> dict:
-    s = req.settings
-    return {"api_key": _api_key(s), "base_url": s.base_url, "timeout": s.timeout,
-            "max_retries": s.max_retries, "model": req.model, "messages": req.messages,
-            "temperature": req.temperature, "max_tokens": req.max_tokens}
-
-
-def _finish(req: Request, cache: ResponseCache | None, key: str, text: str, started: float,
-            tokens_in: int, api_in: int | None, api_out: int | None) -> None:
-    """Record usage (the API's token counts when it gave them) and keep the answer."""
-    t_in = api_in if api_in is not None else tokens_in
-    t_out = api_out if api_out is not None else count_tokens(text, req.model)
-    _record(req, t_in, t_out, api_in is not None, False, started)
-    if cache:
-        cache.put(key, text, req.model, t_in, t_out)
-
-
-def _complete(req: Request) -> str:
-    started = time.perf_counter()
-    if req.settings.backend == "offline":  # estimates: the simulation never waits for a tokenizer
-        text = offline.answer(req.messages, req.temperature)
-        _record(req, _estimate_in(req), estimate_tokens(text), False, False, started)
-        return text
-    cache, key, hit = _cached(req, started)
     if hit is not None:
-        return hit
-    tokens_in = count_message_tokens(req.messages, req.model)
-    _check_budget(req, tokens_in)
-    reply = online.complete(**_online_args(req))
-    _finish(req, cache, key, reply.text, started, tokens_in, reply.tokens_in, reply.tokens_out)
-    return reply.text
+        _record(session, req, hit[1], hit[2], exact=True, cached=True, started=started)
+        return iter([hit[0]])
+    tokens_in = _count_in(req)
+    # 2b. guard: the session budget, with this request's input counted
+    _guard_budget(session, req, tokens_in)
 
+    def answer() -> Iterator[str]:
+        # 4. backend: the simulation or the provider; `reported` gets the API's token counts
+        reported: dict = {}
+        pieces = []
+        for piece in _backend(req, streaming, reported):
+            pieces.append(piece)
+            yield piece
+        # 5. record: usage (the API's counts when it gave them) and the answer in the cache
+        text = "".join(pieces)
+        exact = reported.get("tokens_in") is not None
+        t_in = reported["tokens_in"] if exact else tokens_in
+        t_out = reported.get("tokens_out")
+        if t_out is None:
+            t_out = _count_out(req, text)
+        _record(session, req, t_in, t_out, exact=exact, cached=False, started=started)
+        if cache:
+            cache.put(key, text, req.model, t_in, t_out)
 
-def chat(messages: list[dict], *, model: str | None = None, temperature: float | None = None,
-         max_tokens: int | None = None) -> str:
-    """Send an OpenAI-style list of messages; return the answer text."""
-    return _complete(_prepare(messages, system=None, model=model, temperature=temperature,
-                              max_tokens=max_tokens))
+    return answer()
 
 
 def ask(prompt: str, *, system: str | None = None, model: str | None = None,
         temperature: float | None = None, max_tokens: int | None = None) -> str:
     """Ask one question (with an optional system prompt); return the answer text."""
-    return _complete(_prepare(prompt, system=system, model=model, temperature=temperature,
-                              max_tokens=max_tokens))
+    return "".join(_pipeline(prompt, system=system, model=model, temperature=temperature,
+                             max_tokens=max_tokens, streaming=False))
+
+
+def chat(messages: list[dict], *, model: str | None = None, temperature: float | None = None,
+         max_tokens: int | None = None) -> str:
+    """Send an OpenAI-style list of messages; return the answer text."""
+    return "".join(_pipeline(messages, system=None, model=model, temperature=temperature,
+                             max_tokens=max_tokens, streaming=False))
 
 
 def stream(prompt_or_messages: str | list[dict], *, system: str | None = None,
            model: str | None = None, temperature: float | None = None,
            max_tokens: int | None = None) -> Iterator[str]:
     """Like `ask`/`chat` but yields the answer in pieces as they arrive."""
-    req = _prepare(prompt_or_messages, system=system, model=model, temperature=temperature,
-                   max_tokens=max_tokens)
-    return _stream(req)
+    return _pipeline(prompt_or_messages, system=system, model=model, temperature=temperature,
+                     max_tokens=max_tokens, streaming=True)
 
 
-def _stream(req: Request) -> Iterator[str]:
-    started = time.perf_counter()
-    pieces: list[str] = []
+# --------------------------------------------------------------------------- the steps
+def _prepare(prompt_or_messages: str | list[dict], system: str | None, model: str | None,
+             temperature: float | None, max_tokens: int | None, s: Settings) -> Request:
+    messages = [{"role": m["role"], "content": nfc(m["content"])}
+                for m in _messages(prompt_or_messages, system)]
+    if s.backend == "offline":
+        chosen = model or s.model or OFFLINE_MODEL
+    else:
+        chosen = model or s.effective_model
+    return Request(s, chosen, messages, temperature, max_tokens)
+
+
+# Warnings point at the learner's cell: _guard → _pipeline → ask/chat/stream → cell.
+_CELL = 4
+
+
+def _guard_personal_data(req: Request) -> None:
+    if req.settings.pii_policy == "off":
+        return
+    found = [m for msg in req.messages if msg["role"] != "assistant"
+             for m in find_pii(msg["content"])]
+    if not found:
+        return
+    summary = pii_summary(found)
+    if req.settings.pii_policy == "refuse":
+        raise E.PersonalDataError(summary=summary)
+    warnings.warn(t("llm.warn_pii", summary=summary), PersonalDataWarning, stacklevel=_CELL)
+
+
+def _warn_if_long(req: Request) -> None:
+    size = sum(estimate_tokens(m["content"]) for m in req.messages)
+    if size > LONG_PROMPT_TOKENS:
+        warnings.warn(t("llm.warn_long_prompt", tokens=numbers.number(size)),
+                      LongPromptWarning, stacklevel=_CELL)
+
+
+def _count_in(req: Request) -> int:
+    if req.settings.backend == "offline":  # estimates: the simulation never waits for a tokenizer
+        return sum(estimate_tokens(m["content"]) + 4 for m in req.messages) + 2
+    return count_message_tokens(req.messages, req.model)
+
+
+def _count_out(req: Request, text: str) -> int:
     if req.settings.backend == "offline":
-        for piece in offline.stream_answer(req.messages, req.temperature):
-            pieces.append(piece)
-            yield piece
-        _record(req, _estimate_in(req), estimate_tokens("".join(pieces)), False, False, started)
+        return estimate_tokens(text)
+    return count_tokens(text, req.model)
+
+
+def _guard_budget(session: Session, req: Request, tokens_in: int) -> None:
+    s = req.settings
+    if s.budget_vnd is None or s.backend == "offline":
         return
-    cache, key, hit = _cached(req, started)
-    if hit is not None:
-        yield hit
+    spent = session.usage.spent_vnd()
+    expected = cost_vnd(tokens_in, 0, req.model, usd_to_vnd=s.usd_to_vnd)
+    if spent >= s.budget_vnd or spent + expected > s.budget_vnd:
+        raise E.BudgetExceededError(budget=numbers.number(s.budget_vnd),
+                                    spent=numbers.number(spent))
+
+
+def _backend(req: Request, streaming: bool, reported: dict) -> Iterator[str]:
+    """The answer's pieces from the simulation or the provider (one piece unless streaming)."""
+    s = req.settings
+    if s.backend == "offline":
+        if streaming:
+            yield from offline.stream_answer(req.messages, req.temperature)
+        else:
+            yield offline.answer(req.messages, req.temperature)
         return
-    tokens_in = count_message_tokens(req.messages, req.model)
-    _check_budget(req, tokens_in)
-    usage_out: dict = {}
-    for piece in online.stream(**_online_args(req), usage_out=usage_out):
-        pieces.append(piece)
-        yield piece
-    _finish(req, cache, key, "".join(pieces), started, tokens_in,
-            usage_out.get("tokens_in"), usage_out.get("tokens_out"))
+    args = {"api_key": _api_key(s), "base_url": s.base_url, "timeout": s.timeout,
+            "max_retries": s.max_retries, "model": req.model, "messages": req.messages,
+            "temperature": req.temperature, "max_tokens": req.max_tokens}
+    if streaming:
+        yield from online.stream(**args, usage_out=reported)
+    else:
+        reply = online.complete(**args)
+        reported.update(tokens_in=reply.tokens_in, tokens_out=reply.tokens_out)
+        yield reply.text
+
+
+def _record(session: Session, req: Request, tokens_in: int, tokens_out: int, *, exact: bool,
+            cached: bool, started: float) -> None:
+    s = req.settings
+    online_call = s.backend == "openai"
+    cost = 0.0  # the simulation and cached answers are free
+    if online_call and not cached:
+        cost = cost_vnd(tokens_in, tokens_out, req.model, usd_to_vnd=s.usd_to_vnd)
+    session.usage.add(UsageRecord(now(), s.backend, s.provider if online_call else None,
+                                  req.model, tokens_in, tokens_out, exact, cost, cached,
+                                  time.perf_counter() - started))
+
+
+def _api_key(s: Settings) -> str:
+    if s.api_key:
+        return s.api_key
+    raise E.AuthError()
 
 
 def test_connection() -> tuple[bool, str]:

@@ -8,12 +8,15 @@ no SDK exception (which can carry the request and its headers) is chained to our
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 from . import errors as E
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,28 @@ def complete(*, api_key: str, base_url: str | None, timeout: float, max_retries:
                  getattr(usage, "completion_tokens", None))
 
 
+# Servers that refused `stream_options` (older OpenAI-compatible servers): not asked again.
+_NO_STREAM_USAGE: set[str | None] = set()
+
+
+def _open_stream(client, base_url: str | None, params: dict):  # -> openai.Stream
+    """Start a streamed answer, asking for token usage in its last chunk where the server can."""
+    import openai
+
+    if base_url not in _NO_STREAM_USAGE:
+        try:
+            return client.chat.completions.create(
+                stream=True, stream_options={"include_usage": True}, **params)
+        except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
+            refused = exc  # maybe the option, maybe the request: the plain retry tells
+    chunks = client.chat.completions.create(stream=True, **params)
+    if base_url not in _NO_STREAM_USAGE:
+        _NO_STREAM_USAGE.add(base_url)
+        log.info("%s refused stream_options (HTTP %s); streaming without usage counts",
+                 _where(base_url), refused.status_code)
+    return chunks
+
+
 def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: int,
            model: str, messages: list[dict], temperature: float | None,
            max_tokens: int | None, usage_out: dict) -> Iterator[str]:
@@ -118,8 +143,7 @@ def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: i
     error: E.LLMError | None = None
     try:
         client = _client(api_key, base_url, timeout, max_retries)
-        chunks = client.chat.completions.create(
-            stream=True, **_params(model, messages, temperature, max_tokens))
+        chunks = _open_stream(client, base_url, _params(model, messages, temperature, max_tokens))
     except Exception as exc:
         error = translate(exc, base_url=base_url, timeout=timeout, model=model)
     if error is not None:
