@@ -77,7 +77,7 @@ class _Tok:
     def cap(self) -> bool:
         """Capitalised like a name ("Lan", "Đông", "A"), not an acronym ("SĐT")."""
         t = self.text
-        return self.word and t[0].isupper() and (len(t) == 1 or not t[1:].isupper())
+        return self.word and t[0].isupper() and (len(t) == 1 or t[1:].islower())
 
 
 class _Lexicon:
@@ -152,7 +152,8 @@ def _rules() -> _Rules:
     known = places | brands | folded(data["public_figures"])
     ambiguous = set(data["plain_ambiguous"])
     given = [nfc(g).lower() for g in data["given_names"]]
-    given_exact = [g for g in given if g != fold_chars(g) or g not in ambiguous]
+    # A lower-case given name counts only when it is not also a common word ("em thành thật").
+    given_exact = [g for g in given if fold_chars(g) not in ambiguous]
     return _Rules(
         titles=_Lexicon(data["titles"]),
         labels=_Lexicon(data["name_labels"]),
@@ -211,7 +212,7 @@ def _starts_clause(text: str, toks: list[_Tok], i: int) -> bool:
     if i == 0:
         return True
     prev = toks[i - 1]
-    return prev.text in _CLAUSE_END + ':"“-•*>(' or "\n" in _gap(text, prev, toks[i])
+    return prev.text in _CLAUSE_END + ':"“”-–•*>(#|`[' or "\n" in _gap(text, prev, toks[i])
 
 
 def _joined(text: str, toks: list[_Tok], i: int, j: int) -> bool:
@@ -252,19 +253,25 @@ def _name_after(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
         return 0
     if _not_a_name(rules, toks[i]) or _known_at(rules, toks, i):
         return 0
-    if rules.titles.match(toks, i):
-        return 0
+    if rules.titles.match(toks, i) or (len(toks[i].text) == 1 and toks[i].text.isupper()):
+        return 0  # "BẠN Ở ĐÂY": a one-letter word after a title is shouting, not a name
     n = _cap_run(text, toks, i)
     if n:
         # "chị Lan Cam Lộ": stop before a known place or brand of two words or more.
         for k in range(1, n):
-            if _known_at(rules, toks, i + k) >= 2:
+            if _known_at(rules, toks, i + k, rules.places) >= 2:
                 return k
         return n
     if lower_ok and _given(rules, toks[i]):
         return 2 if i + 1 < len(toks) and _given(rules, toks[i + 1]) and _joined(
             text, toks, i, i + 1) else 1
     return 0
+
+
+def _title_in_brand(text: str, toks: list[_Tok], i: int) -> bool:
+    """A capitalised title right after a capitalised word: "Mắm Bà Giang", "Phở Ông Hùng"."""
+    return (toks[i].cap and i > 0 and toks[i - 1].cap and _joined(text, toks, i - 1, i)
+            and not _starts_clause(text, toks, i - 1))
 
 
 def _not_a_name(rules: _Rules, tok: _Tok) -> bool:
@@ -312,17 +319,16 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
         tok = toks[i]
         n = 0
         start = i
-        if tok.word and not taken[i]:
-            t = 0 if surnames else rules.titles.match(toks, i)
-            lab = 0 if t or surnames else rules.labels.match(toks, i)
-            if t and _inside_known(rules, toks, i):
-                pass  # "35 Hai Bà Trưng": a street named after public figures
-            elif t:
-                # "Bác Hồ" is a public figure, not a customer.
-                if not _known_at(rules, toks, i):
-                    start = i + t
-                    n = _name_after(text, rules, toks, start, lower_ok=True)
-            elif lab:
+        if tok.word and not taken[i] and not surnames:
+            t = rules.titles.match(toks, i)
+            # "35 Hai Bà Trưng", "Mắm Bà Giang" are a street and a brand; "Bác Hồ" is a
+            # public figure, not a customer.
+            if t and not (_inside_known(rules, toks, i) or _title_in_brand(text, toks, i)
+                          or _known_at(rules, toks, i)):
+                start = i + t
+                n = _name_after(text, rules, toks, start, lower_ok=True)
+            lab = 0 if n else rules.labels.match(toks, i)
+            if lab:
                 start = i + lab
                 if start < len(toks) and toks[start].text == ":":
                     start += 1
@@ -330,17 +336,19 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
                     start += 1
                 if start < len(toks) and not rules.products.match(toks, start):
                     n = _name_after(text, rules, toks, start, lower_ok=False)
-            elif (surnames and tok.cap and rules.surnames.match(toks, i)
+        elif tok.word and not taken[i]:
+            if (tok.cap and rules.surnames.match(toks, i)
                   and not (i and toks[i - 1].cap and _joined(text, toks, i - 1, i))
                   and not _blocked_before(rules, toks, i)):
                 run = _cap_run(text, toks, i)
                 if run >= 2 and not _known_at(rules, toks, i):
                     n = run
                     for k in range(1, run):
-                        if _known_at(rules, toks, i + k) >= 2:
+                        if _known_at(rules, toks, i + k, rules.places) >= 2:
                             n = k
                             break
                     n = n if n >= 2 else 0
+                    start = i
         if n and not any(taken[start : start + n]):
             spans.append(Span("name", toks[start].start, toks[start + n - 1].end))
             for k in range(start, start + n):
@@ -361,9 +369,17 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
             i += 1
             continue
         n = next((k for k in range(n) if taken[i + k]), n)
+        # "Homestay Chày Lập", "Gốm Bàu Trúc": a capitalised business or product word starts
+        # a business name, and what follows it is that name.
+        if rules.business.match(toks, i) or rules.products.match(toks, i):
+            i += n
+            continue
         vocative = i + n < len(toks) and rules.vocatives.match(toks, i + n)
+        tagged = i > 0 and toks[i - 1].text in "#@" and toks[i - 1].end == toks[i].start
+        # One capitalised word alone is too often a heading, a product or a borrowed word;
+        # the model is asked about it only before "ơi" ("Mai ơi").
         undecided = (
-            (n >= 2 or vocative or not _starts_clause(text, toks, i))
+            (n >= 2 or vocative) and not tagged
             and not _known_at(rules, toks, i)
             and not _not_a_name(rules, toks[i])
             and not _blocked_before(rules, toks, i)
