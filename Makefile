@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Tools that nbgrader and Jupyter start as programs (alembic, jupyter-*) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install lab test lint bench clean edition
+.PHONY: install lab test lint bench clean edition hub
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
@@ -34,6 +34,7 @@ lab: install
 ## make test: the whole suite (installs what the tests need first)
 test: install
 	@scripts/ensure-browser.sh "$(BIN)/python"
+	@scripts/ensure-hub.sh "$(VENV)"
 	$(BIN)/python -m ruff check .
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL COURSE_BACKEND=offline \
 		$(BIN)/python -m pytest tests notebooks --nbval-lax -q
@@ -47,6 +48,13 @@ bench: $(STAMP)
 ## make edition: the participant edition in build/ban-hoc-vien and on the git branch hoc-vien
 edition: install
 	$(BIN)/python -m autograder edition --out build/ban-hoc-vien --branch hoc-vien
+
+## make hub ROSTER=lop.csv INSTRUCTORS=gv01: a workshop JupyterHub for that class on this
+## server (as root; one OS user per participant; see hub/README.md)
+hub: install
+	@scripts/ensure-hub.sh "$(VENV)"
+	@test -n "$(ROSTER)" || { echo "Cần danh sách lớp: make hub ROSTER=danh_sach_lop.csv INSTRUCTORS=gv01"; exit 2; }
+	$(BIN)/python -m hub.run --roster "$(ROSTER)" --instructors "$(INSTRUCTORS)"
 
 clean:
 	rm -rf $(VENV) artifacts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -99,8 +100,11 @@ def is_local_url(url: str | None) -> bool:
     return host.startswith(LOCAL_HOSTS)
 
 
-def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
-    """Read OPENAI_API_KEY, OPENAI_BASE_URL, COURSE_MODEL, COURSE_BACKEND and friends."""
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read OPENAI_API_KEY, OPENAI_BASE_URL, COURSE_MODEL, COURSE_BACKEND and friends.
+
+    This is the single place where the environment decides the backend and provider.
+    """
     env = os.environ if env is None else env
     key = env.get("OPENAI_API_KEY") or None
     base_url = env.get("OPENAI_BASE_URL") or None
@@ -128,6 +132,15 @@ def settings_from_env(env: os._Environ[str] | dict[str, str] | None = None) -> S
     if env.get("COURSE_PII_POLICY") in ("warn", "refuse", "off"):
         s.pii_policy = env["COURSE_PII_POLICY"]
     return s
+
+
+def backend_from_env(env: Mapping[str, str] | None = None) -> str:
+    """"offline" or "openai" for these environment variables.
+
+    The one rule shared by the kernel (`settings_from_env`), `make lab` (course/lab.py) and
+    Binder's start script, so the start-up message and the notebook always agree.
+    """
+    return settings_from_env(env).backend
 
 
 def _guess_provider(base_url: str | None) -> str | None:

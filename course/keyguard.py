@@ -48,6 +48,14 @@ _KEY_PATTERNS = [
     _BOUNDARY + r"xai-[A-Za-z0-9]{40,}",
 ]
 KEY_RE = re.compile("|".join(f"(?:{p})" for p in _KEY_PATTERNS))
+# An error message from a server or the SDK may quote a key cut short, or a header. Messages
+# are never lesson prose, so there the shorter prefixes and any bearer token go too.
+_MESSAGE_PATTERNS = [
+    r"Bearer\s+\S+",
+    _BOUNDARY + r"sk-[A-Za-z0-9_\-]{6,}",
+    _BOUNDARY + r"AIza[0-9A-Za-z_\-]{10,}",
+]
+MESSAGE_KEY_RE = re.compile("|".join(f"(?:{p})" for p in _MESSAGE_PATTERNS))
 _LONG_RUN_RE = re.compile(r"[A-Za-z0-9]{16}")
 
 
@@ -219,6 +227,11 @@ class _Scrubber:
 def scrub(text: str) -> str:
     """Return `text` with every API key replaced by "[ĐÃ XÓA KHÓA API]"."""
     return _Scrubber().text(text)
+
+
+def scrub_message(text: str) -> str:
+    """`scrub`, and also short or header-shaped key pieces: for error messages shown to learners."""
+    return MESSAGE_KEY_RE.sub(REDACTED, scrub(text))
 
 
 def contains_key(text: str) -> bool:

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from course.config import backend_from_env
+
 CONFIG_DIR = Path(__file__).resolve().parent / "jupyter_config"
 START_PAGE = "notebooks/00_bat_dau.ipynb"
 
@@ -27,10 +29,8 @@ def project_root() -> Path:
 
 
 def is_offline(env: Mapping[str, str]) -> bool:
-    """Offline unless a key or a server address is given (same rule as binder/start)."""
-    if env.get("COURSE_BACKEND", "").strip().lower() == "offline":
-        return True
-    return not (env.get("OPENAI_API_KEY") or env.get("OPENAI_BASE_URL"))
+    """The kernel's own rule (`course.config.backend_from_env`), also used by binder/start."""
+    return backend_from_env(env) == "offline"
 
 
 def lab_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -103,9 +103,10 @@ c.JupyterHub.services = [{
 c.JupyterHub.last_activity_interval = int(setting("ACTIVITY_INTERVAL", "60"))
 
 # --- Extra services (e.g. the LLM gateway, hub/gateway/) ----------------------------------
-# Each file in COURSE_HUB_SERVICES_DIR (default hub/services.d/) named *.py is run here with
-# `c` in scope, in name order; it appends to c.JupyterHub.services and c.JupyterHub.load_roles.
-SERVICES_DIR = Path(setting("SERVICES_DIR", str(HERE / "services.d")))
-for path in sorted(glob.glob(str(SERVICES_DIR / "*.py"))):
-    exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"),  # noqa: S102
-         {"c": c, "__file__": path, "__name__": "hub_service"})
+# Each file *.py in the folders of COURSE_HUB_SERVICES_DIR (default hub/services.d/; several
+# folders separated by ":") is run here with `c` in scope, in name order; it appends to
+# c.JupyterHub.services and c.JupyterHub.load_roles.
+for folder in setting("SERVICES_DIR", str(HERE / "services.d")).split(os.pathsep):
+    for path in sorted(glob.glob(os.path.join(folder, "*.py"))):
+        exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"),  # noqa: S102
+             {"c": c, "__file__": path, "__name__": "hub_service"})

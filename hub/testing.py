@@ -123,19 +123,17 @@ class RunningHub:
         env = {k: v for k, v in os.environ.items()
                if "KEY" not in k and "TOKEN" not in k and not k.startswith("COURSE_HUB_")}
         env.update({f"COURSE_HUB_{k}": v for k, v in self.settings.items()})
-        # The hub's own service folder plus an admin service whose token the test holds.
+        # The hub's own service folder(s) plus an admin service whose token the test holds.
         services = self.base / "services.d"
         services.mkdir(exist_ok=True)
-        source = Path(self.settings.get("SERVICES_DIR") or REPO / "hub" / "services.d")
-        for path in sorted(source.glob("*.py")):
-            shutil.copy(path, services / path.name)
         service = {"name": "test-admin", "api_token": self.token}
         role = {"name": "test-admin", "services": ["test-admin"],
                 "scopes": ["admin:users", "admin:servers", "list:users", "read:users", "tokens"]}
         (services / "zz-test-admin.py").write_text(
             f"c.JupyterHub.services.append({service!r})\n"
             f"c.JupyterHub.load_roles.append({role!r})\n")
-        env["COURSE_HUB_SERVICES_DIR"] = str(services)
+        source = self.settings.get("SERVICES_DIR") or str(REPO / "hub" / "services.d")
+        env["COURSE_HUB_SERVICES_DIR"] = os.pathsep.join([source, str(services)])
         env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '/usr/bin:/bin')}"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

@@ -14,12 +14,11 @@ import ipywidgets as widgets
 
 from course import numbers
 from course.i18n import t
+from course.keyguard import scrub_message
 
 from .display import render_error
 
-# Keys look like "sk-...", "sk-proj-...", "AIza..." or long opaque tokens; never show one.
 _VIETNAMESE = re.compile(r"[À-ỹ]")
-_SECRET = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|AIza[A-Za-z0-9_\-]{10,}|Bearer\s+\S+)")
 
 
 def api() -> ModuleType:
@@ -29,13 +28,7 @@ def api() -> ModuleType:
 
 def redact(text: str) -> str:
     """Remove the configured key and anything shaped like a key from a message."""
-    try:
-        from course.keyguard import scrub
-    except ImportError:  # keyguard is optional; the pattern below still applies
-        pass
-    else:
-        text = scrub(text)
-    return _SECRET.sub("…", text)
+    return scrub_message(text)
 
 
 def error_text(exc: BaseException) -> str:

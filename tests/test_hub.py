@@ -1,0 +1,289 @@
+"""The workshop hub on this machine: real OS users, real JupyterHub, proxy and servers.
+
+Three participants and one instructor from a small roster log in over HTTP, get their own
+servers (as their own OS users, under memory/CPU limits), find the participant edition in
+their home, and an assignment goes through nbgrader's exchange and comes back graded.
+Needs root (useradd, servers run as the users); skipped with the reason otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHP = REPO / ".venv" / "hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+ASSIGNMENT = "bt1_prompt"
+COURSE_ID = "ai-kinh-doanh"
+PASSWORD = "mat-khau-hoc-vien"
+
+if os.geteuid() != 0:
+    pytest.skip("the hub test creates OS users and runs servers as them: run as root",
+                allow_module_level=True)
+if not CHP.exists():
+    pytest.skip("configurable-http-proxy missing (scripts/ensure-hub.sh installs it with npm)",
+                allow_module_level=True)
+pytest.importorskip("jupyterhub", reason="hub/requirements.txt not installed "
+                    "(scripts/ensure-hub.sh)")
+pytest.importorskip("firstuseauthenticator")
+
+from hub.edition import publish  # noqa: E402
+from hub.testing import HubClient, HubUsers, RunningHub, participant_env  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def env_path() -> Path:
+    return participant_env()
+
+
+@pytest.fixture(scope="module")
+def users():
+    with HubUsers(["hv1", "hv2", "hv3"], instructors=["gv1"]) as made:
+        yield made
+
+
+@pytest.fixture(scope="module")
+def hub(users, env_path):
+    edition = users.base / "edition"
+    publish(edition)
+    with RunningHub(users.roster_file, users.instructors, env_path=env_path,
+                    edition_repo=edition, settings={"MEM_MB": "1024", "CPUS": "1"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def clients(hub, users) -> dict[str, HubClient]:
+    """Everyone on the roster logged in over HTTP, server spawned and opened."""
+    result = {}
+    for name in users.participants + users.instructors:
+        client = HubClient(hub.url)
+        r = client.login(name, PASSWORD)
+        assert r.status_code == 302, (name, r.status_code, hub.log())
+        assert client.spawn().status_code in (201, 202)
+        result[name] = client
+    for client in result.values():
+        client.wait_ready(timeout=180)
+        assert client.open_server().status_code == 200
+    return result
+
+
+def _server_pid(name: str) -> int:
+    out = subprocess.run(["pgrep", "-u", name, "-f", "jupyterhub-singleuser"],
+                         capture_output=True, text=True).stdout.split()
+    assert out, f"no server process for {name}"
+    return int(out[0])
+
+
+def test_roster_logs_in_and_lands_on_start_page(clients, users):
+    for name, client in clients.items():
+        page = client.get("lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb")
+        assert page.status_code == 200 and "JupyterLab" in page.text
+        nb = client.get("api/contents/khoa-hoc/notebooks/00_bat_dau.ipynb")
+        assert nb.status_code == 200, nb.text[:300]
+        assert nb.json()["content"]["cells"], "start page is empty"
+        # The server runs as the person's own OS user (nbgrader names students by it).
+        owner = pwd.getpwuid(os.stat(f"/proc/{_server_pid(name)}").st_uid).pw_name
+        assert owner == name
+
+
+def test_wrong_password_and_names_off_the_roster_are_refused(clients, hub, users):
+    someone = users.participants[0]
+    assert HubClient(hub.url).login(someone, "sai-mat-khau").status_code == 403
+    for stranger in ("khach-la", "root", users.participants[0] + "x"):
+        assert HubClient(hub.url).login(stranger, PASSWORD).status_code == 403
+
+
+def test_participant_cannot_open_another_participants_server(clients, users):
+    a, b = users.participants[:2]
+    r = clients[a].get("api/contents/khoa-hoc/notebooks", user=b, allow_redirects=False)
+    assert r.status_code in (302, 403), r.status_code
+    r = clients[a].get("api/contents/khoa-hoc/notebooks", user=b)
+    assert r.status_code == 403
+    assert "00_bat_dau" not in r.text
+    # nor read their home through the file system
+    code = f"import os\ntry:\n    os.listdir({str(users.home(b))!r})\n    print('DOC DUOC')\n" \
+           "except PermissionError:\n    print('KHONG DOC DUOC')"
+    assert clients[a].execute([code])[0]["stdout"].strip() == "KHONG DOC DUOC"
+
+
+def test_edition_in_home_has_no_solutions_or_hidden_tests(clients, users):
+    home = users.home(users.participants[0]) / "khoa-hoc"
+    assert (home / "notebooks" / "00_bat_dau.ipynb").exists()
+    assert (home / "assignments" / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").exists()
+    assert not (home / "assignments" / "source").exists()
+    assert not (home / "autograder").exists()
+    for path in home.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            text = path.read_bytes()
+            assert b"BEGIN SOLUTION" not in text and b"BEGIN HIDDEN TESTS" not in text, path
+
+
+def test_edition_update_reaches_home_and_keeps_participants_work(clients, users, hub):
+    """An update of the edition arrives at the next server start; the participant's own edits
+    to a lesson stay (nbgitpuller merges, never overwrites)."""
+    name = users.participants[0]
+    client = clients[name]
+    lesson = "api/contents/khoa-hoc/notebooks/01_ai_la_gi.ipynb"
+    nb = client.get(lesson).json()["content"]
+    nb["cells"].append({"cell_type": "markdown", "metadata": {},
+                        "source": "Ghi chú của tôi: homestay Phong Nha"})
+    r = client.s.put(client.server(lesson), json={"type": "notebook", "content": nb},
+                     headers={"X-XSRFToken": client.xsrf(f"/user/{name}/")}, timeout=60)
+    assert r.status_code == 200, r.text
+    # The instructor publishes an update (here: one new file in the edition repository).
+    edition = Path(hub.settings["EDITION_REPO"])
+    (edition / "notebooks" / "cap-nhat.md").write_text("# Bài cập nhật\n", encoding="utf-8")
+    git = ["git", "-C", str(edition), "-c", "user.name=gv", "-c", "user.email=gv@localhost"]
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "update"], check=True)
+    subprocess.run(["chmod", "-R", "a+rX", str(edition)], check=True)
+
+    stop = client.s.delete(f"{hub.url}/hub/api/users/{name}/server", timeout=60,
+                           headers={"X-XSRFToken": client.xsrf()})
+    assert stop.status_code in (202, 204)
+    deadline = time.monotonic() + 60
+    while client.s.get(f"{hub.url}/hub/api/users/{name}", timeout=30).json()["servers"]:
+        assert time.monotonic() < deadline, "server did not stop"
+        time.sleep(0.5)
+    assert client.spawn().status_code in (201, 202)
+    client.wait_ready()
+    assert client.open_server().status_code == 200
+    assert client.get("api/contents/khoa-hoc/notebooks/cap-nhat.md").status_code == 200
+    kept = client.get(lesson).json()["content"]
+    assert "Ghi chú của tôi: homestay Phong Nha" in str(kept)
+
+
+def test_roles_instructor_gets_formgrader_participants_do_not(clients, users):
+    teacher, learner = users.instructors[0], users.participants[0]
+    assert clients[teacher].get("formgrader").status_code == 200
+    assert clients[learner].get("formgrader").status_code == 404
+    out = clients[learner].execute(["import importlib.util\n"
+                                    "print(importlib.util.find_spec('autograder') is None)"])
+    assert out[0]["stdout"].strip() == "True", "participants must not have the autograder"
+    out = clients[teacher].execute(["import autograder, nbgrader; print('ok')"])
+    assert out[0]["stdout"].strip() == "ok"
+
+
+def test_memory_and_cpu_limits_apply_to_each_server(clients, users):
+    from hub import limits
+
+    name = users.participants[1]
+    pid = _server_pid(name)
+    mem = limits.group_of(pid, "memory")
+    if not mem.endswith(f"{limits.GROUP}/{name}"):
+        pytest.skip(f"no writable cgroup here (server in {mem!r}); limits are documented only")
+    limit = Path("/sys/fs/cgroup/memory" + mem) / "memory.limit_in_bytes"
+    assert int(limit.read_text()) == 1024 * 1024 * 1024
+    quota = Path("/sys/fs/cgroup/cpu" + limits.group_of(pid, "cpu")) / "cpu.cfs_quota_us"
+    assert int(quota.read_text()) == 100_000
+    # A kernel started later is in the same group (the limit covers server + kernels).
+    out = clients[name].execute(["print(open('/proc/self/cgroup').read())"])
+    assert f"{limits.GROUP}/{name}" in out[0]["stdout"]
+
+
+def _answer(nb: dict) -> dict:
+    """What a participant types: question 1 right (C), question 2 wrong (A)."""
+    for cell in nb["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id == "sol_cau_1":
+            cell["source"] = 'cau_1 = """\nC\n"""'
+        if grade_id == "sol_cau_2":
+            cell["source"] = 'cau_2 = """\nA\n"""'
+    return nb
+
+
+def test_release_fetch_submit_collect_grade_feedback(clients, users, hub):
+    teacher = clients[users.instructors[0]]
+    learner_name = users.participants[2]
+    learner = clients[learner_name]
+    tool = "import subprocess, sys\ndef run(*a):\n" \
+           "    r = subprocess.run([sys.executable, '-m', *a], capture_output=True, text=True," \
+           " cwd=os.path.expanduser('~/ai-kinh-doanh'))\n" \
+           "    print(r.returncode, r.stdout[-1500:], r.stderr[-1500:])\nimport os"
+    out = teacher.execute([tool, f"run('autograder', 'release', {ASSIGNMENT!r})"])
+    assert out[1]["stdout"].startswith("0 "), out
+
+    # The participant's Assignment List (nbgrader's own REST handlers in their server).
+    listed = learner.get("assignments", params={"course_id": COURSE_ID}).json()
+    assert listed["success"], listed
+    released = [a for a in listed["value"] if a["assignment_id"] == ASSIGNMENT]
+    assert released and released[0]["status"] == "released"
+    r = learner.post("assignments/fetch", data={"course_id": COURSE_ID,
+                                                "assignment_id": ASSIGNMENT})
+    assert r.json()["success"], r.text
+    path = f"api/contents/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+    nb = learner.get(path).json()["content"]
+    assert "BEGIN SOLUTION" not in str(nb) and "BEGIN HIDDEN TESTS" not in str(nb)
+    saved = learner.s.put(learner.server(path), json={"type": "notebook", "content": _answer(nb)},
+                          headers={"X-XSRFToken": learner.xsrf(f"/user/{learner_name}/")},
+                          timeout=60)
+    assert saved.status_code == 200, saved.text
+    r = learner.post("assignments/submit", data={"course_id": COURSE_ID,
+                                                 "assignment_id": ASSIGNMENT})
+    assert r.json()["success"], r.text
+    inbound = hub.exchange / COURSE_ID / "inbound"
+    assert any(p.name.startswith(f"{learner_name}+{ASSIGNMENT}+") for p in inbound.iterdir())
+
+    out = teacher.execute([tool, f"run('autograder', 'collect', {ASSIGNMENT!r})",
+                           f"run('autograder', 'grade', {ASSIGNMENT!r}, '--quiet')",
+                           f"run('autograder', 'feedback', {ASSIGNMENT!r})",
+                           f"run('nbgrader', 'release_feedback', {ASSIGNMENT!r})"],
+                          timeout=300)
+    for result in out[1:]:
+        assert result["stdout"].startswith("0 "), out
+
+    from nbgrader.api import Gradebook
+
+    course = users.home(users.instructors[0]) / COURSE_ID
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        submission = gb.find_submission(ASSIGNMENT, learner_name)
+        assert submission.score == 1.0  # question 1 right; everything else wrong or empty
+        assert submission.max_score > 1
+
+    r = learner.post("assignments/fetch_feedback", data={"course_id": COURSE_ID,
+                                                         "assignment_id": ASSIGNMENT})
+    assert r.json()["success"], r.text
+    pages = list((users.home(learner_name) / ASSIGNMENT / "feedback").rglob("*.html"))
+    assert pages, "no feedback fetched"
+    html = pages[0].read_text(encoding="utf-8")
+    assert "BEGIN HIDDEN TESTS" not in html and 'lay_dap_an(cau_1) == "C"' not in html
+
+
+def test_idle_server_is_culled(env_path):
+    """A separate hub with short culler timeouts: an idle server is stopped by the culler."""
+    with HubUsers(["hv-nghi"]) as made, RunningHub(
+            made.roster_file, [], env_path=env_path,
+            settings={"CULL_IDLE": "15", "CULL_EVERY": "5", "ACTIVITY_INTERVAL": "5"}) as small:
+        name = made.participants[0]
+        client = HubClient(small.url)
+        assert client.login(name, PASSWORD).status_code == 302
+        client.spawn()
+        client.wait_ready()
+        pid = _server_pid(name)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if not small.api("GET", f"/users/{name}").json()["servers"]:
+                break
+            time.sleep(2)
+        assert not small.api("GET", f"/users/{name}").json()["servers"], small.log()
+        assert "Culling server" in small.log(), small.log()
+        time.sleep(1)
+        assert not Path(f"/proc/{pid}").exists()
+
+
+def test_everything_is_removed_afterwards():
+    """Users made by HubUsers leave nothing behind (checked on a throwaway class)."""
+    with HubUsers(["hv9"]) as made:
+        name = made.participants[0]
+        home = made.home(name)
+        assert home.is_dir() and oct(home.stat().st_mode)[-3:] == "700"
+    with pytest.raises(KeyError):
+        pwd.getpwnam(name)
+    assert not home.exists() and not made.base.exists()
+    assert shutil.which("userdel")
