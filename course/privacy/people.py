@@ -44,6 +44,7 @@ _TOKEN = re.compile(
     r"|[^\W\d_]+"
     r"|[^\w\s]"
 )
+_PLACEHOLDER = re.compile(r"\[[^\]\[a-zđ]{1,30}\]")  # "[HỌ TÊN]", "[SỐ ĐIỆN THOẠI]"
 _HOUSE = re.compile(r"[1-9]\d{0,3}[^\W\d_]?(?:/\d{1,4}[^\W\d_]?)*")
 _MAX_NAME_WORDS = 4
 _MAX_PART_WORDS = 5
@@ -188,7 +189,9 @@ def _tokens(text: str) -> list[_Tok]:
     folded = fold_chars(text)
     # "cho" is "chợ" and "ban" is "bản" only in a text typed without any diacritics; in a
     # text with diacritics a bare word is just that word.
-    text_plain = folded == text.lower()
+    # Placeholders left by an earlier masking ("[HỌ TÊN]") do not count: masking is idempotent.
+    bare = _PLACEHOLDER.sub("", text)
+    text_plain = fold_chars(bare) == bare.lower()
     out = []
     for m in _TOKEN.finditer(text):
         s, e = m.span()
