@@ -5,6 +5,12 @@ data/review/cues.json and are matched on a folded copy of the prompt (NFC, lower
 no diacritics, spaces collapsed), so "Bạn là chuyên gia", "ban la chuyen gia", NFD input
 and English ("You are…", "format: bullet list") all count. Every pattern has bounded
 quantifiers, so a 50-page paste is scanned in linear time.
+
+Matching is on whole syllables, and accents decide when they are typed: cues.json's `traps`
+mask words that only fold to a cue ("Cửa Việt" is not "viết", "dân văn phòng" is not a tone),
+and a capitalised word in mid-sentence typed without accents ("Cua Viet") is a name. A role
+earns its points only when it names a plausible business role ("Bạn là lễ tân", not "Bạn là
+con mèo"); task verbs include "đặt tên", "gợi ý", "liệt kê", "soạn", "lập", "tóm tắt".
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from pathlib import Path
 
 from .errors import CourseTypeError
 from .i18n import t
-from .privacy import fold
+from .text import fold_chars
 
 PARTS = ("role", "context", "task", "format", "tone", "constraints")
 _DATA = Path(__file__).parent / "data" / "review" / "cues.json"
@@ -88,17 +94,28 @@ class _Cues:
     weights: dict[str, int]
     patterns: dict[str, re.Pattern[str]]
     context_min_words: int
+    traps: dict[str, re.Pattern[str]]  # part -> accented words that only look like its cues
+    plain_names: frozenset[str]
 
 
 @cache
 def _cues() -> _Cues:
     data = json.loads(_DATA.read_text(encoding="utf-8"))
-    patterns = {
-        part: re.compile(r"(?<![a-z0-9])(?:" + "|".join(data["parts"][part]) + r")(?![a-z0-9])")
-        for part in PARTS
-    }
+    roles = "|".join(data["role_nouns"])
+    roles_en = "|".join(data["role_nouns_en"])
+
+    def pattern(part: str) -> re.Pattern[str]:
+        body = "|".join(data["parts"][part]).replace("{role}", roles).replace("{role_en}",
+                                                                              roles_en)
+        return re.compile(r"(?<![a-z0-9])(?:" + body + r")(?![a-z0-9])")
+
+    traps = {part: re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)",
+                              re.IGNORECASE)
+             for part, words in data["traps"].items() if part in PARTS}
     weights = {part: int(data["weights"][part]) for part in PARTS}
-    return _Cues(weights, patterns, int(data["context_min_words"]))
+    return _Cues(weights, {part: pattern(part) for part in PARTS},
+                 int(data["context_min_words"]), traps,
+                 frozenset(data["traps"].get("plain_names", [])))
 
 
 def _fold_with_map(text: str) -> tuple[str, list[int]]:
@@ -107,7 +124,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
     Whitespace runs become one space, or one newline if the run held a line break, so
     patterns can still anchor on line starts ("Bạn là …" on its own line).
     """
-    folded = fold(text)  # one char in, one char out: offsets stay aligned
+    folded = fold_chars(text.lower())  # one char in, one char out: offsets stay aligned
     out: list[str] = []
     index: list[int] = []
     gap_start, gap_newline = -1, False
@@ -115,7 +132,7 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
         if ch.isspace():
             if gap_start < 0:
                 gap_start = i
-            gap_newline = gap_newline or ch == "\n"
+            gap_newline = gap_newline or text[i] == "\n"
             continue
         if gap_start >= 0 and out:
             out.append("\n" if gap_newline else " ")
@@ -124,6 +141,25 @@ def _fold_with_map(text: str) -> tuple[str, list[int]]:
         out.append(ch)
         index.append(i)
     return "".join(out), index
+
+
+def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with the given spans replaced by '#' (same length, so offsets stay aligned)."""
+    chars = list(text)
+    for lo, hi in spans:
+        chars[lo:hi] = "#" * (hi - lo)
+    return "".join(chars)
+
+
+def _proper_names(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
+    """Capitalised words in mid-sentence typed without accents that fold to a cue ("Cua Viet")."""
+    spans = []
+    for m in re.finditer(r"\w+", text):
+        word = m.group(0)
+        before = text[: m.start()].rstrip()
+        if word.istitle() and word.lower() in names and before and before[-1] not in ".!?:\n":
+            spans.append(m.span())
+    return spans
 
 
 def normalise(text: str) -> str:
@@ -144,8 +180,16 @@ def review_prompt(text: str) -> PromptReview:
         return PromptReview(0, dict.fromkeys(PARTS, False), tips, empty=True)
     parts: dict[str, bool] = {}
     evidence: dict[str, str] = {}
+    names = _proper_names(text, cues.plain_names)
     for part in PARTS:
-        match = cues.patterns[part].search(folded)
+        view = folded
+        trap = cues.traps.get(part)
+        spans = [m.span() for m in trap.finditer(text)] if trap else []
+        if part == "task":
+            spans += names
+        if spans:  # "Cửa Việt" is a place, "dân văn phòng" an audience: not cues
+            view = _fold_with_map(_mask(text, spans))[0]
+        match = cues.patterns[part].search(view)
         if match:
             lo, hi = match.span()
             if hi > lo:

@@ -147,7 +147,7 @@ def test_full_prompt_summary() -> None:
 def test_evidence_quotes_the_original_text() -> None:
     text = unicodedata.normalize("NFD", "Bạn  là   chuyên gia. Hãy soạn\nbản tin, dưới 100 từ.")
     review = review_prompt(text)
-    assert review.evidence["role"] == "Bạn  là"
+    assert review.evidence["role"] == "Bạn  là   chuyên gia"  # a role names who: "chuyên gia"
     assert review.evidence["constraints"] == "dưới 100 từ"
 
 
@@ -198,3 +198,69 @@ def test_catalogue_files_are_nfc_and_complete() -> None:
     # Cues are matched on folded text, so a cue with diacritics or capitals could never match.
     cues = json.loads(CUES_FILE.read_text(encoding="utf-8"))["parts"]
     assert all(c.isascii() and c == c.lower() for part in cues.values() for c in part)
+
+
+# --------------------------------------------------------------------------- own business
+OWN_PIECES = [  # (part, sentence) for businesses that are not in the course data
+    [("task", "Viết câu chào khách."), ("context", "Homestay của tôi ở Phong Nha, phòng đôi "
+      "450.000 đồng/đêm."), ("role", "Bạn là lễ tân của homestay."),
+     ("format", "Trình bày gạch đầu dòng."), ("tone", "Giọng thân thiện."),
+     ("constraints", "Mỗi câu dưới 12 từ.")],
+    [("task", "Đặt tên cho món mới."), ("role", "Bạn là chủ quán."),
+     ("context", "Khách chủ yếu là sinh viên ở Huế."), ("tone", "Giọng vui vẻ."),
+     ("format", "Dạng bảng gồm cột Tên và Lý do."), ("constraints", "Không quá 5 tên.")],
+    [("task", "Soạn tin nhắn Zalo báo mẻ nấm mới."), ("format", "Dưới dạng danh sách."),
+     ("context", "HTX chúng tôi trồng nấm rơm ở Hòa Bình."), ("constraints", "Tối đa 60 từ."),
+     ("role", "Bạn là nhân viên bán hàng của HTX."), ("tone", "Giọng ân cần.")],
+    [("task", "Tóm tắt các đánh giá sau."), ("constraints", "Chỉ 3 câu."),
+     ("context", "Khách du lịch đánh giá làng gốm Thanh Hà."), ("tone", "Giọng khách quan, "
+      "nghiêm túc."), ("role", "Bạn là trợ lý của làng nghề."), ("format", "Trình bày theo "
+      "từng ý.")],
+]
+
+
+@pytest.mark.parametrize("pieces", OWN_PIECES, ids=["homestay", "bun-hen", "nam-rom", "gom"])
+def test_own_business_score_rises_with_each_part(pieces: list[tuple[str, str]]) -> None:
+    for form in FORMS.values():
+        text, last = "", -1
+        for part, sentence in pieces:
+            text = f"{text} {sentence}".strip()
+            review = review_prompt(form(text))
+            assert review.parts[part], (part, text)
+            assert review.score > last, (part, text, review.score)
+            last = review.score
+        assert last == 100
+
+
+@pytest.mark.parametrize("nonsense", ["Bạn là con mèo.", "Đóng vai con khủng long.",
+                                      "Viết gì cũng được.", "Bạn là cái bàn."])
+def test_nonsense_never_raises_the_score(nonsense: str) -> None:
+    base = "Viết bài đăng cho nước mắm Cửa Việt, dưới 80 từ."
+    assert review_prompt(f"{nonsense} {base}").score <= review_prompt(base).score
+    assert review_prompt(nonsense).score == 0
+    assert review_prompt("Bạn là con mèo. Viết gì cũng được").score == 0
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("Nước mắm Cửa Việt đậm vị biển.", "task"),  # Việt is not viết
+    ("Nuoc mam Cua Viet dam vi bien.", "task"),
+    ("Khách của tôi là dân văn phòng.", "tone"),  # văn phòng is not văn phong
+    ("Khach cua toi la dan van phong.", "tone"),
+    ("Nếu không có, hãy nói em sẽ hỏi lại quản lý.", "context"),  # quản lý is not a quán
+])
+def test_syllables_not_substrings(text: str, part: str) -> None:
+    for form in FORMS.values():
+        assert not review_prompt(form(text)).parts[part], (text, part)
+
+
+def test_accents_tell_words_apart() -> None:
+    assert not review_prompt("Táo đỏ Hà Giang loại một.").parts["task"]  # táo is not tạo
+    assert review_prompt("Tạo bảng giá táo đỏ.").parts["task"]
+
+
+@pytest.mark.parametrize("verb", ["Đặt 5 tên", "Gợi ý", "Liệt kê", "Soạn", "Lập danh sách",
+                                  "Tóm tắt", "Phân loại", "Trả lời"])
+def test_task_verbs(verb: str) -> None:
+    text = f"{verb} cho homestay của tôi."
+    for form in FORMS.values():
+        assert review_prompt(form(text)).parts["task"], text
