@@ -235,9 +235,11 @@ class HubClient:
         """First visit of the server (the OAuth round trip sets the server's cookie)."""
         return self.get("")
 
-    def execute(self, code_cells: list[str], timeout: float = 120) -> list[dict]:
+    def execute(self, code_cells: list[str], timeout: float = 120,
+                keep_kernel: bool = False) -> list[dict]:
         """Run cells in a new kernel over the kernel websocket; returns one result per cell:
-        {"status": "ok"|"error", "stdout": str, "error": str}. The kernel is shut down after."""
+        {"status": "ok"|"error", "stdout": str, "error": str}. The kernel is shut down after
+        unless ``keep_kernel`` (a participant who leaves the notebook open)."""
         import websocket
 
         kernel = self.post("api/kernels", json={"name": "python3"}).json()
@@ -253,8 +255,9 @@ class HubClient:
                 results.append(_run_cell(ws, code, timeout))
         finally:
             ws.close()
-            self.s.delete(self.server(f"api/kernels/{kernel['id']}"), timeout=30,
-                          headers={"X-XSRFToken": self.xsrf(f"/user/{self.name}/")})
+            if not keep_kernel:
+                self.s.delete(self.server(f"api/kernels/{kernel['id']}"), timeout=30,
+                              headers={"X-XSRFToken": self.xsrf(f"/user/{self.name}/")})
         return results
 
 
