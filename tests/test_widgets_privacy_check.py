@@ -15,10 +15,11 @@ TEXT = "Chị Lan, SĐT 0912 345 678, CCCD 045095001234, nhờ giao 2 kg tiêu C
 
 def test_highlights_masks_and_summarises():
     pc = PrivacyCheck(TEXT)
-    assert [m.text for m in pc.matches] == ["0912 345 678", "045095001234"]
+    assert [m.text for m in pc.matches] == ["Lan", "0912 345 678", "045095001234"]
     assert pc.masked == course.mask_pii(TEXT) and "0912" not in pc.masked
+    assert pc.masked.startswith("Chị [HỌ TÊN], SĐT [SỐ ĐIỆN THOẠI]")
     marks = [a for tag, a in parse(pc.highlight.value).tags if tag == "mark"]
-    assert len(marks) == 2
+    assert len(marks) == 3
     assert "<mark" in pc.highlight.value and ">0912 345 678</mark>" in pc.highlight.value
     assert assert_safe(pc.highlight.value) == TEXT
     assert assert_safe(pc.masked_view.value) == pc.masked
@@ -46,3 +47,20 @@ def test_decomposed_input_highlights_the_right_span():
     pc = PrivacyCheck(unicodedata.normalize("NFD", TEXT))
     assert ">0912 345 678</mark>" in pc.highlight.value
     assert ">045095001234</mark>" in pc.highlight.value
+
+
+def test_each_kind_has_its_colour_title_and_count():
+    text = ("Chị Nguyễn Thị Mai, 0912 345 678, 0987 654 321, giao về số 12 Lê Duẩn, "
+            "phường Đông Hà. 2 hộp cà phê Khe Sanh.")
+    pc = PrivacyCheck(text)
+    assert [m.kind for m in pc.matches] == ["name", "phone", "phone", "address"]
+    marks = [a for tag, a in parse(pc.highlight.value).tags if tag == "mark"]
+    titles = [a["title"] for a in marks]
+    assert titles == ["họ tên", "số điện thoại", "số điện thoại", "địa chỉ nhà"]
+    colours = {a["title"]: a["style"] for a in marks}
+    assert len(set(colours.values())) == 3  # one colour per kind
+    legend = assert_safe(pc.legend.value)
+    assert "2 số điện thoại" in legend and "1 họ tên" in legend and "1 địa chỉ nhà" in legend
+    assert "Khe Sanh" in pc.masked and "Nguyễn" not in pc.masked and "Lê Duẩn" not in pc.masked
+    limits = assert_safe(pc.ui.children[-1].value)
+    assert "họ tên" in limits and "địa chỉ" in limits
