@@ -116,6 +116,12 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     provider = env.get("COURSE_PROVIDER") or None
     if provider and provider in PROVIDERS and not base_url:
         base_url = PROVIDERS[provider].base_url
+    if not key and not base_url and (env.get("COURSE_BACKEND") or "").strip() != "offline":
+        from .llm import gateway  # a workshop hub's class AI gateway: no key to paste
+
+        if found := gateway.discover(env):
+            backend, provider, base_url, key = "openai", gateway.PROVIDER, found["base_url"], \
+                LOCAL_KEY
     s = Settings(
         backend=backend,
         provider=provider or _guess_provider(base_url),

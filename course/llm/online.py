@@ -15,6 +15,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from . import errors as E
+from . import gateway
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int
     import openai  # imported on first online call: `import course` stays fast offline
 
     return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout,
-                         max_retries=max_retries)
+                         max_retries=max_retries, http_client=gateway.http_client(base_url))
 
 
 def _where(base_url: str | None) -> str:
@@ -49,6 +50,9 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
     """Map an SDK/transport exception to our Vietnamese error (no key, no request body)."""
     import openai
 
+    mapped = gateway.translate(exc, base_url)  # the class AI gateway's own refusals
+    if mapped is not None:
+        return mapped
     if isinstance(exc, openai.APITimeoutError):
         return E.LLMTimeoutError(seconds=int(timeout), detail="timeout")
     if isinstance(exc, openai.APIConnectionError):

@@ -102,7 +102,9 @@ def configure(**changes: object) -> dict:
 
 
 def status() -> dict:
-    return _current.status()
+    from . import gateway  # on a workshop hub: "AI của lớp học", budget left, reset time
+
+    return gateway.annotate(_current.status())
 
 
 def usage():  # -> pandas.DataFrame

@@ -483,7 +483,7 @@ def make_app(cfg: GatewayConfig) -> web.Application:
             (p + "?", Dashboard, args),
         ],
         cookie_secret=os.urandom(32),
-        hub_auth=HubOAuth.instance(),
+        hub_auth=HubOAuth.instance(cache_max_age=cfg.auth_cache_seconds),
         log_function=_log_request,
     )
     app.gateway = gw  # type: ignore[attr-defined]

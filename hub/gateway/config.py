@@ -49,9 +49,10 @@ class GatewayConfig:
     usd_to_vnd: float = 26_000
     db_path: Path = Path("ai-gateway.sqlite3")
     budgets_file: Path | None = None  # CSV: username,budget_vnd (per-person overrides)
-    instructor_groups: tuple[str, ...] = ("instructors",)
+    instructor_groups: tuple[str, ...] = ("instructors", "formgrade-*")  # or hub admins
     contact: str = "giảng viên"  # whom a participant asks for more budget
     store_prompts: bool = False  # default for the instructor's switch
+    auth_cache_seconds: int = 60  # a revoked hub token keeps working at most this long
     prefix: str = "/services/ai/"
     port: int = 0
     ip: str = "127.0.0.1"
@@ -91,6 +92,7 @@ def from_env(env: dict | None = None) -> GatewayConfig:
             g.strip() for g in env["GATEWAY_INSTRUCTOR_GROUPS"].split(",") if g.strip())
     c.contact = env.get("GATEWAY_CONTACT") or c.contact
     c.store_prompts = env.get("GATEWAY_STORE_PROMPTS", "0") == "1"
+    c.auth_cache_seconds = int(_num(env, "GATEWAY_AUTH_CACHE_SECONDS", c.auth_cache_seconds))
     c.prefix = env.get("JUPYTERHUB_SERVICE_PREFIX") or c.prefix
     service_url = env.get("JUPYTERHUB_SERVICE_URL") or ""
     if service_url:

@@ -10,7 +10,8 @@ What it does:
   the one provider key it needs. Nothing of it reaches a participant: spawners pass only
   their `env_keep` list and `Spawner.environment`.
 - lets every user's token reach the service (role `user` gets
-  `access:services!service=ai`, and the single-user server's token asks for it too);
+  `access:services!service=ai`; the single-user server's token gets it through the `server`
+  role, or `Spawner.server_token_scopes` when the configuration sets that);
 - lets the service read user names and groups (to recognise instructors);
 - tells each spawned server where the gateway is (COURSE_GATEWAY_URL, COURSE_GATEWAY_MODEL)
   when an upstream is configured; otherwise participants keep the offline simulation.
@@ -59,6 +60,20 @@ def _value(section: Any, name: str, empty: Any) -> Any:
     return empty
 
 
+def _server_token_reaches(c: Any, roles: list, access: str) -> None:
+    """Let the single-user server's own token (JUPYTERHUB_API_TOKEN) call the service."""
+    if "server_token_scopes" in c.Spawner:
+        scopes = _value(c.Spawner, "server_token_scopes", [])
+        if isinstance(scopes, list) and access not in scopes:
+            scopes.append(access)
+        return
+    server = next((r for r in roles if r.get("name") == "server"), None)
+    if server is None:
+        roles.append({"name": "server", "scopes": [*SERVER_SCOPES, access]})
+    elif not {"inherit", access} & set(server.setdefault("scopes", [])):
+        server["scopes"].append(access)  # "inherit" already covers it (the user role has it)
+
+
 def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int | None = None,
                 host: str = "127.0.0.1", db_path: str | None = None) -> dict | None:
     """Add the gateway service to config `c`; returns the service entry (None if disabled)."""
@@ -95,9 +110,7 @@ def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int 
         user_role["scopes"].append(access)
     roles.append({"name": f"{name}-gateway", "description": "Class AI gateway: who is who",
                   "scopes": ["read:users:name", "read:users:groups"], "services": [name]})
-    scopes = _value(c.Spawner, "server_token_scopes", list(SERVER_SCOPES))
-    if isinstance(scopes, list) and access not in scopes:
-        scopes.append(access)
+    _server_token_reaches(c, roles, access)
     if upstream_configured(env):
         spawner_env = _value(c.Spawner, "environment", {})
         spawner_env["COURSE_GATEWAY_URL"] = f"http://{host}:{port}/services/{name}/v1"

@@ -1,0 +1,167 @@
+"""The class AI gateway's pieces on their own: class days, limits, settings, discovery."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hub"))
+
+from gateway import config, hubconf, periods  # noqa: E402
+from gateway.limits import InFlight, RateLimiter  # noqa: E402
+from gateway.store import Store  # noqa: E402
+from gateway.upstream import retry_after  # noqa: E402
+
+
+def ts(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def test_class_day_starts_at_midnight_in_vietnam():
+    cfg = config.GatewayConfig()
+    # 16:59 UTC is 23:59 in Vietnam: still the 29th; 17:00 UTC is midnight of the 30th.
+    assert periods.period(cfg, ts("2026-11-29T16:59:00"))[0] == "2026-11-29"
+    pid, resets = periods.period(cfg, ts("2026-11-29T17:00:00"))
+    assert pid == "2026-11-30"
+    assert resets == ts("2026-11-30T17:00:00")
+    assert periods.local_text(cfg, resets) == "00:00 ngày 01/12/2026"
+
+
+def test_class_day_can_start_at_another_hour():
+    cfg = config.from_env({"GATEWAY_RESET_HOUR": "6"})
+    # 05:59 local (22:59 UTC the day before) still belongs to the previous class day
+    assert periods.period(cfg, ts("2026-11-29T22:59:00"))[0] == "2026-11-29"
+    assert periods.period(cfg, ts("2026-11-29T23:00:00"))[0] == "2026-11-30"
+
+
+def test_rate_limit_per_participant():
+    limiter = RateLimiter(3)
+    assert [limiter.check("an", now=t) for t in (0, 1, 2)] == [0, 0, 0]
+    assert limiter.check("an", now=3) == pytest.approx(57)
+    assert limiter.check("binh", now=3) == 0  # someone else is not slowed down
+    assert limiter.check("an", now=60.5) == 0  # the window moved on
+
+
+def test_in_flight_limit_is_held_and_waiting_is_visible():
+    async def run() -> tuple[int, dict]:
+        flight = InFlight(2)
+        states = []
+
+        async def one(user: str) -> None:
+            await flight.acquire(user, 5)
+            states.append(flight.state_for("cuong"))
+            await asyncio.sleep(0.05)
+            flight.release()
+
+        await asyncio.gather(*(one(u) for u in ("an", "binh", "cuong", "dung", "em")))
+        return flight.peak, states
+
+    peak, states = asyncio.run(run())
+    assert peak == 2
+    assert any(s["you_waiting"] for s in states[:2])  # cuong queued behind the first two
+
+
+def test_queue_timeout():
+    async def run() -> None:
+        flight = InFlight(1)
+        await flight.acquire("an", 1)
+        with pytest.raises(TimeoutError):
+            await flight.acquire("binh", 0.05)
+        assert flight.waiting == 0
+
+    asyncio.run(run())
+
+
+def test_retry_after_header_forms():
+    assert retry_after(httpx.Headers({"retry-after": "3"}), 0, 20) == 3
+    assert retry_after(httpx.Headers({"retry-after-ms": "250"}), 0, 20) == 0.25
+    assert retry_after(httpx.Headers({"retry-after": "120"}), 0, 20) == 20  # capped
+    assert retry_after(httpx.Headers({}), 2, 20) == 4  # no header: 1, 2, 4 s…
+    date = "Wed, 21 Oct 2015 07:28:00 GMT"  # a date in the past: no waiting beyond back-off
+    assert retry_after(httpx.Headers({"retry-after": date}), 0, 20) == 1
+
+
+def test_upstream_from_environment_and_key_hidden():
+    cfg = config.from_env({"GATEWAY_UPSTREAM": "gemini", "GEMINI_API_KEY": "AIza-secret-123"})
+    assert cfg.upstream_url.startswith("https://generativelanguage.googleapis.com")
+    assert cfg.model == "gemini-2.5-flash" and cfg.upstream_key == "AIza-secret-123"
+    assert "AIza" not in repr(cfg)
+    lan = config.from_env({"GATEWAY_UPSTREAM": "ollama",
+                           "GATEWAY_UPSTREAM_URL": "http://192.168.1.20:11434/v1/"})
+    assert lan.upstream_url == "http://192.168.1.20:11434/v1" and lan.upstream_key == "not-needed"
+
+
+def test_roster_budgets_and_instructor_raise(tmp_path):
+    roster = tmp_path / "budgets.csv"
+    roster.write_text("username,budget_vnd\nan,50.000\nbinh,abc\n", encoding="utf-8")
+    store = Store(tmp_path / "g.sqlite3")
+    assert store.load_roster_budgets(roster) == 1  # "abc" is skipped, not a crash
+    assert store.budget_override("an") == 50_000
+    store.set_budget("an", 80_000)
+    store.load_roster_budgets(roster)  # a restart must not undo the instructor's raise
+    assert store.budget_override("an") == 80_000
+
+
+def test_hub_config_gets_service_roles_and_spawner_environment():
+    from traitlets.config import Config
+
+    c = Config()
+    c.JupyterHub.load_roles = [{"name": "user", "scopes": ["self"]}]
+    env = {"GATEWAY_UPSTREAM": "ollama", "GATEWAY_UPSTREAM_URL": "http://10.0.0.5:11434/v1",
+           "GATEWAY_MODEL": "qwen2.5:7b", "OPENAI_API_KEY": "sk-not-for-ollama"}
+    service = hubconf.add_gateway(c, env=env, port=18765, db_path="/tmp/x.sqlite3")
+    assert service["environment"]["GATEWAY_UPSTREAM_URL"] == "http://10.0.0.5:11434/v1"
+    assert "OPENAI_API_KEY" not in service["environment"]  # only the key the upstream needs
+    assert c.JupyterHub.load_roles[0]["scopes"] == ["self", "access:services!service=ai"]
+    assert {"name": "server", "scopes": ["users:activity!user", "access:servers!server",
+                                         "access:services!service=ai"]} in c.JupyterHub.load_roles
+    assert "server_token_scopes" not in c.Spawner
+    assert c.Spawner.environment["COURSE_GATEWAY_URL"] == "http://127.0.0.1:18765/services/ai/v1"
+    assert "sk-" not in str(dict(c.Spawner.environment))
+    # no upstream configured: the service runs, participants stay on the simulation
+    c2 = Config()
+    hubconf.add_gateway(c2, env={}, port=18766)
+    assert "COURSE_GATEWAY_URL" not in (c2.Spawner.get("environment") or {})
+    assert hubconf.add_gateway(Config(), env={"GATEWAY_ENABLED": "0"}) is None
+    # the workshop hub's server role inherits the user's scopes: left as it is
+    c3 = Config()
+    c3.JupyterHub.load_roles = [{"name": "server", "scopes": ["inherit"]}]
+    hubconf.add_gateway(c3, env=env, port=18767)
+    assert c3.JupyterHub.load_roles[0] == {"name": "server", "scopes": ["inherit"]}
+
+
+@pytest.fixture
+def no_leftover_gateway():
+    """Discovery registers "AI của lớp học" as a provider: take it away after the test."""
+    from course.config import PROVIDERS
+    from course.llm import gateway
+
+    yield
+    PROVIDERS.pop(gateway.PROVIDER, None)
+    gateway._found = None
+
+
+def test_discovery_from_hub_or_litellm_environment(no_leftover_gateway):
+    from course.config import settings_from_env
+
+    hub = settings_from_env({"COURSE_GATEWAY_URL": "http://127.0.0.1:9/services/ai/v1/",
+                             "JUPYTERHUB_API_TOKEN": "abc", "COURSE_GATEWAY_MODEL": "gpt-4o-mini"})
+    assert (hub.backend, hub.provider, hub.base_url) == (
+        "openai", "lop-hoc", "http://127.0.0.1:9/services/ai/v1")
+    assert hub.api_key == "not-needed"  # the token is added per request, never stored here
+    litellm = settings_from_env({"LITELLM_API_BASE": "http://10.0.0.9:4000",
+                                 "LITELLM_API_KEY": "sk-virtual"})
+    assert litellm.base_url == "http://10.0.0.9:4000/v1" and litellm.backend == "openai"
+    # the participant's own choice wins: offline stays offline, their own key stays theirs
+    assert settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1", "JUPYTERHUB_API_TOKEN": "a",
+                              "COURSE_BACKEND": "offline"}).backend == "offline"
+    own = settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1", "JUPYTERHUB_API_TOKEN": "a",
+                             "OPENAI_API_KEY": "sk-own"})
+    assert own.provider != "lop-hoc"
+    # a gateway URL without a hub token is not a hub: offline simulation
+    assert settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1"}).backend == "offline"
