@@ -16,6 +16,8 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
 - `Quiz(questions, title=None)`, `Quiz.load(name)`: `.check(i, value)`, `.score_text()`.
 - `TemperatureExplorer(model)`: lesson 01's n-gram sampler on a slider.
 - `CapstoneForm(folder)`: lesson 09's five questions -> plan workbook.
+- `ProductForm(folder)`: "Sản phẩm của bạn" -> ket_qua/san_pham_cua_ban.json, read by
+  lessons 03, 04, 06 and 09 through `course.lessons.profile.load()`.
 
 Modules load on first use, so `course.setup()` or a quiz does not pay for pandas/matplotlib.
 """
@@ -37,6 +39,7 @@ _EXPORTS = {
     "FunnelChart": "funnel",
     "funnel_table": "funnel",
     "PrivacyCheck": "privacy_check",
+    "ProductForm": "product_form",
     "PromptBuilder": "prompt_builder",
     "Quiz": "quiz",
     "TemperatureExplorer": "temperature",
@@ -51,6 +54,7 @@ __all__ = [
     "ConnectionPanel",
     "FunnelChart",
     "PrivacyCheck",
+    "ProductForm",
     "PromptBuilder",
     "Quiz",
     "TemperatureExplorer",
@@ -69,6 +73,7 @@ if TYPE_CHECKING:
     from .connection import ConnectionPanel, setup
     from .funnel import FunnelChart, funnel_table
     from .privacy_check import PrivacyCheck
+    from .product_form import ProductForm
     from .prompt_builder import PromptBuilder
     from .quiz import Quiz
     from .temperature import TemperatureExplorer

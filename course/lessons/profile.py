@@ -1,0 +1,153 @@
+"""The participant's own product ("Sản phẩm của bạn"), saved once and read by every lesson.
+
+The form `course.widgets.ProductForm` writes `ket_qua/san_pham_cua_ban.json` next to the lesson;
+lessons 03, 04, 06 and 09 call `load()` and get a dict shaped like a row of products.csv
+(ten_sp, gia_ban_vnd, don_vi, noi_san_xuat, diem_noi_bat, khach_hang_muc_tieu) plus
+kenh_chinh, ten_co_so and `mau` (True when no profile was saved and a sample is used).
+Nobody has to edit Python to use their own business.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from course.i18n import t
+from course.text import nfc
+
+from . import OUTPUT_DIR, find_product
+from . import load as load_table
+
+PROFILE_FILE = "san_pham_cua_ban.json"
+DEFAULT_SAMPLE = "Cà phê Arabica Khe Sanh"
+CHANNELS = ("Facebook", "Zalo", "TikTok", "Shopee", "TikTok Shop", "Cửa hàng")
+FIELDS = ("ten_sp", "gia_ban_vnd", "don_vi", "noi_san_xuat", "diem_noi_bat",
+          "khach_hang_muc_tieu", "kenh_chinh", "ten_co_so")
+
+
+def profile_path(folder: str | Path = OUTPUT_DIR) -> Path:
+    return Path(folder) / PROFILE_FILE
+
+
+def sample_names() -> list[str]:
+    """The 12 ready examples of products.csv, for the form's dropdown."""
+    return load_table("products")["ten_sp"].tolist()
+
+
+def from_sample(name: str) -> dict[str, object]:
+    """A profile built from a sample product (accents and case forgiven)."""
+    row = find_product(name)
+    return {"ten_sp": row["ten_sp"], "gia_ban_vnd": int(row["gia_ban_vnd"]),
+            "don_vi": row["don_vi"], "noi_san_xuat": row["noi_san_xuat"],
+            "diem_noi_bat": row["diem_noi_bat"],
+            "khach_hang_muc_tieu": row["khach_hang_muc_tieu"], "kenh_chinh": "Facebook",
+            "ten_co_so": "", "ocop_sao": int(row.get("ocop_sao", 0) or 0), "mau": True}
+
+
+def parse_price(value: object) -> int:
+    """'45.000', '45000 đ', '45k', '1,2 triệu' -> whole đồng; a Vietnamese error otherwise."""
+    if isinstance(value, (int, float)) and value >= 0:
+        return int(value)
+    text = nfc(str(value or "")).strip().lower()
+    m = re.fullmatch(r"(\d{1,3}(?:[.,\s]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|nghìn|ngàn|tr|triệu)?"
+                     r"\s*(?:đ|đồng|vnd|vnđ)?", text)
+    if not m:
+        raise ValueError(t("profile.bad_price", value=value))
+    number, unit = m.group(1), m.group(2)
+    if re.fullmatch(r"\d{1,3}(?:[.,\s]\d{3})+", number):
+        amount = float(re.sub(r"[.,\s]", "", number))
+    else:
+        amount = float(number.replace(",", "."))
+    amount *= {"k": 1_000, "nghìn": 1_000, "ngàn": 1_000, "tr": 1_000_000,
+               "triệu": 1_000_000}.get(unit or "", 1)
+    return int(round(amount))
+
+
+def clean(data: dict[str, object]) -> dict[str, object]:
+    """The profile with text in NFC and the price as a number; every problem at once."""
+    out: dict[str, object] = {}
+    for key in FIELDS:
+        value = data.get(key, "")
+        out[key] = " ".join(nfc(str(value if value is not None else "")).split())
+    problems = []
+    if not out["ten_sp"]:
+        problems.append(t("profile.need_name"))
+    try:
+        out["gia_ban_vnd"] = parse_price(data.get("gia_ban_vnd", ""))
+    except ValueError as exc:
+        problems.append(str(exc))
+    if not out["khach_hang_muc_tieu"]:
+        problems.append(t("profile.need_customers"))
+    if problems:
+        raise ValueError(t("profile.problems") + "\n- " + "\n- ".join(problems))
+    out["kenh_chinh"] = out["kenh_chinh"] or "Facebook"
+    out["mau"] = False
+    return out
+
+
+def save(data: dict[str, object], folder: str | Path = OUTPUT_DIR) -> Path:
+    """Write the profile (UTF-8 JSON) and return its path."""
+    profile = clean(data)
+    profile.pop("mau")
+    path = profile_path(folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(profile, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+def load(folder: str | Path = OUTPUT_DIR, default: str = DEFAULT_SAMPLE) -> dict[str, object]:
+    """The saved profile, or the sample product `default` when none was saved (mau=True)."""
+    path = profile_path(folder)
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return clean(data)
+        except (ValueError, OSError):
+            pass  # a broken file: fall back to the sample, `describe` says so
+    return from_sample(default)
+
+
+def describe(profile: dict[str, object]) -> str:
+    """One Vietnamese line: which product the lesson uses, and whether it is a sample."""
+    price = f"{int(profile['gia_ban_vnd']):,}".replace(",", ".")  # type: ignore[call-overload]
+    key = "profile.using_sample" if profile.get("mau") else "profile.using_own"
+    return t(key, name=profile["ten_sp"], price=price, unit=profile["don_vi"] or "—")
+
+
+def business_name(profile: dict[str, object]) -> str:
+    return str(profile.get("ten_co_so") or profile["ten_sp"])
+
+
+def story(profile: dict[str, object], sample_story: str) -> str:
+    """Lesson 06's story: the sample's own story, or one told from the participant's facts."""
+    if profile.get("mau"):
+        return sample_story
+    return t("profile.story", name=profile["ten_sp"], place=profile["noi_san_xuat"] or "—",
+             special=profile["diem_noi_bat"] or "—", customers=profile["khach_hang_muc_tieu"],
+             business=business_name(profile))
+
+
+def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
+    """Lesson 06's brand voice: the sample shop's, or a plain one for the participant."""
+    if profile.get("mau"):
+        return sample_voice
+    price = f"{int(profile['gia_ban_vnd']):,}".replace(",", ".")  # type: ignore[call-overload]
+    return t("profile.voice", business=business_name(profile), name=profile["ten_sp"],
+             price=price, unit=profile["don_vi"] or "", channel=profile["kenh_chinh"])
+
+
+def keywords(profile: dict[str, object], sample: list[str]) -> list[str]:
+    """Words a buyer types to find the product: the sample's list or the participant's own."""
+    if profile.get("mau"):
+        return sample
+    words = [str(profile["ten_sp"])]
+    place = str(profile["noi_san_xuat"] or "").split(",")[0].strip()
+    if place:
+        words.append(place)
+    return words
+
+
+__all__ = ["CHANNELS", "DEFAULT_SAMPLE", "PROFILE_FILE", "brand_voice", "business_name",
+           "clean", "describe", "from_sample", "keywords", "load", "parse_price",
+           "profile_path", "sample_names", "save", "story"]
