@@ -10,6 +10,7 @@ import json
 import sqlite3
 import subprocess
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -261,6 +262,32 @@ def test_class_cache_answers_a_second_participant_without_the_provider(hub, upst
     rows = {r["user"]: r for r in summary(hub)["participants"]}
     assert rows["giang"]["cached"] >= 1 and rows["giang"]["cost_vnd"] == 0
     assert rows["giang"]["saved_vnd"] > 0
+
+
+def test_a_class_running_the_same_cell_at_once_costs_one_call(hub, upstream):
+    upstream.push(Scripted(body=completion("Một câu trả lời cho cả lớp"), delay=1.0))
+    body = {"model": "gpt-4o-mini", "temperature": 0,
+            "messages": [{"role": "user", "content": "Ví dụ của bài 02, cả lớp cùng chạy"}]}
+    url = f"{hub.gateway_url}/v1/chat/completions"
+    names = ("an", "binh", "cuong", "giang")
+    tokens = {n: spawned(hub, n)["env"]["JUPYTERHUB_API_TOKEN"] for n in names}
+    before = len(upstream.requests)
+    answers: dict[str, httpx.Response] = {}
+
+    def ask(name: str) -> None:
+        answers[name] = httpx.post(url, json=body, timeout=30,
+                                   headers={"Authorization": f"Bearer {tokens[name]}"})
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in names]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(upstream.requests) == before + 1
+    texts = {r.json()["choices"][0]["message"]["content"] for r in answers.values()}
+    assert texts == {"Một câu trả lời cho cả lớp"}
+    assert sorted(r.headers["X-Gateway-Cache"] for r in answers.values()) == [
+        "hit", "hit", "hit", "miss"]
 
 
 def test_streaming_goes_through_piece_by_piece_and_is_cached(hub, upstream, tmp_path):

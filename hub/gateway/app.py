@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import hashlib
 import json
@@ -81,6 +82,7 @@ class Gateway:
         self.cache_hits = 0
         self._rotation = count()
         self._people: dict[str, tuple[float, dict]] = {}
+        self.pending: dict[str, asyncio.Future] = {}  # cache keys being asked upstream now
         self.hub_api = os.environ.get("JUPYTERHUB_API_URL", "")
         self.hub_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
 
@@ -277,6 +279,10 @@ class Chat(API):
                   "stream": int(stream)}
         key = "" if has_pii(messages) else cache_key(up)  # never share a personal request
         creative = (up.get("temperature") or 0) > 0
+        if key and not creative and key in gw.pending:
+            # the same request is on its way for someone else (a whole class running the
+            # same cell): wait for that answer instead of paying for it again
+            await asyncio.shield(gw.pending[key])
         variants = gw.store.cache_variants(key) if key else []
         if variants and (not creative or len(variants) >= cfg.cache_variants):
             hit = variants[next(gw._rotation) % len(variants)]
@@ -285,6 +291,18 @@ class Chat(API):
             await self._answer_cached(hit, model, stream)
             return self._record(record, started, hit["tokens_in"], hit["tokens_out"], 0.0,
                                 hit["cost_vnd"], cached=1)
+        leader = bool(key) and not creative and key not in gw.pending
+        if leader:
+            gw.pending[key] = asyncio.get_running_loop().create_future()
+        try:
+            await self._forward(up, record, started, key, stream)
+        finally:
+            if leader:
+                gw.pending.pop(key).set_result(None)
+
+    async def _forward(self, up: dict, record: dict, started: float, key: str,
+                       stream: bool) -> None:
+        gw, cfg, user = self.gw, self.gw.cfg, record["user"]
         try:
             queued = await gw.inflight.acquire(user, cfg.queue_timeout)
         except TimeoutError:
