@@ -37,7 +37,7 @@ test: install
 	@scripts/ensure-hub.sh "$(VENV)"
 	$(BIN)/python -m ruff check .
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL COURSE_BACKEND=offline \
-		$(BIN)/python -m pytest tests notebooks --nbval-lax -q
+		$(BIN)/python -m pytest tests notebooks --nbval-lax -q -rs
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
