@@ -96,6 +96,14 @@ def test_upstream_from_environment_and_key_hidden():
     assert lan.upstream_url == "http://192.168.1.20:11434/v1" and lan.upstream_key == "not-needed"
 
 
+def test_upstream_key_from_a_file(tmp_path):
+    key_file = tmp_path / "openai.key"
+    key_file.write_text("sk-from-file-777\n", encoding="utf-8")
+    cfg = config.from_env({"GATEWAY_UPSTREAM_KEY_FILE": str(key_file)})
+    assert cfg.upstream_key == "sk-from-file-777" and cfg.upstream == "openai"
+    assert hubconf.upstream_configured({"GATEWAY_UPSTREAM_KEY_FILE": str(key_file)})
+
+
 def test_roster_budgets_and_instructor_raise(tmp_path):
     roster = tmp_path / "budgets.csv"
     roster.write_text("username,budget_vnd\nan,50.000\nbinh,abc\n", encoding="utf-8")

@@ -67,7 +67,10 @@ def from_env(env: dict | None = None) -> GatewayConfig:
     upstream = (env.get("GATEWAY_UPSTREAM") or "openai").strip().lower()
     url, model, key_var = UPSTREAMS.get(upstream, ("", "", None))
     url = (env.get("GATEWAY_UPSTREAM_URL") or url).rstrip("/")
-    key = env.get("GATEWAY_UPSTREAM_KEY") or (env.get(key_var) if key_var else None) or NO_KEY
+    key = env.get("GATEWAY_UPSTREAM_KEY") or (env.get(key_var) if key_var else None)
+    if not key and env.get("GATEWAY_UPSTREAM_KEY_FILE"):  # a root-only file: not even in env
+        key = Path(env["GATEWAY_UPSTREAM_KEY_FILE"]).read_text(encoding="utf-8").strip()
+    key = key or NO_KEY
     c = GatewayConfig(upstream=upstream, upstream_url=url, upstream_key=key,
                       model=env.get("GATEWAY_MODEL") or model or "gpt-4o-mini")
     c.models = tuple(m.strip() for m in (env.get("GATEWAY_MODELS") or "").split(",") if m.strip())

@@ -18,7 +18,9 @@ What it does:
 
 Upstream by environment: GATEWAY_UPSTREAM=openai|gemini|ollama|vllm|litellm, optionally
 GATEWAY_UPSTREAM_URL, GATEWAY_UPSTREAM_KEY (or OPENAI_API_KEY / GEMINI_API_KEY /
-LITELLM_MASTER_KEY), GATEWAY_MODEL. GATEWAY_ENABLED=0 leaves the hub without it.
+LITELLM_MASTER_KEY, or GATEWAY_UPSTREAM_KEY_FILE: a root-only file), GATEWAY_MODEL.
+Every GATEWAY_* may also be spelt COURSE_HUB_GATEWAY_* like the workshop hub's settings.
+GATEWAY_ENABLED=0 leaves the hub without it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ def upstream_configured(env: dict) -> bool:
     name = (env.get("GATEWAY_UPSTREAM") or "openai").lower()
     key_var = UPSTREAMS.get(name, ("", "", None))[2]
     return bool(env.get("GATEWAY_UPSTREAM_URL") or env.get("GATEWAY_UPSTREAM_KEY")
+                or env.get("GATEWAY_UPSTREAM_KEY_FILE")
                 or (key_var and env.get(key_var)) or name in ("ollama", "vllm"))
 
 
@@ -78,6 +81,9 @@ def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int 
                 host: str = "127.0.0.1", db_path: str | None = None) -> dict | None:
     """Add the gateway service to config `c`; returns the service entry (None if disabled)."""
     env = dict(os.environ if env is None else env)
+    for var, value in list(env.items()):  # the workshop hub's own spelling of its settings
+        if var.startswith("COURSE_HUB_GATEWAY_"):
+            env.setdefault(var[len("COURSE_HUB_"):], value)
     if env.get("GATEWAY_ENABLED", "1") == "0":
         return None
     port = port or int(env.get("GATEWAY_PORT") or 0) or free_port()
