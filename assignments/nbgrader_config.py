@@ -43,3 +43,10 @@ c.OverwriteCells.missing_cell_notification = (
     "Ô này (mã {cell_id}) đã bị xóa khỏi bài nộp. nbgrader đã thêm lại để chấm.\n\n"
 )
 
+
+# Late work (deadline per assignment: python -m autograder deadline ID "2026-12-05 23:59").
+# "none": late work is only marked in grades, feedback and report; "per_day": minus
+# percent_per_day % of the score per started day late; "zero": late work scores 0.
+c.AssignLatePenalties.plugin_class = "autograder.late.LatePolicy"
+c.LatePolicy.method = "none"
+c.LatePolicy.percent_per_day = 10

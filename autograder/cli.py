@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import signal
 import sys
 from pathlib import Path
 
 from autograder.coursectx import Course, CourseError, default_course_dir, ensure_tools_on_path
+
+log = logging.getLogger("autograder.cli")
 
 # argparse's own English phrases, translated when they reach the user.
 ARGPARSE_VI = [
@@ -99,6 +102,20 @@ def cmd_student_copies(args) -> int:
     return 0
 
 
+def cmd_deadline(args) -> int:
+    from autograder.late import set_deadline
+
+    due = set_deadline(_course(args), args.id, args.when)
+    cfg = _course(args).config()
+    method = cfg.LatePolicy.get("method", "none") if "LatePolicy" in cfg else "none"
+    policy = {"none": "chỉ ghi chú, không trừ điểm",
+              "per_day": f"trừ {cfg.LatePolicy.get('percent_per_day', 10):g}% điểm mỗi ngày muộn",
+              "zero": "bài muộn được 0 điểm"}.get(method, method)
+    print(f"Hạn nộp '{args.id}': {due:%d/%m/%Y %H:%M} (giờ Việt Nam). Bài nộp muộn: {policy} "
+          "(đổi trong assignments/nbgrader_config.py, mục LatePolicy).")
+    return 0
+
+
 def cmd_collect(args) -> int:
     from autograder.distribute import collect_exchange, collect_files
 
@@ -106,7 +123,7 @@ def cmd_collect(args) -> int:
     if not args.zip:
         ids = collect_exchange(course, args.id)
         print(f"Đã thu bài '{args.id}': hiện có {len(ids)} bài nộp.")
-        return 0
+        return _roster_check(course, args.id, ids, args.add_unknown)
     rep = collect_files(course, args.id, Path(args.zip))
     print(f"Đã xếp {len(rep.placed)} bài nộp vào submitted/<mã>/{args.id}/{args.id}.ipynb.")
     for sid, src in rep.placed.items():
@@ -119,6 +136,33 @@ def cmd_collect(args) -> int:
         print(f"{len(rep.unmatched)} tệp CHƯA xếp được (hãy đổi tên theo mã học viên rồi thu lại):")
         for src, why in rep.unmatched:
             print(f"  {src}: {why}")
+        return 1
+    return 0
+
+
+def _roster_check(course: Course, assignment_id: str, ids: list[str], add_unknown: bool) -> int:
+    """Say who is not on the class list and who has not handed in (1 = needs attention)."""
+    from autograder.roster import add_students, roster_ids
+
+    roster = roster_ids(course)
+    if not roster:
+        print("Chưa có danh sách lớp nên chưa đối chiếu được ai nộp, ai chưa. Nhập bằng: "
+              "python -m autograder roster import TEP (mã học viên = tên đăng nhập JupyterHub).")
+        return 0
+    unknown = sorted(set(ids) - roster)
+    missing = sorted(roster - set(ids))
+    if missing:
+        print(f"Chưa nộp ({len(missing)}): {', '.join(missing)}")
+    if unknown and add_unknown:
+        add_students(course, unknown)
+        print(f"Đã thêm vào danh sách lớp {len(unknown)} mã mới: {', '.join(unknown)} "
+              "(họ tên tạm là mã; sửa trong tệp danh sách rồi nhập lại).")
+        return 0
+    if unknown:
+        print(f"Có {len(unknown)} bài nộp từ mã KHÔNG có trong danh sách lớp: "
+              f"{', '.join(unknown)}. Các bài này sẽ không được chấm. Mã học viên phải trùng tên "
+              "đăng nhập JupyterHub: sửa danh sách lớp rồi nhập lại, hoặc chạy lại với "
+              "--add-unknown để thêm họ.")
         return 1
     return 0
 
@@ -142,6 +186,10 @@ def cmd_grade(args) -> int:
         return 130
     print(f"Đã chấm {len(summary.graded)} bài; {len(summary.skipped)} bài đã chấm từ trước "
           "nên bỏ qua.")
+    if summary.not_on_roster:
+        print(f"CHƯA chấm {len(summary.not_on_roster)} bài của mã không có trong danh sách lớp: "
+              f"{', '.join(summary.not_on_roster)}. Thêm họ vào danh sách lớp (roster import) "
+              f"hoặc chạy: python -m autograder collect {args.id} --add-unknown")
     for sid, why in sorted(summary.problems.items()):
         print(f"  {sid}: {why}")
     return 0
@@ -221,8 +269,15 @@ def build_parser() -> Parser:
                         help="Tạo assignments/release/<mã>/ (bản không lời giải) cho make lab.")
     sc.set_defaults(func=cmd_student_copies)
 
+    dl = sub.add_parser("deadline", help="Đặt hạn nộp cho một bài tập (lưu trong sổ điểm).")
+    dl.add_argument("id", metavar="ID", help="Mã bài tập")
+    dl.add_argument("when", metavar="THOI_HAN", help='Ví dụ "2026-12-05 23:59" (giờ Việt Nam).')
+    dl.set_defaults(func=cmd_deadline)
+
     c = sub.add_parser("collect", help="Thu bài từ thư mục trao đổi, hoặc từ tệp tải về (--zip).")
     c.add_argument("id", metavar="ID", help="Mã bài tập")
+    c.add_argument("--add-unknown", action="store_true",
+                   help="Thêm người nộp chưa có trong danh sách lớp vào danh sách.")
     c.add_argument("--zip", metavar="THU_MUC_HOAC_ZIP",
                    help="Thư mục hoặc tệp .zip chứa bài tải về từ LMS, Zalo, e-mail.")
     c.set_defaults(func=cmd_collect)
@@ -272,14 +327,36 @@ def build_parser() -> Parser:
     return p
 
 
+def _log_file(args) -> Path | None:
+    """This run's log file in the course folder (none if the course folder is unusable)."""
+    from autograder.logs import start_run_log
+
+    try:
+        return start_run_log(_course(args).state_dir(), args.lenh)
+    except (CourseError, OSError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ensure_tools_on_path()
     args = build_parser().parse_args(argv)
+    log_file = _log_file(args)
+    log.info("python -m autograder %s", " ".join(sys.argv[1:] if argv is None else argv))
     try:
-        return args.func(args)
+        code = args.func(args)
+        log.info("exit code %s", code)
+        return code
     except CourseError as exc:
+        log.error("stopped: %s", exc)
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        log.warning("interrupted")
         print("Đã dừng theo yêu cầu.", file=sys.stderr)
         return 130
+    except Exception:
+        log.exception("unexpected error")
+        where = f" Chi tiết kỹ thuật đã ghi vào {log_file}." if log_file else ""
+        print(f"Lỗi hệ thống, chưa làm xong lệnh '{args.lenh}'.{where} Hãy gửi tệp đó cho "
+              "người hỗ trợ kỹ thuật.", file=sys.stderr)
+        return 3

@@ -8,7 +8,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from autograder.coursectx import Course, CourseError
-from autograder.scores import class_table, question_table
+from autograder.scores import class_table, late_work, question_table, question_titles
 from autograder.vnsort import name_key
 
 HEADERS = {"ma_hv": "Mã học viên", "ho_ten": "Họ và tên", "email": "Email",
@@ -25,7 +25,14 @@ def _per_assignment(course: Course, assignment_id: str, names: dict[str, str]) -
     if q.empty:
         return pd.DataFrame(columns=["Mã học viên", "Họ và tên"])
     wide = q.pivot_table(index="ma_hv", columns="cau", values="diem", aggfunc="sum")
+    # Task order and readable titles instead of alphabetical cell ids.
+    titles = question_titles(course, assignment_id)
+    order = [c for c in titles if c in wide.columns] + [c for c in wide.columns
+                                                        if c not in titles]
+    wide = wide[order].rename(columns=titles)
     wide["Tổng điểm"] = wide.sum(axis=1)
+    late = late_work(course, assignment_id)
+    wide["Nộp muộn"] = [late.get(sid, {}).get("late_text", "") for sid in wide.index]
     wide = wide.reset_index()
     wide.insert(1, "Họ và tên", wide["ma_hv"].map(names))
     wide = wide.iloc[sorted(range(len(wide)), key=lambda i: name_key(wide.loc[i, "Họ và tên"]))]
@@ -47,6 +54,10 @@ def export_grades(course: Course, out_dir: Path | None = None) -> list[Path]:
     out = Path(out_dir) if out_dir else course.root / "bang-diem"
     out.mkdir(parents=True, exist_ok=True)
     summary = table.rename(columns=HEADERS)
+    lates = {a: late_work(course, a) for a in maxima}
+    summary["Nộp muộn"] = [
+        "; ".join(f"{a}: {lates[a][sid]['late_text']}" for a in maxima if sid in lates[a])
+        for sid in table["ma_hv"]]
     paths = [out / "bang-diem.csv"]
     summary.to_csv(paths[0], index=False, encoding="utf-8-sig")
     names = dict(zip(table["ma_hv"], table["ho_ten"], strict=True))

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbformat.v4 import new_output
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
@@ -29,6 +30,9 @@ HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDE
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ACTIVE_MIME = ("text/html", "application/javascript", "text/javascript",
                "application/vnd.jupyter.widget-view+json")
+TIMEOUT_NOTE = ("Ô này chạy quá thời gian cho phép nên đã bị dừng. Thường là do một vòng lặp "
+                "không bao giờ kết thúc (ví dụ while True thiếu break). Hãy kiểm tra điều kiện "
+                "dừng của vòng lặp.\n")
 PASSED = "Bài kiểm tra ẩn: đạt"
 FAILED = "Bài kiểm tra ẩn: không đạt"
 
@@ -60,6 +64,10 @@ class HideHiddenTests(NbGraderPreprocessor):
             from nbformat.v4 import new_markdown_cell
 
             note = f"**Kết quả chấm tự động:** {data.get('reason', '')}"
+            if data.get("late_text"):
+                note += f"\n\n**Nộp muộn:** {data['late_text']}."
+            if data.get("unsandboxed"):
+                note += "\n\n*Bài này được chấm không cách ly.*"
             nb.cells.insert(0, new_markdown_cell(note))
         return nb, resources
 
@@ -75,6 +83,17 @@ class HideHiddenTests(NbGraderPreprocessor):
             verdict = "# " + (PASSED if passed else FAILED)
             cell.source = (visible + "\n" if visible else "") + verdict
             cell.outputs = [o for o in cell.get("outputs", []) if not _mentions(o, hidden_lines)]
+        if cell.cell_type == "code":
+            # A cell stopped for running too long: nbclient's English traceback (with
+            # KeyboardInterrupt / CellTimeoutError) becomes one Vietnamese sentence.
+            outputs = []
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error" and output.get("ename") in (
+                        "CellTimeoutError", "KeyboardInterrupt", "TimeoutError"):
+                    outputs.append(new_output("stream", name="stderr", text=TIMEOUT_NOTE))
+                else:
+                    outputs.append(output)
+            cell.outputs = outputs
         for output in cell.get("outputs", []):
             data = output.get("data")
             if not data:

@@ -37,7 +37,8 @@ from autograder.reasons import reason
 
 log = logging.getLogger(__name__)
 
-CLEAN = ("ok", "tests_failed", "unfinished")  # graded normally; nothing for the instructor to check
+# Graded normally; nothing for the instructor to check.
+CLEAN = ("ok", "tests_failed", "unfinished", "blank")
 if TYPE_CHECKING:  # heavy imports wait until the workers are already starting
     from nbgrader.api import Gradebook
 
@@ -49,6 +50,7 @@ class GradeSummary:
     graded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
+    not_on_roster: list[str] = field(default_factory=list)
     interrupted: bool = False
 
 
@@ -169,8 +171,13 @@ def _finish(course: Course, store: ResultStore, gb: Gradebook, assignment_id: st
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged, final)
     merge_result(gb, course, assignment_id, data)
+    from autograder.late import late_text
+
     sub = gb.find_submission(assignment_id, sid)  # committed above, so read back fresh
     data["score"], data["max_score"] = sub.score, sub.max_score
+    data["seconds_late"] = float(sub.total_seconds_late or 0)
+    data["late_text"] = late_text(data["seconds_late"])
+    data["late_penalty"] = float(sub.late_submission_penalty or 0)
     data["merged"] = True
     store.save(sid, data)
 
@@ -363,8 +370,14 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
     with course.gradebook() as gb:
         _reconcile(course, store, gb, assignment_id)
         todo = pending_submissions(course, assignment_id, store, force, only)
+        roster = {st.id for st in gb.students}
+        if roster:  # with a class list, only its members are graded (hub usernames differ)
+            summary.not_on_roster = sorted(sid for sid in todo if sid not in roster)
+            todo = [sid for sid in todo if sid in roster]
+            if summary.not_on_roster:
+                log.warning("not on the roster, not graded: %s", summary.not_on_roster)
         all_ids = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}")}
-        summary.skipped = sorted(all_ids - set(todo))
+        summary.skipped = sorted(all_ids - set(todo) - set(summary.not_on_roster))
         if not todo:
             return
         _template_db(course, run_dir)

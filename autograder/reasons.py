@@ -16,6 +16,11 @@ REASONS = {
     "ok": "Chấm xong, đạt mọi bài kiểm tra.",
     "tests_failed": "Chấm xong, còn {failed}/{total} bài kiểm tra chưa đạt.",
     "timeout": "Có ô mã chạy quá {timeout} giây (có thể là vòng lặp vô hạn) nên đã bị dừng.",
+    "timeout_cell": "Ô mã số {cell}{where} chạy quá {timeout} giây nên đã bị dừng. Thường là do "
+                    "một vòng lặp không bao giờ kết thúc (ví dụ while True thiếu break, hoặc "
+                    "điều kiện dừng không bao giờ đúng). Các ô sau vẫn được chấm.",
+    "blank": "Chưa làm: mọi phần vẫn để nguyên như bản phát ({failed}/{total} bài kiểm tra chưa "
+             "đạt).",
     "memory": "Có ô mã dùng quá {memory_mb} MB bộ nhớ nên đã bị dừng.",
     "output_limit": "Có ô mã in ra quá nhiều dòng; phần thừa đã được cắt bớt.",
     "cell_error": "Có ô mã báo lỗi khi chạy ({names}).",
@@ -82,31 +87,47 @@ def tampered(log: str, hidden_cells: set[str], expected_cells: set[str],
 
 def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
                       hidden_cells: set[str] = frozenset(),
-                      expected_cells: set[str] = frozenset()) -> dict:
+                      expected_cells: set[str] = frozenset(),
+                      stubs: dict[str, str] | None = None) -> dict:
     """Summarise an autograded notebook: the most important problem first."""
     errors: list[str] = []
-    unfinished = 0
+    unfinished = solutions = 0
     truncated = False
     failed = total = 0
+    heading, code_no, slow = "", 0, None
     for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            heading = cell.source.strip().splitlines()[0].lstrip("#").strip()
         if cell.cell_type != "code":
             continue
+        code_no += 1
         meta = cell.metadata.get("nbgrader", {})
         is_test = meta.get("grade") and not meta.get("solution")
+        solutions += bool(meta.get("solution"))
         cell_errors = [o.get("ename", "") for o in cell.get("outputs", [])
                        if o.get("output_type") == "error"]
+        if slow is None and "CellTimeoutError" in cell_errors:
+            slow = (code_no, heading)
         if any(m in "".join(o.get("text", "")) for o in cell.get("outputs", [])
                for m in ("Output truncated", "Đã cắt bớt")):
             truncated = True
         if is_test:
             total += 1
             failed += bool(cell_errors)
-        if meta.get("solution") and "NotImplementedError" in cell_errors:
+        left_as_released = bool(stubs) and meta.get("grade_id") in stubs and \
+            cell.source.strip() == stubs[meta["grade_id"]].strip()
+        if meta.get("solution") and ("NotImplementedError" in cell_errors or left_as_released):
             unfinished += 1  # the release stub was left in place: not done, not broken
             continue
-        errors += [e for e in cell_errors if not (is_test and e in ("AssertionError",
-                                                                      "NotImplementedError"))]
-    if "CellTimeoutError" in errors:
+        # A test of an unfinished part fails by NameError too: a failure, not a broken cell.
+        expected = ("AssertionError", "NotImplementedError") + (("NameError",) if unfinished
+                                                                 else ())
+        errors += [e for e in cell_errors if not (is_test and e in expected)]
+    if slow:
+        where = f" (trong phần '{slow[1]}')" if slow[1] else ""
+        out = reason("timeout_cell", cell=slow[0], where=where, timeout=timeout)
+        out["timeout_cell"] = slow[0]
+    elif "CellTimeoutError" in errors:
         out = reason("timeout", timeout=timeout)
     elif "MemoryError" in errors:
         out = reason("memory", memory_mb=memory_mb)
@@ -115,13 +136,15 @@ def classify_notebook(nb: NotebookNode, log: str, timeout: int, memory_mb: int,
     elif errors:
         names = ", ".join(dict.fromkeys(errors))
         out = reason("cell_error", names=names)
+    elif unfinished and unfinished == solutions:
+        out = reason("blank", failed=failed, total=total)
     elif unfinished:
         out = reason("unfinished", parts=unfinished, failed=failed, total=total)
     elif failed:
         out = reason("tests_failed", failed=failed, total=total)
     else:
         out = reason("ok")
-    if failed and out["reason_code"] not in ("tests_failed", "unfinished"):
+    if failed and out["reason_code"] not in ("tests_failed", "unfinished", "blank"):
         out["reason"] += " " + REASONS["tests_failed"].format(failed=failed, total=total)
     if tampered(log, set(hidden_cells), set(expected_cells), nb):
         out["reason"] += " " + TAMPER_NOTE

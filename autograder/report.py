@@ -13,7 +13,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from autograder.coursectx import Course, CourseError  # noqa: E402
 from autograder.grading import ResultStore  # noqa: E402
-from autograder.scores import class_table, problems, question_table  # noqa: E402
+from autograder.scores import (  # noqa: E402
+    class_table,
+    late_work,
+    problems,
+    question_table,
+    question_titles,
+)
 
 
 def _png(fig, path: Path) -> str:
@@ -52,7 +58,12 @@ def _table(rows: list[list], headers: list[str]) -> str:
 
 def build_report(course: Course, assignment_id: str | None = None, help_below: float = 50.0,
                  out_dir: Path | None = None) -> Path:
-    """Write bao-cao[-<id>].html with two PNG charts next to it; return the HTML path."""
+    """Write bao-cao[-<id>].html with two PNG charts next to it; return the HTML path.
+
+    Rules stated on the page: the mean and the pass count are over those who handed in;
+    "chưa nộp" are listed apart. "Cần hỗ trợ" = handed in and below ``help_below`` % of the
+    total. Submissions with a grading incident are a separate list for the instructor.
+    """
     ids = [assignment_id] if assignment_id else None
     table, maxima = class_table(course, ids)
     if table.empty or not maxima:
@@ -61,33 +72,48 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
     out = Path(out_dir) if out_dir else course.root / "bao-cao"
     out.mkdir(parents=True, exist_ok=True)
     suffix = f"-{assignment_id}" if assignment_id else ""
-    dist = _distribution(table["ty_le"], out / f"phan-bo-diem{suffix}.png")
+    handed_in = table[list(maxima)].notna().any(axis=1)
+    done, absent = table[handed_in], table[~handed_in]
+    if done.empty:
+        raise CourseError("Chưa ai nộp bài nên chưa có gì để báo cáo. Hãy thu bài và chấm trước.")
+    dist = _distribution(done["ty_le"], out / f"phan-bo-diem{suffix}.png")
     rates = {}
     for a in maxima:
         q = question_table(course, a)
         if q.empty:
             continue
         q["dat"] = q["diem"] >= q["toi_da"]
+        titles = question_titles(course, a)
+        order = [c for c in titles if c in set(q["cau"])] + sorted(set(q["cau"]) - set(titles))
         prefix = f"{a}: " if len(maxima) > 1 else ""
-        for cau, frame in q.groupby("cau", sort=False):
-            rates[prefix + str(cau)] = round(100 * frame["dat"].mean(), 1)
+        for cau in order:
+            frame = q[q["cau"] == cau]
+            rates[prefix + titles.get(cau, str(cau))] = round(100 * frame["dat"].mean(), 1)
     import pandas as pd
 
     rate_series = pd.Series(rates, dtype=float)
     bars = _pass_rates(rate_series, out / f"ty-le-dat{suffix}.png") if rates else ""
-    issues = {}
+    issues: dict[str, list[str]] = {}
+    late: dict[str, list[str]] = {}
     for a in maxima:
         for sid, d in problems(course, a).items():
             issues.setdefault(sid, []).append(f"{a}: {d.get('reason', '')}")
+        for sid, d in late_work(course, a).items():
+            late.setdefault(sid, []).append(f"{a}: {d['late_text']}"
+                                            + (f", trừ {d['late_penalty']:g} điểm"
+                                               if d.get("late_penalty") else ""))
+    weak = done[done["ty_le"] < help_below]
+    help_rows = [[r.ma_hv, r.ho_ten, r.don_vi, f"{r.ty_le:g}%"] for r in weak.itertuples()]
+    names = dict(zip(table["ma_hv"], table["ho_ten"], strict=True))
+    issue_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(issues.items())]
+    late_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(late.items())]
+    absent_rows = [[r.ma_hv, r.ho_ten, r.don_vi] for r in absent.itertuples()]
+    pass_count = int((done["ty_le"] >= help_below).sum())
     unboxed = sorted({sid for a in maxima for sid, d in ResultStore(course, a).all().items()
                       if d.get("unsandboxed")})
     warning = (f'<p style="color:#a00"><b>Cảnh báo:</b> {len(unboxed)} bài được chấm KHÔNG cách '
                f'ly (--unsandboxed): bài làm có thể đã đọc đáp án, sổ điểm hay bài của người '
                f'khác. Mã: {html.escape(", ".join(unboxed))}.</p>' if unboxed else "")
-    weak = table[(table["ty_le"] < help_below) | table["ma_hv"].isin(issues)]
-    help_rows = [[r.ma_hv, r.ho_ten, r.don_vi, f"{r.ty_le:g}%", "; ".join(issues.get(r.ma_hv, []))]
-                 for r in weak.itertuples()]
-    pass_count = int((table["ty_le"] >= help_below).sum())
     title = f"Báo cáo lớp – {assignment_id}" if assignment_id else "Báo cáo lớp – tất cả bài tập"
     charts = (f'<img alt="Tỷ lệ đạt theo câu" src="data:image/png;base64,{bars}">' if bars
               else "<p>Chưa có.</p>")
@@ -97,16 +123,24 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}</style></head><body>
 <h2>{html.escape(title)}</h2>
 {warning}
-<p>Số học viên: {len(table)}. Điểm trung bình: {table["ty_le"].mean():.1f}%.
-Trung vị: {table["ty_le"].median():.1f}%.
-Đạt từ {help_below:g}% trở lên: {pass_count}/{len(table)}.</p>
-<h3>Phân bố điểm</h3><img alt="Phân bố điểm" src="data:image/png;base64,{dist}">
+<p>Sĩ số: {len(table)}. Đã nộp: {len(done)}. Chưa nộp: {len(absent)}.</p>
+<p>Trong {len(done)} người đã nộp (người chưa nộp không tính vào trung bình):
+điểm trung bình {done["ty_le"].mean():.1f}%, trung vị {done["ty_le"].median():.1f}%,
+đạt từ {help_below:g}% trở lên: {pass_count}/{len(done)}.</p>
+<h3>Phân bố điểm (người đã nộp)</h3><img alt="Phân bố điểm" src="data:image/png;base64,{dist}">
 <h3>Tỷ lệ đạt theo từng câu</h3>
 {charts}
 {_table([[k, f"{v:g}%"] for k, v in rates.items()], ["Câu", "Tỷ lệ đạt"])}
 <h3>Học viên cần hỗ trợ ({len(help_rows)})</h3>
-<p>Dưới {help_below:g}% tổng điểm, hoặc bài nộp gặp sự cố khi chấm.</p>
-{_table(help_rows, ["Mã", "Họ và tên", "Đơn vị", "Tỷ lệ", "Ghi chú"])}
+<p>Quy tắc: đã nộp bài và đạt dưới {help_below:g}% tổng điểm (đổi mức bằng --help-below).</p>
+{_table(help_rows, ["Mã", "Họ và tên", "Đơn vị", "Tỷ lệ"])}
+<h3>Bài cần giảng viên xem lại ({len(issue_rows)})</h3>
+<p>Bài gặp sự cố khi chấm (chạy quá giờ, tệp hỏng, sửa ô bị khóa...), dù điểm cao hay thấp.</p>
+{_table(issue_rows, ["Mã", "Họ và tên", "Ghi chú"])}
+<h3>Nộp muộn ({len(late_rows)})</h3>
+{_table(late_rows, ["Mã", "Họ và tên", "Muộn"])}
+<h3>Chưa nộp ({len(absent_rows)})</h3>
+{_table(absent_rows, ["Mã", "Họ và tên", "Đơn vị"])}
 </body></html>"""
     path = out / f"bao-cao{suffix}.html"
     path.write_text(page, encoding="utf-8")

@@ -195,6 +195,25 @@ def import_roster(course: Course, path: Path) -> ImportReport:
     return report
 
 
+def roster_ids(course: Course) -> set[str]:
+    """Everyone on the class list (imported list and gradebook students)."""
+    ids = set(load_sidecar(course))
+    with course.gradebook() as gb:
+        ids |= {st.id for st in gb.students}
+    return ids
+
+
+def add_students(course: Course, ids: list[str]) -> None:
+    """Put submitters who were not on the list onto it (name = id until corrected)."""
+    sidecar = load_sidecar(course)
+    with course.gradebook() as gb:
+        for sid in ids:
+            gb.update_or_create_student(sid)
+            sidecar.setdefault(sid, {"id": sid, "ho_ten": sid, "email": "", "don_vi": ""})
+    (course.state_dir() / "danh-sach.json").write_text(
+        json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def full_name(course: Course, student_id: str, gb_student=None) -> str:
     """The participant's full name as typed in the class list, else from the gradebook."""
     row = load_sidecar(course).get(student_id)

@@ -61,3 +61,42 @@ def problems(course: Course, assignment_id: str) -> dict[str, dict]:
     """Result files of submissions that did not run cleanly (reason other than ok/tests)."""
     return {sid: d for sid, d in ResultStore(course, assignment_id).all().items()
             if d.get("reason_code") not in CLEAN or d.get("tampered")}
+
+
+def question_titles(course: Course, assignment_id: str) -> dict[str, str]:
+    """Graded cell id -> readable title, in task order (from the source notebook).
+
+    The title is the section heading above the cell ("Phần 1 (3 điểm) – Tỉ lệ ..." without
+    the points), plus "kiểm tra ẩn" for a hidden-test cell.
+    """
+    import re
+
+    import nbformat
+
+    path = course.source_notebook(assignment_id)
+    if not path.exists():
+        return {}
+    nb = nbformat.read(path, as_version=4)
+    titles: dict[str, str] = {}
+    heading = ""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
+            heading = cell.source.strip().splitlines()[0].lstrip("#").strip()
+            heading = re.sub(r"\s*\(\s*\d+([.,]\d+)?\s*điểm\s*\)", "", heading)
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        title = heading or meta["grade_id"]
+        if cell.cell_type == "code" and not meta.get("solution"):
+            title += " – kiểm tra ẩn" if "BEGIN HIDDEN TESTS" in cell.source else " – kiểm tra"
+        base, n = title, 2
+        while title in titles.values():
+            title, n = f"{base} ({n})", n + 1
+        titles[meta["grade_id"]] = title
+    return titles
+
+
+def late_work(course: Course, assignment_id: str) -> dict[str, dict]:
+    """Late submissions: {student: {"late_text", "seconds_late", "late_penalty"}}."""
+    return {sid: d for sid, d in ResultStore(course, assignment_id).all().items()
+            if d.get("seconds_late")}

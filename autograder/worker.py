@@ -124,6 +124,21 @@ def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: st
 
 HIDDEN_CELLS: set[str] = set()
 NOTEBOOKS: list[str] = []
+STUBS: dict[str, str] = {}
+
+
+def _release_stubs(course: Course, assignment_id: str) -> dict[str, str]:
+    """Each solution cell as participants received it (nbgrader's own ClearSolutions), so
+    a part left untouched reads "chưa làm" even when its stub raises nothing."""
+    stubs = {}
+    for path in sorted((course.root / "source" / assignment_id).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb, _ = nbp.ClearSolutions(config=course.config()).preprocess(nb, {})
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade_id"):
+                stubs[meta["grade_id"]] = cell.source
+    return stubs
 
 
 def _assignment_facts(db_url: str, course_id: str, assignment_id: str) -> None:
@@ -142,6 +157,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     aid = args.assignment
     if not NOTEBOOKS:  # the template gradebook exists once the first task arrives
         _assignment_facts(f"sqlite:///{args.template_db}", course.course_id, aid)
+        STUBS.update(_release_stubs(course, aid))
     uid = api.config.SandboxKernelManager.sandbox_uid
     _reset(wdir, Path(args.template_db), uid)
     src = course.submitted_dir(aid, student_id)
@@ -180,7 +196,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     expected = {g["name"] for nb in result["notebooks"] for g in nb["grades"]}
     result.update(classify_notebook(graded_nb, log, timeout=args.timeout or 30,
                                     memory_mb=args.memory_mb, hidden_cells=HIDDEN_CELLS,
-                                    expected_cells=expected))
+                                    expected_cells=expected, stubs=STUBS))
     result["ok"] = True
     # Hand the graded folder to the parent under a unique name; it copies and deletes it.
     handoff = Path(args.run_dir) / "out" / f"{student_id}"

@@ -259,7 +259,7 @@ def test_sandbox_held(graded):
             assert not [v for v in box["visible"] if v == str(REPO) or
                         v.startswith((str(course), str(REPO / "assignments")))]
     reasons = {json.loads(p.read_text())["reason_code"] for p in graded["results"].glob("*.json")}
-    assert {"timeout", "kernel_died", "corrupt", "empty", "missing"} <= reasons
+    assert {"timeout_cell", "kernel_died", "corrupt", "empty", "missing"} <= reasons
 
 
 def test_feedback_hides_hidden_tests(graded):
