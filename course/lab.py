@@ -17,6 +17,7 @@ from pathlib import Path
 from course.config import backend_from_env
 
 CONFIG_DIR = Path(__file__).resolve().parent / "jupyter_config"
+DATA_DIR = CONFIG_DIR / "data"
 START_PAGE = "notebooks/00_bat_dau.ipynb"
 
 
@@ -39,6 +40,11 @@ def lab_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     paths = [str(CONFIG_DIR)] + [p for p in result.get("JUPYTER_CONFIG_PATH", "").split(
         os.pathsep) if p and p != str(CONFIG_DIR)]
     result["JUPYTER_CONFIG_PATH"] = os.pathsep.join(paths)
+    # The course's "python3" kernel loads course.notebook at start (Vietnamese error help even
+    # before `import course`); jupyter_client runs it with the server's own Python.
+    data = [str(DATA_DIR)] + [p for p in result.get("JUPYTER_PATH", "").split(os.pathsep)
+                              if p and p != str(DATA_DIR)]
+    result["JUPYTER_PATH"] = os.pathsep.join(data)
     if is_offline(result):
         result["COURSE_BACKEND"] = "offline"
     return result

@@ -111,7 +111,7 @@ def _handler(shell, etype, evalue, tb, tb_offset=None):
                                                                tb_offset=tb_offset)
             shell._showtraceback(etype, evalue, stb)
             return stb
-        stb = [f"{RED}💡 {help_text}{RESET}",
+        stb = [f"{RED}{help_text}{RESET}",
                f"{DIM}{t('notebook.original')} {original_line(etype, evalue)}{RESET}"]
     shell._showtraceback(etype, evalue, stb)
     return stb
@@ -125,7 +125,7 @@ def course_warning_types() -> tuple[type[Warning], ...]:
 
 
 def format_course_warning(message: Warning | str) -> str:
-    return f"⚠️ {message}\n"
+    return f"⚠ {message}\n"
 
 
 def _wrap_showwarning(previous: Callable[..., None]) -> Callable[..., None]:
@@ -156,3 +156,9 @@ def install_friendly_errors() -> bool:
     if not getattr(warnings.showwarning, "_course", False):
         warnings.showwarning = _wrap_showwarning(warnings.showwarning)
     return True
+
+
+def load_ipython_extension(shell) -> None:
+    """`%load_ext course.notebook`; the course's kernel config loads it at kernel start, so the
+    help works even when a participant runs a later cell before `import course`."""
+    install_friendly_errors()

@@ -56,6 +56,45 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+SAMPLE = "Để tập, số liệu, kiểm tra, nghiêng, Quảng Trị"
+WEBFONT_MONO = "Course Noto Sans Mono"
+# A second browser profile sees only DejaVu: the machine's fonts must not be what renders.
+NO_NOTO_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+def _scratch_notebooks(folder: Path) -> None:
+    """Small notebooks for what no lesson shows on its first screen (a participant's own cells)."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    cells = nbformat.v4.new_code_cell
+    books = {
+        "phong_chu.ipynb": [
+            cells(f'print("{SAMPLE}")'),
+            cells("import ipywidgets as w\n"
+                  f'w.Textarea(value="{SAMPLE}", layout=w.Layout(width="700px"))'),
+        ],
+        "loi.ipynb": [
+            cells('khach = "Chị Lan, homestay ở Phong Nha"'),
+            cells('print("Xin chào", khach)'),
+            cells('ten = "Bún hến Cồn Hến"'),
+        ],
+        "tro_chuyen.ipynb": [
+            cells("import course\nfrom course.widgets import ChatBox\n"
+                  'ChatBox("Bạn là trợ lý của một homestay ở Phong Nha, trả lời ngắn gọn.")'),
+        ],
+    }
+    for name, book_cells in books.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = book_cells
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                     "language": "python"}
+        nbformat.write(nb, folder / name)
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory) -> Iterator[dict]:
     """JupyterLab via course.lab on a temp copy of notebooks/, participant settings on."""
@@ -66,6 +105,16 @@ def lab(tmp_path_factory) -> Iterator[dict]:
     root = tmp / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+    if (REPO / "assignments" / "release").is_dir():  # built by `make install`
+        shutil.copytree(REPO / "assignments" / "release", root / "assignments" / "release")
+    _scratch_notebooks(root / "thu")
+    # Lessons 07 and 09 open their Markdown report by right-clicking it in the file browser.
+    (root / "notebooks" / "bao_cao_thu.md").write_text("# Báo cáo thử\n", encoding="utf-8")
+    # A participant alone with `make lab`: no class exchange (a path that cannot be created).
+    (tmp / "not-a-folder").write_text("x", encoding="utf-8")
+    exchange = tmp / "not-a-folder" / "exchange"
+    (root / "nbgrader_config.py").write_text(
+        f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n", encoding="utf-8")
     port, token = _free_port(), "browser-test-token"
     env = lab_environment({k: v for k, v in os.environ.items()
                            if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
@@ -94,7 +143,7 @@ def lab(tmp_path_factory) -> Iterator[dict]:
     if not ready:
         proc.terminate()
         pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
-    yield {"base": base, "token": token, "root": root, "log": log_path}
+    yield {"base": base, "token": token, "root": root, "log": log_path, "tmp": tmp}
     proc.terminate()
     try:
         proc.wait(timeout=30)
@@ -103,18 +152,27 @@ def lab(tmp_path_factory) -> Iterator[dict]:
     log.close()
 
 
+def _launch(p, profile: Path, env: dict | None = None):
+    ctx = p.chromium.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROME_ARGS,
+        viewport={"width": 1400, "height": 1000}, locale="vi-VN", env=env)
+    pg = ctx.new_page()
+    pg.set_default_timeout(SLOW_MS)
+    return ctx, pg
+
+
 @pytest.fixture(scope="module")
-def page(lab, tmp_path_factory):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def browser_driver():
     with sync_api.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROME_ARGS, viewport={"width": 1400, "height": 1000},
-            locale="vi-VN")
-        pg = ctx.new_page()
-        pg.set_default_timeout(SLOW_MS)
-        yield pg
-        ctx.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def page(lab, browser_driver, tmp_path_factory):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    ctx, pg = _launch(browser_driver, tmp_path_factory.mktemp("chromium-profile"))
+    yield pg
+    ctx.close()
 
 
 @pytest.fixture(autouse=True)
@@ -129,12 +187,56 @@ def _shot(page, name: str) -> None:
 
 
 RUN_MENU = re.compile(r"^(Chạy|Khởi chạy|Run)$")
-RUN_ALL = re.compile(r"Run All Cells|Chạy tất cả")
+RUN_ALL = re.compile(r"^(Run All Cells|Chạy tất cả các ô)$")
 
 
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab in front
 KERNEL_IDLE = re.compile(r"\| (Idle|Rảnh|Nghỉ)")
 PROMPT_RAN = re.compile(r"\[(\d+|\*)\]")
+
+
+def _clear_dialogs(page) -> None:
+    """Close any dialog in the way (kernel choice, file changed on disk, restart...) before acting.
+
+    A dialog opened by JupyterLab at its own pace took clicks meant for the notebook: every
+    action helper calls this first, and waits for the dialog to be gone, not for a fixed time.
+    """
+    dialogs = page.locator(".jp-Dialog")
+    for _ in range(5):
+        if dialogs.count() == 0:
+            return
+        dialog = dialogs.first
+        reject = dialog.locator("button.jp-mod-reject")
+        if reject.count():
+            reject.first.click()
+        else:
+            page.keyboard.press("Escape")
+        dialog.wait_for(state="detached")
+    assert dialogs.count() == 0, dialogs.all_inner_texts()
+
+
+def _open(page, lab: dict, path: str) -> None:
+    page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
+    page.locator(f"{ACTIVE} .jp-Cell").first.wait_for()
+    _wait_idle(page)
+
+
+def _wait_idle(page) -> None:
+    _clear_dialogs(page)
+    page.locator("#jp-main-statusbar").filter(has_text=KERNEL_IDLE).wait_for()
+    _clear_dialogs(page)
+
+
+def _menu(page, title: str | re.Pattern, item: str | re.Pattern) -> None:
+    """Open a menu-bar menu and click one entry (both found by their visible label)."""
+    _clear_dialogs(page)
+    if isinstance(title, str):
+        title = re.compile("^" + re.escape(title) + "$")
+    if isinstance(item, str):
+        item = re.compile("^" + re.escape(item) + "$")
+    page.locator(".lm-MenuBar-itemLabel").filter(has_text=title).first.click()
+    entries = page.locator(".lm-Menu-content .lm-Menu-itemLabel").filter(has_text=item)
+    entries.first.click()
 
 
 def _run_all(page) -> None:
@@ -144,15 +246,10 @@ def _run_all(page) -> None:
     connection is ready, and JupyterLab then drops the request; a participant would simply
     click again, and so does this helper (at most three times).
     """
-    page.locator("#jp-main-statusbar").filter(has_text=KERNEL_IDLE).wait_for()
+    _wait_idle(page)
     ran = page.locator(f"{ACTIVE} .jp-InputPrompt").filter(has_text=PROMPT_RAN).first
     for attempt in range(3):
-        page.locator(".lm-MenuBar-itemLabel").filter(has_text=RUN_MENU).first.click()
-        items = page.locator(".lm-Menu-content .lm-Menu-itemLabel")
-        items.first.wait_for()
-        item = items.filter(has_text=RUN_ALL)
-        assert item.count() >= 1, items.all_inner_texts()
-        item.first.click()
+        _menu(page, RUN_MENU, RUN_ALL)
         try:
             ran.wait_for(state="attached", timeout=30_000)
             return
@@ -247,10 +344,7 @@ def test_start_page_runs_offline_and_key_never_saved(lab, page):
 
 def test_prompt_builder_sends_and_shows_labelled_offline_answer(lab, page):
     label = _label()
-    if not (lab["root"] / LESSON).exists():
-        pytest.skip(f"{LESSON} not in the repository yet")
-    page.goto(f"{lab['base']}/lab/tree/{LESSON}?token={lab['token']}")
-    page.locator(f"{ACTIVE} .jp-Cell").first.wait_for()
+    _open(page, lab, LESSON)
     _run_all(page)
     builder = page.locator(f"{ACTIVE} .jp-OutputArea-output", has_text=_msg("widgets.pb_title"))
     # Off-screen cells are skipped by the browser (content-visibility): attach, then scroll.
@@ -274,3 +368,247 @@ def test_prompt_builder_sends_and_shows_labelled_offline_answer(lab, page):
     answer = builder.inner_text()
     assert label in answer
     _shot(page, "03_prompt_builder_tra_loi")
+
+
+# -- Vietnamese letters render with the course's own webfont ------------------------------------
+
+FONT_PROBE = """async ([family, sample]) => {
+    await document.fonts.ready;
+    const wanted = family.toLowerCase();
+    const first = el => getComputedStyle(el).fontFamily.split(',')[0].replace(/["']/g, '').trim();
+    const pick = sel => document.querySelector(sel);
+    const faces = [...document.fonts].filter(f => f.family.replace(/["']/g, '') === family);
+    return {
+        editor: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .cm-content')),
+        output: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output pre')),
+        widget: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .widget-textarea textarea')),
+        vietnameseLoaded: faces.some(f => f.status === 'loaded' && f.unicodeRange.includes('1EA0')),
+        check: document.fonts.check('15px "' + family + '"', sample),
+        wanted,
+    };
+}"""
+
+
+def _check_fonts(page, lab: dict, tag: str) -> dict:
+    _open(page, lab, "thu/phong_chu.ipynb")
+    _run_all(page)
+    textarea = page.locator(f"{ACTIVE} .widget-textarea textarea")
+    textarea.wait_for()
+    page.locator(f"{ACTIVE} .jp-OutputArea-output pre", has_text=SAMPLE).first.wait_for()
+    result = page.evaluate(FONT_PROBE, [WEBFONT_MONO, SAMPLE])
+    cells = page.locator(f"{ACTIVE} .jp-Cell")
+    cells.nth(0).locator(".jp-InputArea").screenshot(path=str(ARTIFACTS / f"font_{tag}_code.png"))
+    cells.nth(0).locator(".jp-OutputArea").screenshot(
+        path=str(ARTIFACTS / f"font_{tag}_output.png"))
+    textarea.screenshot(path=str(ARTIFACTS / f"font_{tag}_widget.png"))
+    return result
+
+
+def _assert_webfont(result: dict) -> None:
+    assert result["editor"] == WEBFONT_MONO, result
+    assert result["output"] == WEBFONT_MONO, result
+    assert result["widget"] == WEBFONT_MONO, result
+    assert result["vietnameseLoaded"], f"the webfont's Vietnamese subset never loaded: {result}"
+    assert result["check"], result
+
+
+def test_vietnamese_letters_use_the_course_webfont(lab, page):
+    css = urllib.request.urlopen(f"{lab['base']}/custom/custom.css?token={lab['token']}",
+                                 timeout=30).read().decode()
+    assert WEBFONT_MONO in css
+    fonts_css = urllib.request.urlopen(
+        f"{lab['base']}/custom/fonts/fonts.css?token={lab['token']}", timeout=30).read().decode()
+    assert "vietnamese" in fonts_css and "http" not in fonts_css  # served here, no CDN
+    _assert_webfont(_check_fonts(page, lab, "mac_dinh"))
+
+
+def test_vietnamese_letters_render_without_any_noto_font_on_the_machine(lab, browser_driver,
+                                                                         tmp_path_factory):
+    """A second browser profile whose font configuration holds only DejaVu (the font that
+    stacks Vietnamese marks badly): the page must still render with the webfont we serve."""
+    tmp = tmp_path_factory.mktemp("no-noto")
+    conf = tmp / "fonts.conf"
+    conf.write_text(NO_NOTO_FONTCONFIG.format(cache=tmp / "cache"), encoding="utf-8")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    listed = subprocess.run(["fc-list"], env=env, capture_output=True, text=True).stdout
+    assert "Noto" not in listed and "DejaVu" in listed
+    ctx, pg = _launch(browser_driver, tmp / "profile", env=env)
+    try:
+        _assert_webfont(_check_fonts(pg, lab, "khong_noto"))
+    finally:
+        ctx.close()
+
+
+# -- the chat keeps the newest message in view ---------------------------------------------------
+
+def test_chat_keeps_the_newest_message_in_view(lab, page):
+    _open(page, lab, "thu/tro_chuyen.ipynb")
+    _run_all(page)
+    chat = page.locator(f"{ACTIVE} .jp-OutputArea-output", has_text=_msg("widgets.chat_title"))
+    chat.wait_for()
+    box = chat.locator("textarea").last
+    send = chat.locator("button", has_text=_msg("widgets.send"))
+    history = chat.locator(".course-chat-history")
+    questions = [f"Câu hỏi số {n}: homestay còn phòng cho 4 người cuối tuần này không, giá bao "
+                 f"nhiêu một đêm, có đưa đón ở ga Đồng Hới và thuê xe máy đi động Phong Nha không?"
+                 for n in range(1, 8)]
+    for n, question in enumerate(questions, start=1):
+        box.fill(question)
+        send.click()
+        history.locator("pre").filter(has_text=question).wait_for()
+        # reply arrived: 2 messages per turn
+        expect_count = 2 * n
+        page.wait_for_function(
+            "([sel, n]) => document.querySelector(sel)?.querySelectorAll('pre').length >= n",
+            arg=[f"{ACTIVE} .course-chat-history", expect_count])
+    geometry = history.evaluate("""el => {
+        const box = el.getBoundingClientRect();
+        const pres = [...el.querySelectorAll('pre')];
+        const newest = pres[0].getBoundingClientRect();  // newest first in the DOM
+        const oldest = pres[pres.length - 1].getBoundingClientRect();
+        return {scrolls: el.scrollHeight > el.clientHeight + 10, boxTop: box.top,
+                boxBottom: box.bottom, newestTop: newest.top, newestBottom: newest.bottom,
+                oldestTop: oldest.top, newestText: pres[0].innerText,
+                lastQuestion: pres[1].innerText};
+    }""")
+    _shot(page, "chat_tin_moi_nhat")
+    assert geometry["scrolls"], "the history never filled its box; the test proves nothing"
+    assert questions[-1] in geometry["lastQuestion"]
+    assert geometry["newestBottom"] <= geometry["boxBottom"] + 1, geometry
+    assert geometry["newestTop"] >= geometry["boxTop"] - 1, geometry
+    assert geometry["oldestTop"] < geometry["boxTop"], "oldest message should be scrolled away"
+
+
+# -- the common Python mistakes are explained in Vietnamese -------------------------------------
+
+def test_running_a_cell_out_of_order_and_a_missing_quote_get_vietnamese_help(lab, page):
+    from course.i18n import t
+
+    _open(page, lab, "thu/loi.ipynb")
+    cells = page.locator(f"{ACTIVE} .jp-Cell")
+    # After opening the notebook a participant runs the second cell first.
+    cells.nth(1).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Shift+Enter")
+    name_help = cells.nth(1).locator(".jp-OutputArea-output")
+    name_help.filter(has_text="khach").first.wait_for()
+    text = name_help.first.inner_text()
+    assert t("notebook.name", name="khach").split(":")[0] in text, text
+    assert "NameError: name 'khach' is not defined" in text and "Traceback" not in text
+    # Then deletes the closing quote of the third cell and runs it.
+    editor = cells.nth(2).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Shift+Enter")
+    quote_help = cells.nth(2).locator(".jp-OutputArea-output")
+    quote_help.filter(has_text="dòng 1").first.wait_for()
+    text = quote_help.first.inner_text()
+    assert t("notebook.quote", line=1) in text, text
+    assert "SyntaxError: unterminated string literal" in text and ".py" not in text
+    _shot(page, "loi_tieng_viet")
+
+
+# -- menu labels a lesson names exist in the running interface ----------------------------------
+
+MENU_PATH = re.compile(r"\*{1,2}([^*\n]+?(?:\s(?:→|›)\s[^*\n]+?)+)\*{1,2}")
+
+
+def _lesson_menu_paths() -> list[tuple[str, list[str]]]:
+    """Every bold/italic "A → B" path in the lessons and in the Vietnamese error help."""
+    found = []
+    for path in sorted((REPO / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "markdown":
+                text = "".join(cell["source"])
+                for m in MENU_PATH.finditer(text):
+                    found.append((path.name, [p.strip() for p in re.split(r"\s[→›]\s", m[1])]))
+    help_texts = json.loads((REPO / "course/data/messages/vi/notebook.json").read_text("utf-8"))
+    for key, text in help_texts.items():
+        for m in re.finditer(r"((?:Chạy|Kernel|Tệp) › [^.,(]+?)(?=[,.)]| rồi| sau)", text):
+            found.append((f"notebook.{key}", [p.strip() for p in m[1].split("›")]))
+    return found
+
+
+def test_menu_labels_named_in_lessons_exist_in_the_interface(lab, page):
+    _open(page, lab, START_PAGE)
+    titles = [x.strip() for x in page.locator(".lm-MenuBar-itemLabel").all_inner_texts()]
+    checked, missing = [], []
+    for where, parts in _lesson_menu_paths():
+        if parts[0] in titles:
+            _clear_dialogs(page)
+            page.locator(".lm-MenuBar-itemLabel").filter(
+                has_text=re.compile("^" + re.escape(parts[0]) + "$")).first.click()
+        elif parts[0].lower() == "chuột phải":
+            _clear_dialogs(page)
+            page.locator(".jp-DirListing-item", has_text=".md").first.click(button="right")
+        else:
+            continue  # "nhận biết → quan tâm → …" is a funnel, not a menu
+        labels = parts[1:]
+        for depth, label in enumerate(labels):
+            menu = page.locator(".lm-Menu").last
+            entries = [e.strip() for e in menu.locator(".lm-Menu-itemLabel").all_inner_texts()]
+            if label not in entries:
+                missing.append((where, " → ".join(parts), entries))
+                break
+            if depth < len(labels) - 1:  # open the submenu
+                menu.locator(".lm-Menu-item").filter(
+                    has_text=re.compile("^" + re.escape(label) + "$")).first.hover()
+                page.locator(".lm-Menu").nth(depth + 1).wait_for()
+        else:
+            checked.append(" → ".join(parts))
+        page.keyboard.press("Escape")
+        page.keyboard.press("Escape")
+    assert not missing, missing
+    assert len(checked) >= 4, checked  # the lessons do name menus: never pass on nothing
+
+
+def test_run_and_kernel_menus_are_vietnamese(lab, page):
+    """The share of Vietnamese labels in the menus lessons use (figure in benchmarks/README.md)."""
+    _open(page, lab, START_PAGE)
+    english = []
+    for title in ("Chạy", "Kernel"):
+        page.locator(".lm-MenuBar-itemLabel").filter(has_text=re.compile(f"^{title}$")).click()
+        labels = [x for x in page.locator(".lm-Menu-content .lm-Menu-itemLabel")
+                  .all_inner_texts() if x.strip()]
+        page.keyboard.press("Escape")
+        english += [x for x in labels if re.fullmatch(r"[A-Za-z …’'-]+", x)]
+    assert not english, english
+
+
+# -- graded exercises -----------------------------------------------------------------------------
+
+def test_assignment_list_explains_in_vietnamese_when_there_is_no_exchange(lab, page):
+    from course.i18n import t
+
+    _open(page, lab, START_PAGE)
+    _menu(page, "Nbgrader", re.compile(r"Assignment List|Danh sách bài tập"))
+    first_sentence = t("lessons.nbgrader_no_exchange").split(".")[0]
+    page.get_by_text(first_sentence).first.wait_for()
+    assert "exchange directory does not exist" not in page.locator("body").inner_text()
+    _shot(page, "danh_sach_bai_tap")
+
+
+def test_lesson_00_links_open_the_graded_exercises(lab, page):
+    nb = json.loads((REPO / START_PAGE).read_text(encoding="utf-8"))
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    links = re.findall(r"\]\((\.\./assignments/release/[^)]+\.ipynb)\)", text)
+    assert links, "lesson 00 links no graded exercise"
+    missing = [x for x in links if not (REPO / "notebooks" / x).resolve().is_file()]
+    assert not missing, f"run `make install` to build the release copies: {missing}"
+    _open(page, lab, START_PAGE)
+    target = links[0].rsplit("/", 1)[-1]
+    link = page.locator(f"{ACTIVE} a[href*='/{target}']").first
+    # The notebook renders only the cells near the screen: scroll down as a reader would.
+    scroller = page.locator(f"{ACTIVE} .jp-WindowedPanel-outer")
+    for _ in range(40):
+        try:
+            link.wait_for(state="attached", timeout=1_000)
+            break
+        except PlaywrightTimeout:
+            scroller.evaluate("el => el.scrollBy(0, el.clientHeight * 0.8)")
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.locator(".lm-TabBar-tabLabel", has_text=target).wait_for()
+    page.locator(f"{ACTIVE} .jp-Cell").first.wait_for()
+    _shot(page, "bai_tap_mo_tu_bai_00")

@@ -79,7 +79,8 @@ class ChatBox(WidgetBase):
                 return ""
         self.history.append({"role": "assistant", "content": answer})
         self.input.value = ""
-        self.message.value = "".join(render_warning(n) for n in notes)
+        # The layer's warning tells programmers to call mask_pii(); participants get the tool.
+        self.message.value = render_warning(t("widgets.chat_pii_notice")) if notes else ""
         self._render()
         return answer
 
@@ -88,7 +89,7 @@ class ChatBox(WidgetBase):
             self.history_view.value = render_note(t("widgets.chat_empty"))
             return
         blocks = []
-        for m in self.history:
+        for m in reversed(self.history):  # newest first: see the scroll box below
             user = m["role"] == "user"
             who = t("widgets.chat_you") if user else t("widgets.chat_bot")
             colour = "#e3f2fd" if user else "#f1f8e9"
@@ -97,6 +98,9 @@ class ChatBox(WidgetBase):
                 f"margin:4px 0'><b>{escape(who)}</b>"
                 f"<pre style='{PRE_STYLE}'>{escape(m['content'])}</pre></div>"
             )
+        # A column-reverse box starts scrolled to its end, so the newest message is in view
+        # after every update, without any script (model output is never run as code).
         self.history_view.value = (
-            "<div style='max-height:420px;overflow-y:auto'>" + "".join(blocks) + "</div>"
+            "<div class='course-chat-history' style='max-height:420px;overflow-y:auto;"
+            "display:flex;flex-direction:column-reverse'>" + "".join(blocks) + "</div>"
         )

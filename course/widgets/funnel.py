@@ -14,7 +14,7 @@ import pandas as pd
 from course.errors import CourseError
 from course.i18n import t
 
-from ._common import WidgetBase, button, vn_number
+from ._common import WidgetBase, button, vn_number, vn_readout
 from .display import escape, render_note, render_table, render_warning
 
 COLUMNS = ("giai_doan", "so_luong", "ty_le_chuyen_doi", "ty_le_tu_dau", "roi_rung")
@@ -108,7 +108,7 @@ class FunnelChart(WidgetBase):
             slider.observe(lambda _: self.update(), names="value")
             self.sliders[name] = slider
             label = widgets.Label(t("widgets.funnel_slider", name=name))
-            rows.append(widgets.HBox([label, slider]))
+            rows.append(widgets.HBox([label, slider, vn_readout(slider, 1, " %")]))
         self.reset_button = button("widgets.funnel_reset", "", "undo")
         self.reset_button.on_click(lambda _: self.reset())
         self.ui = widgets.VBox(
