@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from widget_helpers import assert_safe
 
@@ -75,3 +77,61 @@ def test_bad_questions_are_explained():
         Quiz([{"type": "text", "question": "?"}])
     with pytest.raises(ValueError, match="trống"):
         Quiz([])
+
+
+# -- free-text answers for non-programmers -----------------------------------------------------
+
+@pytest.mark.parametrize("answer", [
+    "bảng kết nối", "Ô kết nối của course.setup()", "bang ket noi", "o ket noi",
+    "Dán vào bảng kết nối", "vào ô kết nối nhé!", "course.setup()",
+])
+def test_lesson_00_accepts_the_lessons_own_wording(answer):
+    quiz = Quiz.load("00")
+    ok, message = quiz.check(4, answer)
+    assert ok, message
+
+
+@pytest.mark.parametrize("answer", ["ô mã", "vào ô mã của bài học", "không phải bảng kết nối",
+                                    "dán vào chat", "setupx"])
+def test_lesson_00_rejects_wrong_or_negated_answers(answer):
+    ok, message = Quiz.load("00").check(4, answer)
+    assert not ok, answer
+    assert message.startswith("Chưa đúng. Đáp án đúng: bảng kết nối"), message
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("07", "gom các dòng cùng tháng rồi cộng lại"), ("07", "cong lai"), ("07", "tính tổng"),
+    ("07", "Gom nhóm theo tháng rồi cộng"), ("08", "che đi"), ("08", "Che lai"),
+    ("08", "xoá các số đó"), ("08", "ẩn đi"),
+])
+def test_lessons_07_and_08_accept_everyday_words(name, answer):
+    ok, message = Quiz.load(name).check(4, answer)
+    assert ok, (name, answer, message)
+
+
+def test_lesson_08_rejects_sending_as_is():
+    for answer in ("gửi luôn", "không che", "để nguyên"):
+        assert not Quiz.load("08").check(4, answer)[0], answer
+
+
+def test_shipped_feedback_never_contradicts_itself():
+    """The answer shown as right is itself accepted; no question asks for a Python name."""
+    python_name = re.compile(r"\b(groupby|mask_pii|course\.\w+)\b|\(\)|viết course")
+    for path in sorted(QUIZ_DIR.glob("*.json")):
+        quiz = Quiz.load(path.stem)
+        for i, q in enumerate(quiz.questions):
+            assert not python_name.search(q["question"]), (path.stem, q["question"])
+            if q["type"] != "text":
+                continue
+            shown = q.get("answer_text") or q["accept"][0]
+            ok, message = Quiz(quiz.questions).check(i, shown)
+            assert ok, (path.stem, i, shown, message)
+            for accepted in q["accept"]:
+                assert Quiz(quiz.questions).check(i, accepted)[0], (path.stem, accepted)
+
+
+def test_quiz_uses_the_course_fold():
+    from course.text import fold
+
+    for text in ("Đồng Hới", "  Quảng   Trị ", "CÀ PHÊ"):
+        assert normalise_answer(text) == fold(text)

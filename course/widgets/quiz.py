@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ import ipywidgets as widgets
 
 from course.errors import CourseError
 from course.i18n import t
+from course.text import fold
 
 from ._common import WidgetBase, button
 from .display import escape, render_error, render_ok
@@ -19,11 +19,32 @@ from .display import escape, render_error, render_ok
 QUIZ_DIR = Path(__file__).resolve().parent.parent / "data" / "quizzes"
 
 
+_EDGE = " .,!?;:\"'()[]“”‘’«»…-"
+_NEGATION = re.compile(r"\b(khong|chang|cha|dung co)\b")
+
+
 def normalise_answer(text: str) -> str:
-    """NFC, lower case, no diacritics (đ → d), no end punctuation, spaces collapsed."""
-    text = unicodedata.normalize("NFC", str(text)).lower().replace("đ", "d")
-    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text).strip(" .,!?;:\"'")
+    """NFC, lower case, no diacritics (đ → d), spaces collapsed, no end punctuation."""
+    return fold(str(text)).strip(_EDGE)
+
+
+def answer_matches(value: str, accepted: list[str]) -> bool:
+    """A free-text answer is right when it is one of the accepted answers, or says one of them
+    in a longer sentence ("vào bảng kết nối nhé"), typed with or without diacritics.
+
+    A sentence that negates it ("không phải bảng kết nối") is not a right answer.
+    """
+    given = normalise_answer(value)
+    if not given:
+        return False
+    wanted = [w for w in (normalise_answer(a) for a in accepted) if w]
+    if given in wanted:
+        return True
+    for phrase in wanted:
+        m = re.search(r"(?<![\w.])" + re.escape(phrase) + r"(?![\w])", given)
+        if m and not _NEGATION.search(given[: m.start()]):
+            return True
+    return False
 
 
 def _validate(questions: Any) -> list[dict[str, Any]]:
@@ -119,9 +140,8 @@ class Quiz(WidgetBase):
         else:
             if not str(value or "").strip():
                 return False, t("widgets.quiz_type_answer")
-            accepted = {normalise_answer(a) for a in q["accept"]}
-            ok = normalise_answer(value) in accepted
-            right = str(q["accept"][0])
+            ok = answer_matches(str(value), [str(a) for a in q["accept"]])
+            right = str(q.get("answer_text") or q["accept"][0])
         self.results[i] = ok
         self._show_score()
         message = t("widgets.quiz_right") if ok else t("widgets.quiz_wrong", answer=right)
