@@ -282,7 +282,7 @@ def test_lesson03_prompts_get_curated_answers_within_channel_limits(offline, pro
 
     curated = _curated_answers()
     code = _notebook_code("03_noi_dung_marketing.ipynb")
-    default = re.search(r'^SAN_PHAM = "([^"]+)"', code, re.MULTILINE).group(1)
+    default = re.search(r'profile\.load\(default="([^"]+)"\)', code).group(1)
     sp = find_product(default if product == "(default)" else product)
     limits = load("channel_limits").assign(san_pham=sp["ten_sp"])
     posts = run_batch(limits, _template(code, "mau_bai_dang"), "bai_dang", progress=False)
@@ -315,7 +315,7 @@ def test_lesson04_messages_are_curated_short_and_call_to_action(offline, product
 
     curated = _curated_answers()
     code = _notebook_code("04_pheu_ban_hang.ipynb")
-    default = re.search(r'^SAN_PHAM = "([^"]+)"', code, re.MULTILINE).group(1)
+    default = re.search(r'profile\.load\(default="([^"]+)"\)', code).group(1)
     name = find_product(default if product == "(default)" else product)["ten_sp"]
     plan = message_plan(name)
     done = run_batch(plan, _template(code, "mau_tin"), "tin_nhan", progress=False)

@@ -124,8 +124,7 @@ def story(profile: dict[str, object], sample_story: str) -> str:
     if profile.get("mau"):
         return sample_story
     return t("profile.story", name=profile["ten_sp"], place=profile["noi_san_xuat"] or "—",
-             special=profile["diem_noi_bat"] or "—", customers=profile["khach_hang_muc_tieu"],
-             business=business_name(profile))
+             special=profile["diem_noi_bat"] or "—", customers=profile["khach_hang_muc_tieu"])
 
 
 def brand_voice(profile: dict[str, object], sample_voice: str) -> str:

@@ -37,8 +37,8 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
     place = fr.place or (p.place if p else base["place"])
     word = (place or short).split()[-1].capitalize()
     return {
-        "product": short, "short": short, "benefit": p.benefit if p else base["benefit"],
-        "place": place, "audience": fr.audience or (p.audience if p else base["audience"]),
+        "product": short, "short": short, "benefit": p.benefit if p else "",
+        "place": place, "audience": fr.audience or (p.audience if p else ""),
         "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
         "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
         "tag": _tag(short) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
@@ -64,8 +64,9 @@ def _order(items: list[str], rng: random.Random, temperature: float | None) -> l
     return order
 
 
-def _usable(tpl: str, s: dict[str, str]) -> bool:
-    return not ("{place}" in tpl and not s["place"]) and not ("{price}" in tpl and not s["price"])
+def usable(tpl: str, s: dict[str, str]) -> bool:
+    """A template is used only when the request gave what it needs (no invented facts)."""
+    return all(s[k] or f"{{{k}}}" not in tpl for k in ("place", "price", "benefit", "audience"))
 
 
 def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
@@ -75,7 +76,7 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
     kind = fr.kind or "point"
     s = slots(fr, rng)
     limit = min(x for x in (fr.item_max, budget, 10_000) if x is not None)
-    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature) if _usable(t, s)]
+    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature) if usable(t, s)]
     if kind == "name":
         s["word"] = _tag(s["word"]) and s["word"]
     filled = []
@@ -194,15 +195,19 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     s = slots(fr, rng)
     if fr.emoji is not None or fr.tone == "formal":
         s["emoji"] = ""
-    hook = fill(_order(g["post"]["hooks"], rng, temperature)[0], s)
-    bodies = [b for b in g["post"]["bodies"] if _usable(b, s)]
+    hooks = [h for h in g["post"]["hooks"] if usable(h, s)]
+    if fr.kind == "message":  # one message, not a post
+        hooks = [h for h in g["kinds"]["message"]["items"] if usable(h, s)]
+    hook = fill(_order(hooks, rng, temperature)[0], s)
+    bodies = [b for b in g["post"]["bodies"] if usable(b, s)]
     if s["place"]:
         bodies = g["post"]["place_bodies"][:1] + bodies
-    pool = [fill(f"{x}.", s) if not x.endswith((".", "!", "?")) else x for x in fr.facts]
+    facts = fr.facts + fr.source  # the request's own facts and story come first, as written
+    pool = [f"{x}." if not x.endswith((".", "!", "?")) else x for x in facts]
     pool += [fill(b, s) for b in _order(bodies, rng, temperature)]
     if fr.keywords:
         pool.insert(0, "Từ khóa: " + ", ".join(fr.keywords) + ".")
-    cta = [s["cta"]]
+    cta = [] if fr.kind == "message" and s["cta"] in hook else [s["cta"]]
     want_tags = fr.task in ("post", None) and fr.channel not in ("email", "website")
     n_tags = fr.hashtags[0] if fr.hashtags else (3 if want_tags and fr.task == "post" else 0)
     tags = _hashtags(fr, rng, n_tags)
@@ -214,7 +219,8 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     tail = cta + ([" ".join(tags)] if tags else [])
     if fr.task == "email":
         tone = g["tones"][fr.tone]
-        head = [f"Tiêu đề: {s['short']} – {s['benefit']}",
+        subject = f"{s['short']} – {s['benefit']}" if s["benefit"] else f"Tin mới từ {s['short']}"
+        head = [f"Tiêu đề: {subject}",
                 f"Kính gửi {tone['you']}," if fr.tone == "formal" else f"Chào {tone['you']},"]
         parts = _fit(head, pool, cta + [tone["close"]], fr)
     elif fr.task == "script":

@@ -94,6 +94,7 @@ class Frame:
     audience: str | None = None
     price: str | None = None
     facts: list[str] = field(default_factory=list)  # "Dữ kiện: a; b; c" clauses, verbatim
+    source: list[str] = field(default_factory=list)  # sentences of a pasted text ("… sau: …")
     keys: list[str] = field(default_factory=list)  # JSON keys
     columns: list[str] = field(default_factory=list)  # table columns
     rows: list[str] = field(default_factory=list)  # things to put one per table row
@@ -156,9 +157,13 @@ def _named(original: str, f: str) -> tuple[str | None, str | None]:
     stops = sorted(c["name_stops"], key=len, reverse=True)
     stop_re = re.compile(r"\s(?:" + "|".join(re.escape(s) for s in stops) + r")(?=\s|$)")
     trig = "|".join(re.escape(x) for x in sorted(c["name_triggers"], key=len, reverse=True))
+    strong = "|".join(re.escape(x) for x in c["name_triggers_strong"])
     name = None
-    for m in re.finditer(rf"(?<!\w)(?:{trig})\s+(?:san pham\s+|mon\s+|thuong hieu\s+|co so\s+)?"
-                         r"(?=[^,.;:\n\"“”()!?]{2})", f):
+    # "sản phẩm: X" and "giới thiệu X" name the product more surely than "cho X" does.
+    found = list(re.finditer(rf"(?<!\w)(?:{strong})\s*:?\s+(?=[^,.;:\n\"“”()!?]{{2}})", f))
+    found += list(re.finditer(rf"(?<!\w)(?:{trig})\s+(?:san pham\s+|mon\s+|thuong hieu\s+"
+                              r"|co so\s+)?(?=[^,.;:\n\"“”()!?]{2})", f))
+    for m in found:
         start = m.end()
         seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[start:]).group(0)  # type: ignore[union-attr]
         end = start + _stop_at(original, f, start, seg, stop_re)
@@ -385,6 +390,10 @@ def read(prompt: str) -> Frame:
     if m and fr.kind != "keyword":
         fr.keywords = _split_list(instr[m.start(1):m.end(1)])[:6]
 
+    pasted = nfc(prompt[:MAX_READ])[len(instr):]
+    if pasted.strip():
+        sentences = re.split(r"(?<=[.!?])\s+", pasted.split(":", 1)[-1].strip())
+        fr.source = [x.strip() for x in sentences if 3 <= len(x.split()) <= 35][:6]
     fr.has_task_verb = bool(_has_word(f, c["task_verbs"]))
     if re.search(r"\b(tra loi|phan hoi|xin loi)\b.*\b(khach|phan nan|khieu nai|danh gia)", f):
         fr.task = "reply"

@@ -195,6 +195,8 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
         return compose.as_json(fr, rng, temperature)
     if fr.fmt == "table" and fr.columns:
         return compose.as_table(fr, rng, temperature)
+    if fr.kind == "message" and not fr.count and not fr.fmt:
+        return compose.text_piece(fr, rng, temperature)  # "Viết tin nhắn …": one message
     if fr.count or fr.fmt in ("bullets", "numbered", "table") or (fr.kind and fr.task is None):
         return compose.listing(fr, rng, temperature)
     if fr.task or fr.channel or fr.kind == "message":
@@ -203,7 +205,7 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
             r"(?<!\w)(cach|lam sao|lam the nao|goi y|tu van|ke hoach|chien luoc|tang)(?!\w)",
             fold(prompt)):
         s = compose.slots(fr, rng)
-        lines = [compose.fill(x, s) for x in _generic()["fallback_advice"]]
+        lines = [compose.fill(x, s) for x in _generic()["fallback_advice"] if compose.usable(x, s)]
         return lines[0] + "\n" + "\n".join(f"- {x}" for x in lines[1:])
     if fr.has_task_verb and (fr.name or fr.product):
         return compose.text_piece(fr, rng, temperature)

@@ -7,12 +7,15 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from ..i18n import t
+from ..lessons import profile
 from ..lessons.capstone import (
     CHANNEL_CHOICES,
     OUTPUT_DIR,
+    SAMPLE,
     TONES,
     Business,
     Plan,
+    answers_from_profile,
     build_plan,
     next_monday,
 )
@@ -22,10 +25,12 @@ from .display import escape
 class CapstoneForm(widgets.VBox):
     """The five questions as a form; "Tạo kế hoạch" builds the plan and saves both files.
 
-    Bad input shows a Vietnamese message and keeps every field as typed.
+    The fields open filled from the participant's "Sản phẩm của bạn" (saved in `folder`), empty
+    when none is saved. Bad input shows a Vietnamese message and keeps every field as typed.
     """
 
-    def __init__(self, folder: str | Path = OUTPUT_DIR) -> None:
+    def __init__(self, folder: str | Path = OUTPUT_DIR,
+                 answers: dict[str, str] | None = None) -> None:
         self.folder = Path(folder)
         self.plan: Plan | None = None
         self.paths: tuple[Path, Path] | None = None
@@ -49,12 +54,37 @@ class CapstoneForm(widgets.VBox):
                                      icon="check", layout=widgets.Layout(width="auto"))
         self.status = widgets.HTML()
         self.button.on_click(lambda _: self.submit())
+        if answers is None:
+            saved = profile.load(self.folder)
+            answers = None if saved.get("mau") else answers_from_profile(saved)
+        if answers:
+            self.prefill(answers)
         channels = widgets.HBox([widgets.Label(t("capstone.f_channels"),
                                                layout=widgets.Layout(width="150px")),
                                  widgets.HBox(list(self.kenh.values()),
                                               layout=widgets.Layout(flex_flow="row wrap"))])
         super().__init__([self.ten, self.san_pham, self.khach_hang, channels, self.giong_van,
                           self.bat_dau, self.button, self.status])
+
+    def prefill(self, answers: dict[str, str]) -> None:
+        """Put five answers into the fields (channels ticked by name, date dd/mm/yyyy)."""
+        self.ten.value = answers.get("ten", "")
+        self.san_pham.value = answers.get("san_pham", "")
+        self.khach_hang.value = answers.get("khach_hang", "")
+        wanted = {c.strip().lower() for c in answers.get("kenh", "").split(",")}
+        for name, box in self.kenh.items():
+            box.value = name.lower() in wanted
+        if answers.get("giong_van") in TONES:
+            self.giong_van.value = answers["giong_van"]
+        start = answers.get("bat_dau")
+        if start:
+            self.bat_dau.value = Business("x", "x", "x", "x", bat_dau=start).start
+
+    def current(self) -> Business:
+        """The form's business; the course's example (`SAMPLE`) while the form is still empty."""
+        if not (self.ten.value.strip() or self.san_pham.value.strip()):
+            return Business(**SAMPLE)
+        return self.business()
 
     def business(self) -> Business:
         chosen = [c for c, box in self.kenh.items() if box.value]

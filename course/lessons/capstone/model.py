@@ -46,6 +46,28 @@ def _as_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
     return out
 
 
+# The form's example when the participant has saved no product ("Sản phẩm của bạn").
+SAMPLE = {
+    "ten": "HTX Nông sản Cam Lộ",
+    "san_pham": "Hạt tiêu Cùa, Cà phê Arabica Khe Sanh, Mật ong Tuyên Hóa",
+    "khach_hang": "các gia đình ở thành phố thích đặc sản quê",
+    "kenh": "Zalo, Facebook, TikTok",
+    "giong_van": "thân thiện, mộc mạc",
+    "bat_dau": "05/01/2026",
+}
+
+
+def answers_from_profile(profile: dict[str, object]) -> dict[str, str]:
+    """The five answers from the participant's saved product, or the sample when there is none."""
+    if profile.get("mau"):
+        return dict(SAMPLE)
+    name = str(profile.get("ten_co_so") or profile["ten_sp"])
+    return {"ten": name, "san_pham": str(profile["ten_sp"]),
+            "khach_hang": str(profile.get("khach_hang_muc_tieu") or ""),
+            "kenh": str(profile.get("kenh_chinh") or "Facebook"), "giong_van": TONES[0],
+            "bat_dau": ""}
+
+
 def next_monday(today: date | None = None) -> date:
     today = today or date.today()
     return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
