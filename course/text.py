@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _SPACES = re.compile(r"\s+")
 
@@ -24,11 +25,15 @@ def fold(text: str) -> str:
 def fold_chars(text: str) -> str:
     """`fold` that keeps every position (no space collapsing), so a match in the folded text
     maps back onto the same span of `text` (NFC input). Used to find cue words and names."""
-    out = []
-    for ch in text:
-        folded = fold(ch) if not ch.isspace() else " "
-        out.append(folded[0] if folded else ch)
-    return "".join(out)
+    return "".join(_fold_char(ch) for ch in text)
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    if ch.isspace():
+        return " "
+    folded = fold(ch)
+    return folded[0] if folded else ch
 
 
 _SYLLABLE = re.compile(r"[^\W_]+")
