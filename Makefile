@@ -7,7 +7,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Tools that nbgrader and Jupyter start as programs (alembic, jupyter-*) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: install lab test lint bench clean edition hub
+.PHONY: install lab test lint bench clean edition formgrader hub
 
 $(BIN)/python:
 	@scripts/make-venv.sh "$(PYTHON)" "$(VENV)"
@@ -44,6 +44,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+## make formgrader: the instructor's JupyterLab with nbgrader's Formgrader (hand-grading)
+formgrader: install
+	$(BIN)/python -m autograder formgrader
 
 ## make edition: the participant edition in build/ban-hoc-vien and on the git branch hoc-vien
 edition: install

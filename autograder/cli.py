@@ -116,6 +116,20 @@ def cmd_deadline(args) -> int:
     return 0
 
 
+def cmd_formgrader(args) -> int:
+    import os
+    import subprocess
+
+    from autograder.formgrader import formgrader_command, formgrader_environment
+
+    course = _course(args)
+    print("Đang mở JupyterLab của giảng viên với Formgrader (chấm tay, ví dụ bt6_capstone). "
+          "Trang đầu là Formgrader; trong Lab cũng có ở menu Nbgrader → Formgrader. "
+          "Dừng bằng Ctrl+C. Đừng mở trang này cho học viên.", flush=True)
+    return subprocess.call(formgrader_command(course.root, args.jupyter_args), cwd=course.root,
+                           env=formgrader_environment(dict(os.environ)))
+
+
 def cmd_collect(args) -> int:
     from autograder.distribute import collect_exchange, collect_files
 
@@ -273,6 +287,11 @@ def build_parser() -> Parser:
     dl.add_argument("id", metavar="ID", help="Mã bài tập")
     dl.add_argument("when", metavar="THOI_HAN", help='Ví dụ "2026-12-05 23:59" (giờ Việt Nam).')
     dl.set_defaults(func=cmd_deadline)
+
+    fg = sub.add_parser("formgrader", help="Mở Formgrader của nbgrader để chấm tay (giảng viên).")
+    fg.add_argument("jupyter_args", nargs=argparse.REMAINDER, metavar="...",
+                    help="Tùy chọn thêm cho JupyterLab, ví dụ --no-browser --port 8890.")
+    fg.set_defaults(func=cmd_formgrader)
 
     c = sub.add_parser("collect", help="Thu bài từ thư mục trao đổi, hoặc từ tệp tải về (--zip).")
     c.add_argument("id", metavar="ID", help="Mã bài tập")

@@ -8,6 +8,10 @@ writes, for ONE assignment,
     OUT_DIR/roster.csv      columns id, ho_ten, email, don_vi (Vietnamese names, NFC)
     OUT_DIR/expected.json   {student_id: {"score": float, "reason": tag}}
 
+Per-assignment answer variants live next to the course, in ``assignments/variants/<id>.py``
+(instructor-only; never in the participant edition); every assignment with such a file can
+be simulated.
+
 OUT_DIR has the layout of nbgrader's ``submitted/`` folder, so it can be copied to
 ``<course>/submitted`` and graded. Submissions start from the RELEASE notebook (made by
 ``nbgrader generate_assignment`` in a temporary copy of the course) and only the solution
@@ -85,6 +89,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import os
 import random
@@ -102,7 +107,6 @@ from typing import Any
 import nbformat
 
 COURSE_ROOT = Path(__file__).resolve().parents[1] / "assignments"
-AUTOGRADED = ("bt1_prompt", "bt2_marketing", "bt3_funnel", "bt4_cskh", "bt5_privacy")
 DEFAULT_CANARY_URL = "http://192.0.2.1/dap-an"  # TEST-NET-1: never routed
 WRITE_MARKER = "DA_GHI_NGOAI"
 RENAMED_NOTEBOOK = "bai_lam_cua_em.ipynb"
@@ -116,7 +120,7 @@ class Variant:
     passes: frozenset[str] = frozenset()
 
 
-def _v(code: str, *passes: str) -> Variant:
+def variant(code: str, *passes: str) -> Variant:
     return Variant(textwrap.dedent(code).strip("\n"), frozenset(passes))
 
 
@@ -545,366 +549,47 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ---------------------------------------------------------------- per-assignment specs
-# "naive" variants pass the visible test cell of their part and fail the hidden one;
-# "wrong" and "wrong_type" pass nothing unless stated.
+# Helpers for the variant files in assignments/variants/<id>.py (one per auto-graded
+# assignment, next to the course and never in the participant edition).
 
-def _prompt_variants(name: str, naive: str) -> dict[str, Variant]:
+def prompt_variants(name: str, naive: str) -> dict[str, Variant]:
     return {
-        "naive": _v(f'{name} = """\n{naive}\n"""', f"kt_{name}"),
-        "wrong": _v(f'{name} = """\nViết bài quảng cáo\n"""'),
-        "wrong_type": _v(f'{name} = ["Bạn là nhân viên bán hàng.", "Viết tin nhắn Zalo 50 từ."]'),
+        "naive": variant(f'{name} = """\n{naive}\n"""', f"kt_{name}"),
+        "wrong": variant(f'{name} = """\nViết bài quảng cáo\n"""'),
+        "wrong_type": variant(
+            f'{name} = ["Bạn là nhân viên bán hàng.", "Viết tin nhắn Zalo 50 từ."]'),
     }
 
 
-def _choice_variants(name: str, wrong: str) -> dict[str, Variant]:
-    return {"wrong": _v(f'{name} = """\n{wrong}\n"""'), "wrong_type": _v(f"{name} = 3")}
+def choice_variants(name: str, wrong: str) -> dict[str, Variant]:
+    return {"wrong": variant(f'{name} = """\n{wrong}\n"""'), "wrong_type": variant(f"{name} = 3")}
 
 
-def _choices(questions: dict[str, str]) -> dict[str, dict[str, Variant]]:
-    return {f"sol_{q}": _choice_variants(q, w) for q, w in questions.items()}
+def choices(questions: dict[str, str]) -> dict[str, dict[str, Variant]]:
+    return {f"sol_{q}": choice_variants(q, w) for q, w in questions.items()}
 
 
-def _needs_choices(questions: dict[str, str]) -> dict[str, tuple[str, ...]]:
+def needs_choices(questions: dict[str, str]) -> dict[str, tuple[str, ...]]:
     return {f"kt_{q}": (f"sol_{q}",) for q in questions}
 
 
-_BT4_QUESTIONS = {"cau_1": "A", "cau_2": "C"}  # wrong letters
-_BT5_QUESTIONS = {"cau_1": "A", "cau_2": "B", "cau_3": "A"}
-_BT1_QUESTIONS = {"cau_1": "A", "cau_2": "D", "cau_3": "B", "cau_4": "C"}  # wrong letters
 
-SPECS: dict[str, Spec] = {
-    "bt1_prompt": Spec(
-        needs={
-            **{f"kt_prompt_{k}{h}": (f"sol_prompt_{k}",)
-               for k in ("zalo", "facebook", "cskh") for h in ("", "_an")},
-            **_needs_choices(_BT1_QUESTIONS),
-        },
-        variants={
-            "sol_prompt_zalo": _prompt_variants("prompt_zalo", (
-                "Bạn là nhân viên bán hàng của HTX Hồ tiêu Cam Lộ. Khách quen của cửa hàng là"
-                " các bà nội trợ và quán ăn. Hãy viết một tin nhắn báo cho khách biết hàng vụ"
-                " mới đã về. Giọng văn thân mật, gần gũi. Trình bày thành vài câu ngắn, cuối"
-                " tin có lời mời đặt hàng. Viết ngắn gọn, không dùng hashtag.")),
-            "sol_prompt_facebook": _prompt_variants("prompt_facebook", (
-                "Bạn là người viết nội dung cho một công ty cà phê. Khách hàng mục tiêu là"
-                " người làm văn phòng. Hãy viết một bài đăng giới thiệu sản phẩm mới. Trình"
-                " bày gồm câu mở đầu, các gạch đầu dòng và hashtag. Giọng văn tươi vui, tự"
-                " nhiên. Viết ngắn, không nói quá sự thật.")),
-            "sol_prompt_cskh": _prompt_variants("prompt_cskh", (
-                "Bạn là nhân viên chăm sóc khách hàng của cơ sở nước mắm Mỹ Thủy. Khách"
-                " nhắn rằng hàng có vấn đề. Hãy viết tin nhắn trả lời khách. Trình bày thành"
-                " 3 câu. Giọng văn lịch sự. Trả lời ngắn gọn.")),
-            **_choices(_BT1_QUESTIONS),
-        },
-    ),
-    "bt2_marketing": Spec(
-        needs={
-            "kt_tao_prompt": ("sol_tao_prompt",), "kt_tao_prompt_an": ("sol_tao_prompt",),
-            "kt_cot_prompt": ("sol_tao_prompt", "sol_cot_prompt"),
-            "kt_chay_lo": ("sol_tao_prompt", "sol_cot_prompt", "sol_chay_lo"),
-            "kt_dem_tu": ("sol_dem_tu",), "kt_dem_tu_an": ("sol_dem_tu",),
-            "kt_vuot": ("sol_vuot",), "kt_vuot_an": ("sol_vuot",),
-            "kt_lich": ("sol_lich",), "kt_lich_an": ("sol_lich",),
-        },
-        variants={
-            "sol_tao_prompt": {
-                # price not in Vietnamese format, no target customers
-                "naive": _v("""
-                    def tao_prompt(sp, kenh):
-                        return (f"Viết bài {kenh} về {sp['ten_sp']}, giá {sp['gia_ban_vnd']} đ."
-                                f" Không quá {GIOI_HAN_TU[kenh]} từ.")
-                """, "kt_tao_prompt", "kt_cot_prompt", "kt_chay_lo"),
-                # no length limit at all
-                "wrong": _v("""
-                    def tao_prompt(sp, kenh):
-                        return f"Viết bài {kenh} thật hay về {sp['ten_sp']}."
-                """, "kt_cot_prompt", "kt_chay_lo"),
-                "wrong_type": _v("""
-                    def tao_prompt(sp, kenh):
-                        return [sp["ten_sp"], kenh, GIOI_HAN_TU[kenh]]
-                """),
-            },
-            "sol_cot_prompt": {
-                # every row written for Facebook, whatever its channel
-                "wrong": _v("""
-                    san_pham["prompt"] = [tao_prompt(sp, "Facebook")
-                                          for _, sp in san_pham.iterrows()]
-                """, "kt_chay_lo"),
-            },
-            "sol_chay_lo": {
-                "wrong": _v("""
-                    san_pham["bai_viet"] = ""
-                """),
-                "wrong_type": _v("""
-                    san_pham["bai_viet"] = [len(p) for p in san_pham["prompt"]]
-                """),
-            },
-            "sol_dem_tu": {
-                # forgets the simulation label
-                "naive": _v("""
-                    def dem_tu(van_ban):
-                        return len(van_ban.split())
-                """, "kt_dem_tu"),
-                "wrong": _v("""
-                    def dem_tu(van_ban):
-                        return len(van_ban)
-                """),
-                "wrong_type": _v("""
-                    def dem_tu(van_ban):
-                        return str(len(course.strip_label(van_ban).split()))
-                """),
-            },
-            "sol_vuot": {
-                # forgets the simulation label
-                "naive": _v("""
-                    def vuot_gioi_han(van_ban, kenh):
-                        return len(van_ban.split()) > GIOI_HAN_TU[kenh]
-                """, "kt_vuot"),
-                "wrong": _v("""
-                    def vuot_gioi_han(van_ban, kenh):
-                        return len(van_ban.split()) <= GIOI_HAN_TU[kenh]
-                """),
-                "wrong_type": _v("""
-                    def vuot_gioi_han(van_ban, kenh):
-                        return "có" if len(van_ban.split()) > GIOI_HAN_TU[kenh] else "không"
-                """),
-            },
-            "sol_lich": {
-                # adds to the day number: breaks across months
-                "naive": _v("""
-                    def lich_dang(ngay_bat_dau, danh_sach_sp, cach_ngay):
-                        nam, thang, ngay = ngay_bat_dau.split("-")
-                        cot_ngay = [f"{int(ngay) + i * cach_ngay:02d}/{thang}/{nam}"
-                                    for i in range(len(danh_sach_sp))]
-                        return pd.DataFrame({"ngay": cot_ngay, "san_pham": danh_sach_sp})
-                """, "kt_lich"),
-                "wrong": _v("""
-                    def lich_dang(ngay_bat_dau, danh_sach_sp, cach_ngay):
-                        dau = pd.Timestamp(ngay_bat_dau)
-                        cot_ngay = [str((dau + pd.Timedelta(days=i * cach_ngay)).date())
-                                    for i in range(len(danh_sach_sp))]
-                        return pd.DataFrame({"ngay": cot_ngay, "san_pham": danh_sach_sp})
-                """),
-                "wrong_type": _v("""
-                    def lich_dang(ngay_bat_dau, danh_sach_sp, cach_ngay):
-                        return [(ngay_bat_dau, sp) for sp in danh_sach_sp]
-                """),
-            },
-        },
-    ),
-    "bt3_funnel": Spec(
-        needs={
-            "kt_ty_le": ("sol_ty_le",), "kt_ty_le_an": ("sol_ty_le",),
-            "kt_buoc_roi": ("sol_buoc_roi",), "kt_buoc_roi_an": ("sol_buoc_roi",),
-            "kt_cham_diem": ("sol_cham_diem",), "kt_cham_diem_an": ("sol_cham_diem",),
-            "kt_phan_loai": ("sol_phan_loai",), "kt_phan_loai_an": ("sol_phan_loai",),
-        },
-        variants={
-            "sol_ty_le": {
-                "naive": _v("""
-                    def ty_le_chuyen_doi(so_nguoi):
-                        return [round(b / a * 100, 1) for a, b in zip(so_nguoi, so_nguoi[1:])]
-                """, "kt_ty_le"),
-                "wrong": _v("""
-                    def ty_le_chuyen_doi(so_nguoi):
-                        return [round(b / a, 1) for a, b in zip(so_nguoi, so_nguoi[1:])]
-                """),
-                "wrong_type": _v("""
-                    def ty_le_chuyen_doi(so_nguoi):
-                        return [f"{b / a * 100:.1f}%" for a, b in zip(so_nguoi, so_nguoi[1:])]
-                """),
-            },
-            "sol_buoc_roi": {
-                "naive": _v("""
-                    def buoc_roi_nhieu_nhat(ten_buoc, so_nguoi):
-                        mat = [a - b for a, b in zip(so_nguoi, so_nguoi[1:])]
-                        return ten_buoc[mat.index(max(mat))]
-                """, "kt_buoc_roi"),
-                "wrong": _v("""
-                    def buoc_roi_nhieu_nhat(ten_buoc, so_nguoi):
-                        mat = [a - b for a, b in zip(so_nguoi, so_nguoi[1:])]
-                        return ten_buoc[mat.index(max(mat)) + 1]
-                """),
-                "wrong_type": _v("""
-                    def buoc_roi_nhieu_nhat(ten_buoc, so_nguoi):
-                        return 0
-                """),
-            },
-            "sol_cham_diem": {
-                "naive": _v("""
-                    def cham_diem_khach(so_lan_tuong_tac, da_nhan_tin, da_hoi_gia):
-                        return so_lan_tuong_tac * 10 + 20 * da_nhan_tin + 30 * da_hoi_gia
-                """, "kt_cham_diem"),
-                "wrong": _v("""
-                    def cham_diem_khach(so_lan_tuong_tac, da_nhan_tin, da_hoi_gia):
-                        return min(so_lan_tuong_tac * 10, 50) + 30 * da_nhan_tin + 20 * da_hoi_gia
-                """),
-                "wrong_type": _v("""
-                    def cham_diem_khach(so_lan_tuong_tac, da_nhan_tin, da_hoi_gia):
-                        diem = min(so_lan_tuong_tac * 10, 50) + 20 * da_nhan_tin + 30 * da_hoi_gia
-                        return str(diem)
-                """),
-            },
-            "sol_phan_loai": {
-                "naive": _v("""
-                    def phan_loai_khach(diem):
-                        if diem > 70:
-                            return "nóng"
-                        if diem > 40:
-                            return "ấm"
-                        return "lạnh"
-                """, "kt_phan_loai"),
-                "wrong": _v("""
-                    def phan_loai_khach(diem):
-                        return "nong" if diem >= 70 else "am" if diem >= 40 else "lanh"
-                """),
-                "wrong_type": _v("""
-                    def phan_loai_khach(diem):
-                        return 2 if diem >= 70 else 1 if diem >= 40 else 0
-                """),
-            },
-        },
-    ),
-}
+VARIANTS_DIR = COURSE_ROOT / "variants"
 
 
-SPECS["bt4_cskh"] = Spec(
-    needs={
-        "kt_tim_faq": ("sol_tim_faq",), "kt_tim_faq_an": ("sol_tim_faq",),
-        "kt_chinh_xac": ("sol_chinh_xac",), "kt_chinh_xac_an": ("sol_chinh_xac",),
-        "kt_chuyen_nguoi": ("sol_chuyen_nguoi",), "kt_chuyen_nguoi_an": ("sol_chuyen_nguoi",),
-        **_needs_choices(_BT4_QUESTIONS),
-    },
-    variants={
-        "sol_tim_faq": {
-            # keeps punctuation glued to words ("hàng?" != "hàng")
-            "naive": _v("""
-                def tim_cau_tra_loi(cau_hoi, faq):
-                    hoi = set(cau_hoi.lower().split())
-                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
-                    if max(diem) == 0:
-                        return None
-                    return faq[diem.index(max(diem))]["dap"]
-            """, "kt_tim_faq"),
-            "wrong": _v("""
-                def tim_cau_tra_loi(cau_hoi, faq):
-                    hoi = set(cau_hoi.lower().split())
-                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
-                    return faq[diem.index(max(diem))]["hoi"]
-            """),
-            "wrong_type": _v("""
-                def tim_cau_tra_loi(cau_hoi, faq):
-                    hoi = set(cau_hoi.lower().split())
-                    diem = [len(hoi & set(muc["hoi"].lower().split())) for muc in faq]
-                    return diem.index(max(diem))
-            """),
-        },
-        "sol_chinh_xac": {
-            # exact comparison, no empty-list guard
-            "naive": _v("""
-                def do_chinh_xac(du_doan, nhan):
-                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
-                    return round(dung / len(nhan) * 100, 1)
-            """, "kt_chinh_xac"),
-            "wrong": _v("""
-                def do_chinh_xac(du_doan, nhan):
-                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
-                    return dung / len(nhan)
-            """),
-            "wrong_type": _v("""
-                def do_chinh_xac(du_doan, nhan):
-                    dung = sum(1 for i in range(len(nhan)) if du_doan[i] == nhan[i])
-                    return f"{dung * 100 // len(nhan)}%"
-            """),
-        },
-        "sol_chuyen_nguoi": {
-            # case-sensitive
-            "naive": _v("""
-                def can_chuyen_nguoi(tin_nhan, cam_xuc):
-                    if any(cum in tin_nhan for cum in TU_NGHIEM_TRONG + TU_GAP_NGUOI):
-                        return True
-                    return cam_xuc == "tiêu cực" and "!" in tin_nhan
-            """, "kt_chuyen_nguoi"),
-            "wrong": _v("""
-                def can_chuyen_nguoi(tin_nhan, cam_xuc):
-                    return cam_xuc == "tiêu cực"
-            """),
-            "wrong_type": _v("""
-                def can_chuyen_nguoi(tin_nhan, cam_xuc):
-                    return "có" if "!" in tin_nhan else "không"
-            """),
-        },
-        **_choices(_BT4_QUESTIONS),
-    },
-)
+def load_specs(folder: Path = VARIANTS_DIR) -> dict[str, Spec]:
+    """Every assignment with a variant file: {assignment id: SPEC}."""
+    specs = {}
+    for path in sorted(Path(folder).glob("*.py")):
+        module_spec = importlib.util.spec_from_file_location(f"_variants_{path.stem}", path)
+        module = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        specs[path.stem] = module.SPEC
+    return specs
 
-SPECS["bt5_privacy"] = Spec(
-    needs={
-        "kt_sdt": ("sol_sdt",), "kt_sdt_an": ("sol_sdt",),
-        "kt_email": ("sol_email",), "kt_email_an": ("sol_email",),
-        "kt_cccd": ("sol_cccd",), "kt_cccd_an": ("sol_cccd",),
-        "kt_tat_ca": ("sol_sdt", "sol_email", "sol_cccd", "sol_tat_ca"),
-        **_needs_choices(_BT5_QUESTIONS),
-    },
-    variants={
-        "sol_sdt": {
-            # plain 10 digits only, no boundaries
-            "naive": _v("""
-                def che_sdt(van_ban):
-                    return re.sub(r"0\\d{9}", "[SĐT]", van_ban)
-            """, "kt_sdt"),
-            "wrong": _v("""
-                def che_sdt(van_ban):
-                    return re.sub(r"\\d+", "[SĐT]", van_ban)
-            """),
-            "wrong_type": _v("""
-                def che_sdt(van_ban):
-                    return re.findall(r"0\\d{9}", van_ban)
-            """),
-        },
-        "sol_email": {
-            # swallows the full stop after the address
-            "naive": _v("""
-                def che_email(van_ban):
-                    return re.sub(r"\\S+@\\S+", "[EMAIL]", van_ban)
-            """, "kt_email"),
-            "wrong": _v("""
-                def che_email(van_ban):
-                    return van_ban
-            """),
-            "wrong_type": _v("""
-                def che_email(van_ban):
-                    re.sub(r"[\\w.+-]+@[\\w-]+(?:\\.[\\w-]+)+", "[EMAIL]", van_ban)
-            """),
-        },
-        "sol_cccd": {
-            # no boundaries: eats digits inside order codes
-            "naive": _v("""
-                def che_cccd(van_ban):
-                    return re.sub(r"\\d{12}|\\d{9}", "[CCCD]", van_ban)
-            """, "kt_cccd"),
-            "wrong": _v("""
-                def che_cccd(van_ban):
-                    return re.sub(r"\\b\\d{12}\\b", "[CCCD]", van_ban)
-            """),
-            "wrong_type": _v("""
-                def che_cccd(van_ban):
-                    return bool(re.search(r"\\d{12}", van_ban))
-            """),
-        },
-        "sol_tat_ca": {
-            "wrong": _v("""
-                def che_tat_ca(van_ban):
-                    return che_sdt(van_ban)
-            """),
-            "wrong_type": _v("""
-                def che_tat_ca(van_ban):
-                    van_ban = che_cccd(che_sdt(che_email(van_ban)))
-            """),
-        },
-        **_choices(_BT5_QUESTIONS),
-    },
-)
+
+SPECS: dict[str, Spec] = load_specs()
+AUTOGRADED = tuple(SPECS)
 
 
 if __name__ == "__main__":

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -55,7 +59,12 @@ class Machine:
         self.repo = base / "kho"
         self.private = base / "srv-nbgrader"
         self.private.mkdir()
+        self.commands: list[list[str]] = []  # every `python -m autograder` argv, in order
         _fresh_copy(self.repo)
+        for git in (["init", "-q", "-b", "main"], ["add", "-A"],
+                    ["-c", "user.name=gv", "-c", "user.email=gv@localhost", "commit", "-q",
+                     "-m", "khoa hoc"]):
+            subprocess.run(["git", *git], cwd=self.repo, check=True, capture_output=True)
         self.env = {k: v for k, v in os.environ.items()
                     if k not in ("OPENAI_API_KEY", "JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH")}
         self.env.update(COURSE_BACKEND="offline", PYTHONPATH=str(self.repo),
@@ -76,32 +85,35 @@ class Machine:
         return proc
 
     def tool(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        self.commands.append(list(args))
         return self.run(sys.executable, "-m", "autograder", *args, check=check)
 
     def participant(self, student: str, solve: bool) -> None:
         home = self.base / "hoc-vien" / student
         nbg = [sys.executable, "-m", "nbgrader"]
-        self.run(*nbg, "fetch_assignment", AID, "--course", "ai-kinh-doanh", cwd=home.parent,
-                 home=home) if False else None
         home.mkdir(parents=True, exist_ok=True)
         self.run(*nbg, "fetch_assignment", AID, "--course", "ai-kinh-doanh", cwd=home,
                  home=home)
         path = home / AID / f"{AID}.ipynb"
         if solve:
-            source = nbformat.read(self.repo / "assignments" / "source" / AID / f"{AID}.ipynb",
-                                   as_version=4)
-            answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
-                       if c.metadata.get("nbgrader", {}).get("solution")}
-            nb = nbformat.read(path, as_version=4)
-            for cell in nb.cells:
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if gid in answers:
-                    cell.source = "\n".join(ln for ln in answers[gid].splitlines()
-                                            if "BEGIN SOLUTION" not in ln
-                                            and "END SOLUTION" not in ln)
-            nbformat.write(nb, path)
+            self.solve(path)
         self.run(*nbg, "submit", AID, "--course", "ai-kinh-doanh", "--student", student,
                  cwd=home, home=home)
+
+    def solve(self, path: Path) -> None:
+        """Type the model answers into a released copy (as a strong participant would)."""
+        source = nbformat.read(self.repo / "assignments" / "source" / AID / f"{AID}.ipynb",
+                               as_version=4)
+        answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in answers:
+                cell.source = "\n".join(ln for ln in answers[gid].splitlines()
+                                        if "BEGIN SOLUTION" not in ln
+                                        and "END SOLUTION" not in ln)
+        nbformat.write(nb, path)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +126,8 @@ def flow(tmp_path_factory):
                       "hv001,Trần Thị Hoa,hoa@example.com,Homestay Phong Nha\n"
                       "hv002,Lê Văn Bình,,Quán bún hến Cồn Hến\n"
                       "hv003,Nguyễn Thị Gốm,gom@example.com,Gốm Bát Tràng\n"
-                      "hv004,Phạm Văn Vắng,,Hợp tác xã mây tre\n", encoding="utf-8")
+                      "hv004,Phạm Văn Vắng,,Hợp tác xã mây tre\n"
+                      "hv005,Đặng Thị Zalo,,Nước mắm Mỹ Thủy\n", encoding="utf-8")
     out = {"roster": m.tool("roster", "import", str(roster))}
     out["early_grade"] = m.tool("grade", AID, "--quiet", check=False)
     out["release"] = m.tool("release", AID)
@@ -129,11 +142,23 @@ def flow(tmp_path_factory):
         time.sleep(0.05)
     m.participant("hv003", solve=True)
     out["collect"] = m.tool("collect", AID, check=False)
-    out["grade"] = m.tool("grade", AID, "--quiet")
+    # hv005 sent the released file back by Zalo, renamed by the phone.
+    zalo = m.base / "tai-ve-tu-zalo"
+    zalo.mkdir()
+    shutil.copy(m.repo / "assignments" / "release" / AID / f"{AID}.ipynb",
+                zalo / "hv005 - bai tap 1.ipynb")
+    m.solve(zalo / "hv005 - bai tap 1.ipynb")
+    out["collect_zip"] = m.tool("collect", AID, "--zip", str(zalo))
+    out["grade"] = m.tool("grade", AID, "--workers", "2", "--quiet")
     out["feedback"] = m.tool("feedback", AID)
     out["export"] = m.tool("export")
     out["report"] = m.tool("report", AID)
-    out["certificates"] = m.tool("certificates", "--min-score", "50")
+    out["report_all"] = m.tool("report")
+    out["certificates"] = m.tool("certificates", "--min-score", "50", "--organiser",
+                                 "Homestay Phong Nha")
+    out["add_unknown"] = m.tool("collect", AID, "--add-unknown")
+    out["edition"] = m.tool("edition", "--out", str(m.base / "ban-hoc-vien"), "--branch",
+                            "hoc-vien")
     out["course"], out["machine"] = course, m
     return out
 
@@ -156,7 +181,7 @@ def test_collect_names_unknown_and_missing(flow):
     col = flow["collect"]
     assert col.returncode == 1, col.stdout + col.stderr
     assert "hiện có 4 bài nộp" in col.stdout
-    assert "Chưa nộp (1): hv004" in col.stdout
+    assert "Chưa nộp (2): hv004, hv005" in col.stdout
     assert "KHÔNG có trong danh sách lớp: nguyenvana" in col.stdout
 
 
@@ -165,7 +190,7 @@ def test_grades_late_and_unknown(flow):
     assert "CHƯA chấm 1 bài" in flow["grade"].stdout and "nguyenvana" in flow["grade"].stdout
     results = {p.stem: json.loads(p.read_text(encoding="utf-8"))
                for p in (course / ".autograder" / "ket-qua" / AID).glob("*.json")}
-    assert sorted(results) == ["hv001", "hv002", "hv003"]
+    assert sorted(results) == ["hv001", "hv002", "hv003", "hv005"]
     assert results["hv001"]["score"] == results["hv001"]["max_score"] == 10
     assert results["hv003"]["score"] == 10 and results["hv003"]["late_text"].startswith("muộn")
     assert not results["hv001"]["late_text"]
@@ -189,9 +214,135 @@ def test_feedback_export_report_certificates(flow):
     assert late["hv003"].startswith("muộn") and late["hv001"] == ""
     page = (course / "bao-cao" / f"bao-cao-{AID}.html").read_text(encoding="utf-8")
     assert "Chưa nộp (1)" in page and "Phạm Văn Vắng" in page
-    assert "Đã nộp: 3" in page and "người chưa nộp không tính vào trung bình" in page
-    assert "điểm trung bình 66.7%" in page  # (10 + 0 + 10) / 3, hv004 left out
-    assert "Nộp muộn (1)" in page
+    assert "Đã nộp: 4" in page and "người chưa nộp không tính vào trung bình" in page
+    assert "điểm trung bình 75.0%" in page  # (10 + 0 + 10 + 10) / 4, hv004 left out
+    assert "Nộp muộn (2)" in page
     assert "kt_" not in page
     pdfs = sorted(p.name for p in (course / "chung-nhan").glob("*.pdf"))
-    assert [p.split("-")[0] for p in pdfs] == ["hv001", "hv003"]
+    assert [p.split("-")[0] for p in pdfs] == ["hv001", "hv003", "hv005"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_formgrader_launch_for_hand_grading(flow, tmp_path):
+    """`make formgrader` / `python -m autograder formgrader`: Formgrader answers in the course."""
+    m = flow["machine"]
+    port, token = _free_port(), "formgrader-test"
+    env = {**m.env, "JUPYTER_CONFIG_PATH": str(m.repo / "course" / "jupyter_config")}
+    log = (tmp_path / "lab.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--no-browser",
+                             f"--port={port}", "--ip=127.0.0.1",
+                             f"--IdentityProvider.token={token}"],
+                            cwd=m.repo, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        page = None
+        deadline = time.monotonic() + 180  # a guard against hanging, not a speed assertion
+        while page is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader?token={token}",
+                                            timeout=5) as resp:
+                    page = resp.read().decode("utf-8", errors="replace")
+            except OSError:
+                time.sleep(0.2)
+        assert page is not None, (tmp_path / "lab.log").read_text()
+        assert "formgrader" in page.lower()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/formgrader/api/assignments?"
+                                    f"token={token}", timeout=30) as resp:
+            names = [a["name"] for a in json.loads(resp.read())]
+        assert AID in names  # it reads this course's gradebook
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+        log.close()
+
+
+def test_unknown_submitter_can_be_added(flow):
+    said = flow["add_unknown"].stdout
+    assert "Đã thêm vào danh sách lớp 1 mã mới: nguyenvana" in said
+
+
+GUIDE = REPO / "docs" / "huong-dan-giang-vien.md"
+
+
+def _guide_commands() -> list[list[str]]:
+    """Every command line of the guide's ```bash blocks (comments dropped)."""
+    text = GUIDE.read_text(encoding="utf-8")
+    lines = []
+    for block in re.findall(r"```bash\n(.*?)```", text, re.S):
+        for line in block.splitlines():
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            if line:
+                lines.append(shlex.split(line))
+    return lines
+
+
+def _shape(argv: list[str]) -> tuple[str, str | None, frozenset[str]]:
+    from autograder.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    flags = frozenset(a.split("=")[0] for a in argv if a.startswith("--"))
+    return args.lenh, getattr(args, "viec", None), flags
+
+
+def test_every_guide_command_is_run(flow, tmp_path):
+    """The guide, re-walked: each `python -m autograder` command has the shape of one the
+    flow above ran (same command, its options among those used); `make` targets exist;
+    the practice-run block is executed literally."""
+    commands = _guide_commands()
+    assert len(commands) > 15
+    ran = [_shape(a) for a in flow["machine"].commands]
+    ran.append(("formgrader", None, frozenset()))  # test_formgrader_launch_for_hand_grading
+    practice = [c for c in commands if c[:3] == ["python", "-m", "autograder.simulate"]]
+    assert practice, "the guide lost its practice run"
+    practice_block = _practice_block(commands)
+    for cmd in commands:
+        if cmd[0] == "make":
+            dry = subprocess.run(["make", "-n", *cmd[1:]], cwd=REPO, capture_output=True,
+                                 text=True)
+            assert dry.returncode == 0, f"{cmd}: {dry.stderr}"
+        elif cmd[:3] == ["python", "-m", "autograder"] and cmd not in practice_block:
+            if "--help" in cmd:
+                run = subprocess.run([sys.executable, *cmd[1:]], cwd=REPO, capture_output=True,
+                                     text=True)
+                assert run.returncode == 0 and "Cách dùng" in run.stdout, cmd
+                continue
+            lenh, viec, flags = _shape(cmd[3:])
+            assert any(lenh == r[0] and viec == r[1] and flags <= r[2] for r in ran), cmd
+        elif cmd[:2] == ["git", "push"]:
+            assert cmd[-1] == "hoc-vien"  # the branch the flow's `edition --branch` made
+        elif cmd not in practice_block:
+            raise AssertionError(f"the guide has a command no test runs: {cmd}")
+    _run_practice(practice_block, tmp_path)
+
+
+def _practice_block(commands: list[list[str]]) -> list[list[str]]:
+    start = next(i for i, c in enumerate(commands) if c[:3] == ["python", "-m",
+                                                                 "autograder.simulate"])
+    block = [commands[start]]
+    for cmd in commands[start + 1:]:
+        if cmd[0] == "cp" or "/tmp/khoa-tap" in cmd:
+            block.append(cmd)
+        else:
+            break
+    return block
+
+
+def _run_practice(block: list[list[str]], tmp_path: Path) -> None:
+    """Copy a fresh checkout, then run the practice commands as written (paths in tmp)."""
+    repo = tmp_path / "kho"
+    _fresh_copy(repo)
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["COURSE_BACKEND"] = "offline"
+    for cmd in block:
+        argv = [a.replace("/tmp/", f"{tmp_path}/") for a in cmd]
+        if argv[0] == "python":
+            argv[0] = sys.executable
+        run = subprocess.run(argv, cwd=repo, env=env, capture_output=True, text=True,
+                             timeout=900)
+        assert run.returncode == 0, f"{cmd}:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}"
+    report = tmp_path / "khoa-tap" / "bao-cao" / "bao-cao-bt3_funnel.html"
+    assert "Học viên cần hỗ trợ" in report.read_text(encoding="utf-8")
