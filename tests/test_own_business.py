@@ -225,3 +225,13 @@ def test_business_requests_are_not_out_of_scope() -> None:
                    "Viết bài đăng giọng lịch sự cho tiệm may áo dài Cô Ba, hỗ trợ 24/7",
                    "Gợi ý 3 cách tăng đơn cho quán bún hến Bà Tư"):
         assert "course.setup" not in course.ask(prompt), prompt
+
+
+@pytest.mark.parametrize("temperature", [0.0, 0.3, 0.7, 1.0, 1.5])
+def test_item_limits_hold_at_every_temperature(temperature: float) -> None:
+    """CompareSettings shows several temperatures: none may cut items into fragments."""
+    prompt = "Viết 3 câu chào khách cho homestay ở Phong Nha, mỗi câu dưới 12 từ, giọng thân thiện."
+    body = course.strip_label(course.ask(prompt, temperature=temperature))
+    found = list_items(body)
+    assert len(found) == 3 and all(3 <= len(x.split()) <= 12 for x in found), body
+    assert "phong nha" in body.lower() and not foreign_samples(prompt, body)

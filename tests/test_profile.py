@@ -1,0 +1,104 @@
+"""'Sản phẩm của bạn': the profile file, the form that writes it, and who reads it."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+from course.i18n import t
+from course.lessons import capstone, profile
+from course.widgets import CapstoneForm, ProductForm
+
+OWN = {"ten_sp": "Bún hến Bà Tư", "ten_co_so": "Quán Bà Tư", "gia_ban_vnd": "25k",
+       "don_vi": "tô", "noi_san_xuat": "Cồn Hến, Huế", "diem_noi_bat": "hến tươi mỗi sáng",
+       "khach_hang_muc_tieu": "sinh viên và khách du lịch", "kenh_chinh": "TikTok"}
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("45.000", 45_000), ("45000", 45_000), ("45k", 45_000), ("45 nghìn", 45_000),
+    ("1,2 triệu", 1_200_000), ("450.000 đồng", 450_000), ("1.250.000đ", 1_250_000), (70000, 70_000),
+])
+def test_prices_are_read_the_way_people_write_them(text: object, value: int) -> None:
+    assert profile.parse_price(text) == value
+
+
+@pytest.mark.parametrize("bad", ["", "rẻ lắm", "45$", "-5"])
+def test_a_price_that_cannot_be_read_says_so_in_vietnamese(bad: str) -> None:
+    with pytest.raises(ValueError, match="chưa đọc được"):
+        profile.parse_price(bad)
+
+
+def test_no_profile_means_a_labelled_sample(tmp_path) -> None:
+    sp = profile.load(tmp_path, default="Hạt tiêu Cùa")
+    assert sp["mau"] is True and sp["ten_sp"] == "Hạt tiêu Cùa" and sp["gia_ban_vnd"] == 70_000
+    assert "SẢN PHẨM MẪU" in profile.describe(sp)
+    assert capstone.answers_from_profile(sp) == capstone.SAMPLE
+
+
+def test_saved_profile_is_read_back_everywhere(tmp_path) -> None:
+    path = profile.save(OWN, tmp_path)
+    assert path == tmp_path / profile.PROFILE_FILE
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["gia_ban_vnd"] == 25_000 and data["ten_sp"] == "Bún hến Bà Tư"
+    sp = profile.load(tmp_path)
+    assert sp["mau"] is False and "Bún hến Bà Tư" in profile.describe(sp)
+    assert "Bún hến Bà Tư" in profile.story(sp, "chuyện mẫu")
+    assert "Quán Bà Tư" in profile.brand_voice(sp, "giọng mẫu")
+    assert profile.keywords(sp, ["mẫu"])[0] == "Bún hến Bà Tư"
+    answers = capstone.answers_from_profile(sp)
+    assert answers["ten"] == "Quán Bà Tư" and answers["san_pham"] == "Bún hến Bà Tư"
+
+
+def test_a_broken_profile_file_falls_back_to_the_sample(tmp_path) -> None:
+    profile.profile_path(tmp_path).write_text("{không phải json", encoding="utf-8")
+    assert profile.load(tmp_path)["mau"] is True
+
+
+def test_form_saves_and_reopens_with_the_saved_values(tmp_path) -> None:
+    form = ProductForm(tmp_path)
+    for key, value in OWN.items():
+        form.fields[key].value = value
+    form.button.click()
+    assert form.path == profile.profile_path(tmp_path) and form.path.exists()
+    assert "Bún hến Bà Tư" in form.status.value
+    again = ProductForm(tmp_path)
+    assert again.fields["ten_sp"].value == "Bún hến Bà Tư"
+    assert again.fields["gia_ban_vnd"].value == "25.000"
+    assert again.fields["kenh_chinh"].value == "TikTok"
+
+
+def test_form_bad_input_keeps_fields_and_explains(tmp_path) -> None:
+    form = ProductForm(tmp_path)
+    form.fields["ten_sp"].value = "Gốm <b>Thanh Hà</b>"
+    form.fields["gia_ban_vnd"].value = "rẻ lắm"
+    form.button.click()
+    assert form.path is None and not list(tmp_path.iterdir())
+    assert html.escape(t("profile.need_customers")) in form.status.value
+    assert "chưa đọc được" in form.status.value and "<b>Thanh" not in form.status.value
+    assert form.fields["ten_sp"].value == "Gốm <b>Thanh Hà</b>"
+
+
+def test_sample_dropdown_fills_a_ready_example(tmp_path) -> None:
+    form = ProductForm(tmp_path)
+    assert len(form.sample.options) == 13  # "my product" + the 12 samples
+    form.sample.value = "Gà Cùa"
+    assert form.fields["ten_sp"].value == "Gà Cùa" and form.fields["gia_ban_vnd"].value
+    assert form.save() is not None and profile.load(tmp_path)["ten_sp"] == "Gà Cùa"
+
+
+def test_capstone_form_opens_with_the_participants_business(tmp_path) -> None:
+    profile.save(OWN, tmp_path)
+    form = CapstoneForm(folder=tmp_path)
+    assert form.ten.value == "Quán Bà Tư" and form.san_pham.value == "Bún hến Bà Tư"
+    assert [c for c, box in form.kenh.items() if box.value] == ["TikTok"]
+    plan = capstone.build_plan(form.current())
+    text = plan.to_markdown()
+    assert "Quán Bà Tư" in text and "Cam Lộ" not in text and "Khe Sanh" not in text
+
+
+def test_empty_capstone_form_uses_the_example(tmp_path) -> None:
+    form = CapstoneForm(folder=tmp_path)
+    assert form.ten.value == ""
+    assert form.current().ten == capstone.SAMPLE["ten"]
