@@ -47,6 +47,8 @@ _TOKEN = re.compile(
 _PLACEHOLDER = re.compile(r"\[[^\]\[a-zđ]{1,30}\]")  # "[HỌ TÊN]", "[SỐ ĐIỆN THOẠI]"
 _HOUSE = re.compile(r"[1-9]\d{0,3}[^\W\d_]?(?:/\d{1,4}[^\W\d_]?)*")
 _MAX_NAME_WORDS = 4
+_NER_WINDOW = 40  # characters of context either side of a candidate shown to the model
+_MAX_NER_WINDOWS = 200  # a long paste: the model sees the first 200 candidates, rules see all
 _MAX_PART_WORDS = 5
 _CLAUSE_END = ".!?;\n"
 _ABBREVIATIONS = frozenset("p tt q h tx kp sn tdp tp km ktt kdt".split())
@@ -94,9 +96,18 @@ class _Lexicon:
             if plain_ok:
                 self.folded.add(tuple(fold_chars(w) for w in words))
             self.longest = max(self.longest, len(words))
+        # Most words start no phrase: checking the first word alone first keeps this fast.
+        self.first_exact = {w[0] for w in self.exact}
+        self.first_folded = {w[0] for w in self.folded}
 
     def match(self, toks: list[_Tok], i: int, *, longest: bool = True) -> int:
         """Number of tokens of the longest phrase starting at toks[i] (0 when none)."""
+        if i < 0 or i >= len(toks):
+            return 0
+        first = toks[i]
+        if first.low not in self.first_exact and not (first.plain and
+                                                      first.fold in self.first_folded):
+            return 0
         best = 0
         for n in range(1, self.longest + 1):
             seg = toks[i : i + n]
@@ -396,9 +407,18 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
     if not runs:
         return []
     spans = []
-    for i, n in runs:
-        lo, hi = _sentence(text, toks[i].start)
-        for s, e in ner.person_spans(text, lo, hi):
+    tagged: list[tuple[int, int, list[tuple[int, int]]]] = []
+    for i, n in runs[:_MAX_NER_WINDOWS]:
+        start, end = toks[i].start, toks[i + n - 1].end
+        if not (tagged and tagged[-1][0] <= start and end <= tagged[-1][1]):
+            # The model's features look two words either side: a short window within the
+            # sentence is enough, and keeps a long paste fast (~3-10 ms per window).
+            lo, hi = _sentence(text, start)
+            lo = max(lo, text.rfind(" ", 0, max(start - _NER_WINDOW, 0)) + 1)
+            far = text.find(" ", end + _NER_WINDOW)
+            hi = min(hi, far if far != -1 else len(text))
+            tagged.append((lo, hi, ner.person_spans(text, lo, hi)))
+        for s, e in tagged[-1][2]:
             s, e = max(s, toks[i].start), min(e, toks[i + n - 1].end)
             if s < e:
                 spans.append(Span("name", s, e))
