@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -83,6 +84,7 @@ _WINDOW_SLACK = 16
 BINARY_MIMETYPES = ("image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf")
 
 _known_keys: set[str] = set()
+log = logging.getLogger(__name__)  # never given a key: only paths and exception kinds
 
 
 def _store_path() -> Path:
@@ -106,7 +108,10 @@ def _configured_keys() -> set[str]:
 def _load_store(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return {"salt": secrets.token_hex(16), "keys": []}
+    except (OSError, ValueError) as exc:  # unreadable or damaged: start a new store
+        log.warning("key store %s unreadable (%s); starting a new one", path, type(exc).__name__)
         return {"salt": secrets.token_hex(16), "keys": []}
     if not isinstance(data, dict) or not isinstance(data.get("salt"), str):
         return {"salt": secrets.token_hex(16), "keys": []}
@@ -140,9 +145,10 @@ def remember_key(key: str | None) -> None:
             json.dump(data, fh)
         os.chmod(tmp, 0o600)
         os.replace(tmp, path)
-    except OSError:
+    except OSError as exc:
         # The in-process scrub still works; the server hook still catches key shapes.
-        pass
+        log.warning("key store %s not written (%s): the save hook knows key shapes only",
+                    path, type(exc).__name__)
 
 
 def forget_keys() -> None:
@@ -150,8 +156,10 @@ def forget_keys() -> None:
     _known_keys.clear()
     try:
         _store_path().unlink()
-    except OSError:
+    except FileNotFoundError:
         pass
+    except OSError as exc:
+        log.warning("key store not removed (%s)", type(exc).__name__)
 
 
 def _stored_hashes() -> tuple[str, dict[int, set[str]]]:

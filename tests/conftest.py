@@ -1,4 +1,7 @@
-"""Shared fixtures: every test starts offline, with its own cache folder and no key."""
+"""Shared fixtures: every test starts offline, with its own cache folder and no key.
+
+Skips are honest (tests/honest_skips.py): a printed reason locally, a failure in CI.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from llm_server import FakeLLMServer  # noqa: E402
 
+from course.i18n import set_strict  # noqa: E402
+
+pytest_plugins = ["honest_skips"]
+
 FAKE_KEY = "sk-test-SECRETKEY-1234567890abcdefWXYZ"
+
+
+# Under test a message key missing from the catalogue is an error, not the key shown as text.
+set_strict(True)
 
 
 @pytest.fixture(autouse=True)

@@ -138,7 +138,7 @@ def test_sentiment_classification():
     assert course.strip_label(neg) == "tiêu cực"
 
 
-def test_long_paste_is_fast_enough_and_answered():
+def test_a_fifty_page_paste_is_answered_with_a_warning():
     from course.llm.client import LongPromptWarning
 
     text = "Khách hàng phản ánh về sản phẩm. " * 20_000  # about 50 pages
@@ -223,9 +223,9 @@ def test_usage_records_offline_calls_free():
 
 def test_token_counts():
     info = course.token_info("Hạt tiêu Cùa Quảng Trị", "gpt-4o")
-    if info.exact:  # facts.md: 9 tokens on o200k_base, 14 on cl100k_base (NFC)
-        assert info.tokens == 9
-        assert course.count_tokens("Hạt tiêu Cùa Quảng Trị", "gpt-4") == 14
+    # facts.md: 9 tokens on o200k_base, 14 on cl100k_base (NFC); bpe-openai is pinned, so exact
+    assert info.exact and info.tokens == 9
+    assert course.count_tokens("Hạt tiêu Cùa Quảng Trị", "gpt-4") == 14
     import unicodedata
 
     nfd = unicodedata.normalize("NFD", "Hạt tiêu Cùa Quảng Trị")

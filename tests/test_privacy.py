@@ -75,10 +75,12 @@ def test_nfd_input_gives_same_matches(text: str, expected: list, note: str) -> N
     assert all(nfc[m.start : m.end] == m.text for m in found)
 
 
-@pytest.mark.parametrize("text,expected,note", CASES, ids=[c[2] for c in CASES])
+# Cases marked "(needs diacritics)" are left out: without them 'có' and 'cô' are one word.
+PLAIN_CASES = [c for c in CASES if "(needs diacritics)" not in c[2]]
+
+
+@pytest.mark.parametrize("text,expected,note", PLAIN_CASES, ids=[c[2] for c in PLAIN_CASES])
 def test_text_without_diacritics_gives_same_kinds(text: str, expected: list, note: str) -> None:
-    if "(needs diacritics)" in note:
-        pytest.skip("without diacritics 'có' and 'cô' are the same word")
     plain = _strip_marks(text)
     assert [m.kind for m in _numbers(plain)] == [kind for kind, _ in expected]
 

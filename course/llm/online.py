@@ -83,6 +83,12 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
     return E.LLMError(detail=type(exc).__name__)
 
 
+def _log_failure(error: E.LLMError, base_url: str | None) -> None:
+    """For developers (silent in notebooks): which server, which failure; never the key."""
+    log.warning("request to %s failed: %s (%s)", _where(base_url), type(error).__name__,
+                error.detail)
+
+
 def _params(model: str, messages: list[dict], temperature: float | None,
             max_tokens: int | None) -> dict:
     params: dict = {"model": model, "messages": messages}
@@ -103,6 +109,7 @@ def complete(*, api_key: str, base_url: str | None, timeout: float, max_retries:
     except Exception as exc:  # translated below, outside this block
         error = translate(exc, base_url=base_url, timeout=timeout, model=model)
     if error is not None:
+        _log_failure(error, base_url)
         raise error
     choices = getattr(resp, "choices", None)
     if not choices or getattr(choices[0], "message", None) is None:
@@ -151,6 +158,7 @@ def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: i
     except Exception as exc:
         error = translate(exc, base_url=base_url, timeout=timeout, model=model)
     if error is not None:
+        _log_failure(error, base_url)
         raise error
     iterator = iter(chunks)
     while True:
@@ -161,6 +169,7 @@ def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: i
         except Exception as exc:
             error = translate(exc, base_url=base_url, timeout=timeout, model=model)
         if error is not None:
+            _log_failure(error, base_url)
             raise error
         usage = getattr(chunk, "usage", None)
         if usage is not None:
