@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from llm_server import Scripted, completion, error
@@ -52,7 +54,9 @@ def test_run_offline_fills_the_column_and_shows_progress(products):
     assert br.progress.value == 3 and br.progress_label.value == "3/3"
     assert "Xong 3/3" in assert_safe(br.message.value)
     table = assert_safe(br.table_view.value)
-    assert "hạt tiêu Cùa" in table and out["ket_qua"].iloc[0] in table  # newlines kept as text
+    shown = course.strip_label(out["ket_qua"].iloc[0])
+    assert "hạt tiêu Cùa" in table and shown in table  # newlines kept as text
+    assert course.SIMULATION_LABEL not in table and "mo_phong" in table
     assert not br.run_button.disabled and br.stop_button.disabled
 
 
@@ -108,7 +112,7 @@ def test_exports_keep_vietnamese(products, tmp_path):
     xlsx = br.export_excel(tmp_path / "ket_qua")
     assert xlsx.suffix == ".xlsx"
     sheet = load_workbook(xlsx).active
-    assert [c.value for c in sheet[1]] == ["ten_san_pham", "gia", "ket_qua"]
+    assert [c.value for c in sheet[1]] == ["ten_san_pham", "gia", "ket_qua", "mo_phong"]
     assert sheet["A4"].value == "mắm ruốc Gio Linh"
     csv = br.export_csv(tmp_path / "ket_qua.csv")
     raw = csv.read_bytes()
@@ -130,3 +134,65 @@ def test_save_buttons_show_path_and_download_hint(products, tmp_path):
     br.filename.value = str(tmp_path / "khong_co_thu_muc" / "\0")
     br.csv_button.click()
     assert "Không lưu được tệp" in assert_safe(br.message.value)
+
+
+# -- exports a participant can paste, in the results folder -----------------------------------
+
+def test_default_export_goes_to_the_results_folder_with_a_clear_name(products, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    br = BatchRun(products, TEMPLATE, output_column="bai_dang")
+    br.run()
+    xlsx = br.export_excel()
+    assert xlsx.parent == Path("ket_qua") and xlsx.name.startswith("chay_hang_loat_bai_dang_")
+    assert xlsx.suffix == ".xlsx" and (tmp_path / xlsx).is_file()
+    br.csv_button.click()  # the button with an empty name box uses the same clear name
+    saved = sorted((tmp_path / "ket_qua").glob("chay_hang_loat_bai_dang_*.csv"))
+    assert len(saved) == 1 and "ket_qua" in br.message.value
+
+
+def test_export_drops_the_simulation_label_and_says_which_rows_were_simulated(
+        products, tmp_path, online):
+    online.push(Scripted(body=completion("Tiêu Cùa thơm cay")))
+    br = BatchRun(products.head(1), "{ten_san_pham}")
+    br.run()
+    course.configure(backend="offline")
+    br2 = BatchRun(products.iloc[1:], "{ten_san_pham}")
+    br2.run()
+    real = pd.read_csv(br.export_csv(tmp_path / "that.csv"), encoding="utf-8-sig")
+    sim = pd.read_csv(br2.export_csv(tmp_path / "mo_phong.csv"), encoding="utf-8-sig")
+    assert real["ket_qua"].tolist() == ["Tiêu Cùa thơm cay"] and real["mo_phong"].tolist() == [
+        "không"]
+    assert sim["mo_phong"].tolist() == ["có", "có"]
+    for text in sim["ket_qua"]:
+        assert course.SIMULATION_LABEL not in text and text.strip()
+    assert course.SIMULATION_LABEL not in br2.table_view.value  # the on-screen table too
+
+
+def test_empty_template_is_refused_once_and_sends_nothing(products, online):
+    br = BatchRun(pd.concat([products] * 4, ignore_index=True), "   ")
+    out = br.run()
+    assert online.requests == [] and br.result is None and out.equals(br.df)
+    message = assert_safe(br.message.value)
+    assert message.count("Mẫu prompt còn trống") == 1 and "Lỗi" not in message
+    assert br.error.startswith("Mẫu prompt còn trống")
+
+
+def test_a_stop_before_start_does_not_stop_the_next_run(products):
+    br = BatchRun(products, "{ten_san_pham}")
+    br.stop()  # e.g. clicked while nothing ran
+    seen = []
+    br.observe(lambda ch: seen.append(ch.new), names="running")
+    br.start()
+    br.wait(60)
+    assert br.result["ket_qua"].notna().all()
+    assert seen == [True, False] and br.running is False and br.error == ""
+
+
+def test_personal_data_rows_are_named_without_asking_for_code(products):
+    df = products.assign(lien_he=["0912 345 678", "", "Chị Lan 0987.654.321"])
+    br = BatchRun(df, "Viết lời chào cho khách {lien_he} về {ten_san_pham}")
+    br.run()
+    message = assert_safe(br.message.value)
+    assert br.pii_rows == [1, 3] and "Dòng 1, 3" in message
+    assert "mask_pii" not in message and "course." not in message

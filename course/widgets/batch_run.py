@@ -5,15 +5,18 @@ from __future__ import annotations
 import string
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import ipywidgets as widgets
 import pandas as pd
+from traitlets import Any, Bool, HasTraits, Unicode
 
 from course.errors import CourseError
 from course.i18n import t
+from course.lessons import OUTPUT_DIR, export
 
-from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings
+from ._common import WidgetBase, api, busy, button, error_text
 from .display import (
     escape,
     render_error,
@@ -23,11 +26,6 @@ from .display import (
     render_text,
     render_warning,
 )
-
-
-def _with_suffix(path: str | Path, suffix: str) -> Path:
-    path = Path(path).expanduser()
-    return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
 
 
 def template_fields(template: str) -> list[str]:
@@ -91,17 +89,26 @@ def _ask_rows(
     temperature: float | None,
     should_stop: Callable[[], bool],
     on_row: Callable[[int, int], None],
+    pii_rows: list[int] | None = None,
 ) -> pd.DataFrame:
-    """Shared loop: a failing row records its error text and the loop goes on."""
+    """Shared loop: a failing row records its error text and the loop goes on.
+
+    Rows whose prompt holds personal data are listed in `pii_rows` (1-based), checked
+    explicitly per row: this loop may run in a thread, where catching warnings is not safe.
+    """
     prompts = fill_template(df, template)
     result = df.copy()
     answers: list[str | None] = [None] * len(df)
     result[output_column] = pd.Series(answers, index=df.index, dtype=object)
     course = api()
     total = len(df)
+    if pii_rows is not None and course.status().get("pii_policy") == "off":
+        pii_rows = None
     for i, prompt in enumerate(prompts):
         if should_stop():
             break
+        if pii_rows is not None and course.find_pii(prompt):
+            pii_rows.append(i + 1)
         try:
             answer = course.ask(prompt, system=system, temperature=temperature)
         except Exception as exc:
@@ -109,6 +116,25 @@ def _ask_rows(
         result.iloc[i, result.columns.get_loc(output_column)] = answer
         on_row(i + 1, total)
     return result
+
+
+def for_export(result: pd.DataFrame, output_column: str) -> pd.DataFrame:
+    """The table as saved: answers without the simulation label, and a column that says
+    whether each row was simulated (so a pasted post never carries the label)."""
+    course = api()
+    table = result.copy()
+    answers = table[output_column]
+    simulated = [isinstance(a, str) and course.is_simulated(a) for a in answers]
+    table[output_column] = [course.strip_label(a) if isinstance(a, str) else a for a in answers]
+    done = answers.notna()
+    table[SIMULATED_COLUMN] = [
+        (t("widgets.batch_yes") if sim else t("widgets.batch_no")) if ok else ""
+        for sim, ok in zip(simulated, done, strict=True)
+    ]
+    return table
+
+
+SIMULATED_COLUMN = "mo_phong"
 
 
 def run_batch(
@@ -133,8 +159,16 @@ def run_batch(
                      lambda: False, lambda done, total: None)
 
 
-class BatchRun(WidgetBase):
-    """Run a template over every row of a table, with progress, stop and export buttons."""
+class BatchRun(WidgetBase, HasTraits):
+    """Run a template over every row of a table, with progress, stop and export buttons.
+
+    State a notebook or a test can watch: `result` (the table, or None), `error` (the last
+    Vietnamese error, "" when none) and `running`.
+    """
+
+    result = Any(None, allow_none=True)
+    error = Unicode("")
+    running = Bool(False)
 
     def __init__(
         self,
@@ -144,14 +178,14 @@ class BatchRun(WidgetBase):
         system: str | None = None,
         temperature: float | None = None,
     ) -> None:
+        super().__init__()
         if not isinstance(df, pd.DataFrame):
             raise CourseError(t("widgets.batch_need_table"))
         self.df = df
         self.output_column = output_column
         self.system = system
         self.temperature = temperature
-        self.result: pd.DataFrame | None = None
-        self.error = ""
+        self.pii_rows: list[int] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.template = widgets.Textarea(
@@ -167,7 +201,8 @@ class BatchRun(WidgetBase):
         self.progress_label = widgets.Label(f"0/{len(df)}")
         self.message = widgets.HTML()
         self.table_view = widgets.HTML()
-        self.filename = widgets.Text(value="ket_qua", description=t("widgets.batch_filename"),
+        self.filename = widgets.Text(value="", placeholder=self.default_filename(),
+                                     description=t("widgets.batch_filename"),
                                      style={"description_width": "120px"})
         self.excel_button = button("widgets.batch_save_excel", "", "file-excel-o")
         self.csv_button = button("widgets.batch_save_csv", "", "file-text-o")
@@ -193,22 +228,39 @@ class BatchRun(WidgetBase):
         self.progress.value = done
         self.progress_label.value = f"{done}/{total}"
 
+    def _refuse(self) -> bool:
+        """Checks before any row is sent: one clear message instead of one error per row."""
+        if self.df.empty:
+            self.error = t("widgets.batch_empty_table")
+        elif not self.template.value.strip():
+            self.error = t("widgets.batch_empty_template")
+        else:
+            return False
+        self.message.value = render_error(self.error)
+        return True
+
     def run(self) -> pd.DataFrame:
         """Run every row (until "Dừng"); returns the table, also kept in `.result`."""
         self._stop.clear()
+        return self._run()
+
+    def _run(self) -> pd.DataFrame:
         self.error = ""
+        self.pii_rows = []
         self.progress.value = 0
         self.progress_label.value = f"0/{len(self.df)}"
+        self.table_view.value = ""  # an old table must not look like this run's answer
+        if self._refuse():
+            return self.result if self.result is not None else self.df.copy()
         self.message.value = render_note(t("widgets.working"))
         self.stop_button.disabled = False
+        self.running = True
         try:
             buttons = (self.run_button, self.excel_button, self.csv_button)
-            with busy(*buttons), personal_data_warnings() as notes:
-                if self.df.empty:
-                    raise CourseError(t("widgets.batch_empty_table"))
+            with busy(*buttons):
                 result = _ask_rows(
                     self.df, self.template.value, self.output_column, self.system,
-                    self.temperature, self._stop.is_set, self._on_row,
+                    self.temperature, self._stop.is_set, self._on_row, self.pii_rows,
                 )
         except Exception as exc:
             self.error = error_text(exc)
@@ -216,12 +268,15 @@ class BatchRun(WidgetBase):
             return self.result if self.result is not None else self.df.copy()
         finally:
             self.stop_button.disabled = True
+            self.running = False
         self.result = result
         done = int(self.progress.value)
         key = "widgets.batch_stopped" if done < len(self.df) else "widgets.batch_done"
-        self.message.value = render_ok(t(key, done=done, total=len(self.df))) + "".join(
-            render_warning(n) for n in notes
-        )
+        notes = ""
+        if self.pii_rows:
+            rows = ", ".join(str(n) for n in self.pii_rows)
+            notes = render_warning(t("widgets.batch_pii_rows", rows=rows))
+        self.message.value = render_ok(t(key, done=done, total=len(self.df))) + notes
         self._show_table()
         return result
 
@@ -229,7 +284,8 @@ class BatchRun(WidgetBase):
         """Button handler: run in a thread so the kernel can still receive the "Dừng" click."""
         if self._thread and self._thread.is_alive():
             return
-        self._thread = threading.Thread(target=self.run, daemon=True)
+        self._stop.clear()  # here, before the thread exists: a quick "Dừng" is never lost
+        self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def wait(self, timeout: float | None = None) -> None:
@@ -245,7 +301,7 @@ class BatchRun(WidgetBase):
     def _show_table(self, limit: int = 20) -> None:
         if self.result is None:
             return
-        shown = self.result.head(limit)
+        shown = for_export(self.result, self.output_column).head(limit)
         rows = ([("" if pd.isna(v) else v) for v in row] for row in shown.itertuples(index=False))
         table = render_table(rows, shown.columns)
         more = len(self.result) - limit
@@ -255,36 +311,42 @@ class BatchRun(WidgetBase):
         )
 
     # -- export ------------------------------------------------------------------
+    def default_filename(self) -> str:
+        """A clear name: what was produced and when, e.g. chay_hang_loat_ket_qua_20260105-0930."""
+        stamp = datetime.now().strftime("%Y%m%d-%H%M")
+        return f"chay_hang_loat_{self.output_column}_{stamp}"
+
     def _need_result(self) -> pd.DataFrame:
         if self.result is None:
             raise CourseError(t("widgets.batch_no_result"))
-        return self.result
+        return for_export(self.result, self.output_column)
 
-    def export_excel(self, path: str | Path) -> Path:
-        """Save the result as an Excel file (openpyxl)."""
-        result = self._need_result()
-        path = _with_suffix(path, ".xlsx")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        result.to_excel(path, index=False, engine="openpyxl")
-        return path
+    def _export(self, path: str | Path | None, suffix: str) -> Path:
+        table = self._need_result()
+        target = Path(path).expanduser() if path else Path(self.default_filename())
+        if target.suffix.lower() != suffix:
+            target = target.with_name(target.name + suffix)
+        folder = target.parent if target.parent != Path(".") else Path(OUTPUT_DIR)
+        return export(table, target.name, folder)
 
-    def export_csv(self, path: str | Path) -> Path:
-        """Save as CSV in UTF-8 with BOM, so Excel shows Vietnamese letters correctly."""
-        result = self._need_result()
-        path = _with_suffix(path, ".csv")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(path, index=False, encoding="utf-8-sig")
-        return path
+    def export_excel(self, path: str | Path | None = None) -> Path:
+        """Save the result as Excel in ket_qua/ (or at `path`); answers without the label."""
+        return self._export(path, ".xlsx")
+
+    def export_csv(self, path: str | Path | None = None) -> Path:
+        """Save as CSV (UTF-8 with BOM, so Excel shows Vietnamese letters) in ket_qua/."""
+        return self._export(path, ".csv")
 
     def _save(self, kind: str) -> Path | None:
-        name = self.filename.value.strip() or "ket_qua"
+        name = self.filename.value.strip() or None
         if self.result is None:
             self.message.value = render_error(t("widgets.batch_no_result"))
             return None
         try:
             path = self.export_excel(name) if kind == "xlsx" else self.export_csv(name)
         except (OSError, ValueError):  # locked file, bad folder or a character not allowed
-            self.message.value = render_error(t("widgets.batch_save_failed", name=name))
+            shown = name or self.default_filename()
+            self.message.value = render_error(t("widgets.batch_save_failed", name=shown))
             return None
         self.message.value = render_ok(t("widgets.batch_saved", path=str(path))) + render_text(
             t("widgets.batch_download_hint")
