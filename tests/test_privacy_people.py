@@ -162,3 +162,17 @@ def test_tax_codes_with_context_words(text: str, expected: str) -> None:
     assert mask_pii(text) == expected
     found = [m for m in find_pii(text) if m.kind != "name"]
     assert all(m.kind == "tax_code" for m in found)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Nguoi nhan: chi Lan\ndia chi: thon An Binh, xa Trieu Long\nsdt 0912345678",
+         "Nguoi nhan: chi [HỌ TÊN]\ndia chi: [ĐỊA CHỈ]\nsdt [SỐ ĐIỆN THOẠI]"),
+        ("Người nhận: Trần Văn Bình\nĐịa chỉ: 18 Nguyễn Trãi, Đông Hà\nHàng: 2 hộp cà phê",
+         "Người nhận: [HỌ TÊN]\nĐịa chỉ: [ĐỊA CHỈ]\nHàng: 2 hộp cà phê"),
+    ],
+)
+def test_a_pasted_form_over_several_lines(text: str, expected: str) -> None:
+    """Each line is its own field: an address never runs on into the next line."""
+    assert mask_pii(text) == expected

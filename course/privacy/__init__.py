@@ -17,9 +17,9 @@ from collections.abc import Iterable
 
 from ..errors import CourseTypeError
 from ..i18n import t
+from ..text import fold_chars as fold
 from ..text import nfc
 from . import people
-from ._fold import fold_chars as fold
 from .numbers import (
     NUMBER_KINDS,
     PiiMatch,

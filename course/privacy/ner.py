@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ._fold import fold_chars
+from ..text import fold_chars
 
 _lock = threading.Lock()
 _ner: Callable[[str], list[tuple[Any, ...]]] | None = None

@@ -36,7 +36,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ._fold import fold_chars as fold
+from ..text import fold_chars as fold
 
 NUMBER_KINDS = ("phone", "cccd", "cmnd", "tax_code", "email", "bank_account", "card")
 _DATA = Path(__file__).parents[1] / "data" / "privacy" / "patterns.json"
@@ -214,7 +214,7 @@ def _context_kind(text: str, start: int) -> str | None:
     window = fold(original)  # same length as `original`, so word offsets match
     words = list(_WORD.finditer(window))
     for e in range(len(words) - 1, -1, -1):
-        if _BREAK.search(window, words[e].end()):
+        if _BREAK.search(original, words[e].end()):  # unfolded: keeps the newlines
             return None
         for n in range(min(_MAX_KEYWORD_WORDS, e + 1), 0, -1):
             phrase = " ".join(w.group() for w in words[e - n + 1 : e + 1])

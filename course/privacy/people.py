@@ -20,6 +20,11 @@ The rule for an address (a place is an address only when it can lead to one hous
 The span runs on through the following comma-separated parts (ward, district, province).
 A province, city or town on its own is never an address: "đặc sản Quảng Trị", "giao hàng đi
 Huế", "giao về Đông Hà" stay readable, and so does the shop's own town.
+
+Text typed without any diacritics is matched on its folded form ("chi lan", "thon an binh");
+in a text with diacritics a bare word is only itself ("cho" is not "chợ"). The NER model is
+loaded on the first undecided candidate only and sees a short window around each one (at most
+200 per text, so a long paste stays fast; the rules still read all of it).
 """
 
 from __future__ import annotations
@@ -32,9 +37,8 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from ..text import nfc
+from ..text import fold_chars, nfc
 from . import ner
-from ._fold import fold_chars
 
 _DATA = Path(__file__).parents[1] / "data" / "privacy" / "people.json"
 _PATTERNS = _DATA.with_name("patterns.json")
@@ -202,7 +206,8 @@ def _tokens(text: str) -> list[_Tok]:
     # text with diacritics a bare word is just that word.
     # Placeholders left by an earlier masking ("[HỌ TÊN]") do not count: masking is idempotent.
     bare = _PLACEHOLDER.sub("", text)
-    text_plain = fold_chars(bare) == bare.lower()
+    text_plain = all(a == b or a.isspace() for a, b in zip(bare.lower(), fold_chars(bare),
+                                                           strict=True))
     out = []
     for m in _TOKEN.finditer(text):
         s, e = m.span()
