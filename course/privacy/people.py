@@ -581,6 +581,11 @@ def _addresses(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
             i += 1
             continue
         cue = rules.address_cues.match(toks, i)
+        if not cue and not (toks[i].house or rules.house_words.match(toks, i)
+                            or rules.street_units.match(toks, i)
+                            or rules.ward_units.match(toks, i)):
+            i += 1  # without a cue, an address starts with a number or a street/ward unit
+            continue
         start = i + cue
         if cue:
             while start < len(toks) and (toks[start].text in ":" or toks[start].fold in (
