@@ -42,14 +42,14 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
         "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
         "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
         "tag": _tag(short) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
-        "price": fr.price or "",
+        "price": fr.price or "", "named": "1" if (p or fr.name) else "",
     }
 
 
 def fill(template: str, s: dict[str, str]) -> str:
     text = template.format(**s)
     text = re.sub(r"\s+([,.!?:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip(" –-")
-    if not text or text.startswith(s.get("short", "\0")):
+    if not text or (s.get("named") and text.startswith(s["short"])):
         return text  # the participant's name stays exactly as they wrote it
     return text[0].upper() + text[1:]
 
@@ -146,7 +146,11 @@ def listing(fr: Frame, rng: random.Random, temperature: float | None) -> str:
 # --------------------------------------------------------------------------- one text
 def _hashtags(fr: Frame, rng: random.Random, n: int) -> list[str]:
     sub = Frame(kind="hashtag", name=fr.name, place=fr.place, product=fr.product)
-    return items(sub, n, rng, None) if n else []
+    tags = items(sub, max(n, 1) + 2, rng, None) if n else []
+    s = slots(sub, rng)
+    own = [f"#{s['tag']}"] + ([f"#{s['tagplace']}"] if s["place"] else [])
+    ordered = [x for x in own if x in tags] + [x for x in tags if x not in own]
+    return ordered[:n]  # the business's own tag first
 
 
 def _emoji(fr: Frame, rng: random.Random, n: int) -> list[str]:

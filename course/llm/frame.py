@@ -182,7 +182,11 @@ def _named(original: str, f: str) -> tuple[str | None, str | None]:
                 candidate = _clean_name(original[start:end + at.end() + place.end()])
         low = fold(candidate)
         first = low.split()[0]
-        if first in c["name_rejects"] or low in c["name_rejects"] or re.match(r"\d", low):
+        written = candidate.split()[0].lower()
+        allowed = c["reject_accents"].get(first)
+        same_word = not allowed or written == first or written in allowed  # "ảnh" is not "anh"
+        if (first in c["name_rejects"] and same_word) or low in c["name_rejects"] or \
+                re.match(r"\d", low):
             continue
         if any(low.startswith(r + " ") for r in c["name_rejects"] if " " in r):
             continue

@@ -25,6 +25,7 @@ from ..i18n import t
 from ..text import fold, nfc
 from . import compose, grounded
 from .frame import MAX_READ, read
+from .frame import cues as frame_cues
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -177,6 +178,11 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
     fr = read(prompt)
     if fr.out_of_scope:
         return grounded.cannot(fr.out_of_scope)
+    if re.match(frame_cues()["greetings"], fold(prompt)):  # "Xin chào", "Cảm ơn nhé"
+        return _generic()["thanks_reply" if fold(prompt).startswith(("cam", "thank"))
+                          else "greeting_reply"]
+    if fr.name is None and fr.product is None and fr.place and fr.has_task_verb:
+        fr.name = fr.place  # "Viết lời cảm ơn khách đã ở Homestay Mây": the place is the business
     if fr.name is None and fr.product is None and system:
         named = read(system)  # "Bạn là nhân viên của Homestay Mây…" names the business
         fr.name, fr.place = named.name, fr.place or named.place
