@@ -82,8 +82,84 @@ def test_error_text_is_vietnamese_and_keyless():
     odd_key = "mykey-0123456789abcdefghij"  # no known shape: only the configured key gives it away
     course.configure(api_key=odd_key, base_url="http://127.0.0.1:9/v1")
     assert odd_key not in error_text(course.LLMError(f"Máy chủ từ chối khóa {odd_key}"))
-    assert error_text(ValueError("Hãy nhập một số từ 0 đến 2.")) == "Hãy nhập một số từ 0 đến 2."
+    assert error_text(course.CourseError("Hãy nhập một số từ 0 đến 2.")) == (
+        "Hãy nhập một số từ 0 đến 2.")
+    # Decided by type: a library's ValueError is never shown, even with Vietnamese letters.
+    assert "Đồng" not in error_text(ValueError("Đồng hồ hỏng"))
     english = error_text(ValueError("embedded null byte"))
     assert "embedded" not in english and "ValueError" in english and "thử lại" in english
     assert "KeyError" in error_text(KeyError("sk-proj-AbCdEf1234567890XYZ"))
     assert "AbCdEf" not in error_text(KeyError("sk-proj-AbCdEf1234567890XYZ"))
+
+
+PAYLOADS = [
+    "<style>body{display:none}</style>",
+    "<script>alert('x')</script>",
+    '<img src=x onerror="alert(1)">',
+    '<a href="javascript:alert(1)">bấm</a>',
+]
+
+
+def _html_values(root) -> list[str]:
+    """Every HTML the widget tree shows (ipywidgets.HTML values), children included."""
+    import ipywidgets as widgets
+
+    out, todo = [], [root]
+    while todo:
+        w = todo.pop()
+        if isinstance(w, widgets.HTML | widgets.Label) and w.value:
+            out.append(w.value if isinstance(w, widgets.HTML) else "")
+        todo.extend(getattr(w, "children", ()))
+    return out
+
+
+def _widgets_showing(payload: str) -> dict[str, object]:
+    import pandas as pd
+
+    from course.widgets import BatchRun, FunnelChart, PrivacyCheck, Quiz, TokenCost
+
+    chat = ChatBox(system_prompt=payload, greeting=payload)
+    chat.send(payload)
+    compare = CompareSettings(payload, temperatures=(0.0, 1.0))
+    compare.run()
+    builder = PromptBuilder(role=payload, task=payload, constraints=payload)
+    builder.send()
+    batch = BatchRun(pd.DataFrame({"ten": [payload, "tiêu Cùa 0912 345 678"]}), "Viết về {ten}")
+    batch.run()
+    quiz = Quiz([{"type": "text", "question": payload, "accept": [payload],
+                  "explain": payload},
+                 {"question": payload, "options": [payload, "khác"], "answer": 0}],
+                title=payload)
+    quiz.inputs[0].value = "sai"
+    quiz.check_buttons[0].click()
+    quiz.inputs[1].value = 0
+    quiz.check_buttons[1].click()
+    return {
+        "ChatBox": chat, "CompareSettings": compare, "PromptBuilder": builder,
+        "BatchRun": batch, "Quiz": quiz, "TokenCost": TokenCost(payload, english=payload),
+        "FunnelChart": FunnelChart({payload: 10, "Mua": 5}),
+        "PrivacyCheck": PrivacyCheck(payload + " gọi 0912 345 678"),
+    }
+
+
+ECHOED = {"ChatBox", "BatchRun", "Quiz", "FunnelChart", "PrivacyCheck"}
+
+
+def test_every_widget_shows_style_script_onerror_and_javascript_as_text():
+    for payload in PAYLOADS:
+        for name, widget in _widgets_showing(payload).items():
+            shown = _html_values(widget.ui)
+            assert shown, name
+            for html in shown:
+                assert_safe(html)  # no <style>, <script>, <img>, <a>, on… or href anywhere
+            if name in ECHOED:  # these show the learner's own text back: as text, unchanged
+                visible = "".join("".join(parse(h).text) for h in shown)
+                assert payload in visible, (name, payload)
+
+
+def test_the_safety_check_itself_catches_each_payload():
+    import pytest
+
+    for payload in PAYLOADS:
+        with pytest.raises(AssertionError):
+            assert_safe(f"<div>{payload}</div>")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from llm_server import Scripted, error
 from widget_helpers import assert_safe
 
@@ -36,7 +35,6 @@ def test_prompt_is_assembled_and_preview_follows_the_fields():
 
 
 def test_score_and_tips_follow_review_prompt():
-    pytest.importorskip("course.review")
     pb = PromptBuilder(task="Viết bài đăng giới thiệu nước mắm Mỹ Thủy")
     low = pb.score_bar.value
     review = course.review_prompt(pb.prompt)

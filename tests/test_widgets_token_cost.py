@@ -23,7 +23,14 @@ def test_compute_vietnamese_and_english():
     assert r["tokens_en"] == course.token_info(EN, "gpt-4o-mini").tokens
     assert r["tokens_vi"] > r["tokens_en"]  # Vietnamese costs more tokens for the same message
     assert r["ratio"] == round(r["tokens_vi"] / r["tokens_en"], 2)
-    assert r["cost_vnd"] == course.cost_vnd(r["tokens_vi"], 0, "gpt-4o-mini") > 0
+    # Independent of the widget: tiktoken's o200k_base (GPT-4o family) and OpenAI's price for
+    # gpt-4o-mini input (0.15 USD per million tokens, course/data/prices.csv) at 26.000 đ/USD.
+    import tiktoken
+
+    expected = len(tiktoken.get_encoding("o200k_base").encode(VI))
+    assert r["tokens_vi"] == expected and r["exact"]
+    assert abs(r["cost_vnd"] - expected * 0.15 / 1_000_000 * 26_000) < 1e-9
+    assert r["cost_1000_vnd"] == r["cost_vnd"] * 1000
     assert r["exact"] == info_vi.exact
     shown = assert_safe(tc.result_view.value)
     assert str(r["tokens_vi"]) in shown and "gấp" in shown and "1.000 lần" in shown
@@ -58,3 +65,14 @@ def test_price_list_models_and_local_model_note():
     tc.model.value = "qwen2.5:3b"
     assert tc.result["cost_vnd"] == 0
     assert "Chưa có giá cho mô hình qwen2.5:3b" in assert_safe(tc.result_view.value)
+
+
+def test_empty_box_says_what_to_do():
+    tc = TokenCost("", english="Hello there", model="gpt-4o-mini")
+    assert tc.compute() == {} and tc.result == {}
+    shown = assert_safe(tc.result_view.value)
+    assert "Hãy dán" in shown and "0,00" not in shown and "gấp" not in shown
+    tc.vi.value = "Xin chào"
+    assert "gấp" in assert_safe(tc.result_view.value)
+    tc.vi.value = "   "
+    assert "Hãy dán" in assert_safe(tc.result_view.value)  # the old count does not stay

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import ipywidgets as widgets
 
 SAFE_TAGS = {"pre", "div", "b", "strong", "mark", "ul", "ol", "li", "br", "small", "h3", "h4",
-             "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "style"}
+             "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
 
 
 class TagCollector(HTMLParser):

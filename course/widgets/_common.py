@@ -13,6 +13,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from course import numbers
+from course.errors import is_course_error
 from course.i18n import t
 from course.keyguard import scrub_message
 
@@ -32,14 +33,14 @@ def redact(text: str) -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """A Vietnamese, key-free message for any error raised while a widget works."""
-    course = api()
-    llm_error = getattr(course, "LLMError", None)
+    """A Vietnamese, key-free message for any error raised while a widget works.
+
+    The course's own errors (CourseError, LLMError) carry a sentence from the catalogue and are
+    shown as they are; anything else is Python's or a library's (English, maybe technical) and
+    gets a general Vietnamese sentence naming its kind.
+    """
     text = redact(str(exc))
-    if llm_error and isinstance(exc, llm_error) and text:
-        return text
-    # Our own ValueErrors carry Vietnamese text; Python's own ones are English, so hide them.
-    if isinstance(exc, ValueError) and _VIETNAMESE.search(text):
+    if is_course_error(exc) and text:
         return text
     return t("widgets.error_unexpected", kind=type(exc).__name__)
 
@@ -65,6 +66,14 @@ def personal_data_warnings() -> Iterator[list[str]]:
                 found.append(str(w.message))
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def pii_notice(notes: list[str]) -> str:
+    """One Vietnamese notice when personal data was sent. The layer's own warning tells
+    programmers to call mask_pii(); participants are pointed to the checking tool instead."""
+    from .display import render_warning
+
+    return render_warning(t("widgets.chat_pii_notice")) if notes else ""
 
 
 @contextmanager

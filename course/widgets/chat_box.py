@@ -6,8 +6,17 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
-from .display import PRE_STYLE, escape, render_error, render_note, render_warning
+from ._common import (
+    WidgetBase,
+    api,
+    busy,
+    button,
+    error_text,
+    personal_data_warnings,
+    pii_notice,
+    textarea,
+)
+from .display import PRE_STYLE, escape, render_error, render_note
 
 
 class ChatBox(WidgetBase):
@@ -80,7 +89,7 @@ class ChatBox(WidgetBase):
         self.history.append({"role": "assistant", "content": answer})
         self.input.value = ""
         # The layer's warning tells programmers to call mask_pii(); participants get the tool.
-        self.message.value = render_warning(t("widgets.chat_pii_notice")) if notes else ""
+        self.message.value = pii_notice(notes)
         self._render()
         return answer
 

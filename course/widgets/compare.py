@@ -9,8 +9,17 @@ import ipywidgets as widgets
 from course.errors import CourseError
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
-from .display import escape, render_error, render_note, render_text, render_warning
+from ._common import (
+    WidgetBase,
+    api,
+    busy,
+    button,
+    error_text,
+    personal_data_warnings,
+    pii_notice,
+    textarea,
+)
+from .display import escape, render_error, render_note, render_text
 
 MAX_COLUMNS = 4
 
@@ -83,6 +92,9 @@ class CompareSettings(WidgetBase):
         prompt = self.prompt_field.value.strip()
         if not prompt:
             self.message.value = render_error(t("widgets.cmp_need_prompt"))
+            for out in self.outputs:  # old answers belong to another prompt
+                out.value = ""
+            self.results = []
             return []
         self.message.value = render_note(t("widgets.working"))
         results: list[tuple[str, str]] = []
@@ -106,6 +118,6 @@ class CompareSettings(WidgetBase):
                 else:
                     out.value = render_text(answer)
                 results.append((label, answer))
-        self.message.value = "".join(render_warning(n) for n in notes)
+        self.message.value = pii_notice(notes)
         self.results = results
         return results

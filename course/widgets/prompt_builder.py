@@ -8,8 +8,17 @@ import ipywidgets as widgets
 
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, personal_data_warnings, textarea
-from .display import escape, render_error, render_note, render_text, render_warning
+from ._common import (
+    WidgetBase,
+    api,
+    busy,
+    button,
+    error_text,
+    personal_data_warnings,
+    pii_notice,
+    textarea,
+)
+from .display import escape, render_error, render_note, render_text
 
 PARTS = ("role", "context", "task", "format", "tone", "constraints")
 
@@ -132,6 +141,8 @@ class PromptBuilder(WidgetBase):
         """Send the prompt, streaming the answer as text; returns it ("" after an error)."""
         prompt = self.prompt
         self.error = ""
+        self.answer = ""
+        self.answer_view.value = ""  # an old answer must not look like the answer to this prompt
         if not prompt.strip():
             self.error = t("widgets.pb_need_prompt")
             self.message.value = render_error(self.error)
@@ -151,5 +162,5 @@ class PromptBuilder(WidgetBase):
                     self.answer_view.value = render_text(received)
                 return ""
         self.answer = received
-        self.message.value = "".join(render_warning(n) for n in notes)
+        self.message.value = pii_notice(notes)
         return received

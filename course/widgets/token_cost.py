@@ -63,6 +63,10 @@ class TokenCost(WidgetBase):
         # NFC first: decomposed Vietnamese costs more tokens for the same words.
         vi = unicodedata.normalize("NFC", self.vi.value)
         en = unicodedata.normalize("NFC", self.en.value)
+        if not vi.strip():  # nothing to count: say what to do, not "0 tokens, 0,00 times"
+            self.result = {}
+            self.result_view.value = render_note(t("widgets.tc_empty"))
+            return {}
         try:
             info_vi = course.token_info(vi, model)
             info_en = course.token_info(en, model) if en.strip() else None
