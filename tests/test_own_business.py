@@ -235,3 +235,12 @@ def test_item_limits_hold_at_every_temperature(temperature: float) -> None:
     found = list_items(body)
     assert len(found) == 3 and all(3 <= len(x.split()) <= 12 for x in found), body
     assert "phong nha" in body.lower() and not foreign_samples(prompt, body)
+
+
+@pytest.mark.parametrize("prompt", ["Viết bài đăng về gà của trang trại tôi ở Ba Vì",
+                                    "Viết 3 khẩu hiệu cho tiêu của nhà tôi ở Phú Quốc",
+                                    "Viết bài đăng cho cà phê muối Chú Long",
+                                    "Viết bài đăng cho mật ong bạc hà Hà Giang"])
+def test_ordinary_words_never_summon_a_sample_brand(prompt: str) -> None:
+    body = body_of(prompt)
+    assert not foreign_samples(prompt, body), body

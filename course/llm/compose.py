@@ -66,7 +66,9 @@ def _order(items: list[str], rng: random.Random, temperature: float | None) -> l
 
 def usable(tpl: str, s: dict[str, str]) -> bool:
     """A template is used only when the request gave what it needs (no invented facts)."""
-    return all(s[k] or f"{{{k}}}" not in tpl for k in ("place", "price", "benefit", "audience"))
+    needs = {"place": "place", "tagplace": "place", "price": "price", "benefit": "benefit",
+             "audience": "audience"}
+    return all(s[v] or f"{{{k}}}" not in tpl for k, v in needs.items())
 
 
 def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
@@ -87,8 +89,9 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
         if fr.tone == "playful" and kind not in ("hashtag", "keyword") and not EMOJI.search(text):
             text = f"{text} {rng.choice(g['tones']['playful']['emoji'])}"
         filled.append(text)
-    if kind == "hashtag":
-        filled = list(dict.fromkeys(filled))
+    if kind == "hashtag":  # the business's own tag first
+        own = f"#{s['tag']}"
+        filled = list(dict.fromkeys(([own] if own in filled else []) + filled))
     fits = [x for x in filled if (kind in ("hashtag", "keyword", "name") or
                                   3 <= len(x.split()) <= limit)
             and (room is None or len(x) <= room)]
@@ -204,7 +207,7 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
         hooks = [h for h in g["kinds"]["message"]["items"] if usable(h, s)]
     hook = fill(_order(hooks, rng, temperature)[0], s)
     bodies = [b for b in g["post"]["bodies"] if usable(b, s)]
-    if s["place"]:
+    if s["place"] and s["place"].lower() not in s["short"].lower():
         bodies = g["post"]["place_bodies"][:1] + bodies
     facts = fr.facts + fr.source  # the request's own facts and story come first, as written
     pool = [f"{x}." if not x.endswith((".", "!", "?")) else x for x in facts]

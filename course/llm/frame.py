@@ -435,7 +435,7 @@ def _sample(original: str, f: str, fr: Frame) -> Product | None:
     for names, product in samples():
         for n in names:
             m = re.search(rf"(?<!\w){re.escape(n)}(?!\w)", f)
-            if not m:
+            if not m or not _written_as_sample(original[m.start():m.end()], n):
                 continue
             if n not in generic_words:
                 return product
@@ -443,6 +443,17 @@ def _sample(original: str, f: str, fr: Frame) -> Product | None:
     if fr.name is None and first_generic is not None:
         fr.name = original[first_generic.start():first_generic.end()]
     return None
+
+
+def _written_as_sample(written: str, alias: str) -> bool:
+    """"Gà Cùa" / "ga Cua" name the sample; "gà của" (chicken of …) does not."""
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    forms = aliases.get("_ambiguous", {}).get(alias)
+    if not forms:
+        return True
+    if written.lower() in forms:
+        return True
+    return fold(written) == written.lower() and written.split()[-1][:1].isupper()
 
 
 @cache
