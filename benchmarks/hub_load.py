@@ -46,6 +46,15 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its waited-for children (utime+stime+cutime+cstime)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def processes() -> list[tuple[int, int, int, str]]:
     """(pid, ppid, uid, command) of every process."""
     out = []
@@ -148,10 +157,11 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
             wall = time.monotonic() - t0
             time.sleep(3)  # let kernels settle before measuring
             procs = processes()
-            per_user = []
+            per_user, cpu_user = [], []
             for name in users.participants:
                 uid = pwd.getpwnam(name).pw_uid
                 per_user.append(sum(pss_kb(p) for p, _, u, _ in procs if u == uid) / 1024)
+                cpu_user.append(sum(cpu_s(p) for p, _, u, _ in procs if u == uid))
             hub_tree = descendants(hub.proc.pid, procs)
             proxy = [p for p, _, _, c in procs if p in hub_tree and "configurable-http-proxy" in c]
             services = [p for p, _, u, c in procs if p in hub_tree and u == 0 and p != hub.proc.pid
@@ -167,6 +177,8 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
                 "lesson_p95_s": round(percentile(lesson, 0.95), 1),
                 "pss_per_participant_mb_median": round(statistics.median(per_user), 1),
                 "pss_per_participant_mb_max": round(max(per_user), 1),
+                "cpu_s_per_participant_median": round(statistics.median(cpu_user), 1),
+                "hub_cpu_s": round(cpu_s(hub.proc.pid), 1),
                 "hub_pss_mb": round(pss_kb(hub.proc.pid) / 1024, 1),
                 "proxy_pss_mb": round(sum(pss_kb(p) for p in proxy) / 1024, 1),
                 "services_pss_mb": round(sum(pss_kb(p) for p in services) / 1024, 1),

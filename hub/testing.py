@@ -215,7 +215,7 @@ class HubClient:
                 return time.monotonic() - start
             if not server.get("pending") and not server and time.monotonic() - start > 5:
                 raise RuntimeError(f"server of {self.name} is not starting: {model}")
-            time.sleep(0.3)
+            time.sleep(1)  # about what a browser's progress page costs the hub
         raise TimeoutError(f"server of {self.name} not ready in {timeout} s")
 
     def server(self, path: str = "", user: str | None = None) -> str:
