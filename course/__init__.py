@@ -61,6 +61,7 @@ def __getattr__(name: str) -> Any:
         "mask_pii": ("course.privacy", "mask_pii"),
         "PiiMatch": ("course.privacy", "PiiMatch"),
         "setup": ("course.widgets", "setup"),
+        "show_status": ("course.widgets.status_view", "show_status"),
         "widgets": ("course.widgets", None),
     }
     if name not in lazy:
@@ -86,7 +87,7 @@ __all__ = [
     "PROVIDERS", "Provider", "ask", "chat", "stream", "configure", "status", "test_connection",
     "usage", "reset_usage", "count_tokens", "token_info", "TokenInfo", "cost_vnd", "data_path",
     "is_simulated", "strip_label", "SIMULATION_LABEL", "review_prompt", "PromptReview",
-    "find_pii", "mask_pii", "PiiMatch", "setup", "PersonalDataWarning",
+    "find_pii", "mask_pii", "PiiMatch", "setup", "show_status", "PersonalDataWarning",
     "LLMError", "AuthError", "RateLimitError", "QuotaExceededError", "LLMConnectionError",
     "LLMTimeoutError", "ContextTooLongError", "ContentRefusedError", "MalformedResponseError",
     "ServerError", "ModelNotFoundError", "BudgetExceededError", "PersonalDataError",
