@@ -73,8 +73,7 @@ class Gateway:
         self.store = Store(cfg.db_path)
         if cfg.budgets_file and cfg.budgets_file.exists():
             self.store.load_roster_budgets(cfg.budgets_file)
-        if not self.store.db.execute("SELECT 1 FROM switches WHERE name = 'store_prompts'"
-                                     ).fetchone():
+        if not self.store.has_switch("store_prompts"):
             self.store.set_switch("store_prompts", cfg.store_prompts)
         self.limiter = RateLimiter(cfg.rate_per_minute)
         self.inflight = InFlight(cfg.max_in_flight)
@@ -277,7 +276,7 @@ class Chat(API):
                                                for m in messages])
         record = {"period": pid, "user": user, "lesson": lesson, "model": model,
                   "stream": int(stream)}
-        key = "" if has_pii(messages) else cache_key(up)  # never share a personal request
+        key = cache_key(up)
         creative = (up.get("temperature") or 0) > 0
         if key and not creative and key in gw.pending:
             # the same request is on its way for someone else (a whole class running the
@@ -291,6 +290,8 @@ class Chat(API):
             await self._answer_cached(hit, model, stream)
             return self._record(record, started, hit["tokens_in"], hit["tokens_out"], 0.0,
                                 hit["cost_vnd"], cached=1)
+        if has_pii(messages):  # never kept nor shared: a personal request goes on its own
+            key = ""
         leader = bool(key) and not creative and key not in gw.pending
         if leader:
             gw.pending[key] = asyncio.get_running_loop().create_future()

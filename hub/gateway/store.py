@@ -43,6 +43,11 @@ class Store:
         self.db.executescript(SCHEMA)
         self._spent: dict[tuple[str, str], float] = defaultdict(float)
         self._class: dict[str, float] = defaultdict(float)
+        # budgets and switches change only through this process: read them from memory
+        self._budgets = {u: float(b) for u, b in self.db.execute(
+            "SELECT user, budget_vnd FROM budgets")}
+        self._switches = {n: v == "1" for n, v in self.db.execute(
+            "SELECT name, value FROM switches")}
         for period, user, cost in self.db.execute(
                 "SELECT period, user, SUM(cost_vnd) FROM usage GROUP BY period, user"):
             self._spent[(period, user)] = cost or 0.0
@@ -90,15 +95,15 @@ class Store:
 
     # -- budgets and switches ------------------------------------------------------------
     def budget_override(self, user: str) -> float | None:
-        row = self.db.execute("SELECT budget_vnd FROM budgets WHERE user = ?", (user,)).fetchone()
-        return None if row is None else float(row[0])
+        return self._budgets.get(user)
 
     def overrides(self) -> dict[str, float]:
-        return {u: float(b) for u, b in self.db.execute("SELECT user, budget_vnd FROM budgets")}
+        return dict(self._budgets)
 
     def set_budget(self, user: str, budget_vnd: float, source: str = "instructor") -> None:
         self.db.execute("INSERT OR REPLACE INTO budgets VALUES (?, ?, ?)",
                         (user, float(budget_vnd), source))
+        self._budgets[user] = float(budget_vnd)
 
     def load_roster_budgets(self, path: Path) -> int:
         """Per-person budgets from a CSV (username,budget_vnd); an instructor's raise wins."""
@@ -114,14 +119,19 @@ class Store:
                     "SET budget_vnd = excluded.budget_vnd WHERE budgets.source = 'roster'",
                     (user, float(raw)))
                 n += 1
+        self._budgets = {u: float(b) for u, b in self.db.execute(
+            "SELECT user, budget_vnd FROM budgets")}
         return n
 
     def switch(self, name: str, default: bool = False) -> bool:
-        row = self.db.execute("SELECT value FROM switches WHERE name = ?", (name,)).fetchone()
-        return default if row is None else row[0] == "1"
+        return self._switches.get(name, default)
+
+    def has_switch(self, name: str) -> bool:
+        return name in self._switches
 
     def set_switch(self, name: str, on: bool) -> None:
         self.db.execute("INSERT OR REPLACE INTO switches VALUES (?, ?)", (name, "1" if on else "0"))
+        self._switches[name] = bool(on)
 
     # -- class cache -------------------------------------------------------------------
     def cache_variants(self, key: str) -> list[dict]:

@@ -1,0 +1,245 @@
+"""The class AI gateway under a class: 50 simulated participants at once, on a real JupyterHub.
+
+Upstream: the course's local chat-completions test server (tests/llm_server.py) on 127.0.0.1.
+Each participant has their own hub token; requests go to /services/ai/v1/chat/completions.
+
+  1. Added latency: the same requests sent directly to the upstream, then through the
+     gateway (in-flight limit above the concurrency, every request a cache miss):
+     p50 / p95 of both, and the difference. One participant alone, then 50 at once.
+  2. In-flight limit: limit 8, upstream answers in 50 ms, 50 participants × 10 requests:
+     the most requests the upstream ever had at once, lost usage records, requests/s.
+  3. Class cache: every participant runs lesson 02's example prompts (notebooks/02): calls
+     that reached the upstream, hit rate, đồng saved.
+
+Run: .venv/bin/python benchmarks/gateway_bench.py   (needs scripts/ensure-hub.sh done)
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import http.server
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from gateway_hub import Hub  # noqa: E402
+from llm_server import FakeLLMServer, Scripted, completion  # noqa: E402
+
+KEY = "sk-bench-class-key"
+PARTICIPANTS = 50
+ROUNDS = 10
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def lesson_prompts(notebook: Path) -> list[str]:
+    """The prompts lesson 02 sends with course.ask/stream (string constants, by name or inline)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    prompts = []
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        try:
+            tree = ast.parse("".join(cell["source"]))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) \
+                    and isinstance(node.value.value, str):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        names[target.id] = node.value.value
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("ask", "stream") \
+                    and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    prompts.append(arg.value)
+                elif isinstance(arg, ast.Name) and arg.id in names:
+                    prompts.append(names[arg.id])
+    return prompts
+
+
+def count_concurrency(server: FakeLLMServer) -> dict:
+    """Wrap the upstream's handler to record how many requests it serves at once."""
+    state = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+    handler = server.httpd.RequestHandlerClass
+    original = handler.do_POST
+
+    def counted(self):
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            original(self)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    handler.do_POST = counted
+    return state
+
+
+async def run_class(url: str, tokens: list[str], prompts: list[list[str]],
+                    temperature: float | None = 0) -> tuple[list[float], int, float]:
+    """Every participant sends their prompts one after another; all participants at once."""
+    latencies: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens))
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        async def participant(token: str, own: list[str]) -> None:
+            nonlocal failures
+            for text in own:
+                body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
+                if temperature is not None:
+                    body["temperature"] = temperature
+                started = time.perf_counter()
+                try:
+                    resp = await client.post(url, json=body,
+                                             headers={"Authorization": f"Bearer {token}"})
+                except httpx.HTTPError:
+                    failures += 1
+                    continue
+                latencies.append(time.perf_counter() - started)
+                failures += resp.status_code != 200
+
+        started = time.perf_counter()
+        await asyncio.gather(*(participant(t, p) for t, p in zip(tokens, prompts, strict=True)))
+        return latencies, failures, time.perf_counter() - started
+
+
+def start_hub(folder: Path, upstream: FakeLLMServer, **env: str) -> tuple[Hub, list[str]]:
+    hub = Hub(folder, {"GATEWAY_UPSTREAM_URL": upstream.base_url, "GATEWAY_UPSTREAM_KEY": KEY,
+                       "GATEWAY_MODEL": "gpt-4o-mini", "GATEWAY_RATE_PER_MINUTE": "0",
+                       **env}).start()
+    tokens = []
+    for i in range(PARTICIPANTS):
+        name = f"hv{i:02d}"
+        hub.add_user(name)
+        tokens.append(hub.token(name))
+    hub.add_user("giang-vien", groups=("instructors",))
+    return hub, tokens
+
+
+def summary(hub: Hub) -> dict:
+    token = hub.token("giang-vien")
+    return httpx.get(f"{hub.gateway_url}/api/summary",
+                     headers={"Authorization": f"token {token}"}, timeout=30).json()
+
+
+def ms(x: float) -> str:
+    return f"{x * 1000:.1f} ms"
+
+
+def main() -> None:
+    # The test server keeps the standard library's listen backlog of 5: too few for a class.
+    http.server.ThreadingHTTPServer.request_queue_size = 256
+    upstream = FakeLLMServer().start()
+    concurrency = count_concurrency(upstream)
+    direct_url = upstream.base_url + "/chat/completions"
+    tmp = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    per = 20
+
+    def unique(tag: str, n: int) -> list[list[str]]:
+        return [[f"{tag} {i}-{j}: viết một câu cho homestay Phong Nha" for j in range(n)]
+                for i in range(PARTICIPANTS)]
+
+    # -- 1. added latency ----------------------------------------------------------------
+    hub, tokens = start_hub(tmp / "a", upstream, GATEWAY_MAX_IN_FLIGHT="64")
+    try:
+        gw_url = f"{hub.gateway_url}/v1/chat/completions"
+        asyncio.run(run_class(gw_url, tokens, unique("warm", 1)))  # hub token check cached
+        asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS, unique("warm-d", 1)))
+        alone_d, _, _ = asyncio.run(run_class(direct_url, [KEY], unique("d1", 100)[:1]))
+        alone_g, _, _ = asyncio.run(run_class(gw_url, tokens[:1], unique("g1", 100)[:1]))
+        burst_d: list[float] = []
+        burst_g: list[float] = []
+        burst_fail = 0
+        for r in range(ROUNDS):  # the class runs a cell together: 50 requests at one moment
+            lat, f, _ = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
+                                              unique(f"burst-d{r}", 1)))
+            burst_d += lat
+            time.sleep(0.3)
+            lat, f2, _ = asyncio.run(run_class(gw_url, tokens, unique(f"burst-g{r}", 1)))
+            burst_g += lat
+            burst_fail += f + f2
+            time.sleep(0.3)
+        direct, fd, td = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
+                                               unique("direct", per)))
+        through, fg, tg = asyncio.run(run_class(gw_url, tokens, unique("gw", per)))
+        # -- 3. class cache on lesson 02 (same hub) --------------------------------------
+        prompts = lesson_prompts(ROOT / "notebooks" / "02_viet_prompt.ipynb")
+        before = len(upstream.requests)
+        cached, fc, tc = asyncio.run(run_class(gw_url, tokens, [prompts] * PARTICIPANTS,
+                                               temperature=None))
+        upstream_calls = len(upstream.requests) - before
+        s_a = summary(hub)
+    finally:
+        hub.stop()
+
+    # -- 2. in-flight limit ----------------------------------------------------------------
+    upstream.default = Scripted(body=completion("Trả lời sau 50 ms"), delay=0.05)
+    concurrency["peak"] = 0
+    hub, tokens = start_hub(tmp / "b", upstream, GATEWAY_MAX_IN_FLIGHT="8")
+    try:
+        gw_url = f"{hub.gateway_url}/v1/chat/completions"
+        asyncio.run(run_class(gw_url, tokens, unique("warm-b", 1)))
+        concurrency["peak"] = 0
+        limited, fl, tl = asyncio.run(run_class(gw_url, tokens, unique("limit", 10)))
+        s_b = summary(hub)
+    finally:
+        hub.stop()
+        upstream.stop()
+
+    sent_b = PARTICIPANTS * 10 + PARTICIPANTS  # measured requests + the warm-up round
+    print(f"""
+Gateway benchmark, {PARTICIPANTS} participants (real JupyterHub, local upstream)
+
+1. Added latency (in-flight limit 64, every request a cache miss)
+   one participant alone, 100 requests: direct p50 {ms(pct(alone_d, 50))} p95 {ms(pct(alone_d, 95))}
+                          through gateway p50 {ms(pct(alone_g, 50))} p95 {ms(pct(alone_g, 95))}
+                          added           p50 {ms(pct(alone_g, 50) - pct(alone_d, 50))} \
+p95 {ms(pct(alone_g, 95) - pct(alone_d, 95))}
+   {PARTICIPANTS} at the same moment, {ROUNDS} rounds ({len(burst_g)} requests, \
+{burst_fail} failed):
+                          direct p50 {ms(pct(burst_d, 50))} p95 {ms(pct(burst_d, 95))}
+                          through gateway p50 {ms(pct(burst_g, 50))} p95 {ms(pct(burst_g, 95))}
+                          added           p50 {ms(pct(burst_g, 50) - pct(burst_d, 50))} \
+p95 {ms(pct(burst_g, 95) - pct(burst_d, 95))}
+   saturation: {PARTICIPANTS} in a closed loop, {per} each ({len(direct)} requests):
+                          direct p50 {ms(pct(direct, 50))} p95 {ms(pct(direct, 95))} \
+({len(direct) / td:.0f} req/s, {fd} failed)
+                          through gateway p50 {ms(pct(through, 50))} p95 {ms(pct(through, 95))} \
+({len(through) / tg:.0f} req/s, {fg} failed)
+                          added           p50 {ms(pct(through, 50) - pct(direct, 50))} \
+p95 {ms(pct(through, 95) - pct(direct, 95))}
+
+2. In-flight limit 8, upstream 50 ms, {len(limited)} requests: upstream had at most \
+{concurrency['peak']} at once (gateway's own count: {s_b['in_flight']['peak']});
+   {len(limited) / tl:.0f} req/s, {fl} failed; usage records {s_b['usage_records']} for \
+{sent_b} requests sent
+
+3. Class cache, lesson 02's {len(prompts)} example prompts × {PARTICIPANTS} participants \
+({len(cached)} requests, {fc} failed, {tc:.1f} s):
+   upstream calls {upstream_calls}, class hit rate {s_a['totals']['cache_hit_rate']:.1%} \
+(whole run), saved {s_a['totals']['saved_vnd']:.2f} đ; spent {s_a['totals']['cost_vnd']:.2f} đ
+   (prices of gpt-4o-mini for the test server's 11 + 7 tokens per answer)
+""")
+
+
+if __name__ == "__main__":
+    main()
