@@ -69,3 +69,43 @@ def ratio_percent(value: float | int | None, decimals: int = 1) -> str:
     if _is_missing(value):
         return _MISSING
     return percent(float(value) * 100, decimals)  # type: ignore[arg-type]
+
+
+# Column names the lessons' tables use, in the words a participant reads.
+HEADERS = {
+    "thang": "Tháng", "ma_sp": "Mã SP", "ten_sp": "Sản phẩm", "kenh": "Kênh",
+    "so_luong": "Số lượng", "don_gia": "Đơn giá (đồng)", "doanh_thu": "Doanh thu (đồng)",
+}
+
+
+def table(data: object, headers: dict[str, str] | None = None, index: str | None = None,
+          decimals: int = 1, value_name: str | None = None) -> object:
+    """A pandas table or series as participants should read it: Vietnamese headers, numbers
+    written the Vietnamese way, no index numbers and no "Name: …, dtype: float64" line.
+
+    Returns a pandas Styler (shown as a tidy HTML table when it is the last line of a cell);
+    the data itself is unchanged, so later cells keep computing with the numbers.
+    """
+    import pandas as pd
+
+    frame = data.to_frame(value_name or data.name or "") if isinstance(data, pd.Series) else data
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError("table() needs a pandas DataFrame or Series")
+    names = {**HEADERS, **(headers or {})}
+    has_index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
+    if has_index:
+        frame = frame.reset_index()
+        first = frame.columns[0]
+        frame = frame.rename(columns={first: index or names.get(str(first), str(first))})
+    frame = frame.rename(columns={c: names.get(str(c), str(c)) for c in frame.columns})
+    frame.columns = [str(c) for c in frame.columns]
+
+    def cell(value: object) -> str:
+        if isinstance(value, bool):
+            return "có" if value else "không"
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            whole = float(value).is_integer()
+            return number(value, 0 if whole else decimals)  # type: ignore[arg-type]
+        return "—" if _is_missing(value) else str(value)
+
+    return frame.style.format(cell).hide(axis="index")

@@ -46,3 +46,22 @@ def test_every_older_formatter_now_goes_through_course_numbers():
     assert format_number(None) == ""
     assert vn_number(1_234_567.5, 1) == "1.234.567,5"
     assert vnd(1_983_915_000) == "1.983.915.000 đồng"
+
+
+def test_table_has_vietnamese_headers_numbers_and_no_dtype_line():
+    import re
+
+    import pandas as pd
+
+    sales = pd.DataFrame({"thang": ["2025-01", "2025-01", "2025-02"],
+                          "doanh_thu": [1_000_000_000, 983_915_000, 375_500.5]})
+    by_month = sales.groupby("thang")["doanh_thu"].sum() / 1e6
+    html = numbers.table(by_month, value_name="Doanh thu (triệu đồng)").to_html()
+    headers = re.findall(r"<th[^>]*>([^<]*)</th>", html)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert headers == ["Tháng", "Doanh thu (triệu đồng)"]
+    assert cells == ["2025-01", "1.983,9", "2025-02", "0,4"]
+    assert "dtype" not in html and "float64" not in html
+    raw = numbers.table(sales).to_html()
+    assert "Doanh thu (đồng)" in raw and "1.000.000.000" in raw and "375.500,5" in raw
+    assert by_month.iloc[0] == 1983.915  # the data itself is unchanged
