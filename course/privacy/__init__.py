@@ -33,6 +33,7 @@ from .numbers import (
 )
 
 PEOPLE_KINDS = ("name", "address")
+_MAX_PASSES = 4
 KINDS = NUMBER_KINDS + PEOPLE_KINDS
 
 __all__ = [
@@ -87,6 +88,17 @@ def mask_pii(text: str) -> str:
     if not text:
         return text
     text = nfc(text)
+    # Masking removes context ("Triệu Viettel Lý Ngô" loses "Triệu"), so a second look can find
+    # more; mask until nothing changes, which makes masking twice the same as masking once.
+    for _ in range(_MAX_PASSES):
+        masked = _mask_once(text)
+        if masked == text:
+            break
+        text = masked
+    return text
+
+
+def _mask_once(text: str) -> str:
     parts, pos = [], 0
     for match in find_pii(text):
         parts += [text[pos : match.start], placeholder(match.kind)]

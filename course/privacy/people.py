@@ -49,7 +49,8 @@ _TOKEN = re.compile(
     r"|[^\w\s]"
 )
 _PLACEHOLDER = re.compile(r"\[[^\]\[a-zđ]{1,30}\]")  # "[HỌ TÊN]", "[SỐ ĐIỆN THOẠI]"
-_HOUSE = re.compile(r"[1-9]\d{0,3}[^\W\d_]?(?:/\d{1,4}[^\W\d_]?)*")
+# House numbers: 12, 45A, 12/3B; a "k" after digits is a price ("200k"), not a house.
+_HOUSE = re.compile(r"[1-9]\d{0,3}[a-jA-J]?(?:/\d{1,4}[a-jA-J]?)*")
 _MAX_NAME_WORDS = 4
 _NER_WINDOW = 40  # characters of context either side of a candidate shown to the model
 _MAX_NER_WINDOWS = 200  # a long paste: the model sees the first 200 candidates, rules see all
