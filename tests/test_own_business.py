@@ -244,3 +244,25 @@ def test_item_limits_hold_at_every_temperature(temperature: float) -> None:
 def test_ordinary_words_never_summon_a_sample_brand(prompt: str) -> None:
     body = body_of(prompt)
     assert not foreign_samples(prompt, body), body
+
+
+def test_their_numbers_and_their_business_are_kept() -> None:
+    prompt = ("Bạn là chủ homestay Mây ở Phong Nha. Khách của tôi là các cặp đôi trẻ. Viết bài "
+              "đăng Facebook giới thiệu phòng đôi 450.000 đồng/đêm, dưới 100 từ.")
+    for form in FORMS.values():
+        body = body_of(form(prompt))
+        assert "450.000" in body and "phong nha" in fold(body) and "cap doi tre" in fold(body)
+        assert len(body.split()) <= 100 and not foreign_samples(prompt, body)
+
+
+def test_a_plan_keeps_its_weeks_in_order() -> None:
+    body = body_of("Lập kế hoạch 4 tuần đăng bài cho xưởng mây tre Phú Vinh")
+    found = list_items(body)
+    assert len(found) == 4 and found[0].startswith("Tuần đầu") and found[3].startswith("Tuần bốn")
+    assert "xưởng mây tre Phú Vinh" in body
+
+
+def test_analysis_is_honestly_out_of_scope_unless_a_table_is_asked() -> None:
+    assert "course.setup()" in body_of("So sánh Zalo và Facebook để bán bún hến")
+    table = body_of("Lập bảng so sánh với các cột Kênh, Ưu điểm cho Zalo, Facebook của bún hến")
+    assert table.splitlines()[0] == "| Kênh | Ưu điểm |" and "course.setup" not in table

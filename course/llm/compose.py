@@ -28,6 +28,12 @@ def _tag(text: str) -> str:
     return re.sub(r"\W", "", fold(text).title().replace(" ", ""))
 
 
+def _core(name: str) -> str:
+    """The part of a name a hashtag keeps: "phòng đôi của homestay Mây ở Phong Nha" -> business."""
+    name = re.split(r"\s+(?:ở|tại)\s+", name)[0]
+    return name.split(" của ")[-1]
+
+
 def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
     g = generic()
     tone = g["tones"][fr.tone]
@@ -41,7 +47,7 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
         "place": place, "audience": fr.audience or (p.audience if p else ""),
         "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
         "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
-        "tag": _tag(short) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
+        "tag": _tag(_core(short)) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
         "price": fr.price or "", "named": "1" if (p or fr.name) else "",
     }
 
@@ -54,8 +60,11 @@ def fill(template: str, s: dict[str, str]) -> str:
     return text[0].upper() + text[1:]
 
 
-def _order(items: list[str], rng: random.Random, temperature: float | None) -> list[str]:
+def _order(items: list[str], rng: random.Random, temperature: float | None,
+           keep: bool = False) -> list[str]:
     order = list(items)
+    if keep:  # a plan's weeks stay in order
+        return order
     if temperature:
         rng.shuffle(order)
     else:  # 0: in order, from a start that depends on the prompt
@@ -78,7 +87,8 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
     kind = fr.kind or "point"
     s = slots(fr, rng)
     limit = min(x for x in (fr.item_max, budget, 10_000) if x is not None)
-    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature) if usable(t, s)]
+    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature, kind == "plan")
+            if usable(t, s)]
     if kind == "name":
         s["word"] = _tag(s["word"]) and s["word"]
     filled = []
@@ -211,7 +221,9 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
         bodies = g["post"]["place_bodies"][:1] + bodies
     facts = fr.facts + fr.source  # the request's own facts and story come first, as written
     pool = [f"{x}." if not x.endswith((".", "!", "?")) else x for x in facts]
-    pool += [fill(b, s) for b in _order(bodies, rng, temperature)]
+    first = [b for b in bodies if "{price}" in b or "{audience}" in b]  # their numbers first
+    pool += [fill(b, s) for b in first + _order([b for b in bodies if b not in first], rng,
+                                                temperature)]
     if fr.keywords:
         pool.insert(0, "Từ khóa: " + ", ".join(fr.keywords) + ".")
     cta = [] if fr.kind == "message" and s["cta"] in hook else [s["cta"]]

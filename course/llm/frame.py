@@ -151,7 +151,8 @@ def _stop_at(original: str, f: str, start: int, seg: str, stop_re: re.Pattern[st
     return len(seg)
 
 
-def _named(original: str, f: str) -> tuple[str | None, str | None]:
+def _named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str | None,
+                                                                          str | None]:
     """(name, place) as written in the request, or None."""
     c = cues()
     stops = sorted(c["name_stops"], key=len, reverse=True)
@@ -165,12 +166,15 @@ def _named(original: str, f: str) -> tuple[str | None, str | None]:
                               r"|co so\s+)?(?=[^,.;:\n\"“”()!?]{2})", f))
     for m in found:
         start = m.end()
+        if skip[0] <= start < skip[1]:
+            continue  # the business of "Bạn là nhân viên của …" is read by _business
         seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[start:]).group(0)  # type: ignore[union-attr]
         end = start + _stop_at(original, f, start, seg, stop_re)
         candidate = _clean_name(original[start:end])
         lead = re.match(rf"(?:(?:{trig})\s+)+", fold_chars(candidate.lower()))
         if lead:  # "của quán bún hến" -> "quán bún hến"
             candidate = candidate[lead.end():]
+        candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "phòng đôi 450.000 đ" -> name only
         if not candidate:
             continue
         after = f[end:end + 60]
@@ -205,6 +209,31 @@ def _named(original: str, f: str) -> tuple[str | None, str | None]:
             place = cand
             break
     return name, place
+
+
+def _business(original: str, f: str) -> tuple[str | None, tuple[int, int]]:
+    """The business a role sentence names: "Bạn là chủ homestay Mây ở Phong Nha." """
+    for pattern in cues()["business_patterns"]:
+        m = re.search(r"(?<!\w)" + pattern, f)
+        if not m:
+            continue
+        seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[m.end():])
+        if not seg:
+            continue
+        c = cues()
+        stops = sorted(c["name_stops"], key=len, reverse=True)
+        stop_re = re.compile(r"\s(?:" + "|".join(re.escape(x) for x in stops) + r")(?=\s|$)")
+        end = m.end() + _stop_at(original, f, m.end(), seg.group(0), stop_re)
+        name = _clean_name(original[m.end():end])
+        after = re.match(r"\s*(?:o|tai)\s+", f[end:end + 60])
+        if after:  # keep "ở Phong Nha" with the business, as written
+            place = re.match(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}",
+                             original[end + after.end():end + 60])
+            if place:
+                name = _clean_name(original[m.end():end + after.end() + place.end()])
+        if name and fold(name).split()[0] not in c["name_rejects"]:
+            return name, (m.start(), m.end() + len(name))
+    return None, (-1, -1)
 
 
 def _split_list(text: str) -> list[str]:
@@ -372,10 +401,16 @@ def read(prompt: str) -> Frame:
     if re.search(r"\bemail\b|\be-mail\b|\bthu dien tu\b|\bthu\b.*\btieu de thu\b", f):
         fr.channel = fr.channel or "email"
 
-    fr.name, fr.place = _named(instr, f)
+    business, span = _business(instr, f)
+    fr.name, fr.place = _named(instr, f, span)
+    if business and (fr.name is None or fold(business) in fold(fr.name)):
+        fr.name = business
+    elif business and fold(fr.name) not in fold(business):
+        fr.name = f"{fr.name} của {business}"  # "phòng đôi của homestay Mây ở Phong Nha"
     fr.product = _sample(instr, f, fr)
 
     m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
+                  r"|khach (?:cua (?:toi|minh|em|chung toi) |chu yeu |chinh )?la"
                   r"|huong toi|nham vao|gui|cho)\s+((?:nguoi|khach|cac|gioi|phu nu|sinh vien|me"
                   r"|gia dinh|nha hang|quan|tre|hoc sinh|nhan vien|chu|du khach|cap doi|ban)"
                   r"[^,.;:\n]{0,40})", f)
@@ -437,6 +472,8 @@ def _sample(original: str, f: str, fr: Frame) -> Product | None:
             m = re.search(rf"(?<!\w){re.escape(n)}(?!\w)", f)
             if not m or not _written_as_sample(original[m.start():m.end()], n):
                 continue
+            if fr.name and n not in fold(fr.name) and fold(fr.name) not in n:
+                continue  # the request named its own product; a sample mentioned aside stays aside
             if n not in generic_words:
                 return product
             first_generic = first_generic or m
@@ -468,10 +505,12 @@ def _scope(f: str, fr: Frame) -> str | None:
     if re.search(cues()["math_expression"], f) and not fr.kind and not fr.task and not \
             fr.has_task_verb:
         return "maths"
-    for reason in ("translate", "code", "maths", "knowledge"):
+    for reason in ("translate", "code", "maths", "knowledge", "analysis"):
         hit = _has_word(f, c[reason])
         if hit is None:
             continue
+        if reason == "analysis" and (fr.columns or fr.kind not in (None, "point")):
+            continue  # "lập bảng so sánh với các cột …", "5 ý tưởng phân tích": a frame exists
         if reason == "translate" and re.search(r"dich vu|muc dich", f) and not re.search(
                 r"(?<!muc )(?<!\w)dich(?! vu)(?!\w)", f):
             continue
