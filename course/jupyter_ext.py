@@ -36,6 +36,13 @@ def course_catalogue(locale: str, domain: str = "jupyterlab") -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def _translated(value: Any) -> bool:
+    """The pack lists some strings with only empty translations ([""]): those are gaps too."""
+    if isinstance(value, list):
+        return any(isinstance(v, str) and v.strip() for v in value)
+    return bool(value)
+
+
 def fill_gaps(data: dict[str, Any], locale: str) -> dict[str, Any]:
     """The pack's catalogues with the course's strings added where the pack has none."""
     for domain, bundle in list(data.items()):
@@ -44,7 +51,7 @@ def fill_gaps(data: dict[str, Any], locale: str) -> dict[str, Any]:
             continue
         merged = dict(bundle)
         for msgid, value in extra.items():
-            if msgid and not merged.get(msgid):
+            if msgid and not _translated(merged.get(msgid)):
                 merged[msgid] = value
         data[domain] = merged
     return data
@@ -115,8 +122,12 @@ def _serve_custom_folder(serverapp: Any) -> None:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
+    import os
+
     _serve_custom_folder(serverapp)
-    _patch_translations()
+    # COURSE_UI_CATALOGUE=off shows the language pack alone (benchmarks/ui_translation.py).
+    if os.environ.get("COURSE_UI_CATALOGUE", "").lower() != "off":
+        _patch_translations()
     try:
         _load_assignment_list(serverapp)
     except ImportError:  # nbgrader not installed: no Assignment List at all
