@@ -8,7 +8,8 @@ Runs in fresh subprocesses so import costs and memory are those of a new Python 
 2. that first NER sentence (import of underthesea + model load);
 3. every sentence again, three times, with the model loaded;
 4. precision and recall for names and addresses on tests/data/ner_cases.csv, by split
-   ("dev": written while the rules were built; "holdout": written afterwards).
+   ("dev": written while the rules were built; "holdout" and "holdout2": written afterwards,
+   each measured once before any change it prompted).
 Memory is VmRSS / VmHWM (peak) from /proc/self/status (Linux only).
 Prints a Markdown table; paste the figures into benchmarks/README.md.
 """
@@ -108,7 +109,7 @@ def main() -> None:
     every = m["all_ms"]
     print(f"| `find_pii` per sentence, NER loaded (all {every[2]} sentences ×3) | median "
           f"{every[0]:.2f} ms, slowest {every[1]:.1f} ms |")
-    for split in ("dev", "holdout", None):
+    for split in ("dev", "holdout", "holdout2", None):
         subset = [r for r in rows if split is None or r["split"] == split]
         parts = []
         for kind in ("name", "address"):

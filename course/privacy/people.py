@@ -145,6 +145,7 @@ class _Rules(NamedTuple):
     products: _Lexicon
     place_cues: _Lexicon
     vocatives: _Lexicon
+    quantities: _Lexicon
     lower_stop: frozenset[str]  # words that end a place name typed in lower case
     known: frozenset[tuple[str, ...]]  # places, brands, public figures (folded words)
     places: frozenset[tuple[str, ...]]
@@ -189,6 +190,7 @@ def _rules() -> _Rules:
         products=_Lexicon(data["product_words"]),
         place_cues=_Lexicon(data["place_cues"]),
         vocatives=_Lexicon(data["vocatives"]),
+        quantities=_Lexicon(data["quantity_words"]),
         lower_stop=frozenset(data["lower_case_stop"])
         | frozenset(fold_chars(nfc(w)) for w in data["titles"]),
         known=known,
@@ -507,7 +509,19 @@ def _part(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bool,
             return k - i, "house"  # "số nhà 9, ngách 4, …"
         if k + u >= len(toks) or (not u and not toks[k + u].word):
             return None  # "Số 4111 1111": a street name is words
+        if not u and not toks[k].cap and (rules.quantities.match(toks, k)
+                                          or rules.products.match(toks, k)):
+            return None  # "giao ve 2 hop ca phe": an amount of goods, not a house number
         name = _place_name(text, rules, toks, k + u, lower_ok=lower_ok or bool(h))
+        if not name and toks[k + u].plain:
+            # "ve 56 tran hung dao, dong ha": a street typed in lower case counts when a known
+            # town or an address unit follows after a comma.
+            name = _place_name(text, rules, toks, k + u, lower_ok=True)
+            after = k + u + name
+            if not (name and after + 1 < len(toks) and toks[after].text == "," and (
+                    _known_at(rules, toks, after + 1, rules.places)
+                    or _any_unit(rules, text, toks, after + 1))):
+                name = 0
         if name:
             return k + u + name - i, "house"
         return None
