@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course import keyguard
-from course.keyguard import REDACTED, remember_key, scrub, scrub_notebook
+from course.keyguard import REDACTED, remember_key, scrub, scrub_message, scrub_notebook
 from course.lab import lab_environment
 
 OPENAI_LEGACY = "sk-" + "A1b2C3d4E5f6G7h8I9j0" * 2 + "T3BlbkFJ"
@@ -293,3 +293,13 @@ def test_saved_widget_state_never_keeps_a_password_field():
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
     assert state["a"]["state"]["value"] == "[ĐÃ XÓA KHÓA API]"
     assert state["b"]["state"]["value"] == "Cà phê Khe Sanh"
+
+
+def test_error_messages_lose_even_short_key_pieces():
+    """A server's error may quote a key cut short or a header; lesson prose keeps 'sk-8'."""
+    msg = "Incorrect API key provided: sk-abc1234*****wxyz. Header: Bearer tok_9f8e7d6c"
+    shown = scrub_message(msg + " Google: AIzaSyA1234567")
+    assert shown.startswith("Incorrect API key provided: ")
+    for piece in ("sk-abc1234", "tok_9f8e7d6c", "AIzaSyA1234567"):
+        assert piece not in shown
+    assert scrub("Bước sk-8 và mã sk-abc1234") == "Bước sk-8 và mã sk-abc1234"
