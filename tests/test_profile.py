@@ -102,3 +102,19 @@ def test_empty_capstone_form_uses_the_example(tmp_path) -> None:
     form = CapstoneForm(folder=tmp_path)
     assert form.ten.value == ""
     assert form.current().ten == capstone.SAMPLE["ten"]
+
+
+@pytest.mark.parametrize("domain", ["profile", "offline"])
+def test_catalogues_match_in_both_languages(domain: str) -> None:
+    import string
+    import unicodedata
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "course" / "data" / "messages"
+    vi = json.loads((root / "vi" / f"{domain}.json").read_text(encoding="utf-8"))
+    en = json.loads((root / "en" / f"{domain}.json").read_text(encoding="utf-8"))
+    assert set(vi) == set(en)
+    for key, text in vi.items():
+        assert unicodedata.is_normalized("NFC", text), key
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+        assert fields == {f for _, f, _, _ in string.Formatter().parse(en[key]) if f}, key
