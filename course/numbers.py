@@ -75,6 +75,10 @@ def ratio_percent(value: float | int | None, decimals: int = 1) -> str:
 HEADERS = {
     "thang": "Tháng", "ma_sp": "Mã SP", "ten_sp": "Sản phẩm", "kenh": "Kênh",
     "so_luong": "Số lượng", "don_gia": "Đơn giá (đồng)", "doanh_thu": "Doanh thu (đồng)",
+    "loai": "Loại", "loai_van_ban": "Loại văn bản", "noi_dung": "Nội dung",
+    "noi_san_xuat": "Nơi sản xuất", "don_vi": "Đơn vị", "gia_ban_vnd": "Giá bán (đồng)",
+    "ocop_sao": "OCOP (sao)", "diem_noi_bat": "Điểm nổi bật",
+    "khach_hang_muc_tieu": "Khách hàng mục tiêu",
 }
 
 
