@@ -171,6 +171,9 @@ def test_tax_codes_with_context_words(text: str, expected: str) -> None:
          "Nguoi nhan: chi [HỌ TÊN]\ndia chi: [ĐỊA CHỈ]\nsdt [SỐ ĐIỆN THOẠI]"),
         ("Người nhận: Trần Văn Bình\nĐịa chỉ: 18 Nguyễn Trãi, Đông Hà\nHàng: 2 hộp cà phê",
          "Người nhận: [HỌ TÊN]\nĐịa chỉ: [ĐỊA CHỈ]\nHàng: 2 hộp cà phê"),
+        # A name copied with diacritics, the address typed without: each line is read alone.
+        ("Người nhận: Trần Văn Bình\ndia chi: thon An Binh, xa Trieu Long\ngiao cho quan",
+         "Người nhận: [HỌ TÊN]\ndia chi: [ĐỊA CHỈ]\ngiao cho quan"),
     ],
 )
 def test_a_pasted_form_over_several_lines(text: str, expected: str) -> None:

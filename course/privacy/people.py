@@ -205,19 +205,26 @@ def _rules() -> _Rules:
 
 def _tokens(text: str) -> list[_Tok]:
     folded = fold_chars(text)
-    # "cho" is "chợ" and "ban" is "bản" only in a text typed without any diacritics; in a
-    # text with diacritics a bare word is just that word.
-    # Placeholders left by an earlier masking ("[HỌ TÊN]") do not count: masking is idempotent.
-    bare = _PLACEHOLDER.sub("", text)
-    text_plain = all(a == b or a.isspace() for a, b in zip(bare.lower(), fold_chars(bare),
-                                                           strict=True))
+    # "cho" is "chợ" and "ban" is "bản" only in a line typed without any diacritics; in a line
+    # with diacritics a bare word is just that word. Lines count apart: a pasted form may
+    # mix a name copied with diacritics and an address typed without.
+    plain_lines = []
+    for line in re.finditer(r"[^\n]*", text):
+        # Placeholders from an earlier masking ("[HỌ TÊN]") do not count (idempotence).
+        bare = _PLACEHOLDER.sub("", line.group())
+        plain = all(a == b or a.isspace() for a, b in zip(bare.lower(), fold_chars(bare),
+                                                          strict=True))
+        plain_lines.append((line.end(), plain))
     out = []
+    k = 0
     for m in _TOKEN.finditer(text):
         s, e = m.span()
+        while plain_lines[k][0] < s:
+            k += 1
         piece = m.group()
         low = piece.lower()
         out.append(_Tok(piece, s, e, low, folded[s:e], piece[0].isalpha(), piece[0].isdigit(),
-                        text_plain and low == folded[s:e]))
+                        plain_lines[k][1] and low == folded[s:e]))
     return out
 
 
