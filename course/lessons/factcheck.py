@@ -19,6 +19,9 @@ import pandas as pd
 
 from .. import numbers
 from ..i18n import t
+from ..llm.offline import strip_label
+from ..text import fold, nfc
+from .retrieval import DATA_DIR
 
 MULTIPLIERS = {"tỷ": 1e9, "tỉ": 1e9, "triệu": 1e6, "tr": 1e6, "nghìn": 1e3, "ngàn": 1e3, "k": 1e3}
 _UNIT = r"(?P<unit>%|phần trăm|tỷ|tỉ|triệu|tr\b|nghìn|ngàn|k\b|đồng|đ\b|vnđ|vnd)?"
@@ -193,8 +196,6 @@ def summary(
 
 def load_sales() -> pd.DataFrame:
     """Lesson 07's year of sales (synthetic, seeded; see course/data/sources/lessons_05_09.md)."""
-    from .retrieval import DATA_DIR
-
     return pd.read_csv(DATA_DIR / "doanh_so_2025.csv")
 
 
@@ -211,8 +212,6 @@ _LIST_MARK = re.compile(r"^\s*(?:\d+[.)]|[-*•])\s*")
 
 def risky_phrases(text: str) -> list[str]:
     """Promises in `text` that need proof or are not allowed (as written in the text)."""
-    from ..text import fold, nfc
-
     source = nfc(text)
     folded = fold(source)
     if len(folded) != len(source):  # folding changed the length: report folded phrases
@@ -226,8 +225,6 @@ def risky_phrases(text: str) -> list[str]:
 
 def answer_lines(answer: str) -> list[str]:
     """The non-empty lines of a model answer, without the offline label or list marks."""
-    from ..llm.offline import strip_label
-
     lines = [_LIST_MARK.sub("", ln).strip() for ln in strip_label(answer).splitlines()]
     return [ln.strip('"“” ') for ln in lines if ln.strip()]
 
@@ -240,8 +237,6 @@ def check_titles(
     `visible` is roughly how much of a title a phone shows in search results, so the key
     words should sit in that first part.
     """
-    from ..text import fold
-
     items = answer_lines(titles) if isinstance(titles, str) else [str(x) for x in titles]
     words = [k for k in keywords if str(k).strip()]
     rows = []
