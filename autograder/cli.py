@@ -358,9 +358,15 @@ def _log_file(args) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     ensure_tools_on_path()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "formgrader" in argv:  # everything after it belongs to JupyterLab
+        cut = argv.index("formgrader") + 1
+        args = build_parser().parse_args(argv[:cut])
+        args.jupyter_args = argv[cut:]
+    else:
+        args = build_parser().parse_args(argv)
     log_file = _log_file(args)
-    log.info("python -m autograder %s", " ".join(sys.argv[1:] if argv is None else argv))
+    log.info("python -m autograder %s", " ".join(argv))
     try:
         code = args.func(args)
         log.info("exit code %s", code)

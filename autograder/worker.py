@@ -16,6 +16,7 @@ import shutil
 import signal
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import nbformat
@@ -237,6 +238,10 @@ def main(argv: list[str] | None = None) -> None:
         try:
             result = grade_one(api, course, wdir, args, task["student_id"])
         except Exception as exc:  # one broken submission must not end the worker
+            # The traceback goes to this worker's log in the course's nhat-ky/ folder.
+            print(f"grading {task['student_id']} failed:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            sys.stderr.flush()
             result = {"student_id": task["student_id"], "ok": False, "reason_code": "loi_he_thong",
                       "reason": f"Trình chấm gặp lỗi với bài này: {type(exc).__name__}: {exc}"}
         proto.write(json.dumps(result, ensure_ascii=False) + "\n")
