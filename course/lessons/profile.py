@@ -10,14 +10,18 @@ Nobody has to edit Python to use their own business.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 
+from course.errors import CourseError
 from course.i18n import t
 from course.text import nfc
 
 from . import OUTPUT_DIR, find_product
 from . import load as load_table
+
+log = logging.getLogger(__name__)
 
 PROFILE_FILE = "san_pham_cua_ban.json"
 DEFAULT_SAMPLE = "Cà phê Arabica Khe Sanh"
@@ -53,7 +57,7 @@ def parse_price(value: object) -> int:
     m = re.fullmatch(r"(\d{1,3}(?:[.,\s]\d{3})+|\d+(?:[.,]\d+)?)\s*(k|nghìn|ngàn|tr|triệu)?"
                      r"\s*(?:đ|đồng|vnd|vnđ)?", text)
     if not m:
-        raise ValueError(t("profile.bad_price", value=value))
+        raise CourseError(t("profile.bad_price", value=value))
     number, unit = m.group(1), m.group(2)
     if re.fullmatch(r"\d{1,3}(?:[.,\s]\d{3})+", number):
         amount = float(re.sub(r"[.,\s]", "", number))
@@ -80,7 +84,7 @@ def clean(data: dict[str, object]) -> dict[str, object]:
     if not out["khach_hang_muc_tieu"]:
         problems.append(t("profile.need_customers"))
     if problems:
-        raise ValueError(t("profile.problems") + "\n- " + "\n- ".join(problems))
+        raise CourseError(t("profile.problems") + "\n- " + "\n- ".join(problems))
     out["kenh_chinh"] = out["kenh_chinh"] or "Facebook"
     out["mau"] = False
     return out
@@ -103,8 +107,9 @@ def load(folder: str | Path = OUTPUT_DIR, default: str = DEFAULT_SAMPLE) -> dict
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             return clean(data)
-        except (ValueError, OSError):
-            pass  # a broken file: fall back to the sample, `describe` says so
+        except (ValueError, OSError) as exc:  # a broken file: the sample, `describe` says so
+            log.warning("product profile %s not usable (%s); using the sample", path,
+                        type(exc).__name__)
     return from_sample(default)
 
 
