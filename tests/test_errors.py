@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -50,3 +53,23 @@ def test_kernel_handler_covers_only_course_errors(tmp_path):
     assert not covered & {"ValueError", "TypeError", "Exception", "BaseException"}
     # A plain ValueError from inside the package is a programming error: full traceback.
     assert len(nb.cells[1].outputs[0].traceback) > 1
+
+
+def _plain_raises_of_messages(path: Path) -> list[int]:
+    """Lines raising ValueError/TypeError(t(...)): a learner message in a non-course type."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        exc = node.exc if isinstance(node, ast.Raise) else None
+        if (isinstance(exc, ast.Call) and isinstance(exc.func, ast.Name)
+                and exc.func.id in ("ValueError", "TypeError")
+                and any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "t"
+                        for arg in exc.args for n in ast.walk(arg))):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_learner_messages_are_raised_as_course_errors():
+    package = Path(course.__file__).parent
+    found = {str(p.relative_to(package)): lines for p in package.rglob("*.py")
+             if (lines := _plain_raises_of_messages(p))}
+    assert not found, f"raise CourseError(t(...)) instead: {found}"
