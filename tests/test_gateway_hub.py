@@ -250,7 +250,9 @@ def test_class_cache_answers_a_second_participant_without_the_provider(hub, upst
     prompt = "Viết 3 ý tưởng bài đăng cho gốm Bát Tràng"
     upstream.push(Scripted(body=completion("1. Lò nung\n2. Bàn xoay\n3. Men lam")))
     code = f"""
-        import json, course
+        import json, os, course
+        # what Jupyter tells a kernel about its notebook: the lesson tag the instructor sees
+        os.environ["JPY_SESSION_NAME"] = "/home/an/khoa-hoc/notebooks/02_viet_prompt.ipynb"
         print(json.dumps(course.ask({prompt!r}), ensure_ascii=False))
     """
     before = len(upstream.requests)
@@ -262,6 +264,7 @@ def test_class_cache_answers_a_second_participant_without_the_provider(hub, upst
     rows = {r["user"]: r for r in summary(hub)["participants"]}
     assert rows["giang"]["cached"] >= 1 and rows["giang"]["cost_vnd"] == 0
     assert rows["giang"]["saved_vnd"] > 0
+    assert "02_viet_prompt" in rows["an"]["lessons"]
 
 
 def test_a_class_running_the_same_cell_at_once_costs_one_call(hub, upstream):

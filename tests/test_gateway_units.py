@@ -113,6 +113,11 @@ def test_roster_budgets_and_instructor_raise(tmp_path):
     store.set_budget("an", 80_000)
     store.load_roster_budgets(roster)  # a restart must not undo the instructor's raise
     assert store.budget_override("an") == 80_000
+    course_roster = tmp_path / "lop.csv"  # the hub's roster with an extra column
+    course_roster.write_text("id,ho_ten,han_muc_vnd\nhv001,Nguyễn Văn An,30.000\n"
+                             "hv002,Trần Thị Bé,\n", encoding="utf-8")
+    assert store.load_roster_budgets(course_roster) == 1
+    assert store.budget_override("hv001") == 30_000 and store.budget_override("hv002") is None
 
 
 def test_hub_config_gets_service_roles_and_spawner_environment():

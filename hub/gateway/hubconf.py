@@ -91,6 +91,9 @@ def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int 
     key_var = UPSTREAMS.get((env.get("GATEWAY_UPSTREAM") or "openai").lower(), ("", "", None))[2]
     if key_var and env.get(key_var) and not env.get("GATEWAY_UPSTREAM_KEY"):
         service_env[key_var] = env[key_var]
+    roster = env.get("COURSE_HUB_ROSTER", "")
+    if not env.get("GATEWAY_BUDGETS_FILE") and roster.endswith(".csv"):
+        service_env["GATEWAY_BUDGETS_FILE"] = roster  # a `budget_vnd` column, if it has one
     service_env["GATEWAY_DB"] = db_path or env.get("GATEWAY_DB") or os.path.abspath(
         "ai-gateway.sqlite3")
     # the gateway imports the course library (price table, personal-data masking)

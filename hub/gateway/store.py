@@ -106,12 +106,17 @@ class Store:
         self._budgets[user] = float(budget_vnd)
 
     def load_roster_budgets(self, path: Path) -> int:
-        """Per-person budgets from a CSV (username,budget_vnd); an instructor's raise wins."""
+        """Per-person budgets from a CSV; an instructor's raise wins.
+
+        Columns: the name as `username`, `user` or `id` (the course roster's), the budget as
+        `budget_vnd` or `han_muc_vnd`; rows without a budget keep the class default.
+        """
         n = 0
         with open(path, encoding="utf-8-sig", newline="") as f:
             for row in csv.DictReader(f):
-                user = (row.get("username") or row.get("user") or "").strip()
-                raw = (row.get("budget_vnd") or "").strip().replace(".", "").replace("_", "")
+                user = (row.get("username") or row.get("user") or row.get("id") or "").strip()
+                raw = (row.get("budget_vnd") or row.get("han_muc_vnd") or "").strip()
+                raw = raw.replace(".", "").replace("_", "").replace(" ", "")
                 if not user or not raw.isdigit():
                     continue
                 self.db.execute(
