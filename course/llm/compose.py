@@ -31,7 +31,11 @@ def _tag(text: str) -> str:
 def _core(name: str) -> str:
     """The part of a name a hashtag keeps: "phòng đôi của homestay Mây ở Phong Nha" -> business."""
     name = re.split(r"\s+(?:ở|tại)\s+", name)[0]
-    return name.split(" của ")[-1]
+    head, _, owner = name.rpartition(" của ")
+    if not head or fold(owner) in {"toi", "minh", "em", "chung toi", "chung em", "ban", "nha toi",
+                                   "gia dinh toi", "anh", "chi"}:
+        return head or name  # "homestay của tôi" -> "homestay"
+    return owner
 
 
 def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
@@ -41,7 +45,8 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
     p = fr.product
     short = p.short if p else fr.name or base["short"]
     place = fr.place or (p.place if p else base["place"])
-    word = (place or short).split()[-1].capitalize()
+    base_words = (place or _core(short)).split()
+    word = " ".join(w[:1].upper() + w[1:] for w in base_words[-2:])  # "Đồng Hới", "Mây"
     return {
         "product": short, "short": short, "benefit": p.benefit if p else "",
         "place": place, "audience": fr.audience or (p.audience if p else ""),
@@ -121,7 +126,8 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
         out.append(x)
         i += 1
     name = fr.label_name
-    if name and kind not in ("hashtag",) and not any(name.lower() in x.lower() for x in out):
+    if name and kind not in ("hashtag", "name") and not any(name.lower() in x.lower()
+                                                            for x in out):
         for j, x in enumerate(out):  # the named product goes into the first item that has room
             cand = f"{name}: {x[0].lower()}{x[1:]}"
             if len(cand.split()) <= limit and (room is None or len(cand) <= room):
@@ -262,6 +268,8 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
 # --------------------------------------------------------------------------- structured
 def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) -> object:
     k = fold(key.replace("_", " "))
+    if fr.kind and k in generic()["kinds"][fr.kind]["nouns"]:
+        return values[i % len(values)]  # "3 tiêu đề … khóa tieu_de": the items themselves
     if re.search(r"\b(gia|price|cost|tien)\b", k):
         return fr.price or "[giá của bạn]"
     if re.search(r"\b(stt|id|so thu tu|index|no)\b", k):

@@ -326,8 +326,9 @@ def read(prompt: str) -> Frame:
         if m:
             fr.count = min(_num(m.group(1)), 30)
     if fr.count is None:  # "Liệt kê 4 món …": a count without a known noun
-        m = re.search(rf"(?<!\w)(?:liet ke|viet|tao|goi y|dat|cho toi|soan|lap|neu|list|mang)"
-                      rf"\s+(?:gom\s+|co\s+)?{_NUM}\s+[a-z]", f)
+        m = re.search(r"(?<!\w)(?:liet ke|viet|tao|goi y|dat|cho toi|soan|lap|neu|list|mang)"
+                      r"\s+(?:gom\s+|co\s+)?(\d{1,2}|hai|ba|bon|nam|sau|bay|tam|chin|muoi)"
+                      r"\s+[a-z]", f)  # digits or Vietnamese numbers: "tên" is not "ten"
         if m:
             fr.count, fr.count_at = min(_num(m.group(1)), 30), m.start()
     if fr.kind is None:
