@@ -198,3 +198,25 @@ def test_masking_is_idempotent_on_shuffled_words() -> None:
         assert mask_pii(once) == once, text
         nfc = unicodedata.normalize("NFC", text)
         assert all(nfc[m.start : m.end] == m.text for m in find_pii(text)), text
+
+
+def test_prompts_about_participants_own_businesses_are_not_flagged() -> None:
+    """Principle 7: prompts written for businesses outside the course data (a homestay, a bún
+    hến stall "Bà Tư", a café "Chú Long", a pottery village…; tests/data/own_business_cases.csv,
+    also typed without diacritics and in NFD) name no customer: nothing is masked."""
+    path = Path(__file__).parent / "data" / "own_business_cases.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    prompts = []
+    for row in rows:
+        text = row["prompt"]
+        if row["form"] == "nfd":
+            text = unicodedata.normalize("NFD", text)
+        elif row["form"] == "plain":
+            text = "".join(c for c in unicodedata.normalize("NFD", text)
+                           if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
+        prompts.append(text)
+    assert len(prompts) >= 60
+    flagged = [(p, m.text) for p in prompts for m in find_pii(p) if m.kind in ("name",
+                                                                             "address")]
+    assert flagged == []

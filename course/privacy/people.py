@@ -146,6 +146,7 @@ class _Rules(NamedTuple):
     place_cues: _Lexicon
     vocatives: _Lexicon
     quantities: _Lexicon
+    weak_titles: frozenset[str]
     lower_stop: frozenset[str]  # words that end a place name typed in lower case
     known: frozenset[tuple[str, ...]]  # places, brands, public figures (folded words)
     places: frozenset[tuple[str, ...]]
@@ -191,6 +192,7 @@ def _rules() -> _Rules:
         place_cues=_Lexicon(data["place_cues"]),
         vocatives=_Lexicon(data["vocatives"]),
         quantities=_Lexicon(data["quantity_words"]),
+        weak_titles=frozenset(data["plain_weak_titles"]),
         lower_stop=frozenset(data["lower_case_stop"])
         | frozenset(fold_chars(nfc(w)) for w in data["titles"]),
         known=known,
@@ -297,10 +299,27 @@ def _name_after(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
     return 0
 
 
-def _title_in_brand(text: str, toks: list[_Tok], i: int) -> bool:
-    """A capitalised title right after a capitalised word: "Mắm Bà Giang", "Phở Ông Hùng"."""
-    return (toks[i].cap and i > 0 and toks[i - 1].cap and _joined(text, toks, i - 1, i)
-            and not _starts_clause(text, toks, i - 1))
+def _title_in_brand(text: str, rules: _Rules, toks: list[_Tok], i: int) -> bool:
+    """A capitalised title that names a business or a place, not a person.
+
+    "Mắm Bà Giang", "Phở Ông Hùng" (after a capitalised word); "quán bún hến Bà Tư", "cà phê
+    muối Chú Long" (after a business or product word, with no "cho", "giao"… between);
+    "ở Ba Vì", "đi Bà Rịa" (after a place word). "2 hộp cho Chị Lan" is still a person.
+    """
+    if not toks[i].cap or i == 0 or _starts_clause(text, toks, i):
+        return False
+    if toks[i - 1].cap and _joined(text, toks, i - 1, i) and not _starts_clause(text, toks, i - 1):
+        return True
+    if rules.place_cues.match(toks, i - 1) == 1:
+        return True
+    for p in range(i - 1, max(-1, i - 5), -1):
+        tok = toks[p]
+        if not tok.word or not _joined(text, toks, p, p + 1) or tok.fold in rules.lower_stop:
+            return False
+        if any(lex.match(toks, p - n + 1) == n for lex in (rules.business, rules.products)
+               for n in (1, 2, 3) if p - n + 1 >= 0):
+            return True
+    return False
 
 
 def _not_a_name(rules: _Rules, tok: _Tok) -> bool:
@@ -352,10 +371,13 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
             t = rules.titles.match(toks, i)
             # "35 Hai Bà Trưng", "Mắm Bà Giang" are a street and a brand; "Bác Hồ" is a
             # public figure, not a customer.
-            if t and not (_inside_known(rules, toks, i) or _title_in_brand(text, toks, i)
+            if t and not (_inside_known(rules, toks, i) or _title_in_brand(text, rules, toks, i)
                           or _known_at(rules, toks, i)):
                 start = i + t
-                n = _name_after(text, rules, toks, start, lower_ok=True)
+                # In a line without diacritics "ba", "co", "ban" are mostly "ba" (three), "có",
+                # "bán": such a title takes a lower-case name only when typed with diacritics.
+                weak = all(tk.plain and tk.fold in rules.weak_titles for tk in toks[i:start])
+                n = _name_after(text, rules, toks, start, lower_ok=not weak)
             lab = 0 if n else rules.labels.match(toks, i)
             if lab:
                 start = i + lab
