@@ -101,7 +101,14 @@ def best_fact(system: str, question: str) -> str | None:
 
 
 def answer(system: str, question: str) -> str:
-    """A customer-care answer from the system prompt's facts or its fallback sentence."""
+    """A customer-care answer from the system prompt's facts or its fallback sentence.
+
+    A message a person must answer (infants, health, complaints, refunds, wholesale, personal
+    data: `course.lessons.retrieval.handover_reason`) is handed over, never answered."""
+    from ..lessons.retrieval import handover_reason
+
+    if handover_reason(question):
+        return generic()["handover_reply"]
     fact = best_fact(system, question)
     if fact:
         fact = fact.rstrip()

@@ -162,15 +162,21 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
     return with_label(generate(prompt, rng, temperature, system))
 
 
+_WRITE = re.compile(r"^\W*(?:(?:ban |em )?hay |giup (?:toi|em|minh) |vui long )?"
+                    r"(?:viet|soan|goi y|liet ke"
+                    r"|tao|lap|dat ten|dat \d+ ten|tom tat|phan loai|len ke hoach|write|create"
+                    r"|list|draft|suggest|translate|dich|tinh|giai|cho (?:toi|em|minh) (?:xin )?\d)"
+                    r"(?!\w)")
+
+
 def _is_question(prompt: str) -> bool:
-    """A customer's question (answered from the system prompt), not a writing task."""
-    fr = read(prompt)
-    if fr.kind or fr.count or fr.task or fr.fmt or fr.out_of_scope:
-        return False
+    """With a system prompt: a customer's message (answered from its facts), unless the
+    message opens with a writing verb ("Viết 3 câu chào…", "Soạn tin nhắn…")."""
     f = fold(prompt)
-    return "?" in prompt or bool(re.search(
-        r"(?<!\w)(bao nhieu|may|khi nao|o dau|co .{1,30} khong|duoc khong|the nao|sao|gi|nao"
-        r"|chua|a|shop oi|oi)(?!\w)", f)) or not fr.has_task_verb
+    if _WRITE.match(f):
+        return False
+    fr = read(prompt)
+    return not (fr.fmt or fr.out_of_scope or (fr.kind and fr.count))
 
 
 def generate(prompt: str, rng: random.Random, temperature: float | None, system: str = "") -> str:
