@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +85,29 @@ def test_cost_takes_model_and_rate_explicitly():
         cost_vnd(1, 1)  # type: ignore[call-arg]  - no hidden session defaults in the price list
     course.configure(usd_to_vnd=25_000, model="gpt-4o-mini", backend="openai")
     assert course.cost_vnd(1_000_000, 0) == pytest.approx(3_750)  # the public one: session's
+
+
+def _environment_writes(path: Path) -> list[int]:
+    """Lines that change os.environ (assignment, del, pop/update/setdefault/clear, putenv)."""
+    def is_environ(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr == "environ"
+
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        targets = (node.targets if isinstance(node, ast.Assign | ast.Delete)
+                   else [node.target] if isinstance(node, ast.AugAssign) else [])
+        if any(isinstance(t, ast.Subscript) and is_environ(t.value) for t in targets):
+            lines.append(node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
+                (node.func.attr in ("pop", "update", "setdefault", "clear", "popitem")
+                 and is_environ(node.func.value)) or node.func.attr in ("putenv", "unsetenv")):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_the_library_never_changes_the_environment():
+    """Kernels, graders and servers started later must not inherit what a lesson did."""
+    package = Path(course.__file__).parent
+    found = {str(p.relative_to(package)): lines for p in package.rglob("*.py")
+             if "build" not in p.parts and (lines := _environment_writes(p))}
+    assert not found, f"pass env= to subprocesses instead: {found}"
