@@ -369,6 +369,8 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
         start = i
         if tok.word and not taken[i] and not surnames:
             t = rules.titles.match(toks, i)
+            if t and tok.low == "o" and (tok.text != "O" or tok.plain):
+                t = 0  # Huế's "O Nở" (aunt Nở) only with a capital O, never "o" for "ở"
             # "35 Hai Bà Trưng", "Mắm Bà Giang" are a street and a brand; "Bác Hồ" is a
             # public figure, not a customer.
             if t and not (_inside_known(rules, toks, i) or _title_in_brand(text, rules, toks, i)
