@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from .errors import CourseTypeError
 from .i18n import t
-from .text import fold_chars
+from .text import fold_chars, nfc
 
 PARTS = ("role", "context", "task", "format", "tone", "constraints")
 _DATA = Path(__file__).parent / "data" / "review" / "cues.json"
@@ -164,7 +163,7 @@ def _proper_names(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
 
 def normalise(text: str) -> str:
     """The form cues are matched on: NFC, lower case, no diacritics, spaces collapsed."""
-    return _fold_with_map(unicodedata.normalize("NFC", text))[0]
+    return _fold_with_map(nfc(text))[0]
 
 
 def review_prompt(text: str) -> PromptReview:
@@ -172,7 +171,7 @@ def review_prompt(text: str) -> PromptReview:
     if text is not None and not isinstance(text, str):
         raise CourseTypeError(t("review.error_not_text", type=type(text).__name__))
     cues = _cues()
-    text = unicodedata.normalize("NFC", text or "")
+    text = nfc(text or "")
     folded, index = _fold_with_map(text)
     if not folded:
         tips = {part: t(f"review.tip_{part}") for part in PARTS}
