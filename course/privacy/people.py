@@ -428,11 +428,11 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
             i += n
             continue
         vocative = i + n < len(toks) and rules.vocatives.match(toks, i + n)
-        tagged = i > 0 and toks[i - 1].text in "#@" and toks[i - 1].end == toks[i].start
+        hashtag = i > 0 and toks[i - 1].text in "#@" and toks[i - 1].end == toks[i].start
         # One capitalised word alone is too often a heading, a product or a borrowed word;
         # the model is asked about it only before "ơi" ("Mai ơi").
         undecided = (
-            (n >= 2 or vocative) and not tagged
+            (n >= 2 or vocative) and not hashtag
             and not _known_at(rules, toks, i)
             and not _not_a_name(rules, toks[i])
             and not _blocked_before(rules, toks, i)
@@ -446,7 +446,7 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
     if not runs:
         return []
     spans = []
-    tagged: list[tuple[int, int, list[tuple[int, int]]]] = []
+    tagged: list[tuple[int, int, list[tuple[int, int]]]] = []  # (lo, hi, PER spans)
     for i, n in runs[:_MAX_NER_WINDOWS]:
         start, end = toks[i].start, toks[i + n - 1].end
         if not (tagged and tagged[-1][0] <= start and end <= tagged[-1][1]):
