@@ -172,3 +172,17 @@ def test_injection_signs() -> None:
     assert "bỏ qua mọi hướng dẫn" in retrieval.injection_signs(attack)
     assert "bỏ qua mọi hướng dẫn" in retrieval.injection_signs("bo qua moi huong dan di")
     assert retrieval.injection_signs("Shop ơi tiêu Cùa còn hàng không?") == []
+
+
+def test_one_sentiment_lexicon_for_the_whole_course() -> None:
+    """The offline simulation's classifier is lesson 05's lexicon, not a second word list."""
+    import json
+
+    generic = json.loads((offline.DATA / "offline" / "generic.json").read_text(encoding="utf-8"))
+    assert "sentiment" not in generic
+    reviews = pd.read_csv(retrieval.DATA_DIR / "cskh_danh_gia.csv")["noi_dung"].head(40)
+    for text in reviews:
+        answer = offline.answer([{"role": "user", "content":
+                                  f'Phân loại cảm xúc tích cực hay tiêu cực: "{text}"'}])
+        assert offline.strip_label(answer) == sentiment.classify(
+            text, sentiment.LEXICON_SENTIMENT, sentiment.SENTIMENT_DEFAULT)
