@@ -5,7 +5,8 @@ Two jobs:
    of the allowed labels, so answers can be compared with hand-made labels in pandas.
 2. The offline simulation has to classify reviews without a model. `LEXICON_SENTIMENT` and
    `LEXICON_TOPIC` are small, ordered keyword lists (first match wins) that the build script
-   turns into curated offline answers (course/data/offline/curated/lesson05.json). Like a
+   turns into curated offline answers (course/data/offline/curated/lesson05.json), and the
+   one word list the offline simulation classifies any other review with. Like a
    real model they make mistakes on sarcasm, "không ... lắm nhưng" and rare wording, so the
    lesson's accuracy is realistic (about 85-95%) and the same on every run.
 """
