@@ -279,3 +279,21 @@ def test_chat_hands_safety_questions_to_a_person(message: str, handed: bool) -> 
     assert ("nhân viên" in answer) == handed, answer
     if not handed:
         assert "450.000" in answer
+
+
+@pytest.mark.parametrize("k", [4, 5, 6, 8])
+def test_tight_item_limits_still_give_whole_items(k: int) -> None:
+    body = body_of(f"Viết 4 khẩu hiệu cho quán bún hến Bà Tư, mỗi câu tối đa {k} từ")
+    found = list_items(body)
+    assert len(found) == 4 and all(3 <= len(x.split()) <= k for x in found), body
+    assert "quán bún hến Bà Tư" in body
+
+
+def test_no_product_named_leaves_a_visible_gap_not_a_sample() -> None:
+    body = body_of("Viết bài đăng Facebook, kèm 2 hashtag")
+    assert "[tên sản phẩm]" in body and not foreign_samples("", body)
+    assert len(re.findall(r"#\w+", body)) == 2
+
+
+def test_a_poem_is_out_of_scope() -> None:
+    assert "course.setup()" in body_of("Làm thơ lục bát về homestay Mây")

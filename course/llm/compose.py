@@ -52,7 +52,7 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
         "place": place, "audience": fr.audience or (p.audience if p else ""),
         "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
         "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
-        "tag": _tag(_core(short)) or "SanPham", "tagplace": _tag(place) or "DiaPhuong",
+        "tag": _tag(_core(short)) if (p or fr.name) else "", "tagplace": _tag(place),
         "price": fr.price or "", "named": "1" if (p or fr.name) else "",
     }
 
@@ -81,7 +81,7 @@ def _order(items: list[str], rng: random.Random, temperature: float | None,
 def usable(tpl: str, s: dict[str, str]) -> bool:
     """A template is used only when the request gave what it needs (no invented facts)."""
     needs = {"place": "place", "tagplace": "place", "price": "price", "benefit": "benefit",
-             "audience": "audience"}
+             "audience": "audience", "tag": "tag"}
     return all(s[v] or f"{{{k}}}" not in tpl for k, v in needs.items())
 
 
@@ -280,7 +280,7 @@ def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) ->
     if re.search(r"\b(kenh|channel)\b", k):
         return (fr.rows[i] if i < len(fr.rows) else ("Facebook", "Zalo", "TikTok")[i % 3])
     if re.search(r"\b(hashtag|tag)\b", k):
-        return "#" + (_tag(s["short"]) or "SanPham")
+        return f"#{s['tag']}" if s["tag"] else "#HangViet"
     if re.search(r"\b(ngay|date|thoi gian|gio|time)\b", k):
         return f"Ngày {i + 1}"
     if re.search(r"\b(ngan sach|chi phi|budget|so tien)\b", k):
