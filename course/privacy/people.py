@@ -310,8 +310,12 @@ def _title_in_brand(text: str, rules: _Rules, toks: list[_Tok], i: int) -> bool:
         return False
     if toks[i - 1].cap and _joined(text, toks, i - 1, i) and not _starts_clause(text, toks, i - 1):
         return True
-    if rules.place_cues.match(toks, i - 1) == 1:
-        return True
+    return rules.place_cues.match(toks, i - 1) == 1 or _after_business(text, rules, toks, i)
+
+
+def _after_business(text: str, rules: _Rules, toks: list[_Tok], i: int) -> bool:
+    """toks[i] follows a business or product word, with only describing words between:
+    "xưởng mây tre Phú Vinh", "quán bún hến Bà Tư" (but not "2 hộp cho Thu Hà")."""
     for p in range(i - 1, max(-1, i - 5), -1):
         tok = toks[p]
         if not tok.word or not _joined(text, toks, p, p + 1) or tok.fold in rules.lower_stop:
@@ -339,7 +343,7 @@ def _given(rules: _Rules, tok: _Tok) -> bool:
     return tok.low in rules.given_exact or (tok.plain and tok.fold in rules.given_plain)
 
 
-def _blocked_before(rules: _Rules, toks: list[_Tok], i: int) -> bool:
+def _blocked_before(text: str, rules: _Rules, toks: list[_Tok], i: int) -> bool:
     """A business, product, place or street word right before toks[i]: not a person's name."""
     for lex in (rules.business, rules.products, rules.place_cues, rules.street_units,
                 rules.ward_units, rules.upper_units):
@@ -348,6 +352,8 @@ def _blocked_before(rules: _Rules, toks: list[_Tok], i: int) -> bool:
             if k >= 0 and lex.match(toks, k) == n:
                 return True
     if i > 0 and toks[i - 1].num:
+        return True
+    if _after_business(text, rules, toks, i):
         return True
     # Inside a business name that starts right after its cue: "HTX Nông nghiệp Triệu Long".
     for p in range(max(1, i - 3), i):
@@ -392,7 +398,7 @@ def _names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool],
         elif tok.word and not taken[i]:
             if (tok.cap and rules.surnames.match(toks, i)
                   and not (i and toks[i - 1].cap and _joined(text, toks, i - 1, i))
-                  and not _blocked_before(rules, toks, i)):
+                  and not _blocked_before(text, rules, toks, i)):
                 run = _cap_run(text, toks, i)
                 if run >= 2 and not _known_at(rules, toks, i):
                     n = run
@@ -435,7 +441,7 @@ def _ner_names(text: str, rules: _Rules, toks: list[_Tok], taken: list[bool]) ->
             (n >= 2 or vocative) and not hashtag
             and not _known_at(rules, toks, i)
             and not _not_a_name(rules, toks[i])
-            and not _blocked_before(rules, toks, i)
+            and not _blocked_before(text, rules, toks, i)
             and not rules.titles.match(toks, i)
             and not rules.labels.match(toks, i)
             and not any(_known_at(rules, toks, i + k) for k in range(1, n))
