@@ -14,6 +14,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import course
@@ -297,3 +298,14 @@ def test_no_product_named_leaves_a_visible_gap_not_a_sample() -> None:
 
 def test_a_poem_is_out_of_scope() -> None:
     assert "course.setup()" in body_of("Làm thơ lục bát về homestay Mây")
+
+
+@pytest.mark.parametrize("channel,limit", [("Facebook", 600), ("Zalo", 350), ("TikTok", 150)])
+def test_a_requested_call_to_action_comes_last(channel: str, limit: int) -> None:
+    from course.lessons.planning import post_metrics
+
+    body = body_of(f"Viết tin nhắn {channel} cho Homestay Mây Phong Nha. Tối đa {limit} ký tự, "
+                   "tối đa 2 emoji, kết thúc bằng lời kêu gọi hành động.")
+    last = [p for p in body.split("\n\n") if not p.startswith("#")][-1]
+    assert post_metrics(pd.Series([last]))["co_keu_goi"].iloc[0], body
+    assert len(body) <= limit and "Homestay Mây Phong Nha" in body

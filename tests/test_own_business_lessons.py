@@ -105,3 +105,27 @@ def test_capstone_workbook_names_the_business_and_no_sample_brand(ran: Path) -> 
     md = (ran / "ket_qua" / "ke_hoach.md").read_text(encoding="utf-8")
     assert md.startswith("# ") and "Homestay Mây Phong Nha" in md.splitlines()[0]
     assert not foreign(md)
+
+
+def test_lesson03_channel_posts_for_own_product_respect_every_limit() -> None:
+    """Lesson 03's channel table and template, filled with a participant's product."""
+    import course
+    from course.lessons import load
+    from course.lessons.planning import post_metrics
+    from course.widgets import run_batch
+
+    course.configure(backend="offline", cache=False)
+    code = "\n".join(c.source for c in nbformat.read(
+        ROOT / "notebooks" / "03_noi_dung_marketing.ipynb", as_version=4).cells
+        if c.cell_type == "code")
+    template = eval(re.search(r"^mau_bai_dang = (\((?:.|\n)*?\)\n)", code, re.M).group(1), {})
+    for name in ("Homestay Mây Phong Nha", "nước mắm Cửa Việt", "làng gốm Thanh Hà"):
+        limits = load("channel_limits").assign(san_pham=name)
+        posts = run_batch(limits, template, "bai_dang", progress=False)
+        check = pd.concat([posts, post_metrics(posts["bai_dang"])], axis=1)
+        assert (check["so_ky_tu"] <= check["ky_tu_toi_da"]).all(), name
+        assert (check["so_hashtag"] <= check["hashtag_toi_da"]).all(), name
+        assert (check["so_emoji"] <= check["emoji_toi_da"]).all(), name
+        assert check["co_keu_goi"].all(), name
+        text = "\n".join(posts["bai_dang"])
+        assert text.count(name) >= len(posts) and not foreign(text), name

@@ -184,8 +184,13 @@ def _measure(parts: list[str], by_chars: bool) -> int:
     return len(text) if by_chars else len(text.split())
 
 
-def _fit(head: list[str], pool: list[str], tail: list[str], fr: Frame) -> list[str]:
-    """Whole sentences: add from `pool` until the length target is reached, never past it."""
+def _fit(head: list[str], pool: list[str], tail: list[str], fr: Frame,
+         reserve: int = 0) -> list[str] | None:
+    """Whole sentences: add from `pool` until the length target is reached, never past it.
+
+    `reserve` is room kept for what is added afterwards (emoji). None when even the head and
+    the tail alone are too long: the caller tries fewer hashtags or a shorter opening.
+    """
     target = fr.chars or fr.words
     by_chars = fr.chars is not None
     if target is None:
@@ -193,23 +198,29 @@ def _fit(head: list[str], pool: list[str], tail: list[str], fr: Frame) -> list[s
         return head + pool[: 1 if short else 3] + tail
     n, mode = target
     lo, hi = (0.8 * n, 1.2 * n) if mode == "about" else (0.75 * n, n)
+    hi -= reserve
+    if _measure(head + tail, by_chars) > hi:
+        return None
     body: list[str] = []
     for sentence in pool:
         trial = [" ".join(body + [sentence])] if body else [sentence]
         if _measure(head + trial + tail, by_chars) > hi:
             continue
         body.append(sentence)
-        if _measure(head + [" ".join(body)] + tail, by_chars) >= lo:
+        if _measure(head + [" ".join(body)] + tail, by_chars) >= lo - reserve:
             break
-    parts = head + ([" ".join(body)] if body else []) + tail
-    while _measure(parts, by_chars) > hi and len(parts) > 1:
-        parts.pop(-2 if len(parts) > 2 else -1)  # drop the call to action last
-    if _measure(parts, by_chars) > hi:  # a tiny limit: the first sentence, cut at a word
-        words = parts[0].split()
-        while words and _measure([" ".join(words)], by_chars) > hi:
-            words.pop()
-        parts = [" ".join(words)]
-    return parts
+    return head + ([" ".join(body)] if body else []) + tail
+
+
+def _cut(parts: list[str], fr: Frame, reserve: int) -> list[str]:
+    """Last resort for a tiny limit: the first sentence, cut at a word."""
+    by_chars = fr.chars is not None
+    n, mode = fr.chars or fr.words  # type: ignore[misc]
+    hi = (1.2 * n if mode == "about" else n) - reserve
+    words = parts[0].split()
+    while words and _measure([" ".join(words)], by_chars) > hi:
+        words.pop()
+    return [" ".join(words)]
 
 
 def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
@@ -232,7 +243,12 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
                                                 temperature)]
     if fr.keywords:
         pool.insert(0, "Từ khóa: " + ", ".join(fr.keywords) + ".")
-    cta = [] if fr.kind == "message" and s["cta"] in hook else [s["cta"]]
+    cta = [s["cta"]]
+    if s["cta"] in hook:  # a message template carries its own call to action
+        if fr.cta:  # "kết thúc bằng lời kêu gọi": it goes last
+            hook = hook.replace(s["cta"], "").strip()
+        else:
+            cta = []
     want_tags = fr.task in ("post", None) and fr.channel not in ("email", "website")
     n_tags = fr.hashtags[0] if fr.hashtags else (3 if want_tags and fr.task == "post" else 0)
     tags = _hashtags(fr, rng, n_tags)
@@ -241,19 +257,34 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
         hook = EMOJI.sub("", hook).strip()
         pool = [EMOJI.sub("", x).strip() for x in pool]
         cta = [EMOJI.sub("", x).strip() for x in cta]
-    tail = cta + ([" ".join(tags)] if tags else [])
+    reserve = 0
+    if n_emoji:
+        reserve = 3 * n_emoji if fr.chars else n_emoji  # " ❤️" is up to 3 characters, 1 word
+    exact_tags = bool(fr.hashtags and fr.hashtags[1] == "exact")
     if fr.task == "email":
         tone = g["tones"][fr.tone]
         subject = f"{s['short']} – {s['benefit']}" if s["benefit"] else f"Tin mới từ {s['short']}"
         head = [f"Tiêu đề: {subject}",
                 f"Kính gửi {tone['you']}," if fr.tone == "formal" else f"Chào {tone['you']},"]
-        parts = _fit(head, pool, cta + [tone["close"]], fr)
+        parts = _fit(head, pool, cta + [tone["close"]], fr, reserve) or \
+            _cut(head, fr, reserve)
     elif fr.task == "script":
-        scenes = _fit([hook], pool, cta, fr)
+        scenes = _fit([hook], pool, cta, fr, reserve) or _cut([hook], fr, reserve)
         parts = [f"Cảnh {i + 1}: {x}" for i, x in enumerate(scenes)]
-        parts = _fit(parts[:1], parts[1:-1], parts[-1:], fr) if len(parts) > 2 else parts
+        if len(parts) > 2 and (fr.words or fr.chars):
+            parts = _fit(parts[:1], parts[1:-1], parts[-1:], fr, reserve) or parts
     else:
-        parts = _fit([hook], pool, tail, fr)
+        found = None
+        short_hook = f"{s['short']}!"
+        for k in range(len(tags), (len(tags) if exact_tags else 0) - 1, -1):
+            tail = cta + ([" ".join(tags[:k])] if k else [])
+            for opening in (hook, short_hook):  # fewer hashtags first, then a shorter opening
+                found = _fit([opening], pool, tail, fr, reserve)
+                if found is not None:
+                    break
+            if found is not None:
+                break
+        parts = found or _cut([hook], fr, reserve)
     text = "\n\n".join(p for p in parts if p)
     if n_emoji:
         marks = _emoji(fr, rng, n_emoji)

@@ -102,6 +102,7 @@ class Frame:
     out_of_scope: str | None = None
     has_task_verb: bool = False
     short_wanted: bool = False
+    cta: bool = False  # "kết thúc bằng lời kêu gọi hành động": the call to action must stay
 
     @property
     def label_name(self) -> str | None:
@@ -390,6 +391,7 @@ def read(prompt: str) -> Frame:
         break
     if re.search(r"ngan gon|that ngan|short|concise|suc tich", f):
         fr.short_wanted = True
+    fr.cta = bool(re.search(r"keu goi|call to action|\bcta\b|loi moi dat", f))
 
     for tone, data in g["tones"].items():
         if any(re.search(rf"(?<!\w){re.escape(x)}(?!\w)", f) for x in data["cues"]):
@@ -417,8 +419,8 @@ def read(prompt: str) -> Frame:
                   r"[^,.;:\n]{0,40})", f)
     if m:
         fr.audience = original[m.start(1):m.end(1)].strip()
-    m = re.search(r"(\d{1,3}(?:[.,]\d{3})+|\d+\s?(?:k|nghin|ngan|trieu))\s*(?:dong|d|vnd)?"
-                  r"(?:\s*/\s*\w+)?", fold_chars(original.lower()))
+    m = re.search(r"(\d{1,3}(?:[.,]\d{3})+|\d+\s?(?:k|nghin|ngan|trieu)(?!\w))"
+                  r"\s*(?:dong|d|vnd)?(?!\w)(?:\s*/\s*\w+)?", fold_chars(original.lower()))
     if m:
         fr.price = original[m.start():m.end()].strip()
     m = re.search(r"(?:du kien|thong tin|facts?)\s*:\s*([^\n]{5,600})", fold_chars(low))
