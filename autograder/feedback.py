@@ -19,10 +19,11 @@ from nbformat.v4 import new_output
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Dict, Unicode
 
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.grading import ResultStore
+from autograder.scores import question_titles
 
 TEMPLATES = Path(__file__).with_name("templates")
 HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
@@ -54,6 +55,8 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     results_dir = Unicode("", help="Folder of autograder result files (for the summary).").tag(
         config=True)
+    titles = Dict({}, help="Graded cell id -> readable title (scores.question_titles).").tag(
+        config=True)
 
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
@@ -73,6 +76,8 @@ class HideHiddenTests(NbGraderPreprocessor):
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade_id") in self.titles:  # readable names instead of cell ids
+            meta["title"] = self.titles[meta["grade_id"]]
         if cell.cell_type == "code" and HIDDEN_BLOCK.search(cell.source):
             hidden = "\n".join(m.group(0) for m in HIDDEN_BLOCK.finditer(cell.source))
             hidden_lines = [ln.strip() for ln in hidden.splitlines()
@@ -110,6 +115,7 @@ def _config(course: Course, assignment_id: str):
     cfg = course.config()
     cfg.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     cfg.HideHiddenTests.results_dir = str(course.state_dir("ket-qua", assignment_id))
+    cfg.HideHiddenTests.titles = question_titles(course, assignment_id)
     # nbgrader's API forces the template name "feedback"; ours shadows its own.
     cfg.HTMLExporter.template_name = "feedback"
     cfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]

@@ -205,6 +205,7 @@ def test_feedback_export_report_certificates(flow):
     course = flow["course"]
     late_page = (course / "feedback" / "hv003" / AID / f"{AID}.html").read_text(encoding="utf-8")
     assert "Nộp muộn" in late_page
+    assert "Phần 1" in late_page and "<code>kt_" not in late_page  # titles, not cell ids
     detail = pd.read_csv(course / "bang-diem" / f"bang-diem-{AID}.csv", encoding="utf-8-sig")
     questions = [c for c in detail.columns if c not in ("Mã học viên", "Họ và tên", "Tổng điểm",
                                                          "Nộp muộn")]
