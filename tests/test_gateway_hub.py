@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import textwrap
@@ -452,8 +453,17 @@ def test_instructor_opens_the_page_through_the_hub_login(hub):
             assert resp.status_code == 200
             page = browser.get("/services/ai/")
             assert page.status_code == expected, page.text[:500]
-            if expected == 200:
-                assert "Tạm dừng AI cho cả lớp" in page.text
+            if expected != 200:
+                continue
+            assert "Tạm dừng AI cho cả lớp" in page.text
+            # the page's own form (with its _xsrf) pauses the class, and a forged one cannot
+            xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.text).group(1)
+            assert browser.post("/services/ai/", data={"action": "pause"}).status_code == 403
+            paused = browser.post("/services/ai/", data={"action": "pause", "_xsrf": xsrf})
+            assert paused.status_code == 200 and "TẠM DỪNG" in paused.text
+            assert summary(hub)["paused"] is True
+            resumed = browser.post("/services/ai/", data={"action": "resume", "_xsrf": xsrf})
+            assert resumed.status_code == 200 and summary(hub)["paused"] is False
 
 
 @pytest.fixture(scope="module")

@@ -167,6 +167,11 @@ def test_discovery_from_hub_or_litellm_environment(no_leftover_gateway):
     assert (hub.backend, hub.provider, hub.base_url) == (
         "openai", "lop-hoc", "http://127.0.0.1:9/services/ai/v1")
     assert hub.api_key == "not-needed"  # the token is added per request, never stored here
+    # after a fallback to the simulation, the message's one-liner brings the class AI back
+    from course.config import updated
+
+    back = updated(updated(hub, backend="offline"), provider="lop-hoc")
+    assert (back.backend, back.base_url) == ("openai", "http://127.0.0.1:9/services/ai/v1")
     litellm = settings_from_env({"LITELLM_API_BASE": "http://10.0.0.9:4000",
                                  "LITELLM_API_KEY": "sk-virtual"})
     assert litellm.base_url == "http://10.0.0.9:4000/v1" and litellm.backend == "openai"
