@@ -287,3 +287,40 @@ def test_roster_errors_are_vietnamese_and_write_nothing(tmp_path, capsys, case):
     assert not (root / ".autograder" / "danh-sach.json").exists()
     with Course(root).gradebook() as gb:
         assert gb.students == []
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_late_policy_through_nbgraders_plugin_mechanism():
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    from autograder.coursectx import CourseError
+    from autograder.late import late_text, parse_deadline
+
+    def plugin(method: str):
+        cfg = Course(ROOT / "assignments").config()  # the committed course config
+        cfg.LatePolicy.method = method
+        pre = AssignLatePenalties(config=cfg)
+        pre.init_plugin()
+        return pre.plugin_inst
+
+    committed = Course(ROOT / "assignments").config()
+    assert committed.AssignLatePenalties.plugin_class == "autograder.late.LatePolicy"
+    assert committed.LatePolicy.method == "none"
+    day = 86400
+    assert plugin("none").late_submission_penalty("hv1", 8.0, 3 * day) == 0
+    assert plugin("zero").late_submission_penalty("hv1", 8.0, 60) == 8.0
+    per_day = plugin("per_day")  # 10 % of the score per started day
+    assert per_day.late_submission_penalty("hv1", 8.0, 0) == 0
+    assert per_day.late_submission_penalty("hv1", 8.0, 60) == 0.8
+    assert per_day.late_submission_penalty("hv1", 8.0, day + 1) == 1.6
+    assert per_day.late_submission_penalty("hv1", 8.0, 30 * day) == 8.0
+    # Vietnamese deadline input, stored as naive UTC (Vietnam is UTC+7).
+    assert str(parse_deadline("2026-12-05 23:59")) == "2026-12-05 16:59:00"
+    assert str(parse_deadline("05/12/2026 07:00")) == "2026-12-05 00:00:00"
+    assert late_text(0) == "" and late_text(59) == "muộn 1 phút"
+    assert late_text(3 * 3600 + 600) == "muộn 3 giờ 10 phút"
+    assert late_text(2 * day + 5) == "muộn 3 ngày"
+    with pytest.raises(CourseError, match="NĂM-THÁNG-NGÀY"):
+        parse_deadline("thứ sáu tuần sau")
