@@ -471,9 +471,11 @@ def short_day_hub(upstream, tmp_path_factory):
     """A rehearsal hub whose class 'day' lasts 4 seconds, to see a budget reset."""
     h = Hub(tmp_path_factory.mktemp("hub-reset"), {
         "GATEWAY_UPSTREAM_URL": upstream.base_url, "GATEWAY_UPSTREAM_KEY": CLASS_KEY,
-        "GATEWAY_BUDGET_VND": "500", "GATEWAY_RESET_EVERY_SECONDS": "4"})
+        "GATEWAY_BUDGET_VND": "500", "GATEWAY_RESET_EVERY_SECONDS": "4",
+        "GATEWAY_CLASS_CAP_VND": "2000", "GATEWAY_RATE_PER_MINUTE": "4"})
     h.start()
-    h.add_user("an")
+    for name in ("an", "binh", "cuong", "dung", "em"):
+        h.add_user(name)
     yield h
     h.stop()
 
@@ -498,3 +500,41 @@ def test_budget_resets_when_the_class_day_turns(short_day_hub, upstream):
     assert err["code"] == "gateway_budget_exceeded" and err["budget_vnd"] == 500
     time.sleep(max(0.0, err["resets_at"] - time.time()) + 0.2)
     assert ask("Thêm một câu").status_code == 200  # a new class day: the budget is back
+
+
+def test_class_cap_stops_everyone_for_the_rest_of_the_day(short_day_hub, upstream):
+    envs = {n: spawned(short_day_hub, n)["env"] for n in ("binh", "cuong", "dung")}
+
+    def ask(name: str) -> httpx.Response:
+        env = envs[name]
+        return httpx.post(env["COURSE_GATEWAY_URL"] + "/chat/completions", timeout=10,
+                          headers={"Authorization": f"Bearer {env['JUPYTERHUB_API_TOKEN']}"},
+                          json={"model": "gpt-4o-mini",
+                                "messages": [{"role": "user", "content": f"Câu của {name}"}]})
+
+    me = httpx.get(envs["binh"]["COURSE_GATEWAY_URL"] + "/me", timeout=10, headers={
+        "Authorization": f"Bearer {envs['binh']['JUPYTERHUB_API_TOKEN']}"}).json()
+    time.sleep(max(0.0, me["resets_at"] - time.time()) + 0.1)
+    for _ in range(2):  # two participants spend ≈ 1.170 đồng each: 2.340 ≥ the cap of 2.000
+        upstream.push(Scripted(body=completion("đắt", prompt_tokens=100_000,
+                                               completion_tokens=50_000)))
+    assert ask("binh").status_code == 200 and ask("cuong").status_code == 200
+    refused = ask("dung")  # dung has spent nothing, but the class has
+    assert refused.status_code == 402
+    assert refused.json()["error"]["code"] == "gateway_class_cap"
+
+
+def test_a_participant_sending_too_fast_is_slowed_down_in_vietnamese(short_day_hub, tmp_path):
+    out = last_json(run_course(short_day_hub, "em", """
+        import json, course
+        result = []
+        for i in range(5):  # the limit here is 4 a minute
+            try:
+                course.ask(f"Câu hỏi nhanh số {i}", temperature=0)
+                result.append("ok")
+            except course.RateLimitError as err:
+                result.append(str(err))
+        print(json.dumps(result, ensure_ascii=False))
+    """, tmp_path))
+    assert out[:4] == ["ok"] * 4
+    assert "hơi nhanh" in out[4] and "4 lượt mỗi phút" in out[4]
