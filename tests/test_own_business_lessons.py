@@ -129,3 +129,10 @@ def test_lesson03_channel_posts_for_own_product_respect_every_limit() -> None:
         assert check["co_keu_goi"].all(), name
         text = "\n".join(posts["bai_dang"])
         assert text.count(name) >= len(posts) and not foreign(text), name
+
+
+def test_lesson09_everything_it_prints_is_about_the_homestay(ran: Path) -> None:
+    text = outputs(ran / "09_du_an_cuoi_khoa.ipynb")
+    assert "Cơ sở: Homestay Mây Phong Nha" in text
+    assert "Homestay Mây Phong Nha của Homestay Mây Phong Nha" not in text
+    assert not foreign(text), foreign(text)

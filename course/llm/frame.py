@@ -410,6 +410,10 @@ def read(prompt: str) -> Frame:
         fr.name = business
     elif business and fold(fr.name) not in fold(business):
         fr.name = f"{fr.name} của {business}"  # "phòng đôi của homestay Mây ở Phong Nha"
+    if fr.name:  # "về Homestay Mây của Homestay Mây" (product and business are one): once
+        same = re.fullmatch(r"(.+?)\s+của\s+(.+)", fr.name, flags=re.IGNORECASE)
+        if same and fold(same.group(1)) == fold(same.group(2)):
+            fr.name = same.group(1)
     fr.product = _sample(instr, f, fr)
 
     m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
