@@ -23,9 +23,10 @@ $(STAMP): $(BIN)/python pyproject.toml binder/requirements.txt requirements-dev.
 ## (venv, packages, offline token data, the grading sandbox, Vietnamese webfonts,
 ## assignments/release/ copies)
 install: $(STAMP)
-	@scripts/ensure-sandbox.sh
 	@scripts/ensure-fonts.sh "$(BIN)/python"
-	@if [ -d assignments/source ]; then $(BIN)/python -m autograder student-copies; fi
+	@# Instructor checkout only (the participant edition has no sources and grades nothing).
+	@if [ -d assignments/source ]; then scripts/ensure-sandbox.sh && \
+		$(BIN)/python -m autograder student-copies; fi
 
 ## make lab: start JupyterLab on the course start page (offline unless a key is configured)
 lab: install
