@@ -126,6 +126,29 @@ def me(timeout: float = 3.0) -> dict | None:
     return resp.json() if resp.status_code == 200 else None
 
 
+def report_quiz(quiz: str, right: int, total: int, *, wait: bool = True) -> bool:
+    """Tell the instructors' page a quiz score (on the hub's gateway; elsewhere nothing).
+
+    `wait=False` sends it from a background thread so a click never waits for the network.
+    """
+    if not _found or _found["kind"] != "hub":
+        return False
+    if not wait:
+        threading.Thread(target=report_quiz, args=(quiz, right, total), daemon=True).start()
+        return True
+    import httpx
+
+    headers = {"Authorization": f"Bearer {_token()}"}
+    if lesson_tag():
+        headers["X-Course-Lesson"] = lesson_tag().encode("ascii", "ignore").decode()
+    try:
+        resp = httpx.post(_found["base_url"] + "/quiz", headers=headers, timeout=5,
+                          json={"quiz": quiz, "right": right, "total": total})
+    except httpx.HTTPError:
+        return False
+    return resp.status_code == 200
+
+
 def _notice() -> None:
     """Tell a participant who has waited NOTICE_AFTER seconds why (queue or provider)."""
     info = me(timeout=2.0) or {}

@@ -139,7 +139,8 @@ class Gateway:
         pid, resets = periods.period(cfg)
         rows = store.summary(period)
         overrides = store.overrides()
-        for user in overrides.keys() - {r["user"] for r in rows}:
+        quizzes = store.quizzes()
+        for user in (overrides.keys() | quizzes.keys()) - {r["user"] for r in rows}:
             rows.append({"user": user, "calls": 0, "cached": 0, "errors": 0, "tokens_in": 0,
                          "tokens_out": 0, "cost_vnd": 0.0, "saved_vnd": 0.0, "last_ts": None,
                          "lessons": ""})
@@ -149,6 +150,7 @@ class Gateway:
             today = store.spent(pid, r["user"])
             r["spent_today_vnd"] = round(today, 2)
             r["remaining_vnd"] = round(max(0.0, r["budget_vnd"] - today), 2)
+            r["quizzes"] = quizzes.get(r["user"], "")
         calls = sum(r["calls"] for r in rows)
         cached = sum(r["cached"] for r in rows)
         return {
@@ -234,6 +236,23 @@ class Models(API):
 class Me(API):
     def get(self) -> None:
         self.finish(self.gw.me(self.participant()))
+
+
+class Quiz(API):
+    """A lesson's quiz reports the participant's score (shown on the instructors' page)."""
+
+    def post(self) -> None:
+        user = self.participant()
+        try:
+            body = json.loads(self.request.body or b"{}")
+            quiz = str(body["quiz"]).strip()[:80]
+            right, total = int(body["right"]), int(body["total"])
+            assert quiz and 0 <= right <= total <= 500
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return self.fail(400, "gateway_bad_request", "quiz, right, total", retry=False)
+        lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
+        self.gw.store.add_quiz(user, lesson, quiz, right, total)
+        self.finish({"ok": True})
 
 
 class Chat(API):
@@ -496,6 +515,7 @@ def make_app(cfg: GatewayConfig) -> web.Application:
             (p + "v1/chat/completions", Chat, args),
             (p + "v1/models", Models, args),
             (p + "v1/me", Me, args),
+            (p + "v1/quiz", Quiz, args),
             (p + "oauth_callback", HubOAuthCallbackHandler),
             (p + "api/summary", Summary, args),
             (p + r"export\.(csv|xlsx)", Export, args),

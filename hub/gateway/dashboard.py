@@ -19,7 +19,7 @@ COLUMNS = [  # (key, Vietnamese header)
     ("tokens_out", "Token nhận về"), ("cost_vnd", "Chi phí (đồng)"),
     ("saved_vnd", "Tiết kiệm nhờ bộ nhớ đệm (đồng)"), ("spent_today_vnd", "Đã dùng hôm nay (đồng)"),
     ("budget_vnd", "Hạn mức mỗi ngày (đồng)"), ("remaining_vnd", "Còn lại hôm nay (đồng)"),
-    ("last", "Hoạt động gần nhất"), ("lessons", "Bài học"),
+    ("last", "Hoạt động gần nhất"), ("lessons", "Bài học"), ("quizzes", "Trắc nghiệm"),
 ]
 
 

@@ -25,6 +25,8 @@ CREATE TABLE IF NOT EXISTS switches (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT, variant INTEGER, text TEXT, model TEXT, tokens_in INTEGER, tokens_out INTEGER,
     cost_vnd REAL, created REAL, PRIMARY KEY (key, variant));
+CREATE TABLE IF NOT EXISTS quizzes (user TEXT, lesson TEXT, quiz TEXT, right INTEGER,
+    total INTEGER, ts REAL, PRIMARY KEY (user, lesson, quiz));
 CREATE TABLE IF NOT EXISTS prompts (id INTEGER PRIMARY KEY, ts REAL, user TEXT, lesson TEXT,
     text TEXT);
 """
@@ -153,6 +155,20 @@ class Store:
             return
         self.db.execute("INSERT OR IGNORE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (key, n, text, model, tokens_in, tokens_out, cost_vnd, time.time()))
+
+    # -- quiz results the lessons' quizzes report (the latest per quiz) --------------------
+    def add_quiz(self, user: str, lesson: str, quiz: str, right: int, total: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO quizzes VALUES (?, ?, ?, ?, ?, ?)",
+                        (user, lesson, quiz, right, total, time.time()))
+
+    def quizzes(self) -> dict[str, str]:
+        """Per participant: "lesson – quiz: right/total; …" (latest result of each quiz)."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for user, lesson, quiz, right, total in self.db.execute(
+                "SELECT user, lesson, quiz, right, total FROM quizzes ORDER BY user, ts"):
+            name = f"{lesson} – {quiz}" if lesson else quiz
+            out[user].append(f"{name}: {right}/{total}")
+        return {u: "; ".join(v) for u, v in out.items()}
 
     # -- prompts (only when the instructor turned it on; already masked) -------------------
     def add_prompt(self, user: str, lesson: str, messages: list[dict]) -> None:
