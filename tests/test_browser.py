@@ -192,7 +192,6 @@ RUN_ALL = re.compile(r"^(Run All Cells|Chạy tất cả các ô)$")
 
 ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab in front
 KERNEL_IDLE = re.compile(r"\| (Idle|Rảnh|Nghỉ)")
-PROMPT_RAN = re.compile(r"\[(\d+|\*)\]")
 
 
 def _clear_dialogs(page) -> None:
@@ -206,9 +205,12 @@ def _clear_dialogs(page) -> None:
         if dialogs.count() == 0:
             return
         dialog = dialogs.first
-        reject = dialog.locator("button.jp-mod-reject")
-        if reject.count():
-            reject.first.click()
+        # "Chọn kernel" (a kernel that died or was not started on a loaded machine): keep the
+        # proposed Python kernel, as a participant would; anything else: cancel.
+        choose = dialog.locator("select").count() > 0
+        button = dialog.locator("button.jp-mod-accept" if choose else "button.jp-mod-reject")
+        if button.count():
+            button.first.click()
         else:
             page.keyboard.press("Escape")
         dialog.wait_for(state="detached")
@@ -242,16 +244,37 @@ def _menu(page, title: str | re.Pattern, item: str | re.Pattern) -> None:
 def _run_all(page) -> None:
     """Menu Chạy (Run) → run all cells, as a participant would, once the kernel is up.
 
-    On a loaded machine the status bar can say Idle before the new notebook's kernel
-    connection is ready, and JupyterLab then drops the request; a participant would simply
-    click again, and so does this helper (at most three times).
+    Done means the last code cell shows its execution number (a queued "[*]" is not done). On
+    a loaded machine JupyterLab can drop a request made while the kernel connection settles;
+    a participant would simply click again, and so does this helper (at most three times).
     """
     _wait_idle(page)
-    ran = page.locator(f"{ACTIVE} .jp-InputPrompt").filter(has_text=PROMPT_RAN).first
+    last_done = page.locator(f"{ACTIVE} .jp-CodeCell").last.locator(".jp-InputPrompt").filter(
+        has_text=re.compile(r"\[\d+\]"))
     for attempt in range(3):
         _menu(page, RUN_MENU, RUN_ALL)
         try:
-            ran.wait_for(state="attached", timeout=30_000)
+            last_done.wait_for(state="attached", timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            _clear_dialogs(page)
+            if attempt == 2:
+                raise
+
+
+def _run_cell(page, cell) -> None:
+    """Select one cell and run it in place (Ctrl+Enter); done when its prompt shows a number.
+
+    Like Run All, a request made while the kernel connection settles can be dropped on a
+    loaded machine: run again, at most three times.
+    """
+    done = cell.locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[\d+\]"))
+    for attempt in range(3):
+        _wait_idle(page)
+        cell.locator(".jp-InputPrompt").click()
+        page.keyboard.press("Control+Enter")
+        try:
+            done.wait_for(state="attached", timeout=30_000)
             return
         except PlaywrightTimeout:
             if attempt == 2:
@@ -382,6 +405,8 @@ FONT_PROBE = """async ([family, sample]) => {
         editor: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell .cm-content')),
         output: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output pre')),
         widget: first(pick('.jp-NotebookPanel:not(.lm-mod-hidden) .widget-textarea textarea')),
+        outputBreak: getComputedStyle(pick(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output pre')).wordBreak,
         vietnameseLoaded: faces.some(f => f.status === 'loaded' && f.unicodeRange.includes('1EA0')),
         check: document.fonts.check('15px "' + family + '"', sample),
         wanted,
@@ -410,6 +435,7 @@ def _assert_webfont(result: dict) -> None:
     assert result["widget"] == WEBFONT_MONO, result
     assert result["vietnameseLoaded"], f"the webfont's Vietnamese subset never loaded: {result}"
     assert result["check"], result
+    assert result["outputBreak"] == "normal", result  # no "cho m|ột" breaks inside words
 
 
 def test_vietnamese_letters_use_the_course_webfont(lab, page):
@@ -487,8 +513,7 @@ def test_running_a_cell_out_of_order_and_a_missing_quote_get_vietnamese_help(lab
     _open(page, lab, "thu/loi.ipynb")
     cells = page.locator(f"{ACTIVE} .jp-Cell")
     # After opening the notebook a participant runs the second cell first.
-    cells.nth(1).locator(".jp-InputPrompt").click()
-    page.keyboard.press("Shift+Enter")
+    _run_cell(page, cells.nth(1))
     name_help = cells.nth(1).locator(".jp-OutputArea-output")
     name_help.filter(has_text="khach").first.wait_for()
     text = name_help.first.inner_text()
@@ -499,7 +524,9 @@ def test_running_a_cell_out_of_order_and_a_missing_quote_get_vietnamese_help(lab
     editor.click()
     page.keyboard.press("End")
     page.keyboard.press("Backspace")
-    page.keyboard.press("Shift+Enter")
+    page.keyboard.press("Escape")
+    assert editor.inner_text().strip() == 'ten = "Bún hến Cồn Hến'
+    _run_cell(page, cells.nth(2))
     quote_help = cells.nth(2).locator(".jp-OutputArea-output")
     quote_help.filter(has_text="dòng 1").first.wait_for()
     text = quote_help.first.inner_text()
