@@ -14,7 +14,7 @@ def test_three_temperatures_offline():
     cmp = CompareSettings("Đặt 3 tên thương hiệu cho hạt tiêu Cùa Cam Lộ")
     cmp.run_button.click()
     labels = [label for label, _ in cmp.results]
-    assert labels == ["Nhiệt độ 0.0", "Nhiệt độ 0.7", "Nhiệt độ 1.2"]
+    assert labels == ["Nhiệt độ 0,0", "Nhiệt độ 0,7", "Nhiệt độ 1,2"]  # Vietnamese decimals
     for (_, answer), out in zip(cmp.results, cmp.outputs, strict=True):
         assert answer.startswith(course.SIMULATION_LABEL)
         assert assert_safe(out.value) == answer

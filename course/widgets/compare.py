@@ -18,6 +18,8 @@ from ._common import (
     personal_data_warnings,
     pii_notice,
     textarea,
+    vn_number,
+    vn_readout,
 )
 from .display import escape, render_error, render_note, render_text
 
@@ -55,21 +57,24 @@ class CompareSettings(WidgetBase):
                 ))
         else:
             for x in temps:
+                # A slider with a Vietnamese readout ("0,7"): a number box would show "0.7".
                 self.settings.append(
-                    widgets.BoundedFloatText(
-                        value=x, min=0.0, max=2.0, step=0.1,
+                    widgets.FloatSlider(
+                        value=x, min=0.0, max=2.0, step=0.1, continuous_update=False,
                         description=t("widgets.cmp_temperature"),
-                        layout=widgets.Layout(width="95%"),
+                        layout=widgets.Layout(width="75%"),
                     )
                 )
+        readouts = [None if self.models else vn_readout(s, 1) for s in self.settings]
         self.outputs = [widgets.HTML() for _ in self.settings]
         self.run_button = button("widgets.cmp_run", "primary", "columns")
         self.message = widgets.HTML()
         self.results: list[tuple[str, str]] = []
         self.run_button.on_click(lambda _: self.run())
         columns = [
-            widgets.VBox([s, o], layout=widgets.Layout(width=f"{96 // len(self.settings)}%"))
-            for s, o in zip(self.settings, self.outputs, strict=True)
+            widgets.VBox([widgets.HBox([s, r]) if r else s, o],
+                         layout=widgets.Layout(width=f"{96 // len(self.settings)}%"))
+            for s, r, o in zip(self.settings, readouts, self.outputs, strict=True)
         ]
         self.ui = widgets.VBox(
             [
@@ -85,7 +90,7 @@ class CompareSettings(WidgetBase):
     def _label(self, setting: widgets.Widget) -> str:
         if self.models:
             return t("widgets.cmp_label_model", model=setting.value.strip())
-        return t("widgets.cmp_label_temperature", value=f"{float(setting.value):.1f}")
+        return t("widgets.cmp_label_temperature", value=vn_number(float(setting.value), 1))
 
     def run(self) -> list[tuple[str, str]]:
         """Ask once per column; a failing column shows its error and the others still run."""

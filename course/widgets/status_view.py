@@ -37,8 +37,9 @@ def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
     rows.append((t("widgets.st_cache"),
                  t("widgets.st_on") if status.get("cache") else t("widgets.st_off")))
     policy = str(status.get("pii_policy") or "warn")
-    rows.append((t("widgets.st_pii"), t(f"widgets.st_pii_{policy}")
-                 if policy in ("warn", "refuse", "off") else policy))
+    policies = {"warn": t("widgets.st_pii_warn"), "refuse": t("widgets.st_pii_refuse"),
+                "off": t("widgets.st_pii_off")}
+    rows.append((t("widgets.st_pii"), policies.get(policy, policy)))
     return rows
 
 
