@@ -42,22 +42,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def _kill_leftovers(uid: int | None) -> None:
-    """End every process still running as the sandbox uid (e.g. a student's background
-    `sleep` started in its own session, which the kernel shutdown does not reach)."""
-    if uid is None:
-        return
-    pid = os.fork()
-    if pid == 0:  # the child only changes uid, signals and exits: safe after fork
-        try:
-            os.setgid(uid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)  # every process of this uid except the caller
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
-
-
 def _config(course: Course, wdir: Path, args: argparse.Namespace):
     cfg = course.config()
     cfg.CourseDirectory.root = str(wdir)
@@ -173,10 +157,10 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
         result.update(broken[0] if broken else checks[0])
         return result
     started = time.monotonic()
-    try:
-        outcome = api.autograde(aid, student_id, force=True, create=True)
-    finally:
-        _kill_leftovers(uid)
+    # Anything the submission started (even a background process in its own session) lives
+    # in the kernel's bubblewrap PID namespace and ends with the kernel: no uid-wide kill,
+    # which would also hit another grading run on the same machine.
+    outcome = api.autograde(aid, student_id, force=True, create=True)
     result["seconds"] = round(time.monotonic() - started, 3)
     status_file = wdir / "private" / "sandbox.json"
     if status_file.exists():
