@@ -189,6 +189,9 @@ def translate(exc: Exception, base_url: str | None) -> E.LLMError | None:
     """The course error for a failure talking to the class gateway; None if not ours."""
     if not is_gateway(base_url):
         return None
+    for timer in list(_timers.values()):  # a failed call has no waiting to announce
+        timer.cancel()
+    _timers.clear()
     import openai
 
     if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
