@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import course
-from course.llm.frame import sample_terms
+from course.llm.names import sample_terms
 from course.text import fold, nfc
 
 CASES_FILE = Path(__file__).parent / "data" / "own_business_cases.csv"

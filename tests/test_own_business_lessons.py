@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 from course.lessons import profile
-from course.llm.frame import sample_terms
+from course.llm.names import sample_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ("03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so", "09_du_an_cuoi_khoa")

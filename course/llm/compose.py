@@ -12,7 +12,8 @@ import random
 import re
 
 from ..text import fold
-from .frame import Frame, generic
+from .frame import Frame
+from .offline_data import generic
 
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]\ufe0f?")
 _HASHTAG = re.compile(r"#\w+")

@@ -13,7 +13,7 @@ import re
 
 from ..i18n import t
 from ..text import fold, fold_chars, nfc
-from .frame import cues, generic
+from .offline_data import cues, generic
 
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 

@@ -25,7 +25,7 @@ from ..i18n import t
 from ..text import fold, nfc
 from . import compose, grounded
 from .frame import MAX_READ, read
-from .frame import cues as frame_cues
+from .offline_data import cues as frame_cues
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

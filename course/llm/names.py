@@ -1,0 +1,205 @@
+"""Who and where a request is about: the product, business and place it names, as written.
+
+Part of the offline simulation's frame (course/llm/frame.py). A category word alone ("nước mắm",
+"cà phê") names no brand, so the request's own words are kept and no sample product of the
+course is swapped in ("nước mắm Cửa Việt" stays itself, never "Nước mắm Mỹ Thủy").
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+from ..text import fold, fold_chars, nfc
+from .offline_data import DATA, NUMBER_WORDS, cues
+
+if TYPE_CHECKING:
+    from .frame import Frame
+
+
+@dataclass(frozen=True)
+class Product:
+    """A sample product of products.csv (used only when the request names it specifically)."""
+
+    short: str
+    benefit: str
+    place: str
+    audience: str
+
+
+@cache
+def samples() -> tuple[tuple[tuple[str, ...], Product], ...]:
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    out = []
+    with open(DATA / "products.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            names = aliases.get(row["ma_sp"], [fold(row["ten_sp"])])
+            benefit = re.split(r"[,;]", row["diem_noi_bat"])[0].strip()
+            place = row["noi_san_xuat"].split(",")[0].strip()
+            out.append((tuple(names), Product(row["ten_sp"], benefit, place,
+                                              row["khach_hang_muc_tieu"])))
+    return tuple(out)
+
+
+@cache
+def sample_terms() -> tuple[str, ...]:
+    """Names, brands and places of the course's samples (lower case, with diacritics)."""
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    return tuple(nfc(x).lower() for x in aliases.get("_sample_terms", []))
+
+
+
+def clean_name(text: str) -> str:
+    text = text.strip(" \t\"'“”‘’()[]-–")
+    return re.sub(r"\s+", " ", text)
+
+
+def _stop_at(original: str, f: str, start: int, seg: str, stop_re: re.Pattern[str]) -> int:
+    """Where a name ends: the first stop word that really is one ("gồm", not "gốm")."""
+    c = cues()
+    for cut in stop_re.finditer(" " + seg + " "):
+        at = start + cut.start()  # position of the stop word in `f`
+        word = f[at:at + cut.end() - cut.start() - 1].strip()
+        first = word.split()[0]
+        written = original[at:at + len(first)]
+        if written[:1].isupper():
+            continue  # "Thanh Hà", "Bà Tư": a capitalised word belongs to the name
+        allowed = c["stop_accents"].get(first)
+        if allowed and written.lower() != first and written.lower() not in allowed:
+            continue  # typed with other accents: a different word
+        need = c["stop_plain_needs"].get(first)
+        if need and written.lower() == first and not re.match(
+                rf"\s*{need}", f[at + len(word):]):
+            continue  # "lang gom Thanh Ha" (no accents): gốm, not gồm
+        return cut.start()
+    return len(seg)
+
+
+def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str | None,
+                                                                          str | None]:
+    """(name, place) as written in the request, or None."""
+    c = cues()
+    stops = sorted(c["name_stops"], key=len, reverse=True)
+    stop_re = re.compile(r"\s(?:" + "|".join(re.escape(s) for s in stops) + r")(?=\s|$)")
+    trig = "|".join(re.escape(x) for x in sorted(c["name_triggers"], key=len, reverse=True))
+    strong = "|".join(re.escape(x) for x in c["name_triggers_strong"])
+    name = None
+    # "sản phẩm: X" and "giới thiệu X" name the product more surely than "cho X" does.
+    found = list(re.finditer(rf"(?<!\w)(?:{strong})\s*:?\s+(?=[^,.;:\n\"“”()!?]{{2}})", f))
+    found += list(re.finditer(rf"(?<!\w)(?:{trig})\s+(?:san pham\s+|mon\s+|thuong hieu\s+"
+                              r"|co so\s+)?(?=[^,.;:\n\"“”()!?]{2})", f))
+    for m in found:
+        start = m.end()
+        if skip[0] <= start < skip[1]:
+            continue  # the business of "Bạn là nhân viên của …" is read by _business
+        seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[start:]).group(0)  # type: ignore[union-attr]
+        end = start + _stop_at(original, f, start, seg, stop_re)
+        candidate = clean_name(original[start:end])
+        lead = re.match(rf"(?:(?:{trig})\s+)+", fold_chars(candidate.lower()))
+        if lead:  # "của quán bún hến" -> "quán bún hến"
+            candidate = candidate[lead.end():]
+        candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "phòng đôi 450.000 đ" -> name only
+        if not candidate:
+            continue
+        after = f[end:end + 60]
+        at = re.match(r"\s*(?:o|tai)\s+", after)
+        if at:  # "homestay ở Phong Nha" stays one name, as written
+            rest = original[end + at.end():end + 60]
+            place = re.match(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}", rest)
+            if place:
+                candidate = clean_name(original[start:end + at.end() + place.end()])
+        low = fold(candidate)
+        first = low.split()[0]
+        written = candidate.split()[0].lower()
+        allowed = c["reject_accents"].get(first)
+        same_word = not allowed or written == first or written in allowed  # "ảnh" is not "anh"
+        if (first in c["name_rejects"] and same_word) or low in c["name_rejects"] or \
+                re.match(r"\d", low):
+            continue
+        if any(low.startswith(r + " ") for r in c["name_rejects"] if " " in r):
+            continue
+        if len(low) < 3 or low in NUMBER_WORDS:
+            continue
+        name = candidate
+        break
+    place = None
+    pstops = c["place_stops"]
+    for m in re.finditer(r"(?<!\w)(?:o|tai)\s+([^\n]{2,50})", f):
+        seg = f[m.start(1):m.end(1)] + " "
+        end = min([seg.find(s) for s in pstops if seg.find(s) >= 0] + [len(seg)])
+        cand = clean_name(original[m.start(1):m.start(1) + end])
+        # A place is a proper name: it starts with a capital letter ("Phong Nha", "Huế").
+        if cand and cand[0].isupper() and len(cand) <= 40:
+            place = cand
+            break
+    return name, place
+
+
+def business_named(original: str, f: str) -> tuple[str | None, tuple[int, int]]:
+    """The business a role sentence names: "Bạn là chủ homestay Mây ở Phong Nha." """
+    for pattern in cues()["business_patterns"]:
+        m = re.search(r"(?<!\w)" + pattern, f)
+        if not m:
+            continue
+        seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[m.end():])
+        if not seg:
+            continue
+        c = cues()
+        stops = sorted(c["name_stops"], key=len, reverse=True)
+        stop_re = re.compile(r"\s(?:" + "|".join(re.escape(x) for x in stops) + r")(?=\s|$)")
+        end = m.end() + _stop_at(original, f, m.end(), seg.group(0), stop_re)
+        name = clean_name(original[m.end():end])
+        after = re.match(r"\s*(?:o|tai)\s+", f[end:end + 60])
+        if after:  # keep "ở Phong Nha" with the business, as written
+            place = re.match(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}",
+                             original[end + after.end():end + 60])
+            if place:
+                name = clean_name(original[m.end():end + after.end() + place.end()])
+        if name and fold(name).split()[0] not in c["name_rejects"]:
+            return name, (m.start(), m.end() + len(name))
+    return None, (-1, -1)
+
+
+
+def sample_named(original: str, f: str, fr: Frame) -> Product | None:
+    """The sample product the request names *specifically* ("Mỹ Thủy"), else None.
+
+    A category word alone ("nước mắm", "cà phê") names no brand: the request's own words
+    are kept ("nước mắm Cửa Việt"), so no sample brand is ever swapped in.
+    """
+    generic_words = _generic_aliases()
+    first_generic = None
+    for names, product in samples():
+        for n in names:
+            m = re.search(rf"(?<!\w){re.escape(n)}(?!\w)", f)
+            if not m or not _written_as_sample(original[m.start():m.end()], n):
+                continue
+            if fr.name and n not in fold(fr.name) and fold(fr.name) not in n:
+                continue  # the request named its own product; a sample mentioned aside stays aside
+            if n not in generic_words:
+                return product
+            first_generic = first_generic or m
+    if fr.name is None and first_generic is not None:
+        fr.name = original[first_generic.start():first_generic.end()]
+    return None
+
+
+def _written_as_sample(written: str, alias: str) -> bool:
+    """"Gà Cùa" / "ga Cua" name the sample; "gà của" (chicken of …) does not."""
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    forms = aliases.get("_ambiguous", {}).get(alias)
+    if not forms:
+        return True
+    if written.lower() in forms:
+        return True
+    return fold(written) == written.lower() and written.split()[-1][:1].isupper()
+
+
+@cache
+def _generic_aliases() -> frozenset[str]:
+    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    return frozenset(aliases.get("_generic", []))
