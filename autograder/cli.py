@@ -135,7 +135,13 @@ def cmd_collect(args) -> int:
 
     course = _course(args)
     if not args.zip:
+        from autograder.distribute import apply_login_map, read_login_map
+
+        mapping = read_login_map(Path(args.map)) if args.map else None
         ids = collect_exchange(course, args.id)
+        for login, sid in apply_login_map(course, args.id, mapping):
+            print(f"  Bài của tên đăng nhập {login} được xếp cho mã {sid}.")
+        ids = sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{args.id}"))
         print(f"Đã thu bài '{args.id}': hiện có {len(ids)} bài nộp.")
         return _roster_check(course, args.id, ids, args.add_unknown)
     rep = collect_files(course, args.id, Path(args.zip))
@@ -175,8 +181,8 @@ def _roster_check(course: Course, assignment_id: str, ids: list[str], add_unknow
     if unknown:
         print(f"Có {len(unknown)} bài nộp từ mã KHÔNG có trong danh sách lớp: "
               f"{', '.join(unknown)}. Các bài này sẽ không được chấm. Mã học viên phải trùng tên "
-              "đăng nhập JupyterHub: sửa danh sách lớp rồi nhập lại, hoặc chạy lại với "
-              "--add-unknown để thêm họ.")
+              "đăng nhập JupyterHub: sửa danh sách lớp rồi nhập lại, chạy lại với --map TEP "
+              "(tên đăng nhập → mã học viên), hoặc với --add-unknown để thêm họ.")
         return 1
     return 0
 
@@ -297,6 +303,9 @@ def build_parser() -> Parser:
     c.add_argument("id", metavar="ID", help="Mã bài tập")
     c.add_argument("--add-unknown", action="store_true",
                    help="Thêm người nộp chưa có trong danh sách lớp vào danh sách.")
+    c.add_argument("--map", metavar="TEP_CSV",
+                   help="Tệp đối chiếu tên đăng nhập JupyterHub → mã học viên (hai cột; được "
+                        "nhớ cho các lần thu sau).")
     c.add_argument("--zip", metavar="THU_MUC_HOAC_ZIP",
                    help="Thư mục hoặc tệp .zip chứa bài tải về từ LMS, Zalo, e-mail.")
     c.set_defaults(func=cmd_collect)

@@ -74,6 +74,55 @@ def collect_exchange(course: Course, assignment_id: str) -> list[str]:
     return sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}"))
 
 
+LOGIN_MAP = "ten-dang-nhap.json"
+
+
+def read_login_map(path: Path) -> dict[str, str]:
+    """A two-column CSV: hub username, participant id (header row; names as in the roster)."""
+    import csv
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CourseError(f"Không đọc được tệp đối chiếu {path} ({exc}). Cần tệp CSV UTF-8 "
+                          "hai cột: ten_dang_nhap, ma_hoc_vien.") from exc
+    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    if len(rows) < 2 or any(len(r) < 2 for r in rows):
+        raise CourseError(f"Tệp đối chiếu {Path(path).name} cần dòng tiêu đề rồi mỗi dòng hai "
+                          "cột: tên đăng nhập JupyterHub, mã học viên (ví dụ nguyenvana,hv001).")
+    return {r[0].strip(): r[1].strip() for r in rows[1:]}
+
+
+def apply_login_map(course: Course, assignment_id: str,
+                    mapping: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """File submissions made under a hub username under the participant's id instead.
+
+    A new mapping is remembered (``.autograder/ten-dang-nhap.json``) for later collects.
+    """
+    import json
+
+    saved = course.state_dir() / LOGIN_MAP
+    known = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+    if mapping:
+        known.update(mapping)
+        saved.write_text(json.dumps(known, ensure_ascii=False, indent=1), encoding="utf-8")
+    moved = []
+    for login, sid in sorted(known.items()):
+        src = course.submitted_dir(assignment_id, login)
+        if login == sid or not src.is_dir():
+            continue
+        dest = course.submitted_dir(assignment_id, sid)
+        if dest.exists():
+            shutil.rmtree(dest)  # the exchange copy is the participant's latest submission
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(src), dest)
+        if not any(src.parent.iterdir()):
+            src.parent.rmdir()
+        moved.append((login, sid))
+        log.info("submission of %s filed as %s", login, sid)
+    return moved
+
+
 @dataclass
 class CollectReport:
     placed: dict[str, str] = field(default_factory=dict)        # student id -> original file

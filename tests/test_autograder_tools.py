@@ -324,3 +324,33 @@ def test_late_policy_through_nbgraders_plugin_mechanism():
     assert late_text(2 * day + 5) == "muộn 3 ngày"
     with pytest.raises(CourseError, match="NĂM-THÁNG-NGÀY"):
         parse_deadline("thứ sáu tuần sau")
+
+
+def test_hub_usernames_mapped_to_roster_ids(tmp_path):
+    from autograder.coursectx import CourseError
+    from autograder.distribute import apply_login_map, read_login_map
+
+    root = _course(tmp_path, "bt0")
+    course = Course(root)
+
+    def hand_in(login: str, text: str) -> None:
+        folder = root / "submitted" / login / "bt0"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "bt0.ipynb").write_text(text, encoding="utf-8")
+
+    hand_in("nguyenvana", "lan 1")
+    hand_in("hv002", "cua hv002")
+    mapping = tmp_path / "doi-chieu.csv"
+    mapping.write_text("ten_dang_nhap,ma_hoc_vien\nnguyenvana,hv001\n", encoding="utf-8")
+    assert apply_login_map(course, "bt0", read_login_map(mapping)) == [("nguyenvana", "hv001")]
+    assert (root / "submitted" / "hv001" / "bt0" / "bt0.ipynb").read_text() == "lan 1"
+    assert not (root / "submitted" / "nguyenvana").exists()
+    # The next collect remembers the mapping; the newer submission replaces the older.
+    hand_in("nguyenvana", "lan 2")
+    assert apply_login_map(course, "bt0") == [("nguyenvana", "hv001")]
+    assert (root / "submitted" / "hv001" / "bt0" / "bt0.ipynb").read_text() == "lan 2"
+    assert (root / "submitted" / "hv002" / "bt0" / "bt0.ipynb").read_text() == "cua hv002"
+    bad = tmp_path / "sai.csv"
+    bad.write_text("chi mot cot\nnguyenvana\n", encoding="utf-8")
+    with pytest.raises(CourseError, match="hai cột"):
+        read_login_map(bad)
