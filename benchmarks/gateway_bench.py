@@ -164,6 +164,7 @@ def main() -> None:
         gw_url = f"{hub.gateway_url}/v1/chat/completions"
         asyncio.run(run_class(gw_url, tokens, unique("warm", 1)))  # hub token check cached
         asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS, unique("warm-d", 1)))
+        time.sleep(2)  # let the hub and the gateway settle after the warm-up burst
         alone_d, _, _ = asyncio.run(run_class(direct_url, [KEY], unique("d1", 100)[:1]))
         alone_g, _, _ = asyncio.run(run_class(gw_url, tokens[:1], unique("g1", 100)[:1]))
         burst_d: list[float] = []
