@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 if "$PY" -c 'import sys, course.fonts as f; sys.exit(0 if f.installed() else 1)' 2>/dev/null; then
   exit 0
 fi
-PACKAGES=("@fontsource/noto-sans-mono@5.3.0" "@fontsource/noto-sans@5.3.0")
+PACKAGES=("@fontsource/noto-sans-mono@5.3.0" "@fontsource/noto-sans@5.3.0" "@fontsource/noto-emoji@5.3.2")
 if ! command -v npm >/dev/null 2>&1; then
   echo "npm is missing: JupyterLab will use the machine's own fonts (install Node.js for the course fonts)."
   exit 0

@@ -73,7 +73,7 @@ def _scratch_notebooks(folder: Path) -> None:
     cells = nbformat.v4.new_code_cell
     books = {
         "phong_chu.ipynb": [
-            cells(f'print("{SAMPLE}")'),
+            cells(f'print("{SAMPLE}")\nprint("🧪 mô phỏng ✅")'),
             cells("import ipywidgets as w\n"
                   f'w.Textarea(value="{SAMPLE}", layout=w.Layout(width="700px"))'),
         ],
@@ -408,6 +408,8 @@ FONT_PROBE = """async ([family, sample]) => {
         outputBreak: getComputedStyle(pick(
             '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output pre')).wordBreak,
         vietnameseLoaded: faces.some(f => f.status === 'loaded' && f.unicodeRange.includes('1EA0')),
+        emojiLoaded: [...document.fonts].some(
+            f => f.family.replace(/["']/g, '') === 'Course Noto Emoji' && f.status === 'loaded'),
         check: document.fonts.check('15px "' + family + '"', sample),
         wanted,
     };
@@ -436,6 +438,7 @@ def _assert_webfont(result: dict) -> None:
     assert result["vietnameseLoaded"], f"the webfont's Vietnamese subset never loaded: {result}"
     assert result["check"], result
     assert result["outputBreak"] == "normal", result  # no "cho m|ột" breaks inside words
+    assert result["emojiLoaded"], result  # the offline label's 🧪 is a glyph, not a box
 
 
 def test_vietnamese_letters_use_the_course_webfont(lab, page):
