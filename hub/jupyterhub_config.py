@@ -78,8 +78,10 @@ c.CourseSpawner.memory_limit_mb = int(setting("MEM_MB", "1024"))
 c.CourseSpawner.cpu_limit_cores = float(setting("CPUS", "1"))
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb"
-c.Spawner.start_timeout = int(setting("START_TIMEOUT", "120"))
-c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "90"))
+# A class starting at once on a small server: each server needs ~3 CPU seconds to start, so
+# 40 starts on 2 cores took minutes in the load test (benchmarks/README.md). Wait, not fail.
+c.Spawner.start_timeout = int(setting("START_TIMEOUT", "300"))
+c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "300"))
 # A spawn wave (a whole class pressing "Start" at 8:00) is queued, not refused.
 c.JupyterHub.concurrent_spawn_limit = int(setting("CONCURRENT_SPAWNS", "20"))
 c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))

@@ -53,10 +53,7 @@ def hub(users, env_path):
     edition = users.base / "edition"
     publish(edition)
     with RunningHub(users.roster_file, users.instructors, env_path=env_path,
-                    edition_repo=edition,
-                    # a machine busy with other test runs may start four servers slowly
-                    settings={"MEM_MB": "1024", "CPUS": "1", "START_TIMEOUT": "300",
-                              "HTTP_TIMEOUT": "300"}) as running:
+                    edition_repo=edition, settings={"MEM_MB": "1024", "CPUS": "1"}) as running:
         yield running
 
 
