@@ -17,7 +17,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 dirs=()
 for pkg in "${PACKAGES[@]}"; do
-  tgz="$(cd "$work" && npm pack --silent "$pkg" | tail -n 1)"
+  if ! tgz="$(cd "$work" && npm pack --silent "$pkg" | tail -n 1)" || [ -z "$tgz" ]; then
+    echo "Could not fetch $pkg from the npm registry: JupyterLab will use the machine's fonts."
+    exit 0
+  fi
   dest="$work/${tgz%.tgz}"
   mkdir -p "$dest"
   tar xzf "$work/$tgz" -C "$dest" --strip-components=1
