@@ -92,15 +92,16 @@ def apply(name: str, pid: int, memory_mb: int, cpus: float) -> Applied:
     return applied
 
 
-def release(name: str) -> None:
-    """Remove the server's group once its processes are gone (best effort)."""
-    candidates = [_v2_dir(), _v1_dir("memory"), _v1_dir("cpu")]
-    for base in candidates:
+def release(name: str) -> bool:
+    """Remove the server's groups; False while processes are still in them (try again)."""
+    done = True
+    for base in (_v2_dir(), _v1_dir("memory"), _v1_dir("cpu")):
         if base is not None and (base / name).is_dir():
             try:
                 os.rmdir(base / name)
             except OSError:
-                pass
+                done = False
+    return done
 
 
 def group_of(pid: int, controller: str = "memory") -> str:

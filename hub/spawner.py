@@ -7,6 +7,7 @@ the shared participant environment, with memory and CPU limits applied through c
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -90,4 +91,7 @@ class CourseSpawner(LocalProcessSpawner):
 
     async def stop(self, now=False):
         await super().stop(now=now)
-        limits.release(self.user.name)
+        for _ in range(20):  # the server's kernels may take a moment to exit
+            if limits.release(self.user.name):
+                break
+            await asyncio.sleep(0.5)

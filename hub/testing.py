@@ -88,9 +88,15 @@ class HubUsers:
         return self.homes / name
 
     def __exit__(self, *exc) -> None:
+        problems = []
         for name in self.participants + self.instructors:
-            remove_user(name)
+            try:
+                remove_user(name)
+            except (RuntimeError, ValueError) as err:  # remove the others all the same
+                problems.append(str(err))
         shutil.rmtree(self.base, ignore_errors=True)
+        if problems:
+            raise RuntimeError("; ".join(problems))
 
 
 class RunningHub:

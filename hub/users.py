@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,8 +150,17 @@ def remove_user(name: str) -> None:
         return
     if name not in _members(PARTICIPANTS_GROUP):
         raise ValueError(f"'{name}' is not a course user; not removed")
-    subprocess.run(["pkill", "-KILL", "-u", name], check=False)
-    subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+    from hub import limits
+
+    for _ in range(40):  # userdel refuses while the user still has processes
+        subprocess.run(["pkill", "-KILL", "-u", name], check=False)
+        if subprocess.run(["pgrep", "-u", name], capture_output=True).returncode:
+            break
+        time.sleep(0.25)
+    res = subprocess.run(["userdel", "--remove", name], capture_output=True, text=True)
+    if res.returncode not in (0, 12):  # 12: home folder already gone
+        raise RuntimeError(f"userdel {name}: {res.stderr.strip()}")
+    limits.release(name)
 
 
 def main(argv: list[str] | None = None) -> int:
