@@ -9,8 +9,10 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
 - `CompareSettings(prompt, temperatures=(0.0, 0.7, 1.2), models=None)`: `.run()`.
 - `TokenCost(text, english=None, model=None)`: `.compute()` -> tokens, ratio, cost in VND.
 - `ChatBox(system_prompt, greeting=None)`: `.send(text)`, `.history`, `.reset()`.
-- `BatchRun(df, template, output_column="ket_qua")`: `.run()`, `.stop()`, `.export_excel()`,
-  `.export_csv()`; helpers `fill_template()` and `run_batch()`.
+- `BatchRun(df, template, output_column="ket_qua")`: `.run()`, `.start()`, `.stop()`,
+  `.export_excel()`, `.export_csv()` (to ket_qua/ by default, answers without the simulation
+  label, a `mo_phong` column); traits `result`, `error`, `running`; helpers `fill_template()`
+  and `run_batch()`.
 - `FunnelChart(stages)`: `.table()`, `.biggest_drop()`, `.what_if()`; helper `funnel_table()`.
 - `PrivacyCheck(text)`: `.matches`, `.masked`.
 - `Quiz(questions, title=None)`, `Quiz.load(name)`: `.check(i, value)`, `.score_text()`.
