@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
+import socket
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Float, Integer, List, Unicode, default
+from traitlets import Float, Integer, List, Tuple, Unicode, default
 
 from hub import limits
 
@@ -78,7 +80,27 @@ class CourseSpawner(LocalProcessSpawner):
     def _default_cmd(self):
         return [str(Path(self.participant_env) / "hub-files" / "start.sh")]
 
+    server_ports = Tuple(Integer(), Integer(), default_value=(20000, 29999),
+                         help="Port range for servers, outside the kernel's ephemeral ports.").tag(
+        config=True)
+
+    def _free_server_port(self) -> int:
+        """A free port in ``server_ports``. JupyterHub's own choice is any free port, and on a
+        busy hub a kernel (ZeroMQ binds ephemeral ports) could take it before the server
+        binds it: seen in the load test as a server that never came up."""
+        low, high = self.server_ports
+        for _ in range(50):
+            port = random.randint(low, high)
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+        return 0  # let JupyterHub choose
+
     async def start(self):
+        self.port = self._free_server_port()
         ip_port = await super().start()
         applied = limits.apply(self.user.name, self.pid, self.memory_limit_mb,
                                self.cpu_limit_cores)
