@@ -82,7 +82,8 @@ c.Spawner.default_url = "/lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb"
 # 40 starts on 2 cores took minutes in the load test (benchmarks/README.md). Wait, not fail.
 c.Spawner.start_timeout = int(setting("START_TIMEOUT", "300"))
 c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "300"))
-# A spawn wave (a whole class pressing "Start" at 8:00) is queued, not refused.
+# A spawn wave (a whole class pressing "Start" at 8:00): 20 starts at a time; the next person
+# is asked to try again in a few seconds (429 + Retry-After), which the load test measured.
 c.JupyterHub.concurrent_spawn_limit = int(setting("CONCURRENT_SPAWNS", "20"))
 c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))
 
