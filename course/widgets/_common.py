@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import ModuleType
 from typing import Any
 
 import ipywidgets as widgets
@@ -16,15 +13,9 @@ from course import numbers
 from course.errors import is_course_error
 from course.i18n import t
 from course.keyguard import scrub_message
+from course.llm.client import PersonalDataWarning
 
 from .display import render_error
-
-_VIETNAMESE = re.compile(r"[À-ỹ]")
-
-
-def api() -> ModuleType:
-    """The `course` package, looked up at call time (course/__init__ imports the widgets)."""
-    return importlib.import_module("course")
 
 
 def redact(text: str) -> str:
@@ -56,7 +47,7 @@ def personal_data_warnings() -> Iterator[list[str]]:
     Other warnings are passed on unchanged.
     """
     found: list[str] = []
-    category = getattr(api(), "PersonalDataWarning", None)
+    category = PersonalDataWarning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield found

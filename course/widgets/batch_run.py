@@ -12,11 +12,12 @@ import ipywidgets as widgets
 import pandas as pd
 from traitlets import Any, Bool, HasTraits, Unicode
 
+import course
 from course.errors import CourseError
 from course.i18n import t
 from course.lessons import OUTPUT_DIR, export
 
-from ._common import WidgetBase, api, busy, button, error_text
+from ._common import WidgetBase, busy, button, error_text
 from .display import (
     escape,
     render_error,
@@ -100,7 +101,6 @@ def _ask_rows(
     result = df.copy()
     answers: list[str | None] = [None] * len(df)
     result[output_column] = pd.Series(answers, index=df.index, dtype=object)
-    course = api()
     total = len(df)
     if pii_rows is not None and course.status().get("pii_policy") == "off":
         pii_rows = None
@@ -121,7 +121,6 @@ def _ask_rows(
 def for_export(result: pd.DataFrame, output_column: str) -> pd.DataFrame:
     """The table as saved: answers without the simulation label, and a column that says
     whether each row was simulated (so a pasted post never carries the label)."""
-    course = api()
     table = result.copy()
     answers = table[output_column]
     simulated = [isinstance(a, str) and course.is_simulated(a) for a in answers]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
+import course
 from course.i18n import t
 
 from ._common import (
     WidgetBase,
-    api,
     busy,
     button,
     error_text,
@@ -79,7 +79,7 @@ class ChatBox(WidgetBase):
         self.message.value = render_note(t("widgets.working"))
         with busy(self.send_button, self.reset_button), personal_data_warnings() as notes:
             try:
-                answer = api().chat(self.messages())
+                answer = course.chat(self.messages())
             except Exception as exc:
                 self.history.pop()  # the turn failed: keep history consistent, keep the text
                 self.input.value = text

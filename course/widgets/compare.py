@@ -6,12 +6,12 @@ from collections.abc import Sequence
 
 import ipywidgets as widgets
 
+import course
 from course.errors import CourseError
 from course.i18n import t
 
 from ._common import (
     WidgetBase,
-    api,
     busy,
     button,
     error_text,
@@ -103,7 +103,6 @@ class CompareSettings(WidgetBase):
             return []
         self.message.value = render_note(t("widgets.working"))
         results: list[tuple[str, str]] = []
-        course = api()
         with busy(self.run_button), personal_data_warnings() as notes:
             for setting, out in zip(self.settings, self.outputs, strict=True):
                 label = self._label(setting)

@@ -6,11 +6,12 @@ from typing import Any
 
 import ipywidgets as widgets
 
+import course
 from course.config import mask_key
 from course.errors import CourseError
 from course.i18n import t
 
-from ._common import WidgetBase, api, busy, button, error_text, vnd
+from ._common import WidgetBase, busy, button, error_text, vnd
 from .display import escape, render_error, render_ok
 
 OFFLINE = "offline"
@@ -27,7 +28,7 @@ def _masked(key: object) -> str:
 
 
 def _key_text(status: dict[str, Any]) -> str:
-    provider = api().PROVIDERS.get(status.get("provider") or "")
+    provider = course.PROVIDERS.get(status.get("provider") or "")
     no_key = provider is not None and not provider.needs_key
     if status.get("backend") != OFFLINE and (no_key or status.get("api_key") == mask_key(NO_KEY)):
         return t("widgets.conn_key_not_needed")
@@ -40,7 +41,7 @@ def status_text(status: dict[str, Any]) -> str:
         mode = t("widgets.conn_offline_label")
     else:
         name = status.get("provider") or CUSTOM
-        providers = api().PROVIDERS
+        providers = course.PROVIDERS
         mode = providers[name].label if name in providers else t("widgets.conn_custom_label")
     parts = [
         t("widgets.conn_status_mode", mode=mode),
@@ -64,7 +65,6 @@ class ConnectionPanel(WidgetBase):
     """Provider dropdown, model, key (Password, cleared after use) and three buttons."""
 
     def __init__(self) -> None:
-        course = api()
         options = [(t("widgets.conn_offline_label"), OFFLINE)]
         options += [(p.label, p.name) for p in course.PROVIDERS.values()]
         options += [(t("widgets.conn_custom_label"), CUSTOM)]
@@ -121,12 +121,12 @@ class ConnectionPanel(WidgetBase):
 
     # -- helpers ---------------------------------------------------------------
     def _select_current(self) -> None:
-        st = api().status()
+        st = course.status()
         if st.get("backend") == OFFLINE:
             self.provider.value = OFFLINE
         else:
             name = st.get("provider")
-            self.provider.value = name if name in api().PROVIDERS else CUSTOM
+            self.provider.value = name if name in course.PROVIDERS else CUSTOM
             if self.provider.value == CUSTOM:
                 self.base_url.value = st.get("base_url") or ""
         self._on_provider()
@@ -135,7 +135,7 @@ class ConnectionPanel(WidgetBase):
 
     def _on_provider(self) -> None:
         choice = self.provider.value
-        providers = api().PROVIDERS
+        providers = course.PROVIDERS
         self.base_url.layout.display = None if choice == CUSTOM else "none"
         offline = choice == OFFLINE
         for w in (self.model, self.key):
@@ -165,20 +165,20 @@ class ConnectionPanel(WidgetBase):
         """
         if typed:
             return typed
-        current = api().status()
+        current = course.status()
         same = current.get("provider") == provider and (
             url is None or (current.get("base_url") or "").rstrip("/") == url.rstrip("/")
         )
         if same and current.get("api_key"):
             return None  # keep the key already in memory
-        p = api().PROVIDERS.get(provider)
+        p = course.PROVIDERS.get(provider)
         if p is not None and p.needs_key:
             raise CourseError(t("widgets.conn_need_key", provider=p.label))
         return NO_KEY
 
     def refresh(self) -> dict[str, Any]:
         """Re-read `course.status()` into the status line."""
-        st = api().status()
+        st = course.status()
         self.status_line.value = f"<small>{escape(status_text(st))}</small>"
         return st
 
@@ -186,7 +186,6 @@ class ConnectionPanel(WidgetBase):
     def apply(self) -> bool:
         """Apply the form with `course.configure`; returns True when it worked."""
         key = self._take_key()
-        course = api()
         choice = self.provider.value
         model = self.model.value.strip() or None
         with busy(*self._buttons):
@@ -222,7 +221,7 @@ class ConnectionPanel(WidgetBase):
         with busy(*self._buttons):
             self.message.value = f"<small>{escape(t('widgets.conn_testing'))}</small>"
             try:
-                ok, msg = api().test_connection()
+                ok, msg = course.test_connection()
             except Exception as exc:
                 ok, msg = False, error_text(exc)
                 self.message.value = render_error(msg)
@@ -235,7 +234,7 @@ class ConnectionPanel(WidgetBase):
         """One click back to the offline simulation."""
         self.key.value = ""
         with busy(*self._buttons):
-            api().configure(backend=OFFLINE)
+            course.configure(backend=OFFLINE)
         self.provider.value = OFFLINE
         self.message.value = render_ok(t("widgets.conn_offline_on"))
         self.refresh()

@@ -6,11 +6,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
+import course
 from course.i18n import t
 
 from ._common import (
     WidgetBase,
-    api,
     busy,
     button,
     error_text,
@@ -111,7 +111,7 @@ class PromptBuilder(WidgetBase):
             render_text(prompt) if prompt else render_note(t("widgets.pb_empty_preview"))
         )
         try:
-            self.review = api().review_prompt(prompt)
+            self.review = course.review_prompt(prompt)
         except Exception as exc:  # scoring is a help, never a blocker
             self.review = None
             self.score_bar.value = 0
@@ -152,7 +152,7 @@ class PromptBuilder(WidgetBase):
         received = ""
         with busy(self.send_button), personal_data_warnings() as notes:
             try:
-                for chunk in api().stream(prompt, system=self.system):
+                for chunk in course.stream(prompt, system=self.system):
                     received += chunk
                     self.answer_view.value = render_text(received)
             except Exception as exc:

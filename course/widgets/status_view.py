@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import course
 from course import numbers
 from course.i18n import t
 
-from ._common import api
 from .connection import CUSTOM, OFFLINE, _key_text
 from .display import escape
 
@@ -23,7 +23,7 @@ def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
         mode = t("widgets.conn_offline_label")
     else:
         name = status.get("provider") or CUSTOM
-        providers = api().PROVIDERS
+        providers = course.PROVIDERS
         mode = providers[name].label if name in providers else t("widgets.conn_custom_label")
     rows = [(t("widgets.st_mode"), mode),
             (t("widgets.st_model"), str(status.get("model") or "—")),
@@ -66,4 +66,4 @@ class StatusTable:
 
 def show_status() -> StatusTable:
     """The current connection as a small Vietnamese table (the last expression of a cell)."""
-    return StatusTable(api().status())
+    return StatusTable(course.status())

@@ -7,9 +7,11 @@ from typing import Any
 
 import ipywidgets as widgets
 
+import course
 from course.i18n import t
+from course.llm.usage import load_prices
 
-from ._common import WidgetBase, api, error_text, textarea, vn_number, vnd
+from ._common import WidgetBase, error_text, textarea, vn_number, vnd
 from .display import escape, render_error, render_note
 
 MESSAGES_PER_BATCH = 1000  # one message costs a fraction of a đồng; a thousand is tangible
@@ -18,12 +20,10 @@ MESSAGES_PER_BATCH = 1000  # one message costs a fraction of a đồng; a thousa
 def _model_options(model: str | None) -> list[str]:
     """The given model, the providers' defaults, then every model with a known price."""
     names = [model] if model else []
-    names += [p.default_model for p in api().PROVIDERS.values()]
+    names += [p.default_model for p in course.PROVIDERS.values()]
     try:
-        from course.llm.usage import load_prices
-
         names += [m for m in load_prices() if m != "mo-phong"]
-    except (ImportError, OSError, ValueError):  # the price list is a help, not a need
+    except (OSError, ValueError):  # the price list is a help, not a need
         pass
     return list(dict.fromkeys(names))
 
@@ -58,7 +58,6 @@ class TokenCost(WidgetBase):
 
     def compute(self) -> dict[str, Any]:
         """Return tokens_vi, tokens_en, ratio, cost_vnd, exact (+ cost per 1000 messages)."""
-        course = api()
         model = self.model.value
         # NFC first: decomposed Vietnamese costs more tokens for the same words.
         vi = unicodedata.normalize("NFC", self.vi.value)
