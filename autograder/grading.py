@@ -199,9 +199,9 @@ class Worker:
     """A worker subprocess; restarted whenever it dies or overruns its watchdog."""
 
     def __init__(self, index: int, base_cmd: list[str], run_dir: Path, uid: int,
-                 log_path: Path):
+                 log_path: Path, env: dict[str, str]):
         self.index, self.base_cmd, self.run_dir, self.uid = index, base_cmd, run_dir, uid
-        self.log_path = log_path
+        self.log_path, self.env = log_path, env
         self.proc: subprocess.Popen | None = None
         self.ready = False
         self.lock = threading.Lock()  # stop() is called from the main and the worker thread
@@ -214,7 +214,7 @@ class Worker:
         log = open(self.log_path, "ab")
         cmd = self.base_cmd + ["--workdir", str(wdir), "--uid", str(self.uid)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=log, start_new_session=True)
+                                     stderr=log, start_new_session=True, env=self.env)
         log.close()
         self.ready = False
 
@@ -341,13 +341,13 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
                 "--memory-mb", str(memory_mb)] + (["--allow-network"] if allow_network else []) \
         + (["--unsandboxed"] if unsandboxed else [])
     repo = str(Path(__file__).resolve().parent.parent)
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in [repo, os.environ.get("PYTHONPATH", "")] if p)
+    worker_env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in [repo, os.environ.get("PYTHONPATH", "")] if p)}
     # Workers start now; their imports overlap with this process's own set-up below.
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     logs = course.state_dir("nhat-ky")
     pool = [Worker(i, base_cmd, run_dir, UID_BASE + i,
-                   logs / f"{stamp}-cham-{assignment_id}-w{i}.log")
+                   logs / f"{stamp}-cham-{assignment_id}-w{i}.log", worker_env)
             for i in range(max(1, workers))]
     for w in pool:
         w.spawn()

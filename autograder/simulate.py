@@ -72,7 +72,7 @@ Reason tags and their expected score (N = the computed score of the filled cells
 ``read_source``    same, reading the instructor's ``source/<id>/<id>.ipynb``: 0 when
                    sandboxed (plain nbgrader: 10).
 ``network``        all correct; the first solution cell also sends a request to
-                   ``canary_url`` (default a non-routable TEST-NET address) inside
+                   ``canary_url`` (default a closed loopback port) inside
                    try/except, 5 s timeout: 10. Tests may pass a 127.0.0.1 URL and count hits.
 ``write_outside``  all correct; the first solution cell tries to create
                    ``DA_GHI_NGOAI_<student>.txt`` in its parent, grand-parent and
@@ -91,7 +91,6 @@ import argparse
 import csv
 import importlib.util
 import json
-import os
 import random
 import shutil
 import sys
@@ -106,8 +105,10 @@ from typing import Any
 
 import nbformat
 
+from autograder.coursectx import ensure_tools_on_path
+
 COURSE_ROOT = Path(__file__).resolve().parents[1] / "assignments"
-DEFAULT_CANARY_URL = "http://192.0.2.1/dap-an"  # TEST-NET-1: never routed
+DEFAULT_CANARY_URL = "http://127.0.0.1:9/dap-an"  # loopback port nothing listens on
 WRITE_MARKER = "DA_GHI_NGOAI"
 RENAMED_NOTEBOOK = "bai_lam_cua_em.ipynb"
 
@@ -140,13 +141,6 @@ def course_config(root: Path) -> Any:
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
-def _with_tools_on_path() -> None:
-    # nbgrader runs `alembic` as a program when it creates a gradebook.
-    bindir = str(Path(sys.executable).parent)
-    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-
-
 def generate_release(course_root: Path, assignment: str, work_dir: Path) -> Path:
     """Copy config + source of one assignment into work_dir and run generate_assignment there.
 
@@ -154,7 +148,7 @@ def generate_release(course_root: Path, assignment: str, work_dir: Path) -> Path
     """
     from nbgrader.apps import NbGraderAPI
 
-    _with_tools_on_path()
+    ensure_tools_on_path()
     work_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course_root / "nbgrader_config.py", work_dir / "nbgrader_config.py")
     shutil.copytree(course_root / "source" / assignment, work_dir / "source" / assignment,

@@ -1,20 +1,6 @@
-"""Simulated answers for bt1_prompt (instructor-only: it holds the solutions' variants).
+"""Simulated answers for bt1_prompt (instructor-only). Format: see ``autograder/simulate.py``."""
 
-Read by ``autograder.simulate``, which finds one such file per auto-graded assignment in
-``assignments/variants/``. ``SPEC.needs`` maps each test cell to the solution cells it
-exercises; ``SPEC.variants`` gives, per solution cell, named ways of filling it and the test
-cells each one passes ("naive" passes the visible test of its part only; "wrong" and
-"wrong_type" pass nothing unless stated). The correct answer is read from the source notebook.
-"""
-
-from autograder.simulate import (  # noqa: F401
-    Spec,
-    Variant,
-    choices,
-    needs_choices,
-    prompt_variants,
-    variant,
-)
+from autograder.simulate import Spec, choices, needs_choices, prompt_variants
 
 _BT1_QUESTIONS = {"cau_1": "A", "cau_2": "D", "cau_3": "B", "cau_4": "C"}  # wrong letters
 
