@@ -99,7 +99,7 @@ def test_product_and_audience_are_used():
 
 def test_unknown_product_is_named():
     body = course.strip_label(course.ask("Viết 3 khẩu hiệu cho bánh ép Huế"))
-    assert "bánh ép Huế" in body
+    assert "bánh ép Huế" in body or "Bánh ép Huế" in body  # a sentence may start with it
 
 
 def test_deterministic_and_temperature_varies_wording():
@@ -261,7 +261,7 @@ def test_personal_data_is_flagged_before_sending():
     course.configure(pii_policy="refuse")
     with pytest.raises(course.PersonalDataError) as info:
         course.ask("Email khách: lan.nguyen@gmail.com, hãy viết thư cảm ơn")
-    assert "mask_pii" in str(info.value)
+    assert "bài 08" in str(info.value) and "email" in str(info.value)  # what to do, and why
     assert course.usage().shape[0] == 1  # the refused request was never sent
     masked = course.mask_pii("Gọi cho chị Lan số 0912 345 678")
     assert "0912" not in masked

@@ -61,9 +61,10 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
 def fill(template: str, s: dict[str, str]) -> str:
     text = template.format(**s)
     text = re.sub(r"\s+([,.!?:])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip(" –-")
-    if not text or (s.get("named") and text.startswith(s["short"])):
-        return text  # the participant's name stays exactly as they wrote it
-    return text[0].upper() + text[1:]
+    first = text.split()[0] if text else ""
+    if any(ch.isupper() for ch in first[1:]):
+        return text  # "iPhone", "eShop": a name's own casing stays as written
+    return text[0].upper() + text[1:]  # a sentence starts with a capital, even on a name
 
 
 def _order(items: list[str], rng: random.Random, temperature: float | None,
@@ -306,9 +307,12 @@ def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) ->
         return fr.price or "[giá của bạn]"
     if re.search(r"\b(stt|id|so thu tu|index|no)\b", k):
         return i + 1
-    if re.search(r"\b(ten|name|title|tieu de)\b", k):
-        # Only the owner knows the other names: a visible gap, never an invented one.
+    if re.fullmatch(r"(ten|name|ten (san pham|sp|cua hang|doanh nghiep|co so)|product( name)?)",
+                    k):
         return s["short"] if i == 0 else f"[{key} {i + 1}]"
+    if re.search(r"\b(ten|name|title|tieu de)\b", k):
+        # "ten_mon", "ten_phong": only the owner knows them, so a visible gap, never a guess.
+        return f"[{key} {i + 1}]"
     if re.search(r"\b(kenh|channel)\b", k):
         return (fr.rows[i] if i < len(fr.rows) else ("Facebook", "Zalo", "TikTok")[i % 3])
     if re.search(r"\b(hashtag|tag)\b", k):
