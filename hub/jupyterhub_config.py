@@ -69,7 +69,6 @@ c.JupyterHub.cleanup_servers = True  # stopping the hub stops every participant'
 # --- Servers ------------------------------------------------------------------------------
 c.JupyterHub.spawner_class = CourseSpawner
 c.CourseSpawner.participant_env = PARTICIPANT_ENV
-c.CourseSpawner.instructor_lib = setting("INSTRUCTOR_LIB", "/opt/ai-kinh-doanh/instructor")
 c.CourseSpawner.exchange_root = setting("EXCHANGE", "/srv/nbgrader/exchange")
 c.CourseSpawner.edition_repo = setting("EDITION_REPO", "/opt/ai-kinh-doanh/edition")
 c.CourseSpawner.edition_branch = setting("EDITION_BRANCH", "main")

@@ -55,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ)
     env.update({"COURSE_HUB_ROSTER": str(roster_path), "COURSE_HUB_INSTRUCTORS": ",".join(
         roster.instructors), "COURSE_HUB_ENV": env_path, "COURSE_HUB_EDITION_REPO": str(edition),
-        "COURSE_HUB_EXCHANGE": str(exchange), "COURSE_HUB_PORT": str(args.port),
-        "COURSE_HUB_INSTRUCTOR_LIB": str(Path(args.prefix) / "instructor")})
+        "COURSE_HUB_EXCHANGE": str(exchange), "COURSE_HUB_PORT": str(args.port)})
     print(f"Mở JupyterHub ở cổng {args.port}: học viên vào http://<địa-chỉ-máy>:{args.port} , "
           "đăng nhập bằng mã học viên; mật khẩu đặt ở lần đầu. Ctrl+C để dừng.")
     os.execve(sys.executable, [sys.executable, "-m", "jupyterhub", "-f",

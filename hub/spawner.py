@@ -24,10 +24,9 @@ PASSED_FROM_HUB = ("OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_PROVIDER", "COURSE
 
 
 class CourseSpawner(LocalProcessSpawner):
-    participant_env = Unicode("/opt/ai-kinh-doanh/env", help="Participants' venv.").tag(
-        config=True)
-    instructor_lib = Unicode("/opt/ai-kinh-doanh/instructor",
-                             help="Folder with autograder/, readable by instructors only.").tag(
+    participant_env = Unicode("/opt/ai-kinh-doanh/env", help="Participants' venv "
+                              "(hub/build-participant-env.sh); its current/ release holds the "
+                              "course package, the start script and the instructor tools.").tag(
         config=True)
     exchange_root = Unicode("/srv/nbgrader/exchange").tag(config=True)
     edition_repo = Unicode("", help="Git repository of the participant edition.").tag(
@@ -46,26 +45,33 @@ class CourseSpawner(LocalProcessSpawner):
     def is_instructor(self) -> bool:
         return self.user.name in self.instructors
 
+    def release(self) -> Path:
+        """The current release, resolved now: a server keeps the one it started with."""
+        return (Path(self.participant_env) / "current").resolve()
+
     def get_env(self):
         env = super().get_env()
-        prefix = Path(self.participant_env)
-        files = prefix / "hub-files"
-        site = next((prefix / "lib").glob("python3*/site-packages"), prefix / "lib")
-        config_path = [str(files / "jupyter"), str(site / "course" / "jupyter_config")]
+        prefix = Path(self.participant_env).resolve()
+        release = self.release()
+        course_config = release / "lib" / "course" / "jupyter_config"
+        config_path = [str(release / "hub-files" / "jupyter"), str(course_config)]
+        python_path = [str(release / "lib")]
         if self.is_instructor:
-            config_path.insert(0, str(files / "instructor"))
-            env["PYTHONPATH"] = self.instructor_lib
+            config_path.insert(0, str(release / "hub-files" / "instructor"))
+            python_path.insert(0, str(release / "instructor"))
         env.update({
             "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "PYTHONPATH": os.pathsep.join(python_path),
+            "COURSE_HUB_ENV_BIN": str(prefix / "bin"),
             "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),
+            # the course's kernel spec (loads course.notebook)
+            "JUPYTER_PATH": str(course_config / "data"),
             "TIKTOKEN_CACHE_DIR": str(prefix / "share" / "tiktoken"),
             "COURSE_EXCHANGE_ROOT": self.exchange_root,
             "COURSE_ID": COURSE_ID,
             "COURSE_BACKEND": os.environ.get("COURSE_HUB_BACKEND", "offline"),
             "LANG": env.get("LANG") or "C.UTF-8",
         })
-        if env.get("COURSE_GATEWAY_URL") and not os.environ.get("COURSE_HUB_BACKEND"):
-            del env["COURSE_BACKEND"]  # the course library finds the class AI gateway itself
         if self.edition_repo:
             env["COURSE_EDITION_REPO"] = self.edition_repo
             env["COURSE_EDITION_BRANCH"] = self.edition_branch
@@ -75,10 +81,6 @@ class CourseSpawner(LocalProcessSpawner):
                 if name == "OPENAI_BASE_URL":
                     env["COURSE_BACKEND"] = "openai"
         return env
-
-    @default("cmd")
-    def _default_cmd(self):
-        return [str(Path(self.participant_env) / "hub-files" / "start.sh")]
 
     server_ports = Tuple(Integer(), Integer(), default_value=(20000, 29999),
                          help="Port range for servers, outside the kernel's ephemeral ports.").tag(
@@ -101,6 +103,7 @@ class CourseSpawner(LocalProcessSpawner):
 
     async def start(self):
         self.port = self._free_server_port()
+        self.cmd = [str(self.release() / "hub-files" / "start.sh")]
         ip_port = await super().start()
         applied = limits.apply(self.user.name, self.pid, self.memory_limit_mb,
                                self.cpu_limit_cores)

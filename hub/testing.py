@@ -116,7 +116,6 @@ class RunningHub:
         self.settings = {
             "ROSTER": str(roster_file), "INSTRUCTORS": ",".join(instructors),
             "STATE": str(self.state), "ENV": str(self.env_path),
-            "INSTRUCTOR_LIB": str(self.env_path.parent / "instructor"),
             "EXCHANGE": str(self.exchange), "EDITION_REPO": str(edition_repo or ""),
             "IP": "127.0.0.1", "PORT": str(self.port), "HUB_PORT": str(free_port()),
             "PROXY_API_PORT": str(free_port()), **(settings or {})}

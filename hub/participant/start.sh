@@ -4,7 +4,7 @@
 #    later: pull the instructor's updates, merging so the participant's own edits are kept).
 # 2. Become the single-user Jupyter server.
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-env_bin="$(dirname "$here")/bin"
+env_bin="${COURSE_HUB_ENV_BIN:?set by the hub spawner}"
 if [ -n "${COURSE_EDITION_REPO:-}" ]; then
   cd "$HOME" || exit 1
   # The edition repository belongs to root; git refuses another owner's repository unless it
