@@ -95,3 +95,10 @@ def test_values_follow_the_course_choices():
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"].startswith(
         "firstuseauthenticator")
     assert values["hub"]["loadRoles"]["server"]["scopes"] == ["inherit"]
+    # The hub runs extraConfig as Python and the servers run the mounted config files: a
+    # syntax error there would only show on the cluster.
+    for name, code in values["hub"]["extraConfig"].items():
+        compile(code, name, "exec")
+    for name, item in su["extraFiles"].items():
+        if item["mountPath"].endswith(".py"):
+            compile(item["stringData"], name, "exec")
