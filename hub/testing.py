@@ -105,6 +105,7 @@ class RunningHub:
     def __init__(self, roster_file: Path, instructors: list[str] = (), base: Path | None = None,
                  env_path: Path | None = None, edition_repo: Path | None = None,
                  settings: dict[str, str] | None = None):
+        self._own_base = base is None  # removed on exit (state, passwords, exchange, log)
         self.base = base or shared_dir("hub-")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -181,6 +182,8 @@ class RunningHub:
                 pass
         if getattr(self, "_log", None):
             self._log.close()
+        if self._own_base:
+            shutil.rmtree(self.base, ignore_errors=True)
 
 
 class HubClient:
