@@ -87,6 +87,11 @@ def test_roster_logs_in_and_lands_on_start_page(clients, users):
         nb = client.get("api/contents/khoa-hoc/notebooks/00_bat_dau.ipynb")
         assert nb.status_code == 200, nb.text[:300]
         assert nb.json()["content"]["cells"], "start page is empty"
+        # The course's Vietnamese interface and key scrubbing reach every hub server.
+        setting = client.get("lab/api/settings/@jupyterlab/translation-extension:plugin")
+        # (overrides.json becomes the setting's default, as in make lab and Binder)
+        locale = setting.json()["schema"]["properties"]["locale"]["default"]
+        assert locale == "vi_VN", setting.text[:300]
         # The server runs as the person's own OS user (nbgrader names students by it).
         owner = pwd.getpwuid(os.stat(f"/proc/{_server_pid(name)}").st_uid).pw_name
         assert owner == name
@@ -97,6 +102,20 @@ def test_wrong_password_and_names_off_the_roster_are_refused(clients, hub, users
     assert HubClient(hub.url).login(someone, "sai-mat-khau").status_code == 403
     for stranger in ("khach-la", "root", users.participants[0] + "x"):
         assert HubClient(hub.url).login(stranger, PASSWORD).status_code == 403
+
+
+def test_saved_notebook_never_keeps_an_api_key(clients, users):
+    name = users.participants[1]
+    client = clients[name]
+    key = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z" * 2
+    nb = {"cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                     "outputs": [], "source": f'import course\ncourse.configure(api_key="{key}")'}],
+          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    r = client.s.put(client.server("api/contents/thu-khoa.ipynb"),
+                     json={"type": "notebook", "content": nb},
+                     headers={"X-XSRFToken": client.xsrf(f"/user/{name}/")}, timeout=60)
+    assert r.status_code in (200, 201), r.text
+    assert key not in (users.home(name) / "thu-khoa.ipynb").read_text(encoding="utf-8")
 
 
 def test_participant_cannot_open_another_participants_server(clients, users):
