@@ -72,6 +72,8 @@ class CourseSpawner(LocalProcessSpawner):
             "COURSE_BACKEND": os.environ.get("COURSE_HUB_BACKEND", "offline"),
             "LANG": env.get("LANG") or "C.UTF-8",
         })
+        if env.get("COURSE_GATEWAY_URL") and not os.environ.get("COURSE_HUB_BACKEND"):
+            del env["COURSE_BACKEND"]  # the course library finds the class AI gateway itself
         if self.edition_repo:
             env["COURSE_EDITION_REPO"] = self.edition_repo
             env["COURSE_EDITION_BRANCH"] = self.edition_branch

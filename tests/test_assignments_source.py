@@ -29,6 +29,7 @@ FAKE_KEY = "sk-test-GRADING-must-not-leak-KhoaGiaChiCoChu"
 
 sys.path.insert(0, str(REPO))
 from autograder import simulate  # noqa: E402
+from autograder.coursectx import ensure_tools_on_path  # noqa: E402
 
 
 def _nbg(cell) -> dict:
@@ -53,7 +54,7 @@ def course_copy(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copy2(COURSE / "nbgrader_config.py", root)
     shutil.copytree(COURSE / "source", root / "source")
-    simulate._with_tools_on_path()
+    ensure_tools_on_path()
     api = NbGraderAPI(config=simulate.course_config(root))
     for aid in ALL:
         result = api.generate_assignment(aid, force=True)
