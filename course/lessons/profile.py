@@ -16,6 +16,7 @@ from pathlib import Path
 
 from course.errors import CourseError
 from course.i18n import t
+from course.numbers import number
 from course.text import nfc
 
 from . import OUTPUT_DIR, find_product
@@ -115,7 +116,7 @@ def load(folder: str | Path = OUTPUT_DIR, default: str = DEFAULT_SAMPLE) -> dict
 
 def describe(profile: dict[str, object]) -> str:
     """One Vietnamese line: which product the lesson uses, and whether it is a sample."""
-    price = f"{int(profile['gia_ban_vnd']):,}".replace(",", ".")  # type: ignore[call-overload]
+    price = number(profile["gia_ban_vnd"])  # type: ignore[arg-type]
     key = "profile.using_sample" if profile.get("mau") else "profile.using_own"
     return t(key, name=profile["ten_sp"], price=price, unit=profile["don_vi"] or "—")
 
@@ -136,7 +137,7 @@ def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
     """Lesson 06's brand voice: the sample shop's, or a plain one for the participant."""
     if profile.get("mau"):
         return sample_voice
-    price = f"{int(profile['gia_ban_vnd']):,}".replace(",", ".")  # type: ignore[call-overload]
+    price = number(profile["gia_ban_vnd"])  # type: ignore[arg-type]
     return t("profile.voice", business=business_name(profile), name=profile["ten_sp"],
              price=price, unit=profile["don_vi"] or "", channel=profile["kenh_chinh"])
 

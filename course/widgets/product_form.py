@@ -12,6 +12,7 @@ import ipywidgets as widgets
 
 from ..i18n import t
 from ..lessons import OUTPUT_DIR, profile
+from ..numbers import number
 from .display import escape
 
 
@@ -65,7 +66,7 @@ class ProductForm(widgets.VBox):
         for key, box in self.fields.items():
             value = data.get(key, "")
             if key == "gia_ban_vnd" and isinstance(value, (int, float)):
-                value = f"{int(value):,}".replace(",", ".")
+                value = number(value)
             if key == "kenh_chinh":
                 box.value = value if value in profile.CHANNELS else profile.CHANNELS[0]
             else:

@@ -11,6 +11,8 @@ import io
 from datetime import datetime, timedelta, timezone
 from html import escape
 
+from course.numbers import number
+
 from .config import GatewayConfig
 
 COLUMNS = [  # (key, Vietnamese header)
@@ -24,7 +26,7 @@ COLUMNS = [  # (key, Vietnamese header)
 
 
 def vnd(x: float | None) -> str:
-    return f"{x or 0:,.0f}".replace(",", ".") + " đ"
+    return number(x or 0) + " đ"
 
 
 def _when(cfg: GatewayConfig, ts: float | None) -> str:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from course.numbers import number
+from course.text import fold
 
 SEED = 2025
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,13 +193,6 @@ TIPS = {
     "Dược liệu": "dùng đúng hướng dẫn trên bao bì, đậy kín, để nơi khô ráo",
     "Thực phẩm tươi": "giữ trong ngăn mát tủ lạnh và dùng càng sớm càng tốt",
 }
-
-
-def fold(text: str) -> str:
-    """Lower case without diacritics, as the offline backend matches keywords."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    plain = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(plain.replace("đ", "d").split())
 
 
 def facts(p: dict[str, str]) -> dict[str, str]:
