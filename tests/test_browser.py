@@ -14,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -218,6 +219,15 @@ def _clear_dialogs(page) -> None:
 
 
 def _open(page, lab: dict, path: str) -> None:
+    # JupyterLab restores the saved layout: an earlier test's notebook could stay visible beside
+    # this one (two panels match ACTIVE, seen once in a soak run). Start from an empty layout.
+    forget = urllib.request.Request(
+        f"{lab['base']}/lab/api/workspaces/default?token={lab['token']}", method="DELETE")
+    try:
+        urllib.request.urlopen(forget, timeout=30)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 404:  # 404: nothing saved yet
+            raise
     page.goto(f"{lab['base']}/lab/tree/{path}?token={lab['token']}")
     page.locator(f"{ACTIVE} .jp-Cell").first.wait_for()
     _wait_idle(page)
