@@ -13,7 +13,7 @@ import signal
 import time
 from itertools import count
 
-import httpx
+import aiohttp
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
@@ -104,11 +104,11 @@ class Gateway:
             return cached[1]
         model: dict = {}
         if self.hub_api and self.hub_token:
-            async with httpx.AsyncClient(timeout=10) as client:
-                resp = await client.get(url_path_join(self.hub_api, "users", name),
-                                        headers={"Authorization": f"token {self.hub_token}"})
-            if resp.status_code == 200:
-                model = resp.json()
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as s, \
+                    s.get(url_path_join(self.hub_api, "users", name),
+                          headers={"Authorization": f"token {self.hub_token}"}) as resp:
+                if resp.status == 200:
+                    model = await resp.json()
         self._people[name] = (time.monotonic(), model)
         return model
 
@@ -537,7 +537,6 @@ def _log_request(handler: web.RequestHandler) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[ai-gateway %(levelname)s] %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream call is noise
     cfg = from_env()
     app = make_app(cfg)
     app.listen(cfg.port, cfg.ip, xheaders=True)

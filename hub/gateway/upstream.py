@@ -1,9 +1,11 @@
 """The upstream chat-completions server (OpenAI, Gemini, Ollama/vLLM on the LAN, LiteLLM).
 
-One pooled httpx client holds the organiser's key in its default headers. 429 and 503 are
-retried after the provider's Retry-After (capped); every other failure becomes an
-`UpstreamError` with a gateway code and no upstream text (a provider's 401 quotes part
-of the key, other errors may quote the prompt).
+One pooled aiohttp session holds the organiser's key in its default headers. aiohttp comes
+with JupyterHub itself, keeps connections alive and costs about half the CPU per call of
+httpx, whose connection pool also left some of 50 concurrent calls waiting over a second
+(benchmarks/README.md). 429 and 503 are retried after the provider's Retry-After (capped);
+every other failure becomes an `UpstreamError` with a gateway code and no upstream text
+(a provider's 401 quotes part of the key, other errors may quote the prompt).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
-import httpx
+import aiohttp
 
 from .config import GatewayConfig
 from .limits import InFlight
@@ -31,7 +33,7 @@ class UpstreamError(Exception):
         self.upstream_status = upstream_status
 
 
-def retry_after(headers: httpx.Headers, attempt: int, cap: float) -> float:
+def retry_after(headers: Mapping[str, str], attempt: int, cap: float) -> float:
     """Seconds to wait: the provider's Retry-After (seconds or a date), else 1, 2, 4 s…"""
     raw_ms = headers.get("retry-after-ms")
     raw = headers.get("retry-after")
@@ -74,34 +76,42 @@ class Upstream:
         self.cfg = cfg
         self.inflight = inflight
         self.calls = 0  # requests actually sent upstream (the cache's saving is visible here)
-        self.client = httpx.AsyncClient(
-            base_url=cfg.upstream_url + "/",
-            headers={"Authorization": f"Bearer {cfg.upstream_key}"},
-            timeout=httpx.Timeout(cfg.upstream_timeout, connect=10),
-            limits=httpx.Limits(max_connections=cfg.max_in_flight + 4,
-                                max_keepalive_connections=cfg.max_in_flight + 4),
-        )
+        self.url = cfg.upstream_url + "/chat/completions"
+        self._session: aiohttp.ClientSession | None = None
 
-    async def _send(self, body: dict, user: str, stream: bool) -> httpx.Response:
-        """Send with retries; returns a 200 response (streamed when `stream`)."""
+    def session(self) -> aiohttp.ClientSession:
+        """Created on first use, inside the running event loop (aiohttp requires it)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                headers={"Authorization": f"Bearer {self.cfg.upstream_key}"},
+                # like the SDK's timeouts: connect, then each read (a stream may last long)
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10,
+                                              sock_read=self.cfg.upstream_timeout),
+                connector=aiohttp.TCPConnector(limit=self.cfg.max_in_flight + 4),
+                raise_for_status=False, trust_env=True)
+        return self._session
+
+    async def _send(self, body: dict, user: str) -> aiohttp.ClientResponse:
+        """Send with retries; returns a 200 response whose body is still to be read."""
         attempt = 0
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
         while True:
             self.calls += 1
             try:
-                req = self.client.build_request("POST", "chat/completions", json=body)
-                resp = await self.client.send(req, stream=stream)
-            except httpx.TimeoutException:
+                resp = await self.session().post(self.url, data=data, headers=headers)
+            except TimeoutError:
                 raise UpstreamError(504, "gateway_upstream_timeout") from None
-            except httpx.TransportError:
+            except aiohttp.ClientError:
                 raise UpstreamError(502, "gateway_upstream_unreachable") from None
-            if resp.status_code == 200:
+            if resp.status == 200:
                 return resp
             try:
-                data = await resp.aread()
-            except httpx.HTTPError:
-                data = b""
-            await resp.aclose()
-            if resp.status_code in RETRY_STATUSES and attempt < self.cfg.retries:
+                text = await resp.read()
+            except (aiohttp.ClientError, TimeoutError):
+                text = b""
+            resp.release()
+            if resp.status in RETRY_STATUSES and attempt < self.cfg.retries:
                 wait = retry_after(resp.headers, attempt, self.cfg.max_retry_wait)
                 self.inflight.retry_until[user] = time.monotonic() + wait
                 try:
@@ -110,27 +120,36 @@ class Upstream:
                     self.inflight.retry_until.pop(user, None)
                 attempt += 1
                 continue
-            raise _error_for(resp.status_code, data)
+            raise _error_for(resp.status, text)
 
     async def complete(self, body: dict, user: str) -> dict:
-        resp = await self._send(body, user, stream=False)
+        resp = await self._send(body, user)
         try:
-            return resp.json()
+            return json.loads(await resp.read())
+        except TimeoutError:
+            raise UpstreamError(504, "gateway_upstream_timeout") from None
+        except aiohttp.ClientError:
+            raise UpstreamError(502, "gateway_upstream_unreachable") from None
         except ValueError:
             raise UpstreamError(502, "gateway_upstream_malformed") from None
+        finally:
+            resp.release()
 
     async def stream(self, body: dict, user: str) -> AsyncIterator[str]:
-        """Yield the upstream's server-sent-event lines as they come."""
-        resp = await self._send(body, user, stream=True)
+        """Yield the upstream's server-sent-event lines as they come (without line ends)."""
+        resp = await self._send(body, user)
         try:
-            async for line in resp.aiter_lines():
-                yield line
-        except httpx.TimeoutException:
+            async for raw in resp.content:
+                yield raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        except TimeoutError:
             raise UpstreamError(504, "gateway_upstream_timeout") from None
-        except httpx.TransportError:
+        except aiohttp.ClientError:
             raise UpstreamError(502, "gateway_upstream_unreachable") from None
+        except ValueError:  # a line longer than the reader's limit: not server-sent events
+            raise UpstreamError(502, "gateway_upstream_malformed") from None
         finally:
-            await resp.aclose()
+            resp.release()
 
     async def close(self) -> None:
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
