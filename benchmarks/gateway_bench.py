@@ -5,7 +5,9 @@ Each participant has their own hub token; requests go to /services/ai/v1/chat/co
 
   1. Added latency: the same requests sent directly to the upstream, then through the
      gateway (in-flight limit above the concurrency, every request a cache miss):
-     p50 / p95 of both, and the difference. One participant alone, then 50 at once.
+     p50 / p95 of both, and the difference. One participant alone; 50 at the same
+     millisecond (a class pressing Run together, the worst case); 50 at work, each pausing
+     about a second between requests; 50 in a closed loop (saturation).
   2. In-flight limit: limit 8, upstream answers in 50 ms, 50 participants × 10 requests:
      the most requests the upstream ever had at once, lost usage records, requests/s.
   3. Class cache: every participant runs lesson 02's example prompts (notebooks/02): calls
@@ -20,6 +22,7 @@ import ast
 import asyncio
 import http.server
 import json
+import random
 import sys
 import tempfile
 import threading
@@ -37,6 +40,9 @@ from llm_server import FakeLLMServer, Scripted, completion  # noqa: E402
 KEY = "sk-bench-class-key"
 PARTICIPANTS = 50
 ROUNDS = 10
+THINK = 1.0  # seconds a participant reads between requests, on average (phase "at work")
+PACED_ROUNDS = 2
+PACED_EACH = 10
 
 
 def pct(values: list[float], p: float) -> float:
@@ -95,15 +101,27 @@ def count_concurrency(server: FakeLLMServer) -> dict:
 
 
 async def run_class(url: str, tokens: list[str], prompts: list[list[str]],
-                    temperature: float | None = 0) -> tuple[list[float], int, float]:
-    """Every participant sends their prompts one after another; all participants at once."""
+                    temperature: float | None = 0, think: float = 0.0,
+                    seed: int = 0) -> tuple[list[float], int, float]:
+    """Every participant sends their prompts one after another; all participants at once.
+
+    `think` > 0: before each request a participant pauses for a random time (exponential,
+    mean `think` seconds, the same schedule for the same seed), as people reading answers do.
+    """
     latencies: list[float] = []
     failures = 0
-    limits = httpx.Limits(max_connections=len(tokens) + 10, max_keepalive_connections=len(tokens))
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        async def participant(token: str, own: list[str]) -> None:
-            nonlocal failures
+    # Each participant has a client of their own, as each kernel has its own SDK client: one
+    # httpx client shared by 50 tasks measures its connection pool's queueing, not the gateway.
+    # (made before the clock starts: each costs milliseconds of CPU for its TLS context)
+    clients = [httpx.AsyncClient(timeout=120) for _ in tokens]
+
+    async def participant(n: int, token: str, own: list[str]) -> None:
+        nonlocal failures
+        pauses = random.Random(seed * 1000 + n)
+        async with clients[n] as client:
             for text in own:
+                if think:
+                    await asyncio.sleep(pauses.expovariate(1 / think))
                 body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]}
                 if temperature is not None:
                     body["temperature"] = temperature
@@ -117,9 +135,10 @@ async def run_class(url: str, tokens: list[str], prompts: list[list[str]],
                 latencies.append(time.perf_counter() - started)
                 failures += resp.status_code != 200
 
-        started = time.perf_counter()
-        await asyncio.gather(*(participant(t, p) for t, p in zip(tokens, prompts, strict=True)))
-        return latencies, failures, time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(participant(n, t, p)
+                           for n, (t, p) in enumerate(zip(tokens, prompts, strict=True))))
+    return latencies, failures, time.perf_counter() - started
 
 
 def start_hub(folder: Path, upstream: FakeLLMServer, **env: str) -> tuple[Hub, list[str]]:
@@ -149,6 +168,11 @@ def main() -> None:
     # The test server keeps the standard library's listen backlog of 5: too few for a class.
     http.server.ThreadingHTTPServer.request_queue_size = 256
     upstream = FakeLLMServer().start()
+    # Keep-alive without Nagle's delay, as a provider's API answers (the tests' default
+    # HTTP/1.0 makes every call pay a new TCP connection); every answer here has a length.
+    handler = upstream.httpd.RequestHandlerClass
+    handler.protocol_version = "HTTP/1.1"
+    handler.disable_nagle_algorithm = True
     concurrency = count_concurrency(upstream)
     direct_url = upstream.base_url + "/chat/completions"
     tmp = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
@@ -179,6 +203,23 @@ def main() -> None:
             burst_g += lat
             burst_fail += f + f2
             time.sleep(0.3)
+        # the class at work: everyone at once, each reading for ~1 s between requests
+        # (~25-50 requests/s; a real class sends one per person every 30-60 s)
+        paced_d: list[float] = []
+        paced_g: list[float] = []
+        paced_fail = 0
+        paced_time = 0.0
+        for r in range(PACED_ROUNDS):
+            lat, f, _ = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
+                                              unique(f"paced-d{r}", PACED_EACH), think=THINK,
+                                              seed=r))
+            paced_d += lat
+            lat, f2, took = asyncio.run(run_class(gw_url, tokens,
+                                                  unique(f"paced-g{r}", PACED_EACH),
+                                                  think=THINK, seed=r))
+            paced_g += lat
+            paced_fail += f + f2
+            paced_time += took
         direct, fd, td = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
                                                unique("direct", per)))
         through, fg, tg = asyncio.run(run_class(gw_url, tokens, unique("gw", per)))
@@ -221,6 +262,13 @@ p95 {ms(pct(alone_g, 95) - pct(alone_d, 95))}
                           through gateway p50 {ms(pct(burst_g, 50))} p95 {ms(pct(burst_g, 95))}
                           added           p50 {ms(pct(burst_g, 50) - pct(burst_d, 50))} \
 p95 {ms(pct(burst_g, 95) - pct(burst_d, 95))}
+   {PARTICIPANTS} at work (each pauses ~{THINK:.0f} s between requests), {PACED_ROUNDS} × \
+{PACED_EACH} each ({len(paced_g)} requests, {len(paced_g) / paced_time:.0f} req/s on average, \
+{paced_fail} failed):
+                          direct p50 {ms(pct(paced_d, 50))} p95 {ms(pct(paced_d, 95))}
+                          through gateway p50 {ms(pct(paced_g, 50))} p95 {ms(pct(paced_g, 95))}
+                          added           p50 {ms(pct(paced_g, 50) - pct(paced_d, 50))} \
+p95 {ms(pct(paced_g, 95) - pct(paced_d, 95))}
    saturation: {PARTICIPANTS} in a closed loop, {per} each ({len(direct)} requests):
                           direct p50 {ms(pct(direct, 50))} p95 {ms(pct(direct, 95))} \
 ({len(direct) / td:.0f} req/s, {fd} failed)
