@@ -35,6 +35,22 @@ from hub.users import Roster, ensure_users, remove_user
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PREFIX = Path(os.environ.get("COURSE_HUB_PREFIX", "/opt/ai-kinh-doanh"))
+PROXY = REPO / ".venv" / "hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+
+
+def skip_module_unless_hub_can_run(what: str) -> None:
+    """pytest's module-level skip, with the reason and the fix, where the hub cannot run."""
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip(f"{what} creates OS users and runs servers as them: run as root",
+                    allow_module_level=True)
+    if not PROXY.exists():
+        pytest.skip("configurable-http-proxy missing (scripts/ensure-hub.sh installs it with npm)",
+                    allow_module_level=True)
+    pytest.importorskip("jupyterhub", reason="hub/requirements.txt not installed "
+                        "(scripts/ensure-hub.sh)")
+    pytest.importorskip("firstuseauthenticator")
 
 
 def free_port() -> int:

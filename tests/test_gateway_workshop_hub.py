@@ -9,27 +9,24 @@ Needs root (useradd; servers run as the users), like tests/test_hub.py.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 from llm_server import FakeLLMServer, Scripted, completion
 
-REPO = Path(__file__).resolve().parents[1]
-CHP = REPO / ".venv" / "hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+from hub.testing import (
+    HubClient,
+    HubUsers,
+    RunningHub,
+    participant_env,
+    skip_module_unless_hub_can_run,
+)
+
 PASSWORD = "mat-khau-hoc-vien"
 CLASS_KEY = "sk-class-ORGANISER-WORKSHOP-5566778899"
 
-if os.geteuid() != 0:
-    pytest.skip("the workshop hub creates OS users and runs servers as them: run as root",
-                allow_module_level=True)
-if not CHP.exists():
-    pytest.skip("configurable-http-proxy missing (scripts/ensure-hub.sh installs it with npm)",
-                allow_module_level=True)
-pytest.importorskip("firstuseauthenticator")
-
-from hub.testing import HubClient, HubUsers, RunningHub, participant_env  # noqa: E402
+skip_module_unless_hub_can_run("the workshop hub")
 
 
 @pytest.fixture(scope="module")

@@ -17,24 +17,21 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-CHP = REPO / ".venv" / "hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
+from hub.testing import (
+    HubClient,
+    HubUsers,
+    RunningHub,
+    participant_env,
+    skip_module_unless_hub_can_run,
+)
+
 ASSIGNMENT = "bt1_prompt"
 COURSE_ID = "ai-kinh-doanh"
 PASSWORD = "mat-khau-hoc-vien"
 
-if os.geteuid() != 0:
-    pytest.skip("the hub test creates OS users and runs servers as them: run as root",
-                allow_module_level=True)
-if not CHP.exists():
-    pytest.skip("configurable-http-proxy missing (scripts/ensure-hub.sh installs it with npm)",
-                allow_module_level=True)
-pytest.importorskip("jupyterhub", reason="hub/requirements.txt not installed "
-                    "(scripts/ensure-hub.sh)")
-pytest.importorskip("firstuseauthenticator")
+skip_module_unless_hub_can_run("the hub test")
 
 from hub.edition import publish  # noqa: E402
-from hub.testing import HubClient, HubUsers, RunningHub, participant_env  # noqa: E402
 
 
 @pytest.fixture(scope="module")
