@@ -289,7 +289,9 @@ def test_idle_server_is_culled(env_path):
             time.sleep(2)
         assert not small.api("GET", f"/users/{name}").json()["servers"], small.log()
         assert "Culling server" in small.log(), small.log()
-        time.sleep(1)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert not Path(f"/proc/{pid}").exists()
 
 
