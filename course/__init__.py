@@ -12,6 +12,7 @@ local server (`course.setup()` or environment variables) the same code talks to 
 from __future__ import annotations
 
 import logging
+import sys
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,16 @@ def __getattr__(name: str) -> Any:
         "widgets": ("course.widgets", None),
     }
     if name not in lazy:
-        raise AttributeError(f"module 'course' has no attribute {name!r}")
+        if name.startswith("_"):  # Python's and IPython's own probes (__path__, _repr_html_)
+            raise AttributeError(f"module 'course' has no attribute {name!r}")
+        # A participant's typo (course.hoi): the course's own error, in Vietnamese, with the
+        # nearest real names; still an AttributeError for hasattr() and `from course import`.
+        from .errors import CourseAttributeError
+        from .notebook import course_name_help
+
+        error = CourseAttributeError(course_name_help(name, [*__all__, *lazy]))
+        error.name, error.obj = name, sys.modules[__name__]
+        raise error
     module, attr = lazy[name]
     mod = import_module(module)
     if name == "SIMULATION_LABEL":

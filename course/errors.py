@@ -22,6 +22,13 @@ class CourseTypeError(CourseError, TypeError):
     """A value of the wrong kind (e.g. a number where text is needed)."""
 
 
+class CourseAttributeError(CourseError, AttributeError):
+    """A name the course does not have (`course.hoi`): the message suggests the nearest real ones.
+
+    Also an `AttributeError`, so `hasattr(course, ...)` and `from course import ...` keep working.
+    """
+
+
 # What the notebook handler registers and widgets recognise: nothing else is "ours".
 COURSE_ERRORS: tuple[type[Exception], ...] = (CourseError, LLMError)
 
@@ -31,4 +38,5 @@ def is_course_error(exc: BaseException) -> bool:
     return isinstance(exc, COURSE_ERRORS)
 
 
-__all__ = ["COURSE_ERRORS", "CourseError", "CourseTypeError", "LLMError", "is_course_error"]
+__all__ = ["COURSE_ERRORS", "CourseAttributeError", "CourseError", "CourseTypeError", "LLMError",
+           "is_course_error"]

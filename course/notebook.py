@@ -17,15 +17,23 @@ file path and source line Python's warning format adds.
 
 from __future__ import annotations
 
+import difflib
+import json
 import sys
+import unicodedata
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from .i18n import t
 
-RED = "\x1b[1;31m"
-DIM = "\x1b[2m"
+# Not bold: a 24-bit colour that JupyterLab renders as `style="color: rgb(176, 0, 32)"`, which
+# the course stylesheet (jupyter_config/custom/custom.css) sets in the body font and size.
+# #b00020 on JupyterLab's error background (#ffdddd) has a contrast of 5.7:1 (WCAG AA).
+RED = "\x1b[38;2;176;0;32m"
+DIM = "\x1b[38;2;85;85;85m"
 RESET = "\x1b[0m"
 
 
@@ -56,9 +64,69 @@ def _unbalanced(text: str) -> bool:
     return any(text.count(a) != text.count(b) for a, b in ("()", "[]", "{}"))
 
 
-def _name_help(evalue: NameError) -> str:
+# Names IPython puts in every namespace: never what a participant meant to type.
+_SHELL_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython", "open"})
+
+
+def _plain(word: str) -> str:
+    """Lower case without Vietnamese marks: "Hỏi" -> "hoi", "đ" -> "d"."""
+    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def close_names(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Known names that look like a typo of `name` (vong1 -> vong_1, Ask -> ask)."""
+    candidates = [k for k in set(known) if k != name and not k.startswith("_")]
+    by_plain: dict[str, list[str]] = {}
+    for k in candidates:
+        by_plain.setdefault(_plain(k).replace("_", ""), []).append(k)
+    same = sorted(by_plain.get(_plain(name).replace("_", ""), []))
+    near = difflib.get_close_matches(name, candidates, n=n, cutoff=0.75)
+    return list(dict.fromkeys(same + near))[:n]
+
+
+def _name_help(evalue: NameError, namespace: dict[str, Any] | None = None) -> str:
     name = getattr(evalue, "name", None) or "?"
+    if namespace is not None and name != "?":
+        known = [k for k in namespace if k not in _SHELL_NAMES and not k.startswith("_")]
+        if typo := close_names(name, known, n=1):
+            return t("notebook.name_typo", name=name, near=typo[0])
     return t("notebook.name", name=name)
+
+
+@cache
+def _glossary() -> dict[str, Any]:
+    path = Path(__file__).parent / "data" / "glossary.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def course_name_help(name: str, public: Iterable[str]) -> str:
+    """Vietnamese message for an unknown `course.<name>`, with the nearest real names.
+
+    Vietnamese words a participant may guess (`course.hoi`, `course.cai_dat`) map to the real
+    function through the glossary; spelling slips (`course.ask_`, `course.Ask`) by similarity.
+    """
+    public = sorted(set(public))
+    aliases: dict[str, str] = _glossary()["course_functions"]
+    found = [aliases[key] for key in (_plain(name).strip("_"), _plain(name).replace("_", ""))
+             if key in aliases]
+    found = list(dict.fromkeys(found + close_names(name, public)))[:3]
+    if not found:
+        common = ", ".join(f"course.{n}" for n in ("ask", "chat", "setup", "status", "usage"))
+        return t("notebook.course_unknown", name=name, common=common)
+    options = "; ".join(_describe(n) for n in found)
+    return t("notebook.course_did_you_mean", name=name, options=options)
+
+
+def _describe(name: str) -> str:
+    what = t(f"notebook.fn_{name}") if f"fn_{name}" in _catalogue_names() else ""
+    return f"course.{name} ({what})" if what else f"course.{name}"
+
+
+@cache
+def _catalogue_names() -> frozenset[str]:
+    path = Path(__file__).parent / "data" / "messages" / "vi" / "notebook.json"
+    return frozenset(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _module_help(evalue: ModuleNotFoundError) -> str:
@@ -84,8 +152,14 @@ _HELP: tuple[tuple[type[BaseException], Callable[[Any], str | None]], ...] = (
 PYTHON_ERRORS = tuple(kind for kind, _ in _HELP)
 
 
-def python_error_help(evalue: BaseException) -> str | None:
-    """The Vietnamese explanation for one of the common mistakes, or None for anything else."""
+def python_error_help(evalue: BaseException,
+                      namespace: dict[str, Any] | None = None) -> str | None:
+    """The Vietnamese explanation for one of the common mistakes, or None for anything else.
+
+    `namespace` (the notebook's variables) lets a NameError say "did you mean vong_1?" first.
+    """
+    if isinstance(evalue, NameError):
+        return _name_help(evalue, namespace)
     for kind, explain in _HELP:
         if isinstance(evalue, kind):
             return explain(evalue)
@@ -102,7 +176,8 @@ def _handler(shell, etype, evalue, tb, tb_offset=None):
     if isinstance(evalue, course_error_types()):
         stb = [f"{RED}❌ {evalue}{RESET}"]
     else:
-        help_text = python_error_help(evalue)
+        names = dict(vars(__import__("builtins")), **getattr(shell, "user_ns", {}))
+        help_text = python_error_help(evalue, names)
         if help_text is None:  # e.g. a SyntaxError that is neither a quote nor a bracket
             if isinstance(evalue, SyntaxError):
                 stb = shell.SyntaxTB.structured_traceback(etype, evalue, None)

@@ -38,6 +38,10 @@ def cells(tmp_path_factory):
         "warnings.warn('Yêu cầu rất dài', c.LongPromptWarning)\nprint('tiếp')",  # 10 warning
         "x = (1 +",                                                # 11 unfinished bracket
         "1 +* 2",                                                  # 12 other SyntaxError
+        "course.hoi('Viết 3 khẩu hiệu')",                          # 13 unknown course name
+        "vong_1 = 5\nprint(vong1)",                                # 14 typo of a defined name
+        "course.xyzzy",                                            # 15 nothing near
+        "print(hasattr(course, 'hoi'))\nfrom course import review\nprint(review.__name__)",
     ])
 
 
@@ -88,3 +92,34 @@ def test_course_warning_is_one_clean_vietnamese_notice(cells):
     text = "".join(o.get("text", "") for o in cells[10].outputs if o.output_type == "stream")
     assert "Yêu cầu rất dài" in text and "tiếp" in text
     assert "LongPromptWarning" not in text and ".py:" not in text and "warnings.warn" not in text
+
+
+def test_unknown_course_name_suggests_the_real_one_in_vietnamese(cells):
+    out = _error(cells[13])
+    assert out.ename == "CourseAttributeError" and len(out.traceback) == 1, out.traceback
+    line = out.traceback[0]
+    assert "\"hoi\"" in line and "course.ask" in line and "Có phải bạn muốn" in line
+    assert "AttributeError" not in line and "__init__.py" not in line and "Traceback" not in line
+
+
+def test_unknown_course_name_with_nothing_near_lists_the_common_ones(cells):
+    line = _error(cells[15]).traceback[0]
+    assert "\"xyzzy\"" in line and "course.ask" in line and "course.setup" in line
+
+
+def test_unknown_course_name_is_still_an_attribute_error_for_code(cells):
+    text = "".join(o.get("text", "") for o in cells[16].outputs if o.output_type == "stream")
+    assert text.split() == ["False", "course.review"]  # hasattr and submodule import still work
+
+
+def test_a_typo_of_a_defined_name_says_so_first(cells):
+    help_line, last = _error(cells[14]).traceback
+    assert help_line.index("\"vong_1\"") < help_line.index("Cách chữa")
+    assert "gõ nhầm" in help_line and "Chạy › Chạy các ô phía trên" not in help_line
+    assert "NameError: name 'vong1' is not defined" in last
+
+
+def test_help_is_coloured_but_not_bold(cells):
+    for index in (0, 3, 13):
+        first = _error(cells[index]).traceback[0]
+        assert first.startswith("\x1b[38;2;176;0;32m") and "\x1b[1;" not in first
