@@ -20,6 +20,7 @@ from typing import Any
 from .config import PROVIDERS, Provider
 from .errors import COURSE_ERRORS as COURSE_ERRORS
 from .errors import CourseError, CourseTypeError, is_course_error
+from .llm import session as _session
 from .llm.client import PersonalDataWarning, ask, chat, stream, test_connection
 from .llm.errors import (
     AuthError,
@@ -37,7 +38,7 @@ from .llm.errors import (
     ServerError,
 )
 from .llm.offline import is_simulated, strip_label
-from .llm.session import configure, cost_vnd, reset_usage, status, usage
+from .llm.session import configure, cost_vnd, reset_usage
 from .llm.tokens import TokenInfo, count_tokens, token_info
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -50,6 +51,22 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 def data_path(name: str) -> Path:
     """Path of a teaching data file shipped with the course, e.g. data_path("products.csv")."""
     return DATA_DIR / name
+
+
+def status() -> dict:
+    """The current connection: a dict for code (`course.status()["model"]`), shown as a small
+    Vietnamese table when it is the last line of a cell. The key only as its last 4 characters."""
+    from .widgets.status_view import StatusDict
+
+    return StatusDict(_session.status())
+
+
+def usage():  # -> pandas.DataFrame
+    """Every call of this session (time, mode, model, tokens, cost in đồng, cached): a DataFrame
+    for code, shown with Vietnamese column names and Vietnam time in a notebook."""
+    from .widgets.status_view import usage_table
+
+    return usage_table(_session.usage())
 
 
 def __getattr__(name: str) -> Any:
