@@ -50,3 +50,17 @@ c.OverwriteCells.missing_cell_notification = (
 c.AssignLatePenalties.plugin_class = "autograder.late.LatePolicy"
 c.LatePolicy.method = "none"
 c.LatePolicy.percent_per_day = 10
+
+# Formgrader shows deadlines and submission times in the course's time zone (course.timezone:
+# COURSE_TIMEZONE, default Asia/Ho_Chi_Minh) instead of UTC.
+try:
+    from course.timezone import zone_name
+except ImportError:  # a copy of the course folder without the course package
+    def zone_name() -> str:
+        return os.environ.get("COURSE_TIMEZONE") or "Asia/Ho_Chi_Minh"
+c.NbGraderAPI.timezone = zone_name()
+
+# `nbgrader release_feedback`: one person at a time, and submissions that came as files
+# (Zalo, e-mail: no submission_secret.txt) get their page in nhan-xet-gui-rieng/ instead of
+# stopping the whole class (autograder/feedback_release.py).
+c.ExchangeFactory.release_feedback = "autograder.feedback_release.CourseReleaseFeedback"

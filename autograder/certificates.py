@@ -17,6 +17,7 @@ from fpdf import FPDF
 from autograder.coursectx import Course, CourseError
 from autograder.roster import plain
 from autograder.scores import class_table
+from course import timezone
 
 COURSE_TITLE = "Ứng dụng AI – ChatGPT trong sản xuất, kinh doanh"
 FONT_DIRS = [Path(matplotlib.get_data_path()) / "fonts" / "ttf",
@@ -90,5 +91,5 @@ def make_certificates(course: Course, min_score: float, out_dir: Path | None = N
     out = Path(out_dir) if out_dir else course.root / "chung-nhan"
     chosen = table[table["ty_le"] >= min_score]
     return [certificate(out / _file_name(r.ma_hv, r.ho_ten), r.ho_ten, r.don_vi, r.ty_le,
-                        issued or date.today(), organiser)
+                        issued or timezone.today(), organiser)
             for r in chosen.itertuples()]

@@ -68,8 +68,10 @@ def cmd_roster(args) -> int:
 def cmd_release(args) -> int:
     from autograder.distribute import release
 
-    exchange = release(_course(args), args.id)
-    print(f"Đã tạo bản cho học viên và phát bài '{args.id}' lên thư mục trao đổi {exchange}.")
+    exchange = release(_course(args), args.id, force=args.force)
+    again = " (phát lại, thay bản cũ)" if args.force else ""
+    print(f"Đã tạo bản cho học viên và phát bài '{args.id}'{again} lên thư mục trao đổi "
+          f"{exchange}.")
     return 0
 
 
@@ -111,7 +113,9 @@ def cmd_deadline(args) -> int:
     policy = {"none": "chỉ ghi chú, không trừ điểm",
               "per_day": f"trừ {cfg.LatePolicy.get('percent_per_day', 10):g}% điểm mỗi ngày muộn",
               "zero": "bài muộn được 0 điểm"}.get(method, method)
-    print(f"Hạn nộp '{args.id}': {due:%d/%m/%Y %H:%M} (giờ Việt Nam). Bài nộp muộn: {policy} "
+    from course.timezone import label
+
+    print(f"Hạn nộp '{args.id}': {due:%d/%m/%Y %H:%M} ({label()}). Bài nộp muộn: {policy} "
           "(đổi trong assignments/nbgrader_config.py, mục LatePolicy).")
     return 0
 
@@ -146,8 +150,10 @@ def cmd_collect(args) -> int:
         return _roster_check(course, args.id, ids, args.add_unknown)
     rep = collect_files(course, args.id, Path(args.zip))
     print(f"Đã xếp {len(rep.placed)} bài nộp vào submitted/<mã>/{args.id}/{args.id}.ipynb.")
+    source = Path(args.zip)
+    kind = ("giờ ghi trong tệp zip" if source.is_file() else "giờ sửa tệp trên máy này")
     for sid, src in rep.placed.items():
-        print(f"  {sid} ← {src}")
+        print(f"  {sid} ← {src} (giờ nộp: {_handed_in(course, args.id, sid)}, {kind})")
     if rep.unchanged:
         print(f"{len(rep.unchanged)} bài giống hệt bản đã thu trước, giữ nguyên.")
     for src, why in rep.skipped:
@@ -158,6 +164,20 @@ def cmd_collect(args) -> int:
             print(f"  {src}: {why}")
         return 1
     return 0
+
+
+def _handed_in(course: Course, assignment_id: str, student_id: str) -> str:
+    """The submission time nbgrader will compare with the deadline, in the course's zone."""
+    from nbgrader.utils import parse_utc
+
+    from course.timezone import label, local
+
+    stamp = course.submitted_dir(assignment_id, student_id) / "timestamp.txt"
+    try:
+        moment = local(parse_utc(stamp.read_text().strip()))
+    except (OSError, ValueError):
+        return "không rõ"
+    return f"{moment:%d/%m/%Y %H:%M} {label()}"
 
 
 def _roster_check(course: Course, assignment_id: str, ids: list[str], add_unknown: bool) -> int:
@@ -223,6 +243,24 @@ def cmd_feedback(args) -> int:
     return 0
 
 
+def cmd_release_feedback(args) -> int:
+    from autograder.feedback_release import release_feedback
+
+    course = _course(args)
+    result = release_feedback(course, args.id)
+    print(f"Đã trả nhận xét '{args.id}' cho {len(result.released)} người nộp qua thẻ "
+          "Assignments (họ bấm Fetch Feedback để xem).")
+    if result.direct:
+        print(f"{len(result.direct)} người nộp qua tệp (Zalo, e-mail, LMS) không nhận được qua "
+              "thẻ Assignments; gửi lại cho họ các trang này:")
+        for sid, pages in sorted(result.direct.items()):
+            for page in pages:
+                print(f"  {sid}: {page}")
+    for sid, why in sorted(result.failed.items()):
+        print(f"  CHƯA trả được cho {sid}: {why}")
+    return 1 if result.failed else 0
+
+
 def cmd_export(args) -> int:
     from autograder.export import export_grades
 
@@ -270,6 +308,8 @@ def build_parser() -> Parser:
 
     s = sub.add_parser("release", help="Tạo bản cho học viên (ẩn đáp án) và phát bài.")
     s.add_argument("id", metavar="ID", help="Mã bài tập, ví dụ bt1_prompt")
+    s.add_argument("--force", action="store_true",
+                   help="Phát lại bài đã phát (thay bản cũ trên thư mục trao đổi).")
     s.set_defaults(func=cmd_release)
 
     ed = sub.add_parser(
@@ -291,7 +331,9 @@ def build_parser() -> Parser:
 
     dl = sub.add_parser("deadline", help="Đặt hạn nộp cho một bài tập (lưu trong sổ điểm).")
     dl.add_argument("id", metavar="ID", help="Mã bài tập")
-    dl.add_argument("when", metavar="THOI_HAN", help='Ví dụ "2026-12-05 23:59" (giờ Việt Nam).')
+    dl.add_argument("when", metavar="THOI_HAN",
+                    help='Ví dụ "2026-12-05 23:59" (giờ Việt Nam, hoặc múi giờ trong biến '
+                         'COURSE_TIMEZONE).')
     dl.set_defaults(func=cmd_deadline)
 
     fg = sub.add_parser("formgrader", help="Mở Formgrader của nbgrader để chấm tay (giảng viên).")
@@ -333,6 +375,12 @@ def build_parser() -> Parser:
     f.add_argument("id", metavar="ID", help="Mã bài tập")
     f.add_argument("--student", action="append", metavar="MA", help="Chỉ học viên này.")
     f.set_defaults(func=cmd_feedback)
+
+    rf = sub.add_parser("release-feedback",
+                        help="Trả nhận xét cho mọi người (qua thẻ Assignments, hoặc trang để "
+                             "gửi lại cho người nộp qua Zalo/e-mail).")
+    rf.add_argument("id", metavar="ID", help="Mã bài tập")
+    rf.set_defaults(func=cmd_release_feedback)
 
     e = sub.add_parser("export", help="Xuất bảng điểm CSV và Excel.")
     e.add_argument("--out", metavar="THU_MUC", help="Nơi ghi (mặc định bang-diem/).")

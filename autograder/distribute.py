@@ -25,6 +25,7 @@ from nbgrader.coursedir import CourseDirectory
 from autograder import nbconfig
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.roster import load_sidecar, plain
+from course import timezone
 
 log = logging.getLogger(__name__)
 IGNORED_PARTS = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store"}
@@ -54,9 +55,16 @@ def _api(course: Course) -> NbGraderAPI:
     return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
 
 
-def release(course: Course, assignment_id: str) -> str:
+def release(course: Course, assignment_id: str, force: bool = False) -> str:
     course.check_assignment(assignment_id)
     api = _api(course)
+    released = Path(exchange_root(course)) / course.course_id / "outbound" / assignment_id
+    if released.exists() and not force:
+        raise CourseError(
+            f"Bài '{assignment_id}' đã được phát rồi. Muốn phát lại bản mới (thay bản cũ trên "
+            "thư mục trao đổi; học viên đã tải bài về vẫn giữ bài của họ, người tải sau nhận "
+            f"bản mới), chạy: python -m autograder release {assignment_id} --force")
+    api.config.ExchangeReleaseAssignment.force = force  # read when nbgrader's app starts
     out = api.generate_assignment(assignment_id, force=True, create=True)
     if not out.get("success"):
         raise CourseError(f"Không tạo được bản phát cho học viên:\n{out.get('log')}")
@@ -198,7 +206,9 @@ def _unpack(source: Path, into: Path) -> dict[str, float]:
             target.parent.mkdir(parents=True, exist_ok=True)
             with zf.open(info) as src, open(target, "wb") as dst:
                 shutil.copyfileobj(src, dst)
-            stamp = datetime(*info.date_time).timestamp()
+            # A zip entry's date is a wall time with no zone: read it in the course's zone,
+            # not the server's (a UTC server made a 23:50 Vietnam file 7 hours late).
+            stamp = timezone.from_wall_time(*info.date_time).timestamp()
             os.utime(target, (stamp, stamp))
             times[str(target.relative_to(into))] = stamp
     return times

@@ -19,9 +19,9 @@ from nbgrader.plugins import BasePlugin
 from traitlets import Enum, Float
 
 from autograder.coursectx import Course, CourseError
+from course import timezone
 
 log = logging.getLogger(__name__)
-TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 class LatePolicy(BasePlugin):
@@ -46,8 +46,9 @@ def penalty(method: str, percent_per_day: float, score: float, seconds_late: flo
     return min(score, round(score * percent_per_day * days / 100, 2))
 
 
-def parse_deadline(text: str, tz: str = TIMEZONE) -> datetime:
-    """'2026-12-05 23:59' in the course's time zone -> naive UTC (nbgrader's storage)."""
+def parse_deadline(text: str, tz: str | None = None) -> datetime:
+    """'2026-12-05 23:59' in the course's time zone (course.timezone, default Vietnam)
+    -> naive UTC (nbgrader's storage)."""
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M", "%Y-%m-%d"):
         try:
             local = datetime.strptime(text.strip(), fmt)
@@ -56,10 +57,11 @@ def parse_deadline(text: str, tz: str = TIMEZONE) -> datetime:
             continue
     else:
         raise CourseError(f"Không hiểu hạn nộp '{text}'. Viết dạng NĂM-THÁNG-NGÀY GIỜ:PHÚT, "
-                          "ví dụ \"2026-12-05 23:59\" (giờ Việt Nam).")
+                          f"ví dụ \"2026-12-05 23:59\" ({timezone.label()}).")
     if len(text.strip()) == 10:
         local = local.replace(hour=23, minute=59, second=59)
-    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
+    zone = ZoneInfo(tz) if tz else timezone.zone()
+    return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
 
 
 def set_deadline(course: Course, assignment_id: str, text: str) -> datetime:
@@ -73,7 +75,8 @@ def set_deadline(course: Course, assignment_id: str, text: str) -> datetime:
 
 
 def local_time(utc_naive: datetime) -> datetime:
-    return utc_naive.replace(tzinfo=UTC).astimezone(ZoneInfo(TIMEZONE))
+    """nbgrader's naive UTC time in the course's time zone."""
+    return timezone.local(utc_naive)
 
 
 def late_text(seconds: float) -> str:

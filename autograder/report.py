@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from autograder.coursectx import Course, CourseError  # noqa: E402
 from autograder.grading import ResultStore  # noqa: E402
@@ -20,6 +21,7 @@ from autograder.scores import (  # noqa: E402
     question_table,
     question_titles,
 )
+from course import timezone  # noqa: E402
 
 
 def _png(fig, path: Path) -> str:
@@ -35,6 +37,7 @@ def _distribution(percent, path: Path) -> str:
             edgecolor="white")
     ax.set_xlabel("Tỷ lệ điểm (%)")
     ax.set_ylabel("Số học viên")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # head-counts: no 0.5 person
     ax.set_title("Phân bố điểm của lớp")
     return _png(fig, path)
 
@@ -123,6 +126,7 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
 table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}</style></head><body>
 <h2>{html.escape(title)}</h2>
 {warning}
+<p>Lập lúc {timezone.now():%d/%m/%Y %H:%M} ({timezone.label()}).</p>
 <p>Sĩ số: {len(table)}. Đã nộp: {len(done)}. Chưa nộp: {len(absent)}.</p>
 <p>Trong {len(done)} người đã nộp (người chưa nộp không tính vào trung bình):
 điểm trung bình {done["ty_le"].mean():.1f}%, trung vị {done["ty_le"].median():.1f}%,
