@@ -43,6 +43,10 @@ LEXICON_SENTIMENT: tuple[tuple[str, str], ...] = (
     ("nhiet tinh", "tích cực"), ("de thuong", "tích cực"), ("dep", "tích cực"),
     ("deo", "tích cực"), ("dang tien", "tích cực"), ("re hon", "tích cực"),
     ("khen", "tích cực"), ("tuyet voi", "tích cực"), ("chac chan", "tích cực"),
+    # Services too (a laundry, a spa): checked last, so the lesson's own reviews keep their labels.
+    ("khong hai long", "tiêu cực"), ("hai long", "tích cực"), ("giao tre", "tiêu cực"),
+    ("tre hen", "tiêu cực"), ("mat mot", "tiêu cực"), ("bi mat", "tiêu cực"),
+    ("sach se", "tích cực"),
 )
 SENTIMENT_DEFAULT = "trung tính"
 

@@ -11,8 +11,9 @@ import json
 import random
 import re
 
-from ..text import fold
+from ..text import fold, nfc
 from .frame import Frame
+from .kinds import bank
 from .offline_data import generic
 
 EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2764]\ufe0f?")
@@ -42,6 +43,7 @@ def _core(name: str) -> str:
 def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
     g = generic()
     tone = g["tones"][fr.tone]
+    kind = fr.biz
     base = g["generic_product"]
     p = fr.product
     short = p.short if p else fr.name or base["short"]
@@ -51,7 +53,8 @@ def slots(fr: Frame, rng: random.Random) -> dict[str, str]:
     return {
         "product": short, "short": short, "benefit": p.benefit if p else "",
         "place": place, "audience": fr.audience or (p.audience if p else ""),
-        "you": tone["you"], "emoji": rng.choice(tone["emoji"]), "cta": rng.choice(tone["cta"]),
+        "you": tone["you"], "emoji": rng.choice(tone["emoji"]),
+        "cta": rng.choice(bank(tone["cta"], kind)),
         "channel": (fr.channel or "mạng xã hội").capitalize(), "word": word,
         "tag": _tag(_core(short)) if (p or fr.name) else "", "tagplace": _tag(place),
         "price": fr.price or "", "named": "1" if (p or fr.name) else "",
@@ -94,7 +97,8 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
     kind = fr.kind or "point"
     s = slots(fr, rng)
     limit = min(x for x in (fr.item_max, budget, 10_000) if x is not None)
-    pool = [t for t in _order(g["kinds"][kind]["items"], rng, temperature, kind == "plan")
+    pool = [t for t in _order(bank(g["kinds"][kind]["items"], fr.biz), rng, temperature,
+                              kind == "plan")
             if usable(t, s)]
     if kind == "name":
         s["word"] = _tag(s["word"]) and s["word"]
@@ -166,7 +170,7 @@ def listing(fr: Frame, rng: random.Random, temperature: float | None) -> str:
 
 # --------------------------------------------------------------------------- one text
 def _hashtags(fr: Frame, rng: random.Random, n: int) -> list[str]:
-    sub = Frame(kind="hashtag", name=fr.name, place=fr.place, product=fr.product)
+    sub = Frame(kind="hashtag", name=fr.name, place=fr.place, product=fr.product, biz=fr.biz)
     tags = items(sub, max(n, 1) + 2, rng, None) if n else []
     s = slots(sub, rng)
     own = [f"#{s['tag']}"] + ([f"#{s['tagplace']}"] if s["place"] else [])
@@ -231,13 +235,13 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     s = slots(fr, rng)
     if fr.emoji is not None or fr.tone == "formal":
         s["emoji"] = ""
-    hooks = [h for h in g["post"]["hooks"] if usable(h, s)]
+    hooks = [h for h in bank(g["post"]["hooks"], fr.biz) if usable(h, s)]
     if fr.kind == "message":  # one message, not a post
-        hooks = [h for h in g["kinds"]["message"]["items"] if usable(h, s)]
+        hooks = [h for h in bank(g["kinds"]["message"]["items"], fr.biz) if usable(h, s)]
     hook = fill(_order(hooks, rng, temperature)[0], s)
-    bodies = [b for b in g["post"]["bodies"] if usable(b, s)]
+    bodies = [b for b in bank(g["post"]["bodies"], fr.biz) if usable(b, s)]
     if s["place"] and s["place"].lower() not in s["short"].lower():
-        bodies = g["post"]["place_bodies"][:1] + bodies
+        bodies = bank(g["post"]["place_bodies"], fr.biz)[:1] + bodies
     facts = fr.facts + fr.source  # the request's own facts and story come first, as written
     pool = [f"{x}." if not x.endswith((".", "!", "?")) else x for x in facts]
     first = [b for b in bodies if "{price}" in b or "{audience}" in b]  # their numbers first
@@ -265,7 +269,8 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     exact_tags = bool(fr.hashtags and fr.hashtags[1] == "exact")
     if fr.task == "email":
         tone = g["tones"][fr.tone]
-        subject = f"{s['short']} – {s['benefit']}" if s["benefit"] else f"Tin mới từ {s['short']}"
+        subject = f"{s['short']} – {s['benefit']}" if s["benefit"] else \
+            f"{s['short']} gửi lời chào"
         head = [f"Tiêu đề: {subject}",
                 f"Kính gửi {tone['you']}," if fr.tone == "formal" else f"Chào {tone['you']},"]
         parts = _fit(head, pool, cta + [tone["close"]], fr, reserve) or \
@@ -299,29 +304,50 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
 
 
 # --------------------------------------------------------------------------- structured
+_CONTENT_COLS = re.compile(
+    r"\b(chu de|noi dung|y tuong|bai dang|bai viet|tieu de|goi y|thong diep|loi chao|khau hieu"
+    r"|slogan|mo ta|cau|hashtag|tin nhan|hoat dong|viec can lam|content|idea|topic|post"
+    r"|message|headline|caption)\b")
+
+
 def _value(key: str, i: int, fr: Frame, values: list[str], s: dict[str, str]) -> object:
+    """One cell: the request's own value, a written item, or a visible gap, never a guess."""
     k = fold(key.replace("_", " "))
+    listed = len(fr.rows) > 1
     if fr.kind and k in generic()["kinds"][fr.kind]["nouns"]:
         return values[i % len(values)]  # "3 tiêu đề … khóa tieu_de": the items themselves
-    if re.search(r"\b(gia|price|cost|tien)\b", k):
-        return fr.price or "[giá của bạn]"
+    if re.search(r"\b(gia|price|cost|tien|phi)\b", k) and not re.search(r"chi phi|ngan sach", k):
+        # one price given for the business; each listed plan or room has its own (a gap)
+        return fr.price if fr.price and not listed else f"[{key.lower()} của bạn]"
     if re.search(r"\b(stt|id|so thu tu|index|no)\b", k):
         return i + 1
     if re.fullmatch(r"(ten|name|ten (san pham|sp|cua hang|doanh nghiep|co so)|product( name)?)",
                     k):
         return s["short"] if i == 0 else f"[{key} {i + 1}]"
-    if re.search(r"\b(ten|name|title|tieu de)\b", k):
+    if re.search(r"\b(ten|name|title)\b", k) and not _CONTENT_COLS.search(k):
         # "ten_mon", "ten_phong": only the owner knows them, so a visible gap, never a guess.
         return f"[{key} {i + 1}]"
     if re.search(r"\b(kenh|channel)\b", k):
-        return (fr.rows[i] if i < len(fr.rows) else ("Facebook", "Zalo", "TikTok")[i % 3])
+        channels = [r for r in fr.rows if fold(r) in CHANNEL_SET]
+        if channels:
+            return channels[i % len(channels)]
+        return fr.channel.capitalize() if fr.channel else ("Facebook", "Zalo", "TikTok")[i % 3]
     if re.search(r"\b(hashtag|tag)\b", k):
-        return f"#{s['tag']}" if s["tag"] else "#HangViet"
-    if re.search(r"\b(ngay|date|thoi gian|gio|time)\b", k):
-        return f"Ngày {i + 1}"
+        return f"#{s['tag']}" if s["tag"] else "[hashtag của bạn]"
+    if re.search(r"\b(ngay|date|thoi gian|gio|time|thu)\b", k):
+        days = [r for r in fr.rows if fold(r).startswith(("thu ", "chu nhat"))]
+        return days[i % len(days)] if days else f"Ngày {i + 1}"
     if re.search(r"\b(ngan sach|chi phi|budget|so tien)\b", k):
         return "[số tiền]"
-    return values[i % len(values)]
+    if re.search(r"\b(khach|doi tuong|audience|customer)\b", k):
+        return fr.audience or f"[{key.lower()}]"
+    if _CONTENT_COLS.search(k) or k in ("y", "diem"):
+        return values[i % len(values)]
+    return f"[{key.lower()}]"  # a fact only the owner knows: a visible gap
+
+
+CHANNEL_SET = {"zalo", "facebook", "tiktok", "tiktok shop", "shopee", "lazada", "instagram",
+               "website", "youtube", "email", "e-mail"}
 
 
 def as_json(fr: Frame, rng: random.Random, temperature: float | None) -> str:
@@ -346,7 +372,10 @@ def as_table(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     s = slots(fr, rng)
     things = fr.rows or []
     n = len(things) or fr.count or 3
-    values = items(fr, n, rng, temperature, room=90)
+    sub = fr
+    if fr.kind in (None, "plan", "point") and not re.search(r"tuan", fold(" ".join(things))):
+        sub = Frame(**{**fr.__dict__, "kind": "idea"})  # one idea per day, plan or channel
+    values = items(sub, n, rng, temperature, room=90)
     head = "| " + " | ".join(fr.columns) + " |"
     rows = [head, "|" + "---|" * len(fr.columns)]
     for i in range(n):
@@ -358,4 +387,116 @@ def as_table(fr: Frame, rng: random.Random, temperature: float | None) -> str:
             v = _value(col, i, fr, values[j:] + values[:j], s)
             cells.append(str(v).replace("|", "/"))
         rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+    text = "\n".join(rows)
+    name = fr.label_name
+    if name and name.lower() not in text.lower():
+        text = f"{name}:\n\n{text}"
+    return text
+
+
+# --------------------------------------------------------------------------- N sentences
+def _said(instruction: str, s: dict[str, str]) -> str:
+    """"mời khách hẹn giờ lấy đồ" -> "Mời bạn hẹn giờ lấy đồ." (the participant's own words)."""
+    text = re.sub(r"(?<!\w)(?:kêu gọi|rủ)(?!\w)", "mời", instruction.strip(), flags=re.I)
+    text = re.sub(r"(?<!\w)khách(?: hàng)?(?!\w)", s["you"], text, flags=re.I)
+    if re.match(r"(?:nêu|ghi|nói|báo)\s+(?:rõ\s+)?giá", text, flags=re.I):
+        return f"Giá: {s['price'] or '[giá của bạn]'}."
+    if re.match(r"giới thiệu", text, flags=re.I):
+        return f"Giới thiệu với {s['you']}: {s['short']}."
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def sentences(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    """One text of exactly fr.sentences sentences; "câu cuối …" instructions in their place."""
+    g = generic()
+    s = slots(fr, rng)
+    n = fr.sentences or 3
+    limit = fr.item_max or 10_000
+    if fr.emoji is not None or fr.tone == "formal":
+        s["emoji"] = ""
+
+    def ok(x: str) -> bool:
+        return 2 <= len(x.split()) <= limit and len(re.findall(r"[.!?](?:\s|$)", x + " ")) <= 1
+
+    fixed = {(k if k >= 0 else n + k): _said(v, s) for k, v in fr.per_sentence.items()}
+    pool = [f"{x.rstrip('.')}." for x in fr.facts + fr.source]
+    hooks = [fill(h, s) for h in bank(g["post"]["hooks"], fr.biz) if usable(h, s)]
+    pool = [x for x in _order(hooks, rng, temperature) if "?" not in x][:1] + pool
+    bodies = [b for b in bank(g["post"]["bodies"], fr.biz) if usable(b, s)]
+    first = [b for b in bodies if "{price}" in b or "{audience}" in b]
+    pool += [fill(b, s) for b in first + _order([b for b in bodies if b not in first], rng,
+                                                temperature)]
+    pool += [fill(x, s) for x in bank(g["kinds"]["point"]["items"], fr.biz) if usable(x, s)]
+    pool += list(g["short_items"])
+    pool = list(dict.fromkeys(EMOJI.sub("", x).strip() if fr.emoji is not None else x
+                              for x in pool))
+    chosen = [x for x in pool if ok(x) and x not in fixed.values()]
+    out: list[str] = []
+    for i in range(n):
+        if i in fixed:
+            out.append(fixed[i])
+        elif chosen:
+            out.append(chosen.pop(0))
+    name = fr.label_name
+    if name and not any(name.lower() in x.lower() for x in out):
+        for j, x in enumerate(out):  # the business goes into a sentence that has room
+            if j in fixed:
+                continue
+            cand = f"{name}: {x[0].lower()}{x[1:]}" if not any(ch.isupper() for ch in
+                                                               x.split()[0][1:]) else x
+            if len(cand.split()) <= limit:
+                out[j] = cand
+                break
+    text = " ".join(out)
+    if fr.hashtags and fr.hashtags[0]:
+        text += "\n\n" + " ".join(_hashtags(fr, rng, fr.hashtags[0]))
+    return text
+
+
+# --------------------------------------------------------------------------- given text
+_MONEY = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|đ|vnđ|vnd)?(?:\s*(?:/|một|mỗi)\s*"
+                    r"[^\s,.;!?]+)?|\d+(?:[.,]\d+)?\s*(?:k|nghìn|ngàn|triệu)(?!\w)"
+                    r"(?:\s*(?:đồng|đ))?(?:\s*(?:/|một|mỗi)\s*[^\s,.;!?]+)?", re.IGNORECASE)
+_TEXT_START = re.compile(r"(?:bài đăng|bài viết|đoạn văn|tin nhắn|nội dung|văn bản|caption|"
+                         r"bai dang|bai viet|doan van|tin nhan|noi dung)(?:\s+(?:cũ|gốc|cu|goc))?"
+                         r"\s*:\s*", re.IGNORECASE)
+
+
+def corrected(prompt: str, fr: Frame) -> str:
+    """"Sửa bài đăng sau: giá đúng là …, bỏ lời hứa về sức khỏe. Bài đăng: …": the given post
+    with the asked fixes, every other word kept as written."""
+    text = nfc(prompt)
+    starts = list(_TEXT_START.finditer(text)) or list(re.finditer(r"sau\s*:\s*", text))
+    if not starts:
+        return generic()["fix_need_text"]
+    m = starts[-1]
+    instr, post = text[:m.start()], text[m.end():].strip()
+    label = generic().get("label_prefix", "🧪")
+    if post.startswith(label) and "\n" in post:
+        post = post.split("\n", 1)[1].strip()  # a simulated answer pasted back: no label
+    if not post:
+        return generic()["fix_need_text"]
+    pm = re.search(r"giá\s+(?:đúng|mới|chính xác)?\s*(?:là|:)\s*(.+?)(?=[,;]|\.\s|\.$|$)",
+                   instr, flags=re.IGNORECASE)
+    if pm:
+        price = pm.group(1).strip()
+        post, n = _MONEY.subn(price, post)
+        if not n:  # the post gave no price: one sentence with the right one, before the end
+            paras = post.split("\n\n")
+            at = max(1, len(paras) - 1) if len(paras) > 1 else 1
+            paras.insert(at, f"Giá: {price}.")
+            post = "\n\n".join(paras)
+    if re.search(r"(?<!\w)(?:bỏ|xóa|xoá|không)(?!\w).{0,40}(?:sức khỏe|sức khoẻ|chữa|hứa)",
+                 instr, flags=re.IGNORECASE):
+        from ..lessons.factcheck import risky_phrases  # the checklist's own list of promises
+
+        paras = []
+        for para in post.split("\n\n"):
+            kept = [x for x in re.split(r"(?<=[.!?])\s+", para) if not risky_phrases(x)]
+            if kept:
+                paras.append(" ".join(kept))
+        post = "\n\n".join(paras)
+    for quoted in re.findall(r"bỏ\s+[\"“]([^\"”]{2,60})[\"”]", instr, flags=re.IGNORECASE):
+        post = post.replace(quoted, "").replace("  ", " ")
+    return post.strip()

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..text import fold, fold_chars, nfc
+from .kinds import Kind, detect
 from .names import Product, business_named, clean_name, named, sample_named
 from .offline_data import NUMBER_WORDS, cues, generic
 
@@ -56,6 +57,10 @@ class Frame:
     has_task_verb: bool = False
     short_wanted: bool = False
     cta: bool = False  # "kết thúc bằng lời kêu gọi hành động": the call to action must stay
+    sentences: int | None = None  # "bài đăng 3 câu": one text of exactly this many sentences
+    per_sentence: dict[int, str] = field(default_factory=dict)  # "câu cuối mời khách …"
+    given: list[str] = field(default_factory=list)  # items the participant pasted, numbered
+    biz: Kind = field(default_factory=Kind)  # product, service, lodging, venue or unclear
 
     @property
     def label_name(self) -> str | None:
@@ -111,12 +116,57 @@ def _columns(original: str, f: str) -> list[str]:
     if not m:
         return []
     seg = f[m.start(1):m.end(1)]
-    cut = re.search(r"\s(?:cho|voi|moi|ve|trong|theo|for)\s", " " + seg + " ")
-    end = m.start(1) + (cut.start() if cut else len(seg))
+    end = m.start(1) + _cut(original[m.start(1):m.end(1)], seg,
+                            "cho|voi|moi|ve|trong|theo|for|nham|giua|so sanh|de|to|of")
     return [c for c in _split_list(original[m.start(1):end]) if len(c) <= 30][:8]
 
 
+_STOPS = {"cua": "của", "cho": "cho", "voi": "với", "theo": "theo", "de": "để", "trong": "trong",
+          "tai": "tại", "o": "ở", "nham": "nhằm", "co": "có", "hay": "hay hãy", "moi": "mỗi",
+          "tren": "trên", "thanh": "thành", "dang": "dạng đăng", "ve": "về", "giua": "giữa",
+          "for": "for", "to": "to", "of": "of", "so": "so", "gom": "gồm"}
+
+
+def _cut(written: str, folded: str, words: str) -> int:
+    """Where a list ends: the first stop word *as written* ("để", not "đề"; "có", not "Cơ")."""
+    plain = fold(written) == written.lower()
+    for c in re.finditer(rf"\s(?:{words})(?=\s)", " " + folded + " "):
+        word = re.match(r"\w*", written[c.start():]).group(0)  # type: ignore[union-attr]
+        first = fold(word)
+        if plain or word.lower() in _STOPS.get(first, first).split():
+            return c.start() - 1 if c.start() else 0
+    return len(folded)
+
+
+WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+_ENUM_NOUNS = (r"goi|loai|phong|mon|dich vu|khoa hoc|khoa|lop|kenh|san pham|combo|tour|buoi"
+               r"|chi nhanh|co so|muc|nhom|phan khuc|doi tuong")
+
+
+def enumeration(original: str, f: str) -> list[str]:
+    """Things the request lists one by one: "từ Thứ Hai đến Thứ Sáu", "3 gói A, B, C"."""
+    days = "|".join(fold(d) for d in WEEKDAYS)
+    m = re.search(rf"(?:tu\s+)?({days})\s+(?:den|toi|-|–)\s+({days})", f)
+    if m:
+        names = [fold(d) for d in WEEKDAYS]
+        a, b = names.index(m.group(1)), names.index(m.group(2))
+        if a < b:
+            return list(WEEKDAYS[a:b + 1])
+    m = re.search(rf"(?<!\w){_NUM}\s+(?:{_ENUM_NOUNS})\s*(?:la|gom|:)?\s*([^.;:\n()]{{3,160}})", f)
+    if m:
+        end = m.start(2) + _cut(original[m.start(2):m.end(2)], f[m.start(2):m.end(2)],
+                                "cua|cho|voi|theo|de|trong|tai|o|nham|co|hay|moi|tren|thanh"
+                                "|dang")
+        items = [x for x in _split_list(original[m.start(2):end]) if 0 < len(x.split()) <= 5]
+        if len(items) == _num(m.group(1)) and len(items) >= 2:
+            return items
+    return []
+
+
 def _rows(original: str, f: str, columns: list[str]) -> list[str]:
+    listed = enumeration(original, f)
+    if listed:
+        return listed
     found = []
     for ch in ("Zalo", "Facebook", "TikTok Shop", "TikTok", "Shopee", "Lazada", "Instagram",
                "Website", "YouTube"):
@@ -257,6 +307,7 @@ def read(prompt: str) -> Frame:
         if same and fold(same.group(1)) == fold(same.group(2)):
             fr.name = same.group(1)
     fr.product = sample_named(instr, f, fr)
+    fr.biz = detect(fr.name or "", business or "", fr.product.short if fr.product else "")
 
     m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
                   r"|khach (?:cua (?:toi|minh|em|chung toi) |chu yeu |chinh )?la"
@@ -283,7 +334,12 @@ def read(prompt: str) -> Frame:
         sentences = re.split(r"(?<=[.!?])\s+", pasted.split(":", 1)[-1].strip())
         fr.source = [x.strip() for x in sentences if 3 <= len(x.split()) <= 35][:6]
     fr.has_task_verb = bool(_has_word(f, c["task_verbs"]))
-    if re.search(r"\b(tra loi|phan hoi|xin loi)\b.*\b(khach|phan nan|khieu nai|danh gia)", f):
+    if re.match(r"\W*(?:hãy\s+|giúp\s+\w+\s+)?(?:chỉnh\s+)?(?:sửa|viết lại)(?!\w)", low) or (
+            fold(low) == low and re.match(r"\W*(?:hay\s+)?(?:chinh\s+)?sua\s+(?:lai\s+)?"
+                                          r"(?:bai|doan|tin|noi dung|caption)", f)):
+        fr.task = "fix"  # "Sửa bài đăng sau: …": the given text, corrected
+        fr.has_task_verb = True
+    elif re.search(r"\b(tra loi|phan hoi|xin loi)\b.*\b(khach|phan nan|khieu nai|danh gia)", f):
         fr.task = "reply"
     elif re.search(r"(?<!\w)tom (?:tat|luoc)(?!\w)|\bsummar", f):
         fr.task = "summary"
@@ -304,8 +360,48 @@ def read(prompt: str) -> Frame:
         if post_at and post_at.start() < fr.count_at and fr.kind == "hashtag":
             fr.hashtags = (fr.count or 3, "exact")  # "bài đăng kèm 3 hashtag": one post
             fr.count = fr.kind = None
+    if fr.fmt == "table" and fr.count is None and not fr.rows:
+        m = re.search(rf"(?<!\w){_NUM}\s+(?:ngay|tuan|buoi|thang|dot)(?!\w)", f)
+        if m:
+            fr.count = min(_num(m.group(1)), 31)
+    _sentence_plan(instr, f, fr)
+    fr.given = given_items(nfc(prompt[:MAX_READ])[len(instr):] or original)
     fr.out_of_scope = _scope(f, fr)
     return fr
+
+
+_ORDINALS = {"dau": 0, "dau tien": 0, "thu nhat": 0, "thu hai": 1, "thu 2": 1, "thu ba": 2,
+             "thu 3": 2, "thu tu": 3, "thu 4": 3, "thu nam": 4, "thu 5": 4}
+
+
+def _sentence_plan(original: str, f: str, fr: Frame) -> None:
+    """"Bài đăng 3 câu, câu cuối mời khách hẹn giờ": one text, N sentences, the last one given."""
+    for m in re.finditer(r"(?<!\w)cau (dau tien|dau|cuoi cung|cuoi|thu (?:nhat|hai|ba|tu|nam|\d))"
+                         r"\s*(?::|la|phai|thi|se|nen)?\s+([^,.;\n]{3,80})", f):
+        where = m.group(1)
+        at = -1 if where.startswith("cuoi") else _ORDINALS.get(where, 0)
+        fr.per_sentence[at] = original[m.start(2):m.end(2)].strip()
+    counted = fr.kind == "point" and fr.count and re.search(
+        rf"(?<!\w){_NUM}\s+cau(?!\w)(?! hoi| chao| slogan| khau hieu| tra loi)", f)
+    if counted and (fr.per_sentence or fr.task in ("post", "email", "description")
+                    or fr.channel or re.search(r"(?<!\w)(?:doan|bai|tin nhan|loi)(?!\w)", f)):
+        fr.sentences, fr.count, fr.kind = fr.count, None, None
+
+
+_GIVEN = re.compile(r"(?:^|\s)(\d{1,2})[.)]\s+(.+?)(?=\s+\d{1,2}[.)]\s|$)", re.S)
+
+
+def given_items(text: str) -> list[str]:
+    """Numbered items (or one per line, or quoted) the participant pasted after "sau:"."""
+    text = text.split(":", 1)[1] if ":" in text[:200] else text
+    found = [(int(a), b.strip()) for a, b in _GIVEN.findall(text)]
+    if len(found) >= 2 and [n for n, _ in found] == list(range(1, len(found) + 1)):
+        return [b for _, b in found]
+    quoted = re.findall(r"[\"“]([^\"“”]{3,400})[\"”]", text)
+    if len(quoted) >= 2:
+        return [q.strip() for q in quoted]
+    lines = [x.strip(" -•*\t") for x in text.splitlines() if len(x.strip(" -•*\t").split()) >= 2]
+    return lines if len(lines) >= 2 else []
 
 
 def _scope(f: str, fr: Frame) -> str | None:

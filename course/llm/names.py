@@ -11,7 +11,7 @@ import csv
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from ..text import fold, fold_chars, nfc
@@ -51,6 +51,45 @@ def sample_terms() -> tuple[str, ...]:
     aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
     return tuple(nfc(x).lower() for x in aliases.get("_sample_terms", []))
 
+
+
+@lru_cache(maxsize=256)
+def _tags(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, POS tag) of the words of `text`; underthesea is imported on first use."""
+    from underthesea import pos_tag  # lazy: ~0.6 s once, then a few ms a sentence
+
+    out, pos = [], 0
+    for word, tag in pos_tag(text):
+        i = text.find(word, pos)
+        if i < 0:
+            continue
+        out.append((i, i + len(word), tag))
+        pos = i + len(word)
+    return tuple(out)
+
+
+def _has_accents(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+# A name starts with a noun: "ngắn" (A), "hưu" (V), "tôi" (P), "rất" (R) never start one.
+_NOT_A_NAME_START = {"A", "V", "P", "R", "E", "C", "CC", "L", "T", "X", "M"}
+
+
+def starts_like_a_name(original: str, start: int) -> bool:
+    """Whether the word at `start` of the (accented) request can begin a name (POS tagging)."""
+    if not _has_accents(original) or original[start:start + 1].isupper():
+        return True  # without diacritics the tagger guesses; a capital marks a proper name
+    for a, b, tag in _tags(original):
+        if a <= start < b:
+            if tag in _NOT_A_NAME_START and not original[a:b].isupper():
+                return False
+            return True
+    return True
+
+
+_OWNER = re.compile(r"\s+(?:của|nhà|cua|nha)\s+(?:tôi|mình|em|chúng tôi|chúng em|toi|minh|"
+                    r"chung toi)$", re.IGNORECASE)
 
 
 def clean_name(text: str) -> str:
@@ -103,8 +142,12 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
         if lead:  # "của quán bún hến" -> "quán bún hến"
             candidate = candidate[lead.end():]
         candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "phòng đôi 450.000 đ" -> name only
+        candidate = _OWNER.sub("", candidate)  # "cam của tôi" -> "cam": "của tôi" is no name
         if not candidate:
             continue
+        if not starts_like_a_name(original, start + (len(original[start:end]) -
+                                                     len(original[start:end].lstrip()))):
+            continue  # "giới thiệu ngắn", "về hưu": an adjective or verb, not a name
         after = f[end:end + 60]
         at = re.match(r"\s*(?:o|tai)\s+", after)
         if at:  # "homestay ở Phong Nha" stays one name, as written
@@ -124,7 +167,7 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
             continue
         if len(low) < 3 or low in NUMBER_WORDS:
             continue
-        name = candidate
+        name = _extend(original, candidate)
         break
     place = None
     pstops = c["place_stops"]
@@ -137,6 +180,14 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
             place = cand
             break
     return name, place
+
+
+def _extend(original: str, name: str) -> str:
+    """A bare noun named twice: "bán cam Vinh … giới thiệu cam" -> "cam Vinh" (as written)."""
+    if len(name.split()) > 2 or any(ch.isupper() for ch in name):
+        return name
+    m = re.search(rf"(?<!\w){re.escape(name)}((?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){{1,3}})", original)
+    return name + m.group(1) if m else name
 
 
 def business_named(original: str, f: str) -> tuple[str | None, tuple[int, int]]:

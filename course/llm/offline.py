@@ -152,6 +152,14 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
     f = fold(prompt)
     if re.search(r"phan loai|danh gia|classify|sentiment", f) and re.search(
             r"tich cuc|tieu cuc|cam xuc|sentiment|positive", f):
+        given = read(prompt).given
+        if len(given) >= 2:  # one label per review the participant pasted, in their order
+            labels = [_sentiment(x) for x in given]
+            if "json" in f:
+                return with_label(json.dumps([{"stt": i + 1, "cam_xuc": v} for i, v in
+                                              enumerate(labels)], ensure_ascii=False, indent=2))
+            return with_label("\n".join(f"{i + 1}. {x} → {v}" for i, (x, v) in
+                                         enumerate(zip(given, labels, strict=True))))
         verdict = _sentiment(_quoted(prompt))
         if "json" in f:
             verdict = json.dumps({"cam_xuc": verdict}, ensure_ascii=False)
@@ -165,6 +173,7 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
 _WRITE = re.compile(r"^\W*(?:(?:ban |em )?hay |giup (?:toi|em|minh) |vui long )?"
                     r"(?:viet|soan|goi y|liet ke"
                     r"|tao|lap|dat ten|dat \d+ ten|tom tat|phan loai|len ke hoach|write|create"
+                    r"|sua|chinh sua|viet lai"
                     r"|list|draft|suggest|translate|dich|tinh|giai|cho (?:toi|em|minh) (?:xin )?\d)"
                     r"(?!\w)")
 
@@ -192,6 +201,9 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
     if fr.name is None and fr.product is None and system:
         named = read(system)  # "Bạn là nhân viên của Homestay Mây…" names the business
         fr.name, fr.place = named.name, fr.place or named.place
+        fr.biz = named.biz if not fr.biz.known else fr.biz
+    if fr.task == "fix":
+        return compose.corrected(prompt, fr)
     if fr.task == "summary":
         source = _quoted(prompt)
         sentences = re.split(r"(?<=[.!?])\s+", source.strip())
@@ -207,6 +219,8 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
         return compose.as_json(fr, rng, temperature)
     if fr.fmt == "table" and fr.columns:
         return compose.as_table(fr, rng, temperature)
+    if fr.sentences:
+        return compose.sentences(fr, rng, temperature)
     if fr.kind == "message" and not fr.count and not fr.fmt:
         return compose.text_piece(fr, rng, temperature)  # "Viết tin nhắn …": one message
     if fr.count or fr.fmt in ("bullets", "numbered", "table") or (fr.kind and fr.task is None):
