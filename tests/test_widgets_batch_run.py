@@ -92,7 +92,9 @@ def test_button_runs_in_a_thread_against_the_server(products, online):
 def test_run_batch_with_tqdm(products, capsys):
     out = run_batch(products, "{ten_san_pham}", output_column="kq")
     assert out["kq"].notna().all()
-    assert "3/3" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "3/3 dòng" in err and "Đang chạy" in err
+    assert "it/s" not in err and "s/it" not in err
 
 
 def test_unknown_placeholder_in_widget_loses_nothing(products):

@@ -148,7 +148,9 @@ def run_batch(
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(df), desc=t("widgets.batch_progress_desc"))
+        # Rows done and time left in Vietnamese; no "it/s" a participant cannot read.
+        bar = tqdm(total=len(df), desc=t("widgets.batch_progress_desc"),
+                   bar_format=t("widgets.batch_progress_format"))
         try:
             return _ask_rows(df, template, output_column, system, temperature,
                              lambda: False, lambda done, total: bar.update(1))
