@@ -375,14 +375,13 @@ def test_queue_holds_the_in_flight_limit_and_tells_the_participant(hub, upstream
 
 
 def test_a_quiz_score_reaches_the_instructors_page(hub, tmp_path):
+    title = "Tự kiểm tra – Bài 02: Viết prompt hiệu quả"  # course/data/quizzes/02.json
     run_course(hub, "cuong", """
         import os
         os.environ["JPY_SESSION_NAME"] = "khoa-hoc/notebooks/02_viet_prompt.ipynb"
         from course.widgets import Quiz
-        quiz = Quiz([{"question": "Prompt tốt có mấy phần?", "type": "text", "accept": ["6"]},
-                     {"question": "Thủ đô?", "type": "choice", "options": ["Hà Nội", "Huế"],
-                      "answer": 0}], title="Trắc nghiệm bài 02")
-        quiz.inputs[0].value = "6"
+        quiz = Quiz.load("02")
+        quiz.inputs[0].value = quiz.questions[0]["answer"]  # the right option
         quiz._on_check(0)  # what the "Kiểm tra" button does
         import threading  # the score goes from a background thread: let it finish
         for thread in threading.enumerate():
@@ -390,9 +389,9 @@ def test_a_quiz_score_reaches_the_instructors_page(hub, tmp_path):
                 thread.join(30)
     """, tmp_path)
     rows = {r["user"]: r for r in summary(hub)["participants"]}
-    assert rows["cuong"]["quizzes"] == "02_viet_prompt – Trắc nghiệm bài 02: 1/2"
+    assert rows["cuong"]["quizzes"] == f"02_viet_prompt – {title}: 1/5"
     page = httpx.get(hub.gateway_url + "/", headers=instructor(hub), timeout=10).text
-    assert "Trắc nghiệm bài 02: 1/2" in page
+    assert f"{title}: 1/5" in page
 
 
 def test_dashboard_is_for_instructors_and_adds_up(hub, upstream, tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -11,18 +12,22 @@ import os
 import re
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from itertools import count
+from pathlib import Path
 
 import aiohttp
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
+from tornado.iostream import StreamClosedError
 
 from . import dashboard, periods
 from .config import GatewayConfig, from_env
-from .limits import InFlight, RateLimiter
+from .limits import InFlight, RateLimiter, Reservation, Reservations
 from .store import Store
 from .upstream import Upstream, UpstreamError
+from .validate import BadRequest, chat_request, parse_json
 
 log = logging.getLogger("ai-gateway")
 # Parameters forwarded upstream; anything else (tools, n, logit_bias, user…) is dropped.
@@ -30,6 +35,12 @@ FORWARD = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "stop"
            "response_format", "presence_penalty", "frequency_penalty")
 PRICED_UPSTREAMS = ("openai", "gemini", "litellm")
 _LESSON = re.compile(r"[^\w.\-]+")
+INLINE_CHARS = 1_000  # prompts up to this size are counted and scanned on the event loop
+DRAIN_BYTES = 64 * 1024 * 1024  # an oversized body is read and dropped up to this, then cut
+QUIZ_BODY_BYTES = 4096
+# models that take `max_completion_tokens` and refuse `max_tokens`
+_COMPLETION_TOKENS_MODELS = re.compile(r"^(o\d|gpt-5)")
+QUIZ_DIR = Path(__file__).resolve().parents[2] / "course" / "data" / "quizzes"
 
 
 def cost_vnd(cfg: GatewayConfig, model: str, tokens_in: int, tokens_out: int) -> float:
@@ -59,6 +70,44 @@ def count_tokens(messages: list[dict], text: str, model: str) -> tuple[int, int]
     return count_message_tokens(messages, model), count(text, model)
 
 
+def _cut(text: str, limit: int) -> str:
+    """`text` shortened to at most `limit` characters, at a space so no word is split."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    space = max(head.rfind(" "), head.rfind("\n"))
+    return head[:space] if space > limit // 2 else head
+
+
+def prepare_text(messages: list[dict], model: str, scan_chars: int,
+                 store: bool) -> tuple[int, bool, list[dict] | None]:
+    """Prompt tokens, "personal?" and (if prompts are stored) the masked messages.
+
+    The work is bounded: at most `scan_chars` characters are scanned for personal data. A
+    longer prompt counts as personal (never cached nor shared, the safe side) and is stored
+    masked only up to that length, so its cost cannot grow with what a participant sends.
+    """
+    tokens_in = count_tokens(messages, "", model)[0]
+    asked = [m for m in messages if m["role"] != "assistant"]
+    long = sum(len(m["content"]) for m in asked) > scan_chars
+    personal = long or has_pii(asked)
+    stored = None
+    if store:
+        left, stored = scan_chars, []
+        for m in messages:
+            part = _cut(m["content"], left)
+            left -= len(part)
+            cut = len(m["content"]) - len(part)
+            stored.append({"role": m["role"], "content": mask(part) + (
+                f" […đã cắt {cut} ký tự không lưu]" if cut else "")})
+    return tokens_in, personal, stored
+
+
+def max_output(params: dict, cfg: GatewayConfig) -> int:
+    return int(params.get("max_completion_tokens") or params.get("max_tokens")
+               or cfg.default_max_tokens)
+
+
 def cache_key(body: dict) -> str:
     parts = {k: body.get(k) for k in ("model", "messages", *FORWARD)}
     blob = json.dumps(parts, ensure_ascii=False, sort_keys=True)
@@ -76,7 +125,14 @@ class Gateway:
         if not self.store.has_switch("store_prompts"):
             self.store.set_switch("store_prompts", cfg.store_prompts)
         self.limiter = RateLimiter(cfg.rate_per_minute)
+        self.quiz_limiter = RateLimiter(cfg.quiz_per_minute)
         self.inflight = InFlight(cfg.max_in_flight)
+        self.holds = Reservations()
+        # long prompts are counted and scanned here, one at a time per participant, so a
+        # participant sending the largest bodies takes at most one of these threads
+        self.workers = ThreadPoolExecutor(cfg.scan_workers, thread_name_prefix="scan")
+        self._heavy: dict[str, asyncio.Lock] = {}
+        self.quizzes = load_quizzes(QUIZ_DIR)
         self.upstream = Upstream(cfg, self.inflight)
         self.cache_hits = 0
         self._rotation = count()
@@ -84,6 +140,21 @@ class Gateway:
         self.pending: dict[str, asyncio.Future] = {}  # cache keys being asked upstream now
         self.hub_api = os.environ.get("JUPYTERHUB_API_URL", "")
         self.hub_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+
+    async def prepare_text(self, user: str, messages: list[dict], model: str,
+                           store: bool) -> tuple[int, bool, list[dict] | None]:
+        size = sum(len(m["content"]) for m in messages)
+        args = (messages, model, self.cfg.scan_chars, store)
+        if size <= INLINE_CHARS:
+            return prepare_text(*args)
+        lock = self._heavy.setdefault(user, asyncio.Lock())
+        try:
+            async with lock:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self.workers, prepare_text, *args)
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._heavy.pop(user, None)
 
     def budget_for(self, user: str) -> float:
         override = self.store.budget_override(user)
@@ -123,10 +194,11 @@ class Gateway:
         cfg = self.cfg
         pid, resets = periods.period(cfg)
         budget, spent = self.budget_for(user), self.store.spent(pid, user)
+        held = self.holds.held(pid, user)  # calls on their way, at their worst case
         return {
             "user": user, "model": cfg.model, "models": list(cfg.all_models),
-            "budget_vnd": budget, "spent_vnd": round(spent, 2),
-            "remaining_vnd": round(max(0.0, budget - spent), 2), "period": pid,
+            "budget_vnd": budget, "spent_vnd": round(spent, 2), "held_vnd": round(held, 2),
+            "remaining_vnd": round(max(0.0, budget - spent - held), 2), "period": pid,
             "resets_at": resets, "resets_text": periods.local_text(cfg, resets),
             "paused": self.store.switch("paused"), "contact": cfg.contact,
             "class_cap_reached": bool(cfg.class_cap_vnd
@@ -166,6 +238,8 @@ class Gateway:
                        "class_cap_vnd": cfg.class_cap_vnd},
             "in_flight": {"limit": self.inflight.limit, "peak": self.inflight.peak,
                           "active": self.inflight.active, "waiting": self.inflight.waiting},
+            "holds_open": self.holds.count,
+            "class_held_today_vnd": round(self.holds.held_class(pid), 2),
             "upstream_calls": self.upstream.calls, "usage_records": store.count_usage(),
             "paused": store.switch("paused"), "store_prompts": store.switch("store_prompts"),
             "prompts_stored": store.prompt_count(), "model": cfg.model,
@@ -238,35 +312,157 @@ class Me(API):
         self.finish(self.gw.me(self.participant()))
 
 
-class Quiz(API):
-    """A lesson's quiz reports the participant's score (shown on the instructors' page)."""
+class BoundedBody(API):
+    """A body read in pieces and never kept beyond `limit` bytes: above it, a 413 in
+    Vietnamese that says how to shorten, sent as soon as the headers announce the size (the
+    rest is read and dropped, so the participant's client sees the answer, not a reset)."""
+
+    def body_limit(self) -> int:
+        return self.gw.cfg.max_body_bytes
+
+    async def prepare(self) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._too_big = False
+        limit = self.body_limit()
+        self.request.connection.set_max_body_size(DRAIN_BYTES)
+        self.request.connection.set_body_timeout(120)
+        try:
+            length = int(self.request.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            self._too_big = True
+            return self.refuse_size(length)
+        await super().prepare()
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_big:
+            return  # dropped: read only so the connection can deliver our answer
+        self._size += len(chunk)
+        if self._size > self.body_limit():
+            self._too_big = True
+            self._chunks = []
+            return
+        self._chunks.append(chunk)
+
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
+
+    def refuse_size(self, size: int) -> None:
+        limit = self.body_limit()
+        self.fail(413, "gateway_body_too_large", size_text(size, limit), retry=False,
+                  limit_bytes=limit)
+
+
+def size_text(size: int, limit: int) -> str:
+    def kb(n: int) -> str:
+        return f"{n / 1024 / 1024:.1f} MB".replace(".", ",") if n >= 1024 * 1024 \
+            else f"{max(1, round(n / 1024))} KB"
+
+    got = f"({kb(size)}) " if size else ""
+    return (f"Yêu cầu quá lớn {got}— AI của lớp nhận tối đa {kb(limit)} mỗi lần. Hãy rút "
+            "ngắn: chỉ dán phần văn bản cần hỏi, chia tài liệu dài thành nhiều phần và hỏi "
+            "từng phần, hoặc bắt đầu cuộc trò chuyện mới thay vì gửi lại cả lịch sử dài.")
+
+
+def load_quizzes(folder: Path) -> dict[str, int]:
+    """The course's quizzes: title (and file name, e.g. "02") → number of questions."""
+    known: dict[str, int] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            n = len(data["questions"])
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("quiz file %s unreadable", path.name)
+            continue
+        known[path.stem] = n
+        if isinstance(data.get("title"), str):
+            known[data["title"].strip()[:80]] = n
+    return known
+
+
+@web.stream_request_body
+class Quiz(BoundedBody):
+    """A lesson's quiz reports the participant's score (shown on the instructors' page).
+
+    The score is the participant's own claim, so the server checks what it can: the quiz is
+    one of the course's, its number of questions is the quiz's own, and a participant
+    reports at most `quiz_per_minute` results a minute.
+    """
+
+    def body_limit(self) -> int:
+        return QUIZ_BODY_BYTES
 
     def post(self) -> None:
+        if self._too_big:
+            return self.refuse_size(self._size)
         user = self.participant()
+        wait = self.gw.quiz_limiter.check(user)
+        if wait:
+            return self.fail(429, "gateway_rate_limited", "too many quiz results",
+                             retry_after=wait, retry=False, seconds=round(wait),
+                             per_minute=self.gw.cfg.quiz_per_minute)
         try:
-            body = json.loads(self.request.body or b"{}")
-            quiz = str(body["quiz"]).strip()[:80]
-            right, total = int(body["right"]), int(body["total"])
-            assert quiz and 0 <= right <= total <= 500
-        except (ValueError, KeyError, TypeError, AssertionError):
-            return self.fail(400, "gateway_bad_request", "quiz, right, total", retry=False)
+            body = parse_json(self.body())
+            if not isinstance(body, dict):
+                raise BadRequest("Kết quả trắc nghiệm phải là một đối tượng JSON.")
+            quiz, right, total = body.get("quiz"), body.get("right"), body.get("total")
+            if not isinstance(quiz, str) or not quiz.strip():
+                raise BadRequest("Thiếu tên bài trắc nghiệm ('quiz').", "quiz")
+            quiz = quiz.strip()[:80]
+            most = self.gw.quizzes.get(quiz)
+            if most is None:
+                raise BadRequest("Bài trắc nghiệm này không có trong khoá học.", "quiz")
+            if any(isinstance(v, bool) or not isinstance(v, int) for v in (right, total)) \
+                    or total != most or not 0 <= right <= total:
+                raise BadRequest(f"Điểm không hợp lệ: bài này có {most} câu.", "right")
+        except BadRequest as err:
+            return self.fail(400, "gateway_bad_request", err.message, retry=False,
+                             field=err.field)
         lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
         self.gw.store.add_quiz(user, lesson, quiz, right, total)
         self.finish({"ok": True})
 
 
-class Chat(API):
+@web.stream_request_body
+class Chat(BoundedBody):
+    """One chat completion: checked, held against the budgets, answered, settled.
+
+    Budget by reservation: before a call goes upstream its worst case (prompt tokens plus
+    the answer's token cap, at the model's price) is held against the participant's and the
+    class's budget; the hold becomes the real cost when the answer ends, however it ends
+    (finished, client gone, upstream error, timeout): `_settle` runs exactly once per call.
+    """
+
     async def post(self) -> None:
+        self._hold: Reservation | None = None
+        self._settled = False
+        self._record_base: dict = {}
+        self._tokens_in = 0
+        self._pieces: list[str] = []
+        self._started = time.perf_counter()
+        try:
+            await self._post()
+        finally:
+            if self._record_base and not self._settled:
+                # cancelled or an unexpected exception: what was received is what it cost
+                self._settle(*self._estimate(), status=499, error="gateway_interrupted")
+            if self._hold is not None:
+                self._hold.release()
+
+    async def _post(self) -> None:
+        if self._too_big:
+            return self.refuse_size(self._size)
         user = self.participant()
         gw, cfg = self.gw, self.gw.cfg
-        started = time.perf_counter()
         try:
-            body = json.loads(self.request.body or b"{}")
-            messages = [{"role": str(m["role"]), "content": str(m["content"])}
-                        for m in body["messages"]]
-            assert messages
-        except (ValueError, KeyError, TypeError, AssertionError):
-            return self.fail(400, "gateway_bad_request", "messages missing", retry=False)
+            req = chat_request(parse_json(self.body()))
+        except BadRequest as err:
+            return self.fail(400, "gateway_bad_request", err.message, retry=False,
+                             field=err.field)
+        self._chunks = []  # parsed: the raw copy is no longer needed
+        messages = req.messages
         lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
         if gw.store.switch("paused"):
             return self.fail(503, "gateway_paused", "paused by the instructor", retry=False,
@@ -275,27 +471,38 @@ class Chat(API):
         if wait:
             return self.fail(429, "gateway_rate_limited", "too many requests", retry_after=wait,
                              retry=False, seconds=round(wait), per_minute=cfg.rate_per_minute)
+        model = gw.model_for(req.model)
+        up = {"model": model, "messages": messages, **req.params}
+        if "max_tokens" not in up and "max_completion_tokens" not in up:
+            # the worst case held must be a real cap: the provider is told it too
+            cap = ("max_completion_tokens" if _COMPLETION_TOKENS_MODELS.match(model)
+                   else "max_tokens")
+            up[cap] = cfg.default_max_tokens
+        store_prompts = gw.store.switch("store_prompts")
+        tokens_in, personal, stored = await gw.prepare_text(user, messages, model,
+                                                            store_prompts)
+        self._tokens_in = tokens_in
+        # -- admission and hold: one synchronous step (no await between check and hold)
         pid, resets = periods.period(cfg)
-        spent, budget = gw.store.spent(pid, user), gw.budget_for(user)
-        if spent >= budget:
+        spent, held = gw.store.spent(pid, user), gw.holds.held(pid, user)
+        budget = gw.budget_for(user)
+        if spent + held >= budget:
             return self.fail(402, "gateway_budget_exceeded", "budget spent", retry=False,
-                             used_vnd=round(spent), budget_vnd=round(budget), resets_at=resets,
-                             resets_text=periods.local_text(cfg, resets), contact=cfg.contact)
-        if cfg.class_cap_vnd and gw.store.class_spent(pid) >= cfg.class_cap_vnd:
+                             used_vnd=round(spent + held), budget_vnd=round(budget),
+                             resets_at=resets, resets_text=periods.local_text(cfg, resets),
+                             contact=cfg.contact)
+        if cfg.class_cap_vnd and (gw.store.class_spent(pid) + gw.holds.held_class(pid)
+                                  >= cfg.class_cap_vnd):
             return self.fail(402, "gateway_class_cap", "class budget spent", retry=False,
                              cap_vnd=round(cfg.class_cap_vnd), resets_at=resets,
                              resets_text=periods.local_text(cfg, resets), contact=cfg.contact)
-
-        model = gw.model_for(body.get("model"))
-        up = {"model": model, "messages": messages,
-              **{k: body[k] for k in FORWARD if body.get(k) is not None}}
-        stream = bool(body.get("stream"))
-        if gw.store.switch("store_prompts"):
-            gw.store.add_prompt(user, lesson, [{"role": m["role"], "content": mask(m["content"])}
-                                               for m in messages])
-        record = {"period": pid, "user": user, "lesson": lesson, "model": model,
-                  "stream": int(stream)}
-        key = cache_key(up)
+        worst = cost_vnd(cfg, model, tokens_in, max_output(up, cfg))
+        self._hold = gw.holds.hold(pid, user, worst)
+        self._record_base = {"period": pid, "user": user, "lesson": lesson, "model": model,
+                             "stream": int(req.stream)}
+        if stored is not None:
+            gw.store.add_prompt(user, lesson, stored)
+        key = "" if personal else cache_key(up)  # a personal request is never kept nor shared
         creative = (up.get("temperature") or 0) > 0
         if key and not creative and key in gw.pending:
             # the same request is on its way for someone else (a whole class running the
@@ -306,107 +513,132 @@ class Chat(API):
             hit = variants[next(gw._rotation) % len(variants)]
             gw.cache_hits += 1
             self.set_header("X-Gateway-Cache", "hit")
-            await self._answer_cached(hit, model, stream)
-            return self._record(record, started, hit["tokens_in"], hit["tokens_out"], 0.0,
-                                hit["cost_vnd"], cached=1)
-        if has_pii(messages):  # never kept nor shared: a personal request goes on its own
-            key = ""
+            self._settle(hit["tokens_in"], hit["tokens_out"], 0.0, saved=hit["cost_vnd"],
+                         cached=1)
+            with contextlib.suppress(StreamClosedError):
+                await self._answer_cached(hit, model, req.stream)
+            return
         leader = bool(key) and not creative and key not in gw.pending
         if leader:
             gw.pending[key] = asyncio.get_running_loop().create_future()
         try:
-            await self._forward(up, record, started, key, stream)
+            await self._forward(up, key, req.stream)
         finally:
             if leader:
                 gw.pending.pop(key).set_result(None)
 
-    async def _forward(self, up: dict, record: dict, started: float, key: str,
-                       stream: bool) -> None:
-        gw, cfg, user = self.gw, self.gw.cfg, record["user"]
+    async def _forward(self, up: dict, key: str, stream: bool) -> None:
+        gw, cfg, user = self.gw, self.gw.cfg, self._record_base["user"]
         try:
             queued = await gw.inflight.acquire(user, cfg.queue_timeout)
         except TimeoutError:
-            self._record(record, started, 0, 0, 0.0, 0.0, status=503, error="gateway_busy")
+            self._settle(0, 0, 0.0, status=503, error="gateway_busy")
             return self.fail(503, "gateway_busy", "class queue full", retry_after=10,
                              retry=False)
-        record["queued"] = round(queued, 4)
+        self._record_base["queued"] = round(queued, 4)
         self.set_header("X-Gateway-Cache", "miss")
         try:
             if stream:
-                await self._stream(up, record, started, key)
+                await self._stream(up, key)
             else:
-                await self._complete(up, record, started, key)
+                await self._complete(up, key)
         except UpstreamError as err:
-            self._record(record, started, 0, 0, 0.0, 0.0, status=err.status, error=err.code)
+            # received so far is what the provider bills; a timeout had the prompt read
+            t_in, t_out, cost = self._estimate(prompt=err.code == "gateway_upstream_timeout")
+            self._settle(t_in, t_out, cost, status=err.status, error=err.code)
             log.warning("upstream failure user=%s code=%s upstream_status=%s", user, err.code,
                         err.upstream_status)
-            if self._headers_written:
-                self.write("data: " + json.dumps({"error": {"message": "upstream failed",
-                                                            "code": err.code}}) + "\n\n")
-                return self.finish()
-            return self.fail(err.status, err.code, "upstream failed",
-                             upstream_status=err.upstream_status, retry=False)
+            with contextlib.suppress(StreamClosedError):
+                if self._headers_written:
+                    self.write("data: " + json.dumps({"error": {"message": "upstream failed",
+                                                                "code": err.code}}) + "\n\n")
+                    return self.finish()
+                return self.fail(err.status, err.code, "upstream failed",
+                                 upstream_status=err.upstream_status, retry=False)
+        except StreamClosedError:  # the participant hung up part way: settle what was sent
+            self._settle(*self._estimate(), status=499, error="client_gone")
+            log.info("client gone mid-stream user=%s", user)
         finally:
             gw.inflight.release()
 
-    def _record(self, record: dict, started: float, tokens_in: int, tokens_out: int,
-                cost: float, saved: float, cached: int = 0, status: int = 200,
-                error: str = "") -> None:
-        rec = {**record, "ts": time.time(), "tokens_in": tokens_in, "tokens_out": tokens_out,
-               "cost_vnd": cost, "saved_vnd": saved, "cached": cached, "status": status,
-               "error": error, "seconds": round(time.perf_counter() - started, 4)}
+    def _estimate(self, prompt: bool = True) -> tuple[int, int, float]:
+        """Tokens and cost of an answer that ended early: the prompt and what arrived."""
+        model = self._record_base["model"]
+        text = "".join(self._pieces)
+        if not text and not prompt:
+            return 0, 0, 0.0
+        t_out = count_tokens([], text, model)[1] if text else 0
+        return self._tokens_in, t_out, cost_vnd(self.gw.cfg, model, self._tokens_in, t_out)
+
+    def _settle(self, tokens_in: int, tokens_out: int, cost: float, saved: float = 0.0,
+                cached: int = 0, status: int = 200, error: str = "") -> None:
+        """Record the call's real cost and give its hold back, in one step, once."""
+        if self._settled:
+            return
+        self._settled = True
+        rec = {**self._record_base, "ts": time.time(), "tokens_in": tokens_in,
+               "tokens_out": tokens_out, "cost_vnd": cost, "saved_vnd": saved,
+               "cached": cached, "status": status, "error": error,
+               "seconds": round(time.perf_counter() - self._started, 4)}
         rec.setdefault("queued", 0.0)
         self.gw.store.add_usage(**rec)
+        if self._hold is not None:
+            self._hold.release()
         log.info("chat user=%s lesson=%s model=%s in=%d out=%d cost=%.2f cached=%d status=%d%s",
                  rec["user"], rec["lesson"] or "-", rec["model"], tokens_in, tokens_out, cost,
                  cached, status, f" error={error}" if error else "")
 
-    def _finish_call(self, record: dict, started: float, up: dict, key: str, text: str,
-                     usage: dict | None) -> None:
+    def _finish_call(self, up: dict, key: str, text: str, usage: dict | None) -> None:
         model = up["model"]
         if usage and usage.get("prompt_tokens") is not None:
             t_in, t_out = int(usage["prompt_tokens"]), int(usage.get("completion_tokens") or 0)
         else:
-            t_in, t_out = count_tokens(up["messages"], text, model)
+            t_in, t_out = self._tokens_in, count_tokens([], text, model)[1]
         cost = cost_vnd(self.gw.cfg, model, t_in, t_out)
-        self._record(record, started, t_in, t_out, cost, 0.0)
+        self._settle(t_in, t_out, cost)
         if key and text:
             self.gw.store.cache_put(key, text, model, t_in, t_out, cost,
                                     self.gw.cfg.cache_variants if (up.get("temperature") or 0) > 0
                                     else 1)
 
-    async def _complete(self, up: dict, record: dict, started: float, key: str) -> None:
-        data = await self.gw.upstream.complete(up, record["user"])
+    async def _complete(self, up: dict, key: str) -> None:
+        data = await self.gw.upstream.complete(up, self._record_base["user"])
         try:
             text = data["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
             text = ""
-        self._finish_call(record, started, up, key, text, data.get("usage"))
+        self._pieces.append(text if isinstance(text, str) else "")
+        self._finish_call(up, key, self._pieces[0], data.get("usage"))
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, ensure_ascii=False))
 
-    async def _stream(self, up: dict, record: dict, started: float, key: str) -> None:
+    async def _stream(self, up: dict, key: str) -> None:
         body = dict(up, stream=True)
         if self.gw.cfg.upstream in PRICED_UPSTREAMS:
             body["stream_options"] = {"include_usage": True}  # exact tokens for the budget
-        pieces: list[str] = []
         usage = None
-        async for line in self.gw.upstream.stream(body, record["user"]):
-            if not self._headers_written:
-                self._sse_headers()
-            if line.startswith("data:") and line[5:].strip() != "[DONE]":
-                try:
-                    chunk = json.loads(line[5:])
-                    usage = chunk.get("usage") or usage
-                    for choice in chunk.get("choices") or []:
-                        pieces.append((choice.get("delta") or {}).get("content") or "")
-                except (ValueError, AttributeError):
-                    pass
-            self.write(line + "\n")
-            if not line:
-                await self.flush()
-        self._finish_call(record, started, up, key, "".join(pieces), usage)
-        self.finish()
+        # aclosing: leaving early (client gone) closes the upstream response at once, so
+        # the provider stops generating what nobody will read
+        async with contextlib.aclosing(
+                self.gw.upstream.stream(body, self._record_base["user"])) as lines:
+            async for line in lines:
+                if not self._headers_written:
+                    self._sse_headers()
+                if line.startswith("data:") and line[5:].strip() != "[DONE]":
+                    try:
+                        chunk = json.loads(line[5:])
+                        usage = chunk.get("usage") or usage
+                        for choice in chunk.get("choices") or []:
+                            piece = (choice.get("delta") or {}).get("content")
+                            if isinstance(piece, str):
+                                self._pieces.append(piece)
+                    except (ValueError, AttributeError, TypeError):
+                        pass
+                self.write(line + "\n")
+                if not line:
+                    await self.flush()
+        self._finish_call(up, key, "".join(self._pieces), usage)
+        await self.finish()
 
     def _sse_headers(self) -> None:
         self.set_header("Content-Type", "text/event-stream; charset=utf-8")
@@ -539,12 +771,18 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[ai-gateway %(levelname)s] %(message)s")
     cfg = from_env()
     app = make_app(cfg)
-    app.listen(cfg.port, cfg.ip, xheaders=True)
+    # bodies are read in pieces by the handlers, which refuse them above their own limit
+    app.listen(cfg.port, cfg.ip, xheaders=True, max_body_size=DRAIN_BYTES,
+               idle_connection_timeout=300)
     log.info("class AI gateway on %s:%d%s, upstream %s, model %s, budget %.0f đ/day",
              cfg.ip, cfg.port, cfg.prefix, cfg.upstream, cfg.model, cfg.budget_vnd)
     loop = ioloop.IOLoop.current()
     for sig in (signal.SIGTERM, signal.SIGINT):  # the hub stops its services with these
+        # the event loop never runs a long scan itself (see Gateway.prepare_text), so it
+        # sees this at once
         signal.signal(sig, lambda *_: loop.add_callback_from_signal(loop.stop))
     loop.start()
-    loop.run_sync(app.gateway.upstream.close)  # type: ignore[attr-defined]
+    gw = app.gateway  # type: ignore[attr-defined]
+    gw.workers.shutdown(wait=False, cancel_futures=True)
+    loop.run_sync(gw.upstream.close)
     log.info("class AI gateway stopped")

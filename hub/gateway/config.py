@@ -40,6 +40,11 @@ class GatewayConfig:
     tz_offset_hours: float = 7  # Vietnam (UTC+7)
     reset_every_seconds: float = 0  # >0: rehearsals and tests reset after this many seconds
     rate_per_minute: int = 20  # per participant
+    quiz_per_minute: int = 30  # quiz results a participant may report per minute
+    max_body_bytes: int = 1024 * 1024  # a request body above this is a 413 (never read whole)
+    default_max_tokens: int = 4096  # answer cap (and worst case held) when a request has none
+    scan_chars: int = 20_000  # personal-data scan per request; longer prompts are not cached
+    scan_workers: int = 2  # threads that count tokens and scan long prompts off the event loop
     max_in_flight: int = 8  # class-wide requests at the upstream at once
     queue_timeout: float = 120  # seconds a request may wait for a slot
     upstream_timeout: float = 60
@@ -80,6 +85,13 @@ def from_env(env: dict | None = None) -> GatewayConfig:
     c.tz_offset_hours = _num(env, "GATEWAY_TZ_OFFSET_HOURS", c.tz_offset_hours)
     c.reset_every_seconds = _num(env, "GATEWAY_RESET_EVERY_SECONDS", 0)
     c.rate_per_minute = int(_num(env, "GATEWAY_RATE_PER_MINUTE", c.rate_per_minute))
+    c.quiz_per_minute = int(_num(env, "GATEWAY_QUIZ_RATE_PER_MINUTE", c.quiz_per_minute))
+    c.max_body_bytes = max(4096, int(_num(env, "GATEWAY_MAX_BODY_KB", c.max_body_bytes / 1024)
+                                     * 1024))
+    c.default_max_tokens = max(1, int(_num(env, "GATEWAY_DEFAULT_MAX_TOKENS",
+                                           c.default_max_tokens)))
+    c.scan_chars = max(1000, int(_num(env, "GATEWAY_SCAN_CHARS", c.scan_chars)))
+    c.scan_workers = max(1, int(_num(env, "GATEWAY_SCAN_WORKERS", c.scan_workers)))
     c.max_in_flight = max(1, int(_num(env, "GATEWAY_MAX_IN_FLIGHT", c.max_in_flight)))
     c.queue_timeout = _num(env, "GATEWAY_QUEUE_TIMEOUT", c.queue_timeout)
     c.upstream_timeout = _num(env, "GATEWAY_UPSTREAM_TIMEOUT", c.upstream_timeout)

@@ -44,6 +44,18 @@ def rows_for_export(summary: dict, cfg: GatewayConfig) -> list[list]:
     return out
 
 
+# A spreadsheet reads text starting with these as a formula (=HYPERLINK(…), +cmd|…, @SUM…):
+# participants' names, lesson tags and quiz titles are their input, so never formulas.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    """CSV: text a spreadsheet would run as a formula, prefixed with ' (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def export(summary: dict, ext: str, cfg: GatewayConfig) -> tuple[bytes, str]:
     headers = [h for _, h in COLUMNS]
     rows = rows_for_export(summary, cfg)
@@ -51,7 +63,7 @@ def export(summary: dict, ext: str, cfg: GatewayConfig) -> tuple[bytes, str]:
         buf = io.StringIO()
         writer = csv.writer(buf)
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows([safe_text(v) for v in row] for row in rows)
         # BOM: Excel on Windows then opens Vietnamese text correctly
         return ("\ufeff" + buf.getvalue()).encode("utf-8"), "text/csv; charset=utf-8"
     from openpyxl import Workbook
@@ -62,6 +74,12 @@ def export(summary: dict, ext: str, cfg: GatewayConfig) -> tuple[bytes, str]:
     ws.append(headers)
     for row in rows:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                # stored as text whatever it starts with (openpyxl makes "=…" a formula),
+                # and marked so Excel keeps it text even when the cell is edited
+                cell.data_type = "s"
+                cell.quotePrefix = cell.value.startswith(FORMULA_START)
     totals = summary["totals"]
     ws.append([])
     ws.append(["Tổng cả lớp", totals["calls"], totals["cached"], totals["errors"],
