@@ -12,6 +12,9 @@
 2. nbgrader's Assignment List, with a Vietnamese explanation instead of the English
    "exchange directory does not exist" message when this setting has no exchange (a participant
    working alone through `make lab`).
+3. `KeyguardContentsManager`: Jupyter's contents manager runs the pre-save hook on the first
+   chunk of a chunked upload only; this one also scrubs chunks 2..n and the last (-1), with
+   the end of the file already written (course.keyguard.scrub_chunk).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 
 from .i18n import t
 
@@ -104,6 +109,25 @@ def _load_assignment_list(serverapp: Any) -> None:
     manager = _assignment_list_class()(parent=serverapp)
     manager.root_dir = serverapp.root_dir
     serverapp.web_app.settings["assignment_list_manager"] = manager
+
+
+class KeyguardContentsManager(AsyncLargeFileManager):
+    """Jupyter's default contents manager; every chunk of an upload is scrubbed of keys."""
+
+    async def save(self, model: dict[str, Any], path: str = "") -> dict[str, Any]:
+        from . import keyguard
+
+        chunk = model.get("chunk")
+        if chunk is not None and chunk != 1:  # chunk 1 goes through the pre-save hook
+            path = path.strip("/")
+            try:
+                if keyguard.scrub_chunk(model, self._get_os_path(path), path):
+                    self.log.warning("Đã xóa khóa API khỏi tệp %s trước khi lưu.", path)
+            except keyguard.SaveRefused as exc:
+                raise keyguard.refuse_save(path, str(exc)) from None
+            except OSError:
+                raise keyguard.refuse_save(path) from None
+        return await super().save(model, path)
 
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:

@@ -10,11 +10,22 @@ Three layers:
   and its kernels).
 * `pre_save_hook` (configured in `course/jupyter_config/jupyter_server_config.py`)
   scrubs every notebook and text file before the server writes it, so saved,
-  exported and submitted notebooks never carry a key.
+  exported and submitted notebooks never carry a key: JSON and text saves, base64
+  saves (a file upload) of any text file, and - through `scrub_chunk`, called by the
+  course's contents manager (course/jupyter_ext.py) - every chunk of JupyterLab's
+  chunked upload, including a key cut in two by a chunk boundary. A save that cannot
+  be checked is refused with a Vietnamese reason instead of being written unchecked.
+
+Keys are found by shape (provider prefixes), as the configured or remembered key, and,
+for providers whose keys have no prefix (Mistral, vLLM, a gateway token...), as a long
+random-looking value right after a key's name (MISTRAL_API_KEY=..., "api_key": "...",
+"Khóa API Mistral: ..."). Every regex here runs in time linear in the text's length.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import logging
@@ -58,6 +69,49 @@ _MESSAGE_PATTERNS = [
 ]
 MESSAGE_KEY_RE = re.compile("|".join(f"(?:{p})" for p in _MESSAGE_PATTERNS))
 _LONG_RUN_RE = re.compile(r"[A-Za-z0-9]{16}")
+
+# Unprefixed keys (Mistral's 32 characters, a vLLM --api-key, the hub's token...): a value
+# after a key's name. Names: any *_API_KEY / *_TOKEN / *_SECRET spelling, a provider's name
+# followed by key/token (every preset in course.config.PROVIDERS and the common others), the
+# bare words key/token/secret, and the Vietnamese "khóa API (Mistral)". Each alternative
+# starts at a word boundary and the lazy prefix cannot cross one, so the scan is linear.
+_PROVIDER_NAMES = ("openai|gemini|google|openrouter|ollama|lmstudio|lm_studio|vllm|mistral|"
+                   "groq|anthropic|claude|huggingface|hf|together|deepseek|cohere|perplexity|"
+                   "fireworks|azure|jupyterhub|gateway|course")
+_KEY_NAME = (r"(?:\b[A-Za-z_]*?(?:api[_-]?key|apikey|access[_-]?key|secret[_-]?key|"
+             r"api[_-]?token|auth[_-]?token|access[_-]?token|client[_-]?secret)"
+             rf"|\b(?:{_PROVIDER_NAMES})[_-]?(?:api[_-]?)?(?:key|token|secret)"
+             r"|\b(?:key|token|secret|password)"
+             r"|\bkh(?:óa|oá|oa)(?:\s+api)?(?:\s+[A-Za-z]+)?)")
+_NAMED_VALUE_RE = re.compile(
+    _KEY_NAME + r"\b[\"']?\]?[ \t]*(?::=|=>|=|:)[ \t]*[\"'(]?[ \t]*"
+    r"(?P<value>[A-Za-z0-9][A-Za-z0-9_\-.+/]{19,})", re.IGNORECASE)
+_KEY_NAME_RE = re.compile(_KEY_NAME + r"\Z", re.IGNORECASE)
+MAX_KEY_LENGTH = 256
+
+
+def _looks_like_secret(value: str) -> bool:
+    """A key's charset and length: letters and digits, random-looking, 20-256 characters."""
+    if not 20 <= len(value) <= MAX_KEY_LENGTH or REDACTED in value:
+        return False
+    if not any(c.isdigit() for c in value) or not any(c.isalpha() for c in value):
+        return False
+    if value.count(".") > 2 or value.count("/") > 1:  # a host name, a path or a model name
+        return False
+    return bool(_LONG_RUN_RE.search(value)) or (
+        any(c.isupper() for c in value) and any(c.islower() for c in value))
+
+
+def _redact_named(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if not _looks_like_secret(value):
+        return match.group(0)
+    return match.group(0)[: match.start("value") - match.start()] + REDACTED
+
+
+def is_key_name(name: str) -> bool:
+    """True for names that hold a key: OPENAI_API_KEY, api_key, mistral_key, token..."""
+    return bool(_KEY_NAME_RE.match(name.strip()))
 
 
 def _looks_random(candidate: str) -> bool:
@@ -212,6 +266,7 @@ class _Scrubber:
         if not patterns:  # base64 payload: only the exact configured key makes sense
             return text
         text = KEY_RE.sub(_redact_match, text)
+        text = _NAMED_VALUE_RE.sub(_redact_named, text)
         return _scrub_hashed(text, self.salt, self.by_length)
 
     def value(self, value: Any, *, patterns: bool = True) -> tuple[Any, bool]:
@@ -225,10 +280,26 @@ class _Scrubber:
                 value[i], item_changed = self.value(item, patterns=patterns)
                 changed |= item_changed
         elif isinstance(value, dict):
+            renamed = False
             for k in list(value):
                 binary = k in BINARY_MIMETYPES
-                value[k], item_changed = self.value(value[k], patterns=patterns and not binary)
+                item = value[k]
+                if (patterns and isinstance(k, str) and isinstance(item, str)
+                        and is_key_name(k) and _looks_like_secret(item.strip())):
+                    value[k], item_changed = REDACTED, True  # {"api_key": "<unprefixed>"}
+                else:
+                    value[k], item_changed = self.value(item, patterns=patterns and not binary)
                 changed |= item_changed
+                renamed |= isinstance(k, str) and self.text(k, patterns=patterns) != k
+            if renamed:  # a key used as a dict key: {"sk-proj-...": true}
+                items = list(value.items())
+                value.clear()
+                for k, item in items:
+                    new = self.text(k, patterns=patterns) if isinstance(k, str) else k
+                    while new != k and new in value:
+                        new += "_"
+                    value[new] = item
+                changed = True
         return value, changed
 
 
@@ -268,15 +339,122 @@ def _blank_password_fields(nb: dict[str, Any]) -> bool:
     return changed
 
 
-def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None,
-                  **_: Any) -> None:
-    """Jupyter server hook: scrub a notebook or text file before it is written."""
-    changed = False
+# JupyterLab's chunked upload sends a file in pieces; a key may be cut by a boundary. Each
+# chunk is checked together with this many bytes of the file already written before it.
+CHUNK_OVERLAP = 2 * MAX_KEY_LENGTH
+_UNDECODABLE_RE = re.compile("[\udc80-\udcff]")
+MAX_UNDECODABLE = 8  # a UTF-8 character cut by a chunk boundary, at each end
+ASCII_REDACTED = "[DA XOA KHOA API]"  # for text files in a legacy encoding (CP1258...)
+
+
+class SaveRefused(ValueError):
+    """A save the hook cannot check: the message (Vietnamese) says why and what to do."""
+
+
+def scrub_bytes(data: bytes, *, notebook: bool = False) -> bytes | None:
+    """The bytes of a text file with every key removed; None for a binary file (left as is).
+
+    Text: no NUL byte. UTF-8 (a cut character at either end is fine: chunks) keeps the
+    Vietnamese marker; any other 8-bit encoding (keys are ASCII) gets an ASCII marker."""
+    if b"\0" in data:
+        return None
+    text = data.decode("utf-8", "surrogateescape")
+    scrubber = _Scrubber()
+    if len(_UNDECODABLE_RE.findall(text)) > MAX_UNDECODABLE:
+        latin = data.decode("latin-1")
+        cleaned = scrubber.text(latin).replace(REDACTED, ASCII_REDACTED)
+        return cleaned.encode("latin-1")
+    if notebook:
+        try:
+            nb = json.loads(text)
+        except ValueError:
+            nb = None
+        if isinstance(nb, dict) and isinstance(nb.get("cells"), list):
+            if not scrub_notebook(nb):
+                return data
+            return (json.dumps(nb, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    cleaned = scrubber.text(text)
+    return data if cleaned == text else cleaned.encode("utf-8", "surrogateescape")
+
+
+def _decode_base64(content: str, path: str) -> bytes:
+    try:
+        return base64.b64decode(content.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise SaveRefused(
+            f"Chưa lưu tệp {path}: nội dung tải lên bị hỏng nên không kiểm tra được khóa API "
+            "trong đó. Hãy tải tệp lên lại.") from exc
+
+
+def scrub_chunk(model: dict[str, Any], os_path: str, path: str = "") -> bool:
+    """Scrub chunk 2..n (or -1, the last) of a chunked upload before it is appended to
+    ``os_path``. The end of the file already written is checked with it, so a key cut in
+    two by a chunk boundary is found; if that end must change, the file is cut back and the
+    scrubbed end is sent again with this chunk. Returns True when something was removed."""
+    content = model.get("content")
+    if not isinstance(content, str) or model.get("type") != "file":
+        return False
+    fmt = model.get("format")
+    data = content.encode("utf-8") if fmt == "text" else _decode_base64(content, path)
+    try:
+        with open(os_path, "rb") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, size - CHUNK_OVERLAP))
+            tail = fh.read()
+    except FileNotFoundError:
+        size, tail = 0, b""
+    cleaned = scrub_bytes(tail + data)
+    if cleaned is None or cleaned == tail + data:
+        return False
+    if cleaned[: len(tail)] == tail:
+        cleaned = cleaned[len(tail):]
+    else:  # the key began in the part already written: rewrite that part too
+        with open(os_path, "r+b") as fh:
+            fh.truncate(size - len(tail))
+    model["format"] = "base64"
+    model["content"] = base64.b64encode(cleaned).decode("ascii")
+    return True
+
+
+def _scrub_model(model: dict[str, Any], path: str) -> bool:
     content = model.get("content")
     if model.get("type") == "notebook" and isinstance(content, dict):
-        changed = scrub_notebook(content)
-    elif model.get("type") == "file" and model.get("format") == "text" and isinstance(content, str):
+        return scrub_notebook(content)
+    if model.get("type") != "file" or not isinstance(content, str):
+        return False
+    if model.get("format") == "text":
         model["content"] = scrub(content)
-        changed = model["content"] != content
+        return model["content"] != content
+    if model.get("format") == "base64":  # a file upload (or the first chunk of a large one)
+        data = _decode_base64(content, path)
+        whole = model.get("chunk") is None
+        cleaned = scrub_bytes(data, notebook=whole and path.endswith(".ipynb"))
+        if cleaned is None or cleaned == data:
+            return False
+        model["content"] = base64.b64encode(cleaned).decode("ascii")
+        return True
+    return False
+
+
+def refuse_save(path: str, reason: str | None = None) -> Exception:
+    """The HTTP 400 that tells the participant, in Vietnamese, why nothing was saved."""
+    from tornado.web import HTTPError
+
+    message = reason or (f"Chưa lưu tệp {path}: không kiểm tra được tệp có chứa khóa API hay "
+                         "không. Bài của bạn vẫn còn trong trình duyệt; hãy lưu lại sau giây lát.")
+    return HTTPError(400, message.replace("%", "%%"), reason="Chưa lưu: cần kiểm tra khóa API")
+
+
+def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None,
+                  **_: Any) -> None:
+    """Jupyter server hook: scrub a notebook or file before it is written. A save that
+    cannot be checked is refused (HTTP 400, Vietnamese reason), never written unchecked."""
+    try:
+        changed = _scrub_model(model, path)
+    except SaveRefused as exc:
+        raise refuse_save(path, str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - fail closed: the server would save unchecked
+        log.error("key check failed on %s (%s)", path, type(exc).__name__)
+        raise refuse_save(path) from None
     if changed and contents_manager is not None:
         contents_manager.log.warning("Đã xóa khóa API khỏi tệp %s trước khi lưu.", path)

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -89,10 +90,10 @@ def test_scrub_handles_two_keys_and_nfc_text():
 
 
 def test_scrub_removes_configured_key_of_any_shape():
-    local_key = "my-vllm-secret-Q7x2p9"  # no provider prefix
-    assert scrub(f"key={local_key}") == f"key={local_key}"
+    local_key = "my-vllm-secret-Q7x2p9"  # no provider prefix, and no key name before it
+    assert scrub(f"dùng {local_key} cho vLLM") == f"dùng {local_key} cho vLLM"
     remember_key(local_key)
-    assert scrub(f"key={local_key}") == f"key={REDACTED}"
+    assert scrub(f"dùng {local_key} cho vLLM") == f"dùng {REDACTED} cho vLLM"
 
 
 def test_environment_key_is_scrubbed(monkeypatch):
@@ -303,3 +304,174 @@ def test_error_messages_lose_even_short_key_pieces():
     for piece in ("sk-abc1234", "tok_9f8e7d6c", "AIzaSyA1234567"):
         assert piece not in shown
     assert scrub("Bước sk-8 và mã sk-abc1234") == "Bước sk-8 và mã sk-abc1234"
+
+
+# --- Every save path: unprefixed keys, dict keys, base64 and chunked uploads (issue 23) -----
+
+MISTRAL = "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY"  # 32 characters, no prefix
+VLLM_KEY = "t0k3n-" + "9f8e7d6c5b4a" * 2
+
+
+@pytest.mark.parametrize("template", [
+    'MISTRAL_API_KEY = "{k}"',
+    "MISTRAL_API_KEY={k}\n",
+    'os.environ["MISTRAL_API_KEY"] = "{k}"',
+    'course.configure(provider="mistral", api_key="{k}")',
+    '{{"api_key": "{k}"}}',
+    "VLLM_API_KEY: {k}",
+    "mistral_key = '{k}'",
+    "Khóa API Mistral: {k}",
+    "token={k}&x=1",
+])
+def test_unprefixed_key_after_a_key_name_is_scrubbed(template):
+    for key in (MISTRAL, VLLM_KEY):
+        cleaned = scrub(template.format(k=key))
+        assert key not in cleaned and REDACTED in cleaned, cleaned
+
+
+@pytest.mark.parametrize("text", [
+    "api_key='not-needed'",
+    'OPENAI_API_KEY = os.environ["OPENAI_API_KEY"]',
+    "Mã giao dịch aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY đã xong",  # no key name before it
+    "key = hashlib.sha256(prompt.encode()).hexdigest()",
+    'TIKTOKEN_CACHE_DIR="/opt/ai/share/tiktoken2024abcdef"',
+    "model = 'Qwen/Qwen2.5-7B-Instruct-AWQ-2024'",
+    "max_tokens: 123456789012345678901234",
+])
+def test_values_that_are_not_keys_stay(text):
+    assert scrub(text) == text
+
+
+def test_a_key_used_as_a_metadata_dict_key_is_removed():
+    nb = {"cells": [], "metadata": {OPENAI_PROJECT: True, "ghi_chu": {GOOGLE: "x", "a": 1},
+                                    "api_key": MISTRAL, "kernelspec": {"name": "python3"}}}
+    assert scrub_notebook(nb) is True
+    dumped = json.dumps(nb)
+    for key in (OPENAI_PROJECT, GOOGLE, MISTRAL):
+        assert key not in dumped
+    assert nb["metadata"][REDACTED] is True and nb["metadata"]["ghi_chu"]["a"] == 1
+    assert nb["metadata"]["kernelspec"] == {"name": "python3"}
+
+
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    import base64
+
+    return base64.b64decode(text)
+
+
+def test_pre_save_hook_scrubs_base64_text_uploads():
+    for path, body in [
+        ("cau-hinh.env", f"OPENAI_API_KEY={OPENAI_PROJECT}\nMISTRAL_API_KEY={MISTRAL}\n"),
+        ("ghi chú.md", f"Khóa của tôi: {GOOGLE} — Cà phê Khe Sanh\n"),
+        ("goi.py", f'client = OpenAI(api_key="{OPENROUTER}")\n'),
+    ]:
+        model = {"type": "file", "format": "base64", "content": _b64(body.encode())}
+        keyguard.pre_save_hook(model=model, path=path, contents_manager=None)
+        saved = _unb64(model["content"]).decode("utf-8")
+        assert REDACTED in saved
+        for key in ALL_SHAPES + [MISTRAL]:
+            assert key not in saved
+    uploaded = {"type": "file", "format": "base64",
+                "content": _b64(json.dumps(_notebook_with_keys(ANTHROPIC)).encode())}
+    keyguard.pre_save_hook(model=uploaded, path="bai-cua-ban.ipynb", contents_manager=None)
+    nb = json.loads(_unb64(uploaded["content"]))
+    assert ANTHROPIC not in json.dumps(nb) and nb["cells"][1]["source"][0] == "import course\n"
+
+
+def test_base64_binary_files_are_left_alone_and_legacy_text_is_scrubbed():
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + OPENAI_PROJECT.encode() + b"\x00\x01"
+    model = {"type": "file", "format": "base64", "content": _b64(png)}
+    keyguard.pre_save_hook(model=model, path="anh.png", contents_manager=None)
+    assert _unb64(model["content"]) == png
+    legacy = ("Khóa: " + OPENAI_PROJECT + "\n" + "Cà phê Khe Sanh\n" * 5).encode("cp1258")
+    model = {"type": "file", "format": "base64", "content": _b64(legacy)}
+    keyguard.pre_save_hook(model=model, path="danh-sach.csv", contents_manager=None)
+    saved = _unb64(model["content"])
+    assert OPENAI_PROJECT.encode() not in saved and keyguard.ASCII_REDACTED.encode() in saved
+    assert saved.decode("cp1258").count("Cà phê Khe Sanh") == 5
+
+
+def test_a_save_that_cannot_be_checked_is_refused_in_vietnamese():
+    from tornado.web import HTTPError
+
+    model = {"type": "file", "format": "base64", "content": "không phải base64!!"}
+    with pytest.raises(HTTPError) as refused:
+        keyguard.pre_save_hook(model=model, path="tai-len.txt", contents_manager=None)
+    assert refused.value.status_code == 400
+    assert "Chưa lưu tệp tai-len.txt" in refused.value.log_message
+    assert "khóa API" in refused.value.log_message
+
+
+def _chunks(data: bytes, cuts: list[int]) -> list[tuple[int, bytes]]:
+    """JupyterLab's chunk numbering: 1, 2, ..., and -1 for the last."""
+    bounds = [0, *cuts, len(data)]
+    parts = [data[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    return [(i + 1 if i < len(parts) - 1 else -1, part) for i, part in enumerate(parts)]
+
+
+def test_scrub_chunk_finds_keys_cut_by_chunk_boundaries(tmp_path):
+    body = (f"# Ghi chú\nOPENAI_API_KEY={OPENAI_PROJECT}\n" + "Cà phê Khe Sanh. " * 40
+            + f"\nMISTRAL_API_KEY={MISTRAL}\nhết\n").encode()
+    first = body.index(OPENAI_PROJECT.encode()) + 10  # inside the first key
+    second = body.index(MISTRAL.encode()) + 5  # inside the second key
+    target = tmp_path / "lon.txt"
+    for chunk, part in _chunks(body, [first, second, second + 3]):
+        model = {"type": "file", "format": "base64", "chunk": chunk, "content": _b64(part)}
+        if chunk == 1:
+            keyguard.pre_save_hook(model=model, path="lon.txt", contents_manager=None)
+        else:
+            keyguard.scrub_chunk(model, str(target), "lon.txt")
+        with open(target, "ab" if chunk != 1 else "wb") as out:
+            out.write(_unb64(model["content"]))
+    saved = target.read_text(encoding="utf-8")
+    assert OPENAI_PROJECT not in saved and MISTRAL not in saved
+    assert saved == (f"# Ghi chú\nOPENAI_API_KEY={REDACTED}\n" + "Cà phê Khe Sanh. " * 40
+                     + f"\nMISTRAL_API_KEY={REDACTED}\nhết\n")
+
+
+def _request(base: str, token: str, path: str, model: dict) -> tuple[int, dict]:
+    req = urllib.request.Request(
+        f"{base}/api/contents/{path}", method="PUT", data=json.dumps(model).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"{}")
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def test_server_scrubs_base64_and_chunked_uploads(jupyter_server):
+    """JupyterLab's upload through the real server: small files as one base64 save, large ones
+    in chunks (1, 2, ..., -1) that only the first of which passes the pre-save hook."""
+    base, token, root, log = jupyter_server
+    status, _ = _request(base, token, "tai-len.env", {
+        "type": "file", "format": "base64", "name": "tai-len.env",
+        "content": _b64(f"MISTRAL_API_KEY={MISTRAL}\nGEMINI={GOOGLE}\n".encode())})
+    assert status in (200, 201)
+    assert (root / "tai-len.env").read_text() == f"MISTRAL_API_KEY={REDACTED}\nGEMINI={REDACTED}\n"
+
+    body = ("Bài làm của học viên\n" + "x = 1\n" * 300 + f"api_key = '{OPENAI_PROJECT}'\n"
+            + "y = 2\n" * 300 + f"{{\"token\": \"{VLLM_KEY}\"}}\n").encode()
+    cuts = [400, body.index(OPENAI_PROJECT.encode()) + 20, body.index(VLLM_KEY.encode()) + 7]
+    for chunk, part in _chunks(body, cuts):
+        status, reply = _request(base, token, "bai-lon.py", {
+            "type": "file", "format": "base64", "name": "bai-lon.py", "chunk": chunk,
+            "content": _b64(part)})
+        assert status in (200, 201), reply
+    saved = (root / "bai-lon.py").read_text(encoding="utf-8")
+    assert OPENAI_PROJECT not in saved and VLLM_KEY not in saved
+    assert saved.count(REDACTED) == 2 and saved.count("x = 1\n") == 300
+    assert saved.startswith("Bài làm của học viên\n") and saved.endswith(f'"{REDACTED}"}}\n')
+
+    status, reply = _request(base, token, "hong.txt", {
+        "type": "file", "format": "base64", "name": "hong.txt", "content": "@@@ không hợp lệ"})
+    assert status == 400 and "Chưa lưu tệp hong.txt" in reply["message"], reply
+    assert not (root / "hong.txt").exists()
+    for key in (OPENAI_PROJECT, MISTRAL, VLLM_KEY, GOOGLE):
+        assert key not in log.read_text(encoding="utf-8")

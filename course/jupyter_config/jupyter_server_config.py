@@ -7,8 +7,10 @@ page_config.json (nbgrader's instructor panels hidden).
 
 c = get_config()  # noqa: F821  (injected by traitlets when it loads this file)
 
-# Scrub API keys from every notebook and text file before it is written to disk.
+# Scrub API keys from every notebook and text file before it is written to disk: JSON, text
+# and base64 saves through the hook, every chunk of a chunked upload through the manager.
 c.ContentsManager.pre_save_hook = "course.keyguard.pre_save_hook"
+c.ServerApp.contents_manager_class = "course.jupyter_ext.KeyguardContentsManager"
 
 # Participants validate and list assignments; creating, grading and listing courses
 # is the instructor's job (python -m autograder) and would only confuse them.
