@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import threading
 import time
 import traceback
 import unicodedata
@@ -71,6 +73,84 @@ def test_streaming_from_a_server_that_refuses_stream_options(online):
     asked = len(online.requests)
     assert "".join(course.stream("Câu khác")) == "Lần hai"
     assert len(online.requests) == asked + 1  # the refusal is remembered: one request
+
+
+def test_an_abandoned_stream_is_recorded(online):
+    """A learner's loop that breaks off after the first piece: the provider billed what it
+    sent, so the call is in course.usage() (counted here, marked incomplete)."""
+    online.push(Scripted(stream=["Một ", "hai ", "ba ", "bốn ", "năm"]))
+    before = len(course.usage())
+    for piece in course.stream("Đếm đến năm", temperature=0):
+        assert piece == "Một "
+        break
+    import gc
+
+    gc.collect()  # a `for … break` leaves the generator to be closed by the collector
+    rows = course.usage()
+    assert len(rows) == before + 1
+    row = rows.iloc[-1]
+    assert not row.complete and not row.tokens_exact
+    assert row.tokens_out >= 1 and row.tokens_in > 0 and row.cost_vnd > 0
+    # an explicitly closed generator is recorded at once, and nothing incomplete is cached
+    online.push(Scripted(stream=["Ba ", "bốn"]), Scripted(stream=["Ba ", "bốn"]))
+    gen = course.stream("Đếm tiếp", temperature=0)
+    assert next(gen) == "Ba "
+    gen.close()
+    assert len(course.usage()) == before + 2 and not course.usage().iloc[-1].complete
+    asked = len(online.requests)
+    assert "".join(course.stream("Đếm tiếp", temperature=0)) == "Ba bốn"
+    assert len(online.requests) == asked + 1  # asked again: the broken-off answer not kept
+    assert course.usage().iloc[-1].complete
+
+
+def _broken_stream_server(pieces: list[str]) -> tuple[str, threading.Thread]:
+    """A server that streams `pieces` as server-sent events, then drops the connection
+    (chunked encoding with no final chunk: the transfer breaks part way)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve() -> None:
+        conn, _ = srv.accept()
+        with conn, srv:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                              if line.lower().startswith(b"content-length")))
+            while len(body) < length:  # read it all: closing then sends FIN, not a reset
+                body += conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            for piece in pieces:
+                chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1,
+                         "model": "gpt-4o-mini", "choices": [
+                             {"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                event = f"data: {json.dumps(chunk)}\n\n".encode()
+                conn.sendall(b"%x\r\n%s\r\n" % (len(event), event))
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{srv.getsockname()[1]}/v1", thread
+
+
+def test_a_stream_failing_part_way_is_recorded_and_explained():
+    url, thread = _broken_stream_server(["Giao hàng ", "miễn phí ", "trong "])
+    course.configure(backend="openai", base_url=url, api_key=FAKE_KEY, model="gpt-4o-mini",
+                     max_retries=0, timeout=5)
+    before = len(course.usage())
+    got = []
+    with pytest.raises(course.LLMConnectionError) as info:
+        for piece in course.stream("Viết câu quảng cáo giao hàng", temperature=0):
+            got.append(piece)
+    thread.join(5)
+    assert got == ["Giao hàng ", "miễn phí ", "trong "]
+    assert_clean(info.value)
+    row = course.usage().iloc[-1]
+    assert len(course.usage()) == before + 1
+    assert not row.complete and not row.tokens_exact and row.tokens_out >= 3
+    assert row.cost_vnd > 0
 
 
 def test_a_bad_streamed_request_is_not_taken_for_a_refused_option(online):

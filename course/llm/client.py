@@ -99,20 +99,28 @@ def _pipeline(prompt_or_messages: str | list[dict], *, system: str | None, model
     def answer() -> Iterator[str]:
         # 4. backend: the simulation or the provider; `reported` gets the API's token counts
         reported: dict = {}
-        pieces = []
-        for piece in _backend(req, streaming, reported):
-            pieces.append(piece)
-            yield piece
-        # 5. record: usage (the API's counts when it gave them) and the answer in the cache
-        text = "".join(pieces)
-        exact = reported.get("tokens_in") is not None
-        t_in = reported["tokens_in"] if exact else tokens_in
-        t_out = reported.get("tokens_out")
-        if t_out is None:
-            t_out = _count_out(req, text)
-        _record(session, req, t_in, t_out, exact=exact, cached=False, started=started)
-        if cache:
-            cache.put(key, text, req.model, t_in, t_out)
+        pieces: list[str] = []
+        complete = False
+        try:
+            for piece in _backend(req, streaming, reported):
+                pieces.append(piece)
+                yield piece
+            complete = True
+        finally:
+            # 5. record: usage (the API's counts when it gave them, else counted here) and
+            #    the answer in the cache. A stream abandoned (the loop left, the generator
+            #    closed) or failing part way is recorded too: the provider bills what it sent.
+            if complete or pieces:
+                text = "".join(pieces)
+                exact = reported.get("tokens_in") is not None
+                t_in = reported["tokens_in"] if exact else tokens_in
+                t_out = reported.get("tokens_out")
+                if t_out is None:
+                    t_out = _count_out(req, text)
+                _record(session, req, t_in, t_out, exact=exact, cached=False, started=started,
+                        complete=complete)
+                if cache and complete:
+                    cache.put(key, text, req.model, t_in, t_out)
 
     return answer()
 
@@ -219,7 +227,7 @@ def _backend(req: Request, streaming: bool, reported: dict) -> Iterator[str]:
 
 
 def _record(session: Session, req: Request, tokens_in: int, tokens_out: int, *, exact: bool,
-            cached: bool, started: float) -> None:
+            cached: bool, started: float, complete: bool = True) -> None:
     s = req.settings
     online_call = s.backend == "openai"
     cost = 0.0  # the simulation and cached answers are free
@@ -227,7 +235,7 @@ def _record(session: Session, req: Request, tokens_in: int, tokens_out: int, *, 
         cost = cost_vnd(tokens_in, tokens_out, req.model, usd_to_vnd=s.usd_to_vnd)
     session.usage.add(UsageRecord(now(), s.backend, s.provider if online_call else None,
                                   req.model, tokens_in, tokens_out, exact, cost, cached,
-                                  time.perf_counter() - started))
+                                  time.perf_counter() - started, complete))
 
 
 def _api_key(s: Settings) -> str:

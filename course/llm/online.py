@@ -57,6 +57,10 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
         return E.LLMTimeoutError(seconds=int(timeout), detail="timeout")
     if isinstance(exc, openai.APIConnectionError):
         return E.LLMConnectionError(where=_where(base_url), detail="connection")
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):  # the connection broke part way through a stream
+        return E.LLMConnectionError(where=_where(base_url), detail=type(exc).__name__)
     if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
         return E.MalformedResponseError(detail=type(exc).__name__)
     if isinstance(exc, openai.APIStatusError):
@@ -161,23 +165,35 @@ def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: i
         _log_failure(error, base_url)
         raise error
     iterator = iter(chunks)
-    while True:
-        try:
-            chunk = next(iterator)
-        except StopIteration:
-            return
-        except Exception as exc:
-            error = translate(exc, base_url=base_url, timeout=timeout, model=model)
-        if error is not None:
-            _log_failure(error, base_url)
-            raise error
-        usage = getattr(chunk, "usage", None)
-        if usage is not None:
-            usage_out["tokens_in"] = usage.prompt_tokens
-            usage_out["tokens_out"] = usage.completion_tokens
-        for choice in chunk.choices or []:
-            if choice.finish_reason == "content_filter":
-                raise E.ContentRefusedError(detail="refusal")
-            piece = getattr(choice.delta, "content", None)
-            if piece:
-                yield piece
+    try:
+        while True:
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            except Exception as exc:
+                error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+            if error is not None:
+                _log_failure(error, base_url)
+                raise error
+            usage = getattr(chunk, "usage", None)
+            if usage is not None:
+                usage_out["tokens_in"] = usage.prompt_tokens
+                usage_out["tokens_out"] = usage.completion_tokens
+            for choice in chunk.choices or []:
+                if choice.finish_reason == "content_filter":
+                    raise E.ContentRefusedError(detail="refusal")
+                piece = getattr(choice.delta, "content", None)
+                if piece:
+                    yield piece
+    finally:
+        # A stream left part way (the learner's loop broke off, the generator was closed or
+        # failed) closes its connection now: the provider stops generating what nobody reads.
+        _close(chunks)
+
+
+def _close(chunks) -> None:  # openai.Stream
+    try:
+        chunks.close()
+    except Exception as exc:  # closing a broken connection: nothing left to save
+        log.debug("closing a stream: %s", type(exc).__name__)

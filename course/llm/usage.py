@@ -67,6 +67,9 @@ class UsageRecord:
     cost_vnd: float
     cached: bool
     seconds: float
+    # False: a streamed answer abandoned or failing part way; its tokens are what arrived
+    # (estimated, tokens_exact False, unless the provider had already counted them)
+    complete: bool = True
 
 
 class UsageLog:
