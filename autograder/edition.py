@@ -38,6 +38,7 @@ EXCLUDE_NAMES = {"soak-tests.sh"}
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
 HIDDEN_BLOCK = re.compile(r"BEGIN HIDDEN TESTS(.*?)END HIDDEN TESTS", re.S)
 DEFAULT_BRANCH = "hoc-vien"
+PARTICIPANT_README = Path(__file__).with_name("templates") / "README_hoc_vien.md"
 
 
 @dataclass
@@ -192,6 +193,9 @@ def build_edition(out: Path, repo: Path | None = None) -> list[str]:
             if _wanted(rel):
                 (stage / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(repo / rel, stage / rel)
+        # Participants get their own README: the instructor's names solutions, tests, the hub
+        # and tools that are not in this edition.
+        shutil.copyfile(PARTICIPANT_README, stage / "README.md")
         course = repo / "assignments"
         (stage / "assignments").mkdir(parents=True, exist_ok=True)
         generate_release(course, stage / "assignments" / "release")

@@ -189,3 +189,40 @@ def test_feedback_reaches_everyone_however_they_submitted(course, capsys):
     assert page.exists(), run.stderr
     assert "hv002" in run.stderr and "Những người khác đã được trả" in run.stderr
     assert "FileNotFoundError" not in run.stderr
+
+
+def test_participant_edition_has_its_own_readme(tmp_path):
+    """The edition's README is for participants and names only what the edition holds."""
+    import re
+
+    from autograder.edition import build_edition
+
+    clone = tmp_path / "kho"
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                            check=True).stdout.decode().split("\0")
+    for rel in filter(None, listed):
+        if (REPO / rel).is_file():
+            (clone / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, clone / rel)
+    for rel in ("autograder/templates/README_hoc_vien.md", "autograder/edition.py"):
+        shutil.copy2(REPO / rel, clone / rel)  # (this work in progress, before its commit)
+    out = tmp_path / "ban-hoc-vien"
+    build_edition(out, clone)
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    assert readme == (REPO / "autograder" / "templates" / "README_hoc_vien.md").read_text(
+        encoding="utf-8")
+    # Every file or folder it names: links, `code` spans that look like paths, the layout block.
+    links = re.findall(r"\]\(([^)#]+)\)", readme)
+    spans = [s for s in re.findall(r"`([^`\s]+)`", readme)
+             if "/" in s or re.search(r"\w\.(ipynb|md|txt|py|csv|json)$", s)]
+    block = re.search(r"```\n(.*?)```", readme, re.S).group(1)
+    layout = [line.split()[0] for line in block.splitlines() if line.strip()]
+    named = [p for p in links + spans + layout if not p.startswith("http")]
+    assert len(named) >= 14, named
+    missing = [p for p in named if not (out / p.rstrip("/")).exists()]
+    assert not missing, missing
+    assert "lab:" in (out / "Makefile").read_text(encoding="utf-8")  # `make lab`
+    for instructor_only in ("make test", "make hub", "autograder", "hub/", "docs/",
+                            "assignments/source", "kiểm tra ẩn", "tests/"):
+        assert instructor_only not in readme, instructor_only
+    assert "Fetch" in readme and "Submit" in readme and "course.setup()" in readme
