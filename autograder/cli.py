@@ -336,9 +336,16 @@ def build_parser() -> Parser:
                          'COURSE_TIMEZONE).')
     dl.set_defaults(func=cmd_deadline)
 
-    fg = sub.add_parser("formgrader", help="Mở Formgrader của nbgrader để chấm tay (giảng viên).")
+    fg = sub.add_parser(
+        "formgrader", help="Mở Formgrader của nbgrader để chấm tay (giảng viên).",
+        description="Mở JupyterLab của giảng viên ở thư mục khóa học, trang đầu là Formgrader "
+                    "(chấm tay, ví dụ bài cuối khóa bt6_capstone; trong Lab cũng có ở menu "
+                    "Nbgrader → Formgrader). Dừng bằng Ctrl+C. Đừng mở trang này cho học viên. "
+                    "Mọi tùy chọn sau chữ formgrader được chuyển cho JupyterLab (xem bằng: "
+                    "python -m jupyterlab --help, tiếng Anh).")
     fg.add_argument("jupyter_args", nargs=argparse.REMAINDER, metavar="...",
-                    help="Tùy chọn thêm cho JupyterLab, ví dụ --no-browser --port 8890.")
+                    help="Tùy chọn thêm cho JupyterLab, ví dụ --no-browser --port 8890 "
+                         "--ip 0.0.0.0.")
     fg.set_defaults(func=cmd_formgrader)
 
     c = sub.add_parser("collect", help="Thu bài từ thư mục trao đổi, hoặc từ tệp tải về (--zip).")
@@ -418,6 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if "formgrader" in argv:  # everything after it belongs to JupyterLab
         cut = argv.index("formgrader") + 1
+        if argv[cut:] in (["--help"], ["-h"]):  # our Vietnamese help, not JupyterLab's English
+            argv = argv[:cut + 1]
+            cut += 1
         args = build_parser().parse_args(argv[:cut])
         args.jupyter_args = argv[cut:]
     else:

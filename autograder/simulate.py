@@ -87,7 +87,6 @@ by reading or writing outside the submission; 0 when nbgrader cannot finish the 
 
 from __future__ import annotations
 
-import argparse
 import csv
 import importlib.util
 import json
@@ -527,14 +526,24 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.simulate",
-                                     description="Tạo một lớp học mô phỏng để thử chấm bài.")
-    parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--assignment", required=True, choices=AUTOGRADED)
-    parser.add_argument("--n", type=int, default=30)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--course-root", type=Path, default=COURSE_ROOT)
-    parser.add_argument("--canary-url", default=DEFAULT_CANARY_URL)
+    from autograder.cli import Parser  # Vietnamese help and errors, as the main tool
+
+    parser = Parser(prog="python -m autograder.simulate",
+                    description="Tạo một lớp học mô phỏng (nhiều kiểu bài nộp giả: đúng, sai, "
+                                "bỏ trống...) để tập chấm bài mà không cần học viên thật.")
+    parser.add_argument("out_dir", type=Path, metavar="THU_MUC",
+                        help="Nơi tạo khóa học mô phỏng (ví dụ /tmp/khoa-tap).")
+    parser.add_argument("--assignment", required=True, choices=AUTOGRADED, metavar="ID",
+                        help="Bài tập: " + ", ".join(AUTOGRADED) + ".")
+    parser.add_argument("--n", type=int, default=30, metavar="SO",
+                        help="Số học viên mô phỏng (mặc định 30).")
+    parser.add_argument("--seed", type=int, default=0, metavar="SO",
+                        help="Hạt giống ngẫu nhiên: cùng số thì cùng lớp (mặc định 0).")
+    parser.add_argument("--course-root", type=Path, default=COURSE_ROOT, metavar="THU_MUC",
+                        help="Thư mục khóa học nguồn (mặc định assignments/ của kho).")
+    parser.add_argument("--canary-url", default=DEFAULT_CANARY_URL, metavar="URL",
+                        help="Địa chỉ bài nộp 'gọi mạng' thử gọi, để kiểm tra hộp cách ly cắt "
+                             "mạng (mặc định một cổng đóng trên máy này).")
     args = parser.parse_args(argv)
     expected = simulate(args.out_dir, args.assignment, args.n, args.seed,
                         course_root=args.course_root, canary_url=args.canary_url)

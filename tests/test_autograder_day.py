@@ -226,3 +226,15 @@ def test_participant_edition_has_its_own_readme(tmp_path):
                             "assignments/source", "kiểm tra ẩn", "tests/"):
         assert instructor_only not in readme, instructor_only
     assert "Fetch" in readme and "Submit" in readme and "course.setup()" in readme
+
+
+@pytest.mark.parametrize("argv", [["-m", "autograder", "formgrader", "--help"],
+                                  ["-m", "autograder.simulate", "--help"]])
+def test_tool_help_is_vietnamese(argv):
+    run = subprocess.run([sys.executable, *argv], cwd=REPO, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "Cách dùng:" in run.stdout and "Tùy chọn:" in run.stdout, run.stdout
+    for english in ("usage:", "show this help", "options:", "positional arguments",
+                    "The Jupyter", "Subcommands"):
+        assert english not in run.stdout, english
