@@ -8,9 +8,11 @@ with the customer's question. Rare terms count more than common ones (a light TF
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -111,55 +113,65 @@ def prompt_for(question: str, faq: pd.DataFrame, instructions: str, k: int = 3) 
     return instructions + "\n\n" + faq_block(found)
 
 
-# A person, not the bot, must answer these (see lesson 05, part 5). Each rule: phrases written
+# A person, not the bot, must answer these (see lesson 05, part 5). The rules are data
+# (course/data/offline/chat.json, "handover"), in order: money, children, health, angry customers,
+# complaints about lost or damaged items, wholesale, personal data. Each rule has phrases written
 # with accents (matched as written when the customer types accents, folded when they don't),
-# then extra phrases for messages typed without accents, where one folded word is ambiguous
-# ("te" is "tệ" but also "tê", "tế": only "qua te", "te qua" … count).
-HANDOVER_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    ("money", ("hoàn tiền", "hoàn lại tiền", "trả lại tiền", "bồi thường", "đền bù", "lừa đảo",
-               "mất tiền", "bị lừa", "chuyển khoản nhầm", "refund"), ()),
-    ("child", ("em bé", "bé nhà", "cho bé", "bé ăn", "bé uống", "bé dùng", "bé bị", "trẻ sơ sinh",
-               "sơ sinh", "tháng tuổi", "trẻ nhỏ", "trẻ em", "con nhỏ", "dưới 1 tuổi",
-               "dưới 12 tháng", "cháu nhỏ"), ("be nha", "cho be", "be an", "be uong")),
-    ("health", ("mang thai", "mang bầu", "có bầu", "bà bầu", "cho con bú", "sau sinh", "bệnh",
-                "thuốc", "dị ứng", "tiểu đường", "huyết áp", "ung thư", "dạ dày", "bác sĩ",
-                "sức khỏe", "sức khoẻ", "ngộ độc", "đau bụng", "tiêu chảy", "nổi mẩn", "chữa",
-                "gan", "thận"), ("benh gan", "benh than", "suy than")),
-    ("angry", ("thất vọng", "chậm quá", "quá chậm", "giao chậm", "chậm trễ", "lâu quá", "tệ",
-               "bực", "bức xúc", "không hài lòng", "kém chất lượng", "đăng lên mạng", "bóc phốt",
-               "báo công an", "kiện", "luật sư", "tức giận", "lần thứ", "3 lần", "ba lần",
-               "quá đáng", "coi thường", "làm ăn kiểu gì"),
-     ("qua te", "te qua", "rat te", "that te", "te that", "hoi te", "te vay", "te het")),
-    ("wholesale", ("giá sỉ", "lấy sỉ", "mua sỉ", "bán sỉ", "đại lý", "đại lí", "số lượng lớn",
-                   "hợp đồng", "xuất hóa đơn", "hóa đơn đỏ", "nhà phân phối", "nhập hàng"), ()),
-    ("personal", ("số tài khoản", "stk", "căn cước", "cccd", "cmnd", "mật khẩu", "mã otp", "otp",
-                  "số thẻ", "mã pin"), ()),
-)
-# Folded words that stand for more than one accented word: without accents they count only
-# inside the longer phrases above.
-_AMBIGUOUS_PLAIN = frozenset({"te", "bec", "gan", "than", "kien", "bay"})
+# extra phrases for messages typed without accents, regular expressions on the folded text, and
+# optionally "needs": a phrase such as "em bé" or "con tôi" counts only together with one of
+# them ("uống", "bị", "sốt" …), so "Có giặt đồ em bé không?" stays a plain question.
+@cache
+def _chat_cues() -> dict:
+    path = Path(__file__).resolve().parents[1] / "data" / "offline" / "chat.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def _says(message: str, phrase: str, accented: bool) -> bool:
-    text = " " + normalize(message, keep_accents=accented) + " "
+def handover_rules() -> list[dict]:
+    """The hand-over rules, in the order they are tried (see the data file)."""
+    return _chat_cues()["handover"]
+
+
+def _says(text: str, folded: str, phrase: str, accented: bool) -> bool:
+    """`text`/`folded`: the message normalised with and without accents, padded with spaces."""
     if accented:
         return f" {normalize(phrase, keep_accents=True)} " in text
     plain = normalize(phrase)
-    return plain not in _AMBIGUOUS_PLAIN and f" {plain} " in text
+    return plain not in _ambiguous_plain() and f" {plain} " in folded
+
+
+@cache
+def _ambiguous_plain() -> frozenset[str]:
+    # Folded words that stand for more than one accented word ("te": tệ, tê, tế; "chua": chữa,
+    # chua): without accents they count only inside the longer phrases of the rules.
+    return frozenset(_chat_cues()["handover_ambiguous_plain"])
+
+
+def _rule_fires(rule: dict, message: str, accented: bool) -> bool:
+    text = " " + normalize(message, keep_accents=accented) + " "
+    for phrase in rule.get("except", []):  # "phun thuốc" is not medicine, "kiện hàng" no lawsuit
+        text = text.replace(f" {normalize(phrase, keep_accents=accented)} ", " ")
+    folded = " " + fold(text) + " "
+    hit = any(_says(text, folded, p, accented) for p in rule["phrases"]) or (
+        not accented and any(f" {normalize(p)} " in folded for p in rule["plain_only"])) or any(
+        re.search(p, folded) for p in rule["patterns"])
+    if not hit or "needs" not in rule:
+        return hit
+    return any(_says(text, folded, p, accented) for p in rule["needs"]) or (
+        not accented and any(f" {p} " in folded for p in rule.get("needs_plain", [])))
 
 
 def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     """Why a person should answer `message` (Vietnamese), or "" if the bot may answer.
 
-    Keyword rules first (money, infants and food safety, health, complaints, wholesale,
-    personal data), with or without accents; then, if a FAQ is given, a question the FAQ
-    does not cover also goes to a person instead of a guess.
+    Keyword rules first (money, infants and sick children, health and intolerances, angry
+    customers, lost or damaged items and returns, wholesale, personal data), with or without
+    accents; then, if a FAQ is given, a question the FAQ does not cover also goes to a person
+    instead of a guess. A plain question ("Có đổi trả không?") is never handed over.
     """
     accented = _has_accents(str(message))
-    for reason, phrases, plain_only in HANDOVER_RULES:
-        if any(_says(message, p, accented) for p in phrases) or (
-                not accented and any(_says(message, p, False) for p in plain_only)):
-            return t(f"capstone.rt_handover_{reason}")
+    for rule in handover_rules():
+        if _rule_fires(rule, str(message), accented):
+            return t(f"capstone.rt_handover_{rule['reason']}")
     if faq is not None and search(faq, message, k=1).empty:
         return t("capstone.rt_handover_unknown")
     return ""

@@ -1,129 +1,610 @@
-"""Offline answers from what the conversation was given: a system prompt's own facts.
+"""Offline customer-care answers from what the conversation was given: the system prompt's facts.
 
-A shop owner writes "Phòng đôi 450.000 đồng/đêm. Nhận phòng từ 14 giờ." in the instructions;
-the customer asks "Giá phòng bao nhiêu?". The simulation picks the fact sentence that shares
-the most words with the question (sentence-level retrieval) and quotes it. When no fact fits it
-says the owner's own fallback sentence ("nếu không biết, trả lời: …") or hands over to a person.
-It never answers a customer with marketing advice.
+A shop owner writes "Giặt sấy 15.000 đồng/kg. Giao nhận tận nhà. Mở 7:00–21:00." and maybe
+"xưng cô, gọi khách là con" and "nếu không biết, trả lời: …". The customer asks. The simulation:
+
+1. hands the message to a person when it must (a sick child, a refund, a lost item …:
+   `course.lessons.retrieval.handover_reason`), in the assistant's own voice;
+2. reads the question: its topic words (grouped into Vietnamese words with the facts' own
+   vocabulary, segmented by underthesea), what it asks for (a price, a time, a duration, a
+   place) and any quantity ("3 ký");
+3. scores every fact sentence and clause by how much of the topic it covers (a word inside a
+   longer word counts less: "nhận" is not "giao nhận") and keeps the best one only if it
+   covers enough (the relevance threshold) and holds what was asked for (a price for "bao
+   nhiêu"); a follow-up ("Vậy 3 ký thì sao?") falls back on the conversation so far;
+4. quotes that fact, or works out "3 ký × 15.000 đồng = 45.000 đồng" from a price per unit;
+5. otherwise says the owner's fallback sentence as written, or an honest "… sẽ hỏi lại".
+
+Nothing is invented: every number in an answer is in the facts or the question, or is the
+result of a calculation shown in the answer. Cue words live in data/offline/chat.json.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
 
 from ..i18n import t
-from ..text import fold, fold_chars, nfc
-from .offline_data import cues, generic
+from ..numbers import number
+from ..text import fold, nfc
 
+CHAT_FILE = Path(__file__).resolve().parent.parent / "data" / "offline" / "chat.json"
+THRESHOLD = 0.6  # share of the question's topic a fact must cover to be quoted
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_CLAUSE = re.compile(r"(?<=[,:])\s+")
+_SYL = re.compile(r"[^\W_]+(?:[.,/:]\d+)*")
+
+
+@cache
+def cues() -> dict:
+    """How the chat reads a system prompt and a message: data/offline/chat.json."""
+    return json.loads(CHAT_FILE.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------- the owner's rules
+@dataclass(frozen=True)
+class Voice:
+    """Who the assistant is to the customer: "em" / "anh/chị", "cô" / "con", "chúng tôi" /
+    "Quý khách". An elder talking to a younger customer drops "Dạ … ạ"."""
+
+    own: str = "em"
+    you: str = "anh/chị"
+
+    @property
+    def elder(self) -> bool:
+        c = cues()
+        return self.own in c["elder_selves"] and self.you in c["younger_addresses"]
+
+    def fill(self, template: str, **extra: str) -> str:
+        own, you = self.own, self.you
+        text = template.format(self=own, Self=_cap(own), you=you, You=_cap(you), **extra)
+        return re.sub(r"\s+([,.!?])", r"\1", text).strip()
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+@lru_cache(maxsize=64)
+def voice(system: str) -> Voice:
+    """The self-name and form of address the instructions set (defaults "em", "anh/chị")."""
+    c = cues()
+    f = fold(nfc(system))
+    own, you = "em", "anh/chị"
+    m = re.search(c["self_re"], f)
+    if m:
+        own = c["pronouns"][m.group(1)]
+    m = re.search(c["address_re"], f)
+    if m:
+        you = c["addresses"][m.group(1)]
+    return Voice(own, you)
+
+
+def _fallback_span(system: str) -> tuple[int, int, str] | None:
+    text = nfc(system)
+    f = _fold_keep(text)
+    m = re.search(cues()["fallback_re"], f)
+    if not m:
+        return None
+    rest_start = m.end()
+    lead = re.match(cues()["fallback_lead_re"], f[rest_start:])
+    if lead:
+        rest_start += lead.end()
+    rest = text[rest_start:]
+    q = re.match(r"\s*[\"“'‘«](.+?)[\"”'’»]", rest, flags=re.S)
+    if q:
+        sentence, end = q.group(1), rest_start + q.end()
+    else:
+        piece = re.split(r"(?<=[.!?])\s|\n", rest.strip(), maxsplit=1)[0]
+        sentence, end = piece, rest_start + len(rest) - len(rest.lstrip()) + len(piece)
+    sentence = sentence.strip().strip("\"“”'")
+    if not sentence:
+        return None
+    return m.start(), end, sentence
 
 
 def fallback_sentence(system: str) -> str | None:
-    """The owner's "if you don't know, say: …" sentence, as written, or None."""
-    text = nfc(system)
-    f = fold_chars(text.lower())
-    m = re.search(cues()["fallback_instruction"] + r"[^:\n]{0,60}?(?:tra loi|noi|dap|say|reply)"
-                  r"(?: la| rang)?\s*[:：]?\s*", f)
-    if not m:
+    """The owner's "if you don't know, say: …" sentence, as written, or None.
+
+    Any phrasing: "Nếu không biết, trả lời: …", "Nếu câu hỏi không có trong thông tin này,
+    trả lời đúng câu: …", "Câu hỏi ngoài phạm vi … thì nói …", "If you don't know, say …".
+    Indirect speech ("hãy nói em sẽ hỏi lại quản lý") becomes a sentence of its own."""
+    span = _fallback_span(system)
+    if span is None:
         return None
-    rest = text[m.end():].strip()
-    q = re.match(r"[\"“'‘«](.+?)[\"”'’»]", rest)
-    sentence = q.group(1) if q else re.split(r"(?<=[.!?])\s|\n", rest)[0]
-    sentence = sentence.strip().strip("\"“”'")
-    return sentence or None
+    sentence = span[2]
+    if sentence[:1].islower():
+        sentence = "Dạ, " + sentence if not fold(sentence).startswith("da") else _cap(sentence)
+    return sentence if sentence.endswith((".", "!", "?", "…")) else sentence + "."
 
 
-def _words(text: str, accents: bool = False) -> set[str]:
-    """Content words; with `accents`, "đồng" and "Đông" stay different words."""
-    stop = set(cues()["chat_stopwords"])
-    words = re.findall(r"[^\W_]+", nfc(text).lower() if accents else fold(text))
-    return {w for w in words if fold(w) not in stop and len(w) > 1}
+def _fold_keep(text: str) -> str:
+    """Folded text with the same length as `text`, so spans map back (NFC input)."""
+    from ..text import fold_chars
+
+    return fold_chars(text.lower())
 
 
-def _accented(text: str) -> bool:
-    return fold(text) != " ".join(nfc(text).lower().split())
+def _is_instruction(sentence: str) -> bool:
+    c = cues()
+    f = fold(sentence)
+    return (f.startswith(tuple(c["instruction_starts"]))
+            or bool(re.search(c["instruction_marks_re"], f))
+            or bool(re.search(c["fallback_re"], f)))
 
 
+@lru_cache(maxsize=64)
 def facts(system: str) -> list[str]:
     """Sentences of the system prompt that state facts (not orders to the assistant)."""
-    starts = tuple(cues()["instruction_starts"])
+    text = nfc(system)
+    span = _fallback_span(text)
+    if span:  # the fallback sentence is the owner's words for "I don't know", not a fact
+        text = text[:span[0]] + "\n" + text[span[1]:]
     out = []
-    for sentence in _SENTENCE.split(nfc(system)):
-        s = sentence.strip(" -•*\t")
+    for sentence in _SENTENCE.split(text):
+        s = sentence.strip(" -•*\t\"“”")
         if len(s) < 4:
             continue
         f = fold(s)
-        if f.startswith(starts) or re.match(r"(?:hoi|dap)\s*:", f):
-            if ":" in s and not f.startswith(("ban la", "you are")):
-                tail = s.split(":", 1)[1].strip()  # "Thông tin: phòng đôi 450.000 đ" keeps the fact
-                if len(tail) > 6 and re.search(r"\d", tail) and not f.startswith("neu"):
-                    out.append(tail)
+        if re.match(r"(?:hoi|dap)\s*:", f):
             continue
-        out.append(s)
+        if _is_instruction(s):
+            # "Trả lời thay thầy: …" is an order; "Thông tin: giặt sấy 15.000 đ" is a fact.
+            continue
+        if re.match(r"(?:thong tin|du lieu|bang gia|gia|dich vu|san pham)\s*:", f):
+            s = s.split(":", 1)[1].strip()
+        out.append(s.rstrip(";,: "))
+    return [s for s in out if len(s) >= 4]
+
+
+# --------------------------------------------------------------------------- words and facts
+@cache
+def _tokenizer():
+    from underthesea import word_tokenize  # heavy (about 1 s): loaded on the first chat only
+
+    return word_tokenize
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str          # as written, quoted in the answer
+    syllables: tuple[str, ...]   # lower case, accents kept
+    plain: tuple[str, ...]       # the same, folded
+    starts: frozenset[int]       # indexes where an underthesea word starts
+    ends: frozenset[int]         # indexes where one ends (exclusive)
+    sentence: int                # which sentence it comes from
+    whole: bool                  # the whole sentence (not one clause of it)
+
+
+def _segment(text: str) -> tuple[tuple[str, ...], frozenset[int], frozenset[int]]:
+    syl: list[str] = []
+    starts, ends = set(), set()
+    try:
+        words = _tokenizer()(text)
+    except Exception:  # underthesea missing or failing: every syllable is a word
+        words = _SYL.findall(text)
+    for w in words:
+        parts = [p.lower() for p in _SYL.findall(w)]
+        if not parts:
+            continue
+        starts.add(len(syl))
+        syl.extend(parts)
+        ends.add(len(syl))
+    return tuple(syl), frozenset(starts), frozenset(ends)
+
+
+@lru_cache(maxsize=64)
+def _facts(system: str) -> tuple[Fact, ...]:
+    out: list[Fact] = []
+    for i, sentence in enumerate(facts(system)):
+        clauses = [c.rstrip(",:; ") for c in _CLAUSE.split(sentence)]
+        pieces = [(sentence, True)] + ([(c, False) for c in clauses if len(c.split()) >= 2]
+                                       if len(clauses) > 1 else [])
+        for piece, whole in pieces:
+            syl, starts, ends = _segment(piece)
+            out.append(Fact(piece, syl, tuple(fold(s) for s in syl), starts, ends, i, whole))
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(system: str) -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]:
+    """The facts' multi-syllable words (accented and folded): how the question is grouped."""
+    acc, plain = set(), set()
+    for fact in _facts(system):
+        for s in fact.starts:
+            e = min((x for x in fact.ends if x > s), default=s + 1)
+            if e - s > 1:
+                acc.add(fact.syllables[s:e])
+                plain.add(fact.plain[s:e])
+    return frozenset(acc), frozenset(plain)
+
+
+# --------------------------------------------------------------------------- the question
+@dataclass
+class Question:
+    topic: dict[tuple[str, ...], float]   # topic words (syllables) -> weight
+    intents: set[str]
+    quantities: list[tuple[float, str, str, str]]  # (value, unit, number as typed, unit as typed)
+    per_units: set[str]                   # "bao nhiêu một ký" -> {"kg"}
+    accented: bool
+    followup: bool
+
+
+@cache
+def _unit_lookup() -> dict[str, str]:
+    out = {}
+    for unit, words in cues()["units"].items():
+        for w in words:
+            out[w] = unit
+            out[fold(w)] = unit
     return out
 
 
-def _name_words(system: str, accents: bool) -> set[str]:
-    """Words of the business's own name: shared by every fact, so they say nothing."""
-    from .frame import read
-
-    first = _SENTENCE.split(nfc(system).strip(), 1)[0]
-    words = set()
-    if len(first.split()) <= 6 and not re.search(r"\d", first):
-        words |= _words(first, accents)  # a title line: "Quán bún hến Bà Tư."
-    name = read(system[:400]).name
-    return words | (_words(name, accents) if name else set())
+def _unit_re(accented: bool) -> str:
+    words = sorted({w if accented else fold(w) for w in _unit_lookup()}, key=len, reverse=True)
+    return "|".join(re.escape(w) for w in words)
 
 
-def best_fact(system: str, question: str) -> str | None:
-    accents = _accented(question)
-    tokens = re.findall(r"[^\W_]+", nfc(question))
-    names = {(t.lower() if accents else fold(t)) for t in tokens[1:] if t[:1].isupper()}
-    q = _words(question, accents) - _name_words(system, accents) - names  # "Đông Ba" is a place
-    fq = " " + " ".join(re.findall(r"[^\W_]+", fold(question))) + " "
-    links = cues()["question_links"]
-    wanted: set[str] = set()
-    for cue, hints in links.items():
-        if f" {cue} " in fq:
-            wanted.update(hints)
-    best, best_score = None, 0.0
-    for sentence in facts(system):
-        fs = " " + " ".join(re.findall(r"[^\W_]+", fold(sentence))) + " "
-        shared = len(q & _words(sentence, accents))
-        if not shared:
+def _number_words(accented: bool) -> dict[str, float]:
+    words = cues()["number_words"]
+    if accented:
+        return dict(words)
+    return {fold(w): v for w, v in words.items() if fold(w) in ("mot", "hai", "bon", "muoi")}
+
+
+def _has_accents(text: str) -> bool:
+    return fold(text) != " ".join(nfc(text).lower().split())
+
+
+def read_question(question: str, system: str) -> Question:
+    """Topic words, what is asked, quantities: from the customer's message."""
+    c = cues()
+    q = nfc(question)
+    accented = _has_accents(q)
+    f = fold(q)
+    intents = {name for name, i in c["intents"].items() if re.search(i["ask_re"], f)}
+    followup = bool(re.match(c["followup_starts_re"], f))
+
+    # The asked part is the last clause; earlier clauses ("Con tôi học lớp 7, …") are context.
+    clauses = [x for x in re.split(r"[,;](?=\s)|[,;](?!\d)|\s+(?:nhưng|mà|nhung)\s+", q)
+               if x.strip()]
+    weights = [0.5] * (len(clauses) - 1) + [1.0] if clauses else []
+
+    topic: dict[tuple[str, ...], float] = {}
+    quantities: list[tuple[float, str, str, str]] = []
+    per_units: set[str] = set()
+    units = _unit_lookup()
+    nums = _number_words(accented)
+    num_alt = "|".join(re.escape(w) for w in sorted(nums, key=len, reverse=True))
+    qty_re = re.compile(rf"(?<![\w.,/])(\d+(?:[.,]\d+)?|{num_alt})\s*({_unit_re(accented)})(?!\w)")
+    per_re = re.compile(rf"(?<!\w)(?:một|mỗi|1|mot|moi)\s+({_unit_re(accented)})(?!\w)")
+    acc_vocab, plain_vocab = _vocabulary(system)
+    stop = _stopwords(accented)
+    vocab = acc_vocab if accented else plain_vocab
+    vocab = vocab | _cue_words(accented)
+    stop_phrases = _stop_phrases(accented)
+    venue = _venue(accented)
+
+    for clause, weight in zip(clauses, weights, strict=True):
+        low = clause.lower() if accented else fold(clause)
+        low = re.sub(r"\b\d{1,2}[/-]\d{1,2}(?:[/-]\d{2,4})?\b", " ", low)  # dates are no topic
+        for m in per_re.finditer(low):
+            per_units.add(units[m.group(1)])
+        for m in qty_re.finditer(low):
+            before = low[:m.start()].split()[-1:] or [""]
+            if fold(before[0]) in ("luc", "tu", "den", "toi", "truoc", "sau", "khoang"):
+                continue  # "lúc 7 giờ", "từ 5 ký": a time or a threshold, not an amount
+            raw = m.group(1)
+            value = nums.get(raw) or float(raw.replace(",", "."))
+            unit = units[m.group(2)]
+            if value == 1:
+                per_units.add(unit)
+            else:
+                quantities.append((value, unit, raw if raw[0].isdigit() else number(value),
+                                   m.group(2)))
+        low = per_re.sub(lambda m: " " + m.group(1) + " ", low)
+        low = qty_re.sub(lambda m: " " + m.group(2) + " ", low)
+        for phrase in stop_phrases:
+            low = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " | ", low)
+        for phrase in venue:
+            low = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " | ", low)
+        # Proper names typed with capitals ("Đông Ba", "Hà Tĩnh") weigh half: a place asked
+        # about is a detail, the service asked about is the point.
+        caps = _capitalised(clause) if accented or clause != clause.lower() else set()
+        words = [w for w in re.findall(r"[^\W_]+|\|", low)]
+        i = 0
+        while i < len(words):
+            if words[i] == "|":
+                i += 1
+                continue
+            size = next((n for n in (3, 2) if tuple(words[i:i + n]) in vocab), 1)
+            group = tuple(words[i:i + size])
+            i += size
+            if size == 1 and (group[0] in stop or len(group[0]) < 2 and not group[0].isdigit()):
+                continue
+            w = weight
+            if group[0].isdigit():
+                w *= 0.5
+            elif all(g in caps for g in group):
+                w *= 0.5
+            if group[0] in units and size == 1:
+                group = (units[group[0]],)
+            topic[group] = max(topic.get(group, 0.0), w)
+    # Names typed as one capitalised run count once ("Hà Tĩnh", not "Hà" and "Tĩnh").
+    topic = _merge_names(topic, q, accented)
+    return Question(topic, intents, quantities, per_units, accented, followup)
+
+
+@cache
+def _cue_words(accented: bool) -> frozenset[tuple[str, ...]]:
+    words = cues()["compounds"]
+    return frozenset(tuple((w if accented else fold(w)).split()) for w in words)
+
+
+def _capitalised(clause: str) -> set[str]:
+    words = re.findall(r"[^\W_]+", clause)
+    return {w.lower() for w in words[1:] if w[:1].isupper()}
+
+
+def _merge_names(topic: dict[tuple[str, ...], float], question: str,
+                 accented: bool) -> dict[tuple[str, ...], float]:
+    words = re.findall(r"[^\W_]+", nfc(question))
+    runs, run = [], []
+    for w in words[1:]:
+        if w[:1].isupper():
+            run.append(w.lower() if accented else fold(w))
+        else:
+            if len(run) > 1:
+                runs.append(tuple(run))
+            run = []
+    if len(run) > 1:
+        runs.append(tuple(run))
+    for name in runs:
+        parts = [(s,) for s in name]
+        if all(p in topic for p in parts):
+            weight = max(topic.pop(p) for p in parts)
+            topic[name] = weight
+    return topic
+
+
+@cache
+def _stopwords(accented: bool) -> frozenset[str]:
+    words = cues()["stopwords"]
+    return frozenset(w for w in words) if accented else frozenset(fold(w) for w in words)
+
+
+@cache
+def _stop_phrases(accented: bool) -> tuple[str, ...]:
+    words = cues()["stop_phrases"]
+    out = {w for w in words} if accented else {fold(w) for w in words}
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+@cache
+def _venue(accented: bool) -> tuple[str, ...]:
+    words = cues()["venue_words"]
+    out = {w for w in words} if accented else {fold(w) for w in words}
+    return tuple(sorted(out, key=len, reverse=True))
+
+
+# --------------------------------------------------------------------------- matching
+def _cover(group: tuple[str, ...], fact: Fact, accented: bool) -> float:
+    """How well `fact` contains the word `group`: 1 as a whole word, 0.75 as the head of a
+    longer word ("giặt" in "giặt sấy"), 0.25 inside one ("nhận" in "giao nhận")."""
+    seq = fact.syllables if accented else fact.plain
+    if len(group) == 1 and group[0] in cues()["units"]:
+        return 1.0 if _mentions_unit(fact, group[0]) else 0.0
+    n = len(group)
+    best = 0.0
+    for i in range(len(seq) - n + 1):
+        if seq[i:i + n] != group:
             continue
-        score = shared + 0.5 * sum(1 for h in wanted if f" {h} " in fs)
-        if wanted and re.search(r"\d", sentence):
-            score += 0.5
-        if score > best_score:
-            best, best_score = sentence, score
+        if i in fact.starts and i + n in fact.ends:
+            return 1.0
+        best = max(best, 0.75 if i in fact.starts else 0.25)
+    if best == 0.0 and n > 1:  # "mở cửa" asked, "mở 7:00–21:00" written: the head word
+        for i, s in enumerate(seq):
+            if s == group[0] and i in fact.starts and i + 1 in fact.ends:
+                best = 0.75
+                break
+        # or each syllable on its own ("cam", "hái" in "Cam Vinh …, hái tại vườn")
+        parts = [_cover((s,), fact, accented) for s in group]
+        best = max(best, 0.9 * sum(parts) / n)
     return best
 
 
-def answer(system: str, question: str) -> str:
+@cache
+def _synonyms(accented: bool) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    out = {}
+    for word, alts in cues()["synonyms"].items():
+        key = tuple((word if accented else fold(word)).split())
+        out[key] = tuple(tuple((a if accented else fold(a)).split()) for a in alts)
+    return out
+
+
+def _cover_any(group: tuple[str, ...], fact: Fact, accented: bool) -> float:
+    """`_cover`, or a little less through a synonym ("đóng cửa" -> "mở", "ship" -> "giao")."""
+    best = _cover(group, fact, accented)
+    for alt in _synonyms(accented).get(group, ()):
+        if best >= 0.9:
+            break
+        best = max(best, 0.9 * _cover(alt, fact, accented))
+    return best
+
+
+def _mentions_unit(fact: Fact, unit: str) -> bool:
+    words = {fold(w) for w in cues()["units"][unit]}
+    return any(s in words for s in fact.plain)
+
+
+def _holds(fact: Fact, intent: str) -> bool:
+    return bool(re.search(cues()["intents"][intent]["has_re"], " ".join(fact.plain)
+                          .replace(" / ", "/").replace(" : ", ":")))
+
+
+def _coverage(q: Question, fact: Fact) -> float:
+    total = sum(q.topic.values())
+    if not total:
+        return 0.0
+    got = sum(w * _cover_any(g, fact, q.accented) for g, w in q.topic.items())
+    return got / total
+
+
+def _prices(fact: Fact) -> list[tuple[float, str, str]]:
+    """(amount, unit, amount as written) for each price per unit in the fact."""
+    c = cues()
+    text = fact.text
+    out = []
+    unit_alt = _unit_re(True) + "|" + _unit_re(False)
+    for m in re.finditer(c["money_re"], text, flags=re.I):
+        amount = _amount(m.group(1), m.group(2))
+        after = text[m.end():]
+        u = re.match(rf"\s*(?:/|một|mỗi|cho một|cho 1|1)\s*({unit_alt})(?!\w)", after, flags=re.I)
+        unit = _unit_lookup().get(u.group(1).lower()) if u else None
+        if unit is None:  # "Tô bún hến 25.000 đồng": the clause opens with its unit
+            first = text.split()[0].lower() if text.split() else ""
+            unit = _unit_lookup().get(first)
+        if unit:
+            out.append((amount, unit, m.group(0).strip()))
+    return out
+
+
+def _amount(digits: str, word: str) -> float:
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits):
+        value = float(re.sub(r"[.,]", "", digits))
+    else:
+        value = float(digits.replace(",", "."))
+    scale = {"k": 1e3, "nghìn": 1e3, "ngàn": 1e3, "triệu": 1e6, "tr": 1e6}.get(word.lower(), 1)
+    return value * scale
+
+
+def _context(history: list[dict] | None, system: str) -> tuple[Question | None, str]:
+    """The previous question (read) and the assistant's last answer, if any."""
+    if not history:
+        return None, ""
+    users = [str(m.get("content") or "") for m in history if m.get("role") == "user"]
+    bots = [str(m.get("content") or "") for m in history if m.get("role") == "assistant"]
+    previous = read_question(users[-2], system) if len(users) >= 2 else None
+    last = nfc(bots[-1]) if bots and len(users) >= 2 else ""
+    return previous, last
+
+
+def _pick(q: Question, system: str, previous: Question | None, last: str,
+          need_unit: str | None = None) -> Fact | None:
+    candidates = _facts(system)
+    if need_unit:
+        candidates = tuple(f for f in candidates if any(u == need_unit for _, u, _ in _prices(f)))
+    intents = q.intents or (previous.intents if previous and (q.followup or not q.topic) else set())
+    scored = []
+    for fact in candidates:
+        if intents and not any(_holds(fact, i) for i in intents):
+            continue
+        if q.per_units and not any(_mentions_unit(fact, u) for u in q.per_units):
+            continue
+        cov = _coverage(q, fact) if q.topic else None
+        if cov is not None and cov < THRESHOLD:
+            continue
+        ctx = 0.0
+        if last and fact.text.lower().rstrip(".") in last.lower():
+            ctx += 1.0  # the fact the assistant just quoted: "Vậy 3 ký thì …" is about it
+        if previous and previous.topic:
+            ctx += 0.5 * _coverage(previous, fact)
+        if cov is None and not (ctx or need_unit or intents):
+            continue
+        scored.append(((cov or 0.0) + 0.3 * ctx, fact))
+    if not scored:
+        return None
+    if not q.topic and not need_unit and not (previous or last):
+        whole = [f for s, f in scored if f.whole]
+        if len({f.sentence for f in whole}) > 1:
+            return None  # "Bao nhiêu tiền?" with several prices and nothing to go on
+    best = max(s for s, _ in scored)
+    top = [f for s, f in scored if s >= best - 1e-9]
+    clauses = [f for f in top if not f.whole]
+    if len(clauses) == 1:
+        return clauses[0]  # one clause of a sentence says it all: quote just that clause
+    return next((f for f in top if f.whole), top[0])
+
+
+# --------------------------------------------------------------------------- answers
+def best_fact(system: str, question: str, history: list[dict] | None = None) -> str | None:
+    """The fact sentence or clause that answers `question`, or None (below the threshold)."""
+    previous, last = _context(history, system)
+    q = read_question(question, system)
+    fact = _pick(q, system, previous, last)
+    return fact.text if fact else None
+
+
+def _quote(text: str, v: Voice) -> str:
+    text = text.strip().rstrip(",;:")
+    if v.elder:
+        return _cap(text)
+    first = text.split()[0] if text.split() else ""
+    proper = len(text.split()) > 1 and text.split()[1][:1].isupper()
+    if first[:1].isupper() and not first.isupper() and not proper:
+        text = text[0].lower() + text[1:]
+    return text
+
+
+def _calculation(q: Question, system: str, previous: Question | None, last: str,
+                 v: Voice) -> str | None:
+    if not q.quantities:
+        return None
+    lines, total, fact_text = [], 0.0, None
+    for value, unit, typed, _ in q.quantities:
+        fact = _pick(q, system, previous, last, need_unit=unit)
+        if fact is None:
+            return None  # one amount has no price per that unit: no half-made total
+        amount, _, written = next(p for p in _prices(fact) if p[1] == unit)
+        price = f"{number(amount)} đồng" if re.search(r"\d\s*(?:k|nghìn|ngàn|tr)", written,
+                                                     flags=re.I) else written
+        result = value * amount
+        total += result
+        lines.append(cues()["replies"]["calc_one"].format(
+            qty=typed, unit=unit, price=price, total=f"{number(result)} đồng"))
+        fact_text = fact_text or fact.text
+    calc = cues()["replies"]["calc_lead"] + " " + "; ".join(lines)
+    if len(lines) > 1:
+        calc += "; " + cues()["replies"]["calc_sum"].format(
+            terms=" + ".join(re.search(r"= (.+)$", x).group(1) for x in lines),
+            total=f"{number(total)} đồng")
+    register = "elder" if v.elder else "polite"
+    fact = _quote(fact_text or "", v).rstrip(".")
+    return v.fill(cues()["replies"][register]["calc"], fact=fact + ",", Fact=_cap(fact) + ",",
+                  calc=calc)
+
+
+def answer(system: str, question: str, history: list[dict] | None = None) -> str:
     """A customer-care answer from the system prompt's facts or its fallback sentence.
 
-    A message a person must answer (infants, health, complaints, refunds, wholesale, personal
-    data: `course.lessons.retrieval.handover_reason`) is handed over, never answered."""
+    `history`: the whole conversation (system, user and assistant messages), so that a
+    follow-up ("Vậy 3 ký thì bao nhiêu?") uses what was said before. A message a person must
+    answer (`course.lessons.retrieval.handover_reason`) is handed over, never answered."""
     from ..lessons.retrieval import handover_reason
 
+    v = voice(system)
+    register = cues()["replies"]["elder" if v.elder else "polite"]
     if handover_reason(question):
-        return generic()["handover_reply"]
-    fact = best_fact(system, question)
-    if fact:
-        fact = fact.rstrip()
-        fact = fact if fact.endswith((".", "!", "?")) else fact + "."
-        return generic()["faq_prefix"] + fact[0].lower() + fact[1:] if fact[:1].isupper() and \
-            not fact.split()[0].isupper() and not _proper(fact) else generic()["faq_prefix"] + fact
-    if re.fullmatch(r"\W*(xin )?(chao|hello|hi|alo)\b.*", fold(question)) and len(question) < 40:
-        return generic()["greeting_reply"]
-    return fallback_sentence(system) or generic()["faq_unknown"]
-
-
-def _proper(sentence: str) -> bool:
-    """True when the first two words are capitalised (a name: "Homestay Mây …")."""
-    words = sentence.split()
-    return len(words) > 1 and words[1][:1].isupper()
+        return v.fill(register["handover"])
+    f = fold(question)
+    if re.match(cues()["greeting_re"], f) and len(question) < 40:
+        return v.fill(register["greeting"])
+    if re.match(cues()["thanks_re"], f) and len(question) < 40:
+        return v.fill(register["thanks"])
+    previous, last = _context(history, system)
+    q = read_question(question, system)
+    calc = _calculation(q, system, previous, last, v)
+    if calc:
+        return calc
+    fact = _pick(q, system, previous, last)
+    if fact is not None:
+        text = _quote(fact.text, v)
+        text = text if text.endswith((".", "!", "?")) else text + "."
+        return v.fill(register["quote"], fact=text, Fact=_cap(text))
+    return fallback_sentence(system) or v.fill(register["unknown"])
 
 
 def cannot(reason: str | None) -> str:

@@ -166,7 +166,7 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
         return with_label(verdict)
 
     if system.strip() and _is_question(prompt):
-        return with_label(grounded.answer(system, prompt))
+        return with_label(grounded.answer(system, prompt, messages))
     return with_label(generate(prompt, rng, temperature, system))
 
 
@@ -185,6 +185,9 @@ def _is_question(prompt: str) -> bool:
     if _WRITE.match(f):
         return False
     fr = read(prompt)
+    if prompt.rstrip().endswith("?") and not fr.fmt and not re.search(
+            r"(?<!\w)(?:viet|soan|tao|lap|goi y|liet ke)(?!\w)", f):
+        return True  # "Một tuần học mấy buổi?" is a customer's question, not a list to write
     return not (fr.fmt or fr.out_of_scope or (fr.kind and fr.count))
 
 

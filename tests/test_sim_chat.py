@@ -1,0 +1,273 @@
+"""The offline customer-care chat answers the question asked (issue 21, items 5 and 6).
+
+Four businesses that are not in the course data (a laundry, a retired teacher's oranges, a spa,
+a maths tutor) plus a formal homestay. Every row is one conversation: the customer's turns are
+sent one by one through `course.chat` with the simulation's own earlier answers in the history,
+and the last answer is checked:
+
+- "fact":     the answer quotes the fact that answers the question (the expected text);
+- "fallback": the owner's own fallback sentence, exactly as written, and nothing else;
+- "unknown":  no fallback was written: an honest "… sẽ hỏi lại …" in the assistant's own voice;
+- "handover": a person must answer (illness, children, refunds, lost items, intolerance …);
+- "calc":     a calculation on the given price, shown as "qty … × price = total".
+
+On every answer: each number comes from the facts or the customer's words (or is the result of
+a calculation shown in the answer and checked here); the assistant speaks with the self-name
+and form of address the owner set; no unrelated fact, no writing advice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pytest
+
+import course
+from course.lessons import retrieval
+from course.text import fold
+
+LAUNDRY = (
+    "Bạn là trợ lý trả lời tin nhắn của tiệm giặt ủi Sạch Thơm ở Đông Hà. "
+    "Thông tin: giặt sấy 15.000 đồng/kg; giao nhận tận nhà trong Đông Hà; mở 7:00–21:00 mỗi "
+    "ngày. Xưng em, gọi khách là anh/chị. Nếu câu hỏi không có trong thông tin này, trả lời "
+    "đúng câu: Dạ, em sẽ hỏi chủ tiệm rồi nhắn lại anh/chị ngay ạ.")
+LAUNDRY_FALLBACK = "Dạ, em sẽ hỏi chủ tiệm rồi nhắn lại anh/chị ngay ạ."
+# The same facts written the way the issue's tester did: one line, a colon and semicolons,
+# no fallback sentence (the honest default is used).
+LAUNDRY_LINE = ("Tiệm giặt ủi Sạch Thơm ở Đông Hà: giặt sấy 15.000 đồng/kg; giao nhận tận nhà "
+                "trong Đông Hà; mở 7:00–21:00.")
+
+ORANGES = (
+    "Tôi là giáo viên về hưu, bán cam Vinh nhà trồng trên Zalo. Cam Vinh 40.000 đồng/kg, hái "
+    "tại vườn ở Nghi Lộc. Giao tận nhà trong thành phố Vinh. Khi trả lời, bạn xưng là cô, gọi "
+    "khách là con.")
+ORANGES_FALLBACK = (ORANGES + " Nếu không biết thì nói: \"Cái này cô chưa rõ, để cô hỏi lại "
+                    "rồi nhắn con nhé.\"")
+
+SPA = (
+    "Bạn là lễ tân của Hoa Sen Spa ở Huế. Gội đầu dưỡng sinh 80.000 đồng một lần. Massage body "
+    "60 phút giá 250.000 đồng. Mở cửa từ 9 giờ sáng đến 8 giờ tối, nghỉ thứ Hai. Đặt lịch qua "
+    "Zalo của spa. Hãy xưng em và gọi khách là chị. Nếu câu hỏi nằm ngoài thông tin trên, hãy "
+    "nói: \"Dạ, em sẽ hỏi lại chị quản lý và báo chị ngay ạ.\"")
+SPA_FALLBACK = "Dạ, em sẽ hỏi lại chị quản lý và báo chị ngay ạ."
+
+TUTOR = (
+    "Bạn là trợ lý của lớp dạy kèm Toán thầy Minh ở Đông Hà. Học phí 1.200.000 đồng/tháng, "
+    "mỗi tuần 3 buổi, mỗi buổi 90 phút. Nhận học sinh từ lớp 6 đến lớp 9. Học thử 1 buổi miễn "
+    "phí. Trả lời thay thầy: xưng thầy, gọi phụ huynh là Quý phụ huynh.")
+
+HOMESTAY = (
+    "Bạn là lễ tân của Homestay Mây ở Phong Nha. Xưng chúng tôi, gọi khách là Quý khách. "
+    "Phòng đôi 450.000 đồng/đêm. Nhận phòng từ 14 giờ.")
+
+# (system, customer turns, kind, expected text or calculation (qty, price, total))
+CHAT = [
+    # --- laundry: quoted fact
+    (LAUNDRY, ["Giặt sấy giá sao em?"], "fact", "15.000 đồng/kg"),
+    (LAUNDRY, ["Tiệm mở cửa mấy giờ vậy?"], "fact", "7:00–21:00"),
+    (LAUNDRY, ["tiem mo cua may gio"], "fact", "7:00–21:00"),
+    (LAUNDRY, ["Có giao nhận tận nhà không em?"], "fact", "giao nhận tận nhà"),
+    (LAUNDRY_LINE, ["Giá giặt bao nhiêu?"], "fact", "15.000 đồng/kg"),
+    # --- laundry: not in the facts -> the owner's sentence (any phrasing), never a random fact
+    (LAUNDRY, ["Tiệm có ủi váy cưới không?"], "fallback", LAUNDRY_FALLBACK),
+    (LAUNDRY, ["Tiệm có nhận ủi váy cưới không?"], "fallback", LAUNDRY_FALLBACK),
+    (LAUNDRY, ["Giặt sấy mất bao lâu thì lấy được?"], "fallback", LAUNDRY_FALLBACK),
+    (LAUNDRY, ["Có giặt hấp áo vest không?"], "fallback", LAUNDRY_FALLBACK),
+    (LAUNDRY_LINE, ["Tiệm có nhận ủi váy cưới không?"], "unknown", "em"),
+    # --- laundry: a complaint goes to a person
+    (LAUNDRY, ["Tiệm làm mất của tôi một cái áo sơ mi!"], "handover", "em"),
+    (LAUNDRY_LINE, ["Tiệm làm mất của tôi một cái áo sơ mi!"], "handover", "em"),
+    # --- laundry: arithmetic, alone and as a follow-up
+    (LAUNDRY, ["Giặt sấy giá sao em?", "Vậy 3 ký thì chị trả bao nhiêu?"], "calc",
+     (3, 15_000, 45_000)),
+    (LAUNDRY_LINE, ["Giá giặt bao nhiêu?", "Vậy 3 ký thì chị trả bao nhiêu?"], "calc",
+     (3, 15_000, 45_000)),
+    (LAUNDRY, ["Giặt 5 ký hết bao nhiêu tiền?"], "calc", (5, 15_000, 75_000)),
+    (LAUNDRY, ["giat say 2 ky het bao nhieu"], "calc", (2, 15_000, 30_000)),
+    # --- oranges: her price, her voice ("cô"), her customers ("con")
+    (ORANGES, ["Cô ơi cam bao nhiêu một ký?"], "fact", "40.000 đồng/kg"),
+    (ORANGES, ["co oi cam bao nhieu mot ky"], "fact", "40.000 đồng/kg"),
+    (ORANGES, ["Cô ơi cam bao nhiêu một ký?", "Vậy con lấy 4 ký nha cô"], "calc",
+     (4, 40_000, 160_000)),
+    (ORANGES, ["Cô ơi lấy 3 ký cam hết bao nhiêu?"], "calc", (3, 40_000, 120_000)),
+    (ORANGES, ["Cô có giao tận nhà không cô?"], "fact", "Giao tận nhà trong thành phố Vinh"),
+    (ORANGES, ["Cam hái ở đâu vậy cô?"], "fact", "Nghi Lộc"),
+    (ORANGES, ["Cam có ngọt không cô?"], "unknown", "cô"),
+    (ORANGES_FALLBACK, ["Cam có ngọt không cô?"], "fallback",
+     "Cái này cô chưa rõ, để cô hỏi lại rồi nhắn con nhé."),
+    (ORANGES, ["Cháu nhà con 2 tuổi đang bị ốm, uống nước cam với lá tía tô được không cô?"],
+     "handover", "cô"),
+    (ORANGES, ["Con muốn xin lại tiền, cam giao tới không đúng mô tả"], "handover", "cô"),
+    # --- spa
+    (SPA, ["Gội đầu dưỡng sinh bao nhiêu tiền em?"], "fact", "80.000 đồng"),
+    (SPA, ["Massage body làm bao lâu em?"], "fact", "60 phút"),
+    (SPA, ["Mấy giờ spa mở cửa?"], "fact", "9 giờ sáng"),
+    (SPA, ["Massage body giá sao em?", "Còn gội đầu thì sao?"], "fact", "80.000 đồng"),
+    (SPA, ["Chị gội đầu 3 lần thì hết bao nhiêu em?"], "calc", (3, 80_000, 240_000)),
+    (SPA, ["Spa có wax lông không em?"], "fallback", SPA_FALLBACK),
+    (SPA, ["Chị đang mang thai 5 tháng, massage được không em?"], "handover", "em"),
+    (SPA, ["Chị bị dị ứng tinh dầu, gội đầu có sao không?"], "handover", "em"),
+    # --- tutor: "thầy", "Quý phụ huynh"
+    (TUTOR, ["Học phí bao nhiêu một tháng vậy?"], "fact", "1.200.000 đồng/tháng"),
+    (TUTOR, ["Mỗi buổi học bao lâu?"], "fact", "90 phút"),
+    (TUTOR, ["Con tôi học lớp 7, cho cháu học thử được không?"], "fact", "học thử 1 buổi"),
+    (TUTOR, ["Học phí bao nhiêu?", "Vậy học 3 tháng hết bao nhiêu?"], "calc",
+     (3, 1_200_000, 3_600_000)),
+    (TUTOR, ["Thầy có dạy môn Văn không?"], "unknown", "thầy"),
+    (TUTOR, ["Con tôi bị tăng động, thầy có nhận không?"], "handover", "thầy"),
+    (TUTOR, ["Cho tôi xin lại học phí tháng này"], "handover", "thầy"),
+    # --- homestay: "chúng tôi", "Quý khách"
+    (HOMESTAY, ["Phòng đôi bao nhiêu một đêm?"], "fact", "450.000 đồng/đêm"),
+    (HOMESTAY, ["Phòng đôi ở 2 đêm hết bao nhiêu?"], "calc", (2, 450_000, 900_000)),
+    (HOMESTAY, ["Homestay có hồ bơi không?"], "unknown", "chúng tôi"),
+]
+
+# The assistant's own words for itself and for the customer, per business.
+VOICE = {LAUNDRY: ("em", "anh/chị"), LAUNDRY_LINE: ("em", "anh/chị"), ORANGES: ("cô", "con"),
+         ORANGES_FALLBACK: ("cô", "con"), SPA: ("em", "chị"), TUTOR: ("thầy", "Quý phụ huynh"),
+         HOMESTAY: ("chúng tôi", "Quý khách")}
+
+
+def converse(system: str, turns: list[str]) -> tuple[str, list[dict]]:
+    messages = [{"role": "system", "content": system}]
+    answer = ""
+    for turn in turns:
+        messages.append({"role": "user", "content": turn})
+        answer = course.chat(messages)
+        assert course.is_simulated(answer)
+        answer = course.strip_label(answer)
+        messages.append({"role": "assistant", "content": answer})
+    return answer, messages
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_CALC = re.compile(r"(\d[\d.,]*)[^\d×=\n]*×\s*(\d[\d.,]*)[^\d=\n]*=\s*(\d[\d.,]*)")
+
+
+def value(text: str) -> float:
+    """'45.000' -> 45000, '1,5' -> 1.5 (Vietnamese: dot for thousands, comma for decimals)."""
+    if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", text):
+        return float(text.replace(".", ""))
+    return float(text.replace(",", "."))
+
+
+def numbers_are_grounded(answer: str, messages: list[dict]) -> None:
+    """Every number in the answer is in the conversation, or a calculation shown and right."""
+    given = " ".join(m["content"] for m in messages[:-1])
+    allowed = {value(n) for n in _NUMBER.findall(given)}
+    allowed |= {n for w, n in [("mot", 1), ("hai", 2), ("ba", 3), ("bon", 4), ("nam", 5)]
+                if f" {w} " in f" {fold(given)} "}
+    for qty, price, total in _CALC.findall(answer):
+        assert value(qty) in allowed and value(price) in allowed, (answer, given)
+        assert value(qty) * value(price) == value(total), answer
+        allowed.add(value(total))
+    for n in _NUMBER.findall(answer):
+        assert value(n) in allowed, (n, answer)
+
+
+def speaks_as(answer: str, system: str) -> None:
+    own, you = VOICE[system]
+    words = re.findall(r"[^\W\d_]+", answer.lower())
+    if own != "em":
+        assert "em" not in words, answer  # she said "cô", so never "em"
+    if you not in ("anh/chị",):
+        assert "anh/chị" not in answer, answer
+
+
+@pytest.mark.parametrize(("system", "turns", "kind", "expected"), CHAT,
+                         ids=[f"{i:02d}-{r[2]}" for i, r in enumerate(CHAT)])
+def test_chat_table(system: str, turns: list[str], kind: str, expected) -> None:
+    answer, messages = converse(system, turns)
+    numbers_are_grounded(answer, messages)
+    speaks_as(answer, system)
+    assert "course.setup" not in answer and "mục tiêu" not in answer.lower()
+    own, you = VOICE[system]
+    if kind == "fact":
+        assert expected in answer, answer
+        assert not re.search(r"sẽ hỏi lại|chuyển cho", answer), answer
+    elif kind == "fallback":
+        assert answer == expected, answer
+    elif kind == "unknown":
+        assert "sẽ hỏi lại" in answer.lower() and own in answer.lower(), answer
+        assert you in answer, answer
+        assert not _NUMBER.search(answer), answer  # no fact slipped in
+    elif kind == "handover":
+        assert "nhân viên" in answer or "người phụ trách" in answer, answer
+        assert own in answer.lower() and you in answer, answer
+        assert not _NUMBER.search(answer), answer
+    elif kind == "calc":
+        qty, price, total = expected
+        found = [(value(a), value(b), value(c)) for a, b, c in _CALC.findall(answer)]
+        assert (qty, price, total) in found, answer
+    else:  # pragma: no cover - a typo in the table
+        raise AssertionError(kind)
+
+
+@pytest.mark.parametrize("form", ["nfd", "plain", "lower"])
+def test_the_same_answer_however_the_question_is_typed(form: str) -> None:
+    for system, turns, kind, _ in CHAT:
+        if len(turns) != 1 or kind not in ("fact", "calc", "fallback"):
+            continue
+        q = turns[0]
+        typed = {"nfd": unicodedata.normalize("NFD", q), "lower": q.lower(),
+                 "plain": fold(q)}[form]
+        if form == "plain" and not re.search(r"giat say|gia|bao nhieu|may gio|ky", fold(q)):
+            continue  # without accents some words are ambiguous; prices and hours are not
+        assert converse(system, [typed])[0] == converse(system, [q])[0], (form, q)
+
+
+def test_a_follow_up_uses_the_fact_the_assistant_just_quoted() -> None:
+    system = ("Tiệm giặt Sạch Thơm. Giặt sấy 15.000 đồng/kg. Giặt hấp 30.000 đồng/kg. "
+              "Ủi 5.000 đồng/cái.")
+    first, _ = converse(system, ["Giặt hấp giá sao em?"])
+    assert "30.000" in first and "15.000" not in first
+    answer, messages = converse(system, ["Giặt hấp giá sao em?", "Vậy 2 ký thì bao nhiêu?"])
+    numbers_are_grounded(answer, messages)
+    assert (2, 30_000, 60_000) in [(value(a), value(b), value(c))
+                                   for a, b, c in _CALC.findall(answer)], answer
+    answer, _ = converse(system, ["Giặt sấy giá sao em?", "Vậy 2 ký thì bao nhiêu?"])
+    assert [(value(a), value(b), value(c)) for a, b, c in _CALC.findall(answer)] == [
+        (2, 15_000, 30_000)], answer
+
+
+def test_no_price_for_the_unit_asked_is_not_made_up() -> None:
+    """Asked for a unit the owner never priced: no calculation, the fallback instead."""
+    answer, messages = converse(LAUNDRY, ["Giặt 3 cái chăn hết bao nhiêu?"])
+    assert answer == LAUNDRY_FALLBACK, answer
+
+
+@pytest.mark.parametrize(("system", "greeting_word"), [
+    (LAUNDRY, "em"), (ORANGES, "cô"), (TUTOR, "thầy"), (HOMESTAY, "chúng tôi")])
+def test_greeting_in_the_owners_voice(system: str, greeting_word: str) -> None:
+    answer, _ = converse(system, ["Xin chào"])
+    own, you = VOICE[system]
+    assert own in answer.lower() and you in answer, answer
+    speaks_as(answer, system)
+
+
+@pytest.mark.parametrize("wording", [
+    "Nếu câu hỏi không có trong thông tin này, trả lời đúng câu: {s}",
+    "Nếu không biết, trả lời: {s}",
+    "Nếu không có thông tin, hãy nói: \"{s}\"",
+    "Khi khách hỏi điều không có ở trên, hãy trả lời \"{s}\"",
+    "Câu hỏi ngoài phạm vi thông tin trên thì trả lời: {s}",
+    "If you don't know, say: \"{s}\"",
+])
+def test_any_phrasing_of_the_fallback_is_obeyed(wording: str) -> None:
+    sentence = "Dạ, em sẽ hỏi chủ tiệm rồi nhắn lại anh/chị ngay ạ."
+    system = "Tiệm giặt Sạch Thơm. Giặt sấy 15.000 đồng/kg. " + wording.format(s=sentence)
+    assert converse(system, ["Có ủi váy cưới không?"])[0] == sentence
+    assert "15.000" in converse(system, ["Giặt sấy bao nhiêu?"])[0]
+
+
+def test_a_plain_question_is_never_handed_over() -> None:
+    plain = ["Có đổi trả không em?", "Chính sách đổi trả thế nào?", "Có giặt đồ em bé không?",
+             "Lớp có dạy trẻ em không?", "Con tôi học lớp 7 có theo kịp không?",
+             "Cam có ngọt không cô?", "Spa có gói cho mẹ và bé không?",
+             "Có giao hàng tận nhà không?", "Tô bún bé giá bao nhiêu?"]
+    for q in plain:
+        assert retrieval.handover_reason(q) == "", q
+        answer, _ = converse(LAUNDRY, [q])
+        assert "người phụ trách" not in answer and "chuyển ngay" not in answer, (q, answer)
+
