@@ -90,8 +90,9 @@ def _split_list(text: str) -> list[str]:
 
 
 def _keys(original: str, f: str) -> list[str]:
-    m = re.search(r"(?:cac |nhung )?(?:khoa|keys?|truong|fields?|thuoc tinh)\s*(?:la|:|gom)?\s*"
-                  r"([^.\n]{1,120})", f)
+    pattern = (r"(?:khoa|keys?|truong|fields?|thuoc tinh)\s*(?:la|:|gom)?\s*"
+               r"([^.\n]{1,120})")
+    m = re.search(r"(?:cac |nhung |voi |co |gom )" + pattern, f) or re.search(pattern, f)
     if not m:
         return []
     text = original[m.start(1):m.end(1)]
@@ -133,6 +134,8 @@ def _cut(written: str, folded: str, words: str) -> int:
     for c in re.finditer(rf"\s(?:{words})(?=\s)", " " + folded + " "):
         word = re.match(r"\w*", written[c.start():]).group(0)  # type: ignore[union-attr]
         first = fold(word)
+        if plain and word[:1].isupper():
+            continue  # "Co ban, Tieu chuan" (no diacritics): a capital starts a listed name
         if plain or word.lower() in _STOPS.get(first, first).split():
             return c.start() - 1 if c.start() else 0
     return len(folded)
@@ -146,7 +149,7 @@ _ENUM_NOUNS = (r"goi|loai|phong|mon|dich vu|khoa hoc|khoa|lop|kenh|san pham|comb
 def enumeration(original: str, f: str) -> list[str]:
     """Things the request lists one by one: "từ Thứ Hai đến Thứ Sáu", "3 gói A, B, C"."""
     days = "|".join(fold(d) for d in WEEKDAYS)
-    m = re.search(rf"(?:tu\s+)?({days})\s+(?:den|toi|-|–)\s+({days})", f)
+    m = re.search(rf"(?:tu\s+)?({days})\s+(?:den|toi|-|–)\s+({days})(?!\w)", f)
     if m:
         names = [fold(d) for d in WEEKDAYS]
         a, b = names.index(m.group(1)), names.index(m.group(2))

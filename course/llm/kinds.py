@@ -72,6 +72,17 @@ def detect(*texts: str) -> Kind:
     return Kind()
 
 
+def starts_with_cue(text: str) -> bool:
+    """Whether `text` opens with a business word ("phòng khám …", "tiệm giặt …", "homestay …")."""
+    low = nfc(text).lower()
+    accented = _has_accents(low)
+    for _main, _sub, acc, pl in _patterns():
+        pat = acc if accented else pl
+        if pat is not None and (m := pat.match(low if accented else fold(low))) and m.start() == 0:
+            return True
+    return False
+
+
 def from_profile(value: str) -> Kind:
     """The kind chosen in the profile form ("Dịch vụ (…)"), or an empty Kind."""
     for label, (main, sub) in data()["profile_choices"].items():

@@ -73,18 +73,25 @@ def _has_accents(text: str) -> bool:
 
 
 # A name starts with a noun: "ngắn" (A), "hưu" (V), "tôi" (P), "rất" (R) never start one.
-_NOT_A_NAME_START = {"A", "V", "P", "R", "E", "C", "CC", "L", "T", "X", "M"}
+_NOT_A_NAME_START = {"A", "V", "P", "R", "E", "C", "CC", "L", "T", "M"}
+_PLAIN_NON_NAMES = {"hay", "to", "nho", "dai", "moi", "cu", "tot", "re", "dep", "ngon", "xin"}
 
 
 def starts_like_a_name(original: str, start: int) -> bool:
     """Whether the word at `start` of the (accented) request can begin a name (POS tagging)."""
     if not _has_accents(original) or original[start:start + 1].isupper():
         return True  # without diacritics the tagger guesses; a capital marks a proper name
+    from .kinds import starts_with_cue
+
+    if starts_with_cue(original[start:start + 40]):
+        return True  # "phòng khám …": a business word, whatever the tagger guessed
     for a, b, tag in _tags(original):
         if a <= start < b:
-            if tag in _NOT_A_NAME_START and not original[a:b].isupper():
-                return False
-            return True
+            word = original[a:b].split()[0]
+            # The tagger calls foreign words ("homestay", "studio") verbs: only a Vietnamese
+            # word (with its diacritics) is trusted to be an adjective or a verb.
+            vietnamese = fold(word) != word.lower() or word.lower() in _PLAIN_NON_NAMES
+            return not (tag in _NOT_A_NAME_START and vietnamese)
     return True
 
 
@@ -110,6 +117,12 @@ def _stop_at(original: str, f: str, start: int, seg: str, stop_re: re.Pattern[st
         allowed = c["stop_accents"].get(first)
         if allowed and written.lower() != first and written.lower() not in allowed:
             continue  # typed with other accents: a different word
+        capital = c.get("stop_plain_capital_next", {}).get(first)
+        if capital is not None and written.lower() == first and fold(original) == \
+                original.lower():  # no diacritics: "xe tai chuyen" (tải), "o Phong Nha" (ở)
+            nxt = re.match(r"\s*(\S)", original[at + len(word):])
+            if nxt and nxt.group(1).isupper() != capital:
+                continue
         need = c["stop_plain_needs"].get(first)
         if need and written.lower() == first and not re.match(
                 rf"\s*{need}", f[at + len(word):]):

@@ -210,7 +210,7 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
     if fr.task == "summary":
         source = _quoted(prompt)
         sentences = re.split(r"(?<=[.!?])\s+", source.strip())
-        n = fr.count or 2
+        n = fr.sentences or fr.count or 2
         text = " ".join(sentences[:n])
         if fr.words and len(text.split()) > fr.words[0]:
             text = " ".join(text.split()[: fr.words[0]])

@@ -53,6 +53,13 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
     mapped = gateway.translate(exc, base_url)  # the class AI gateway's own refusals
     if mapped is not None:
         return mapped
+    if gateway.is_gateway(base_url) and isinstance(exc, openai.APIStatusError) \
+            and _code(exc) in ("gateway_body_too_large", "gateway_bad_request"):
+        # the class gateway's own Vietnamese sentence: what was wrong, how to shorten
+        err = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else {}
+        message = err.get("message") if isinstance(err, dict) else None
+        if isinstance(message, str) and message:
+            return E.LLMError(message[:500], detail=f"HTTP {exc.status_code} {_code(exc)}")
     if isinstance(exc, openai.APITimeoutError):
         return E.LLMTimeoutError(seconds=int(timeout), detail="timeout")
     if isinstance(exc, openai.APIConnectionError):
