@@ -20,6 +20,14 @@ Decisions worth knowing:
   not every number in that range is a code), or any 12 digits after "CCCD"/"căn cước".
 - Tax codes: 10 digits with a valid check digit (anywhere), or after "MST"/"mã số thuế" any
   10 digits or 10 + "-" + 3 (branch); the 12-digit personal tax code is the CCCD number.
+- "+84 (0) 912 345 678" is a phone (the bracketed 0 of the international form), and so is a
+  phone spelled out in words ("không chín một hai ba bốn năm sáu bảy tám", with or without
+  diacritics, or mixed with digits: "0912 ba bốn năm sáu bảy tám").
+- A number right after a carrier's code ("GHN 840912345678", "GHTK: 0912345678", the list
+  in patterns.json "carrier_codes") is a shipping or order code, never a phone.
+- E-mail addresses also when written to fool a scraper: "an_nguyen92 @ yahoo.com",
+  "lan[at]htx-camlo.vn", "lan (at) ...", "lan a còng htx-camlo.vn", "... [dot] vn",
+  "... chấm vn".
 - A 9-digit old ID (CMND) and a bank account are flagged only after a context word
   ("CMND", "STK", "số tài khoản", a bank name), because bare 6–9 digit numbers are usually
   order numbers or amounts. The nearest context word before a number decides its kind when
@@ -50,6 +58,11 @@ _JOINERS = "-_"  # glue to letters or digits: SP-0912345, 0912345678-A
 _DIGIT_JOINERS = ":.,/"  # glue to short digit runs: 12/05/2025, 08:30, 1,5
 _SHORT_RUN = 4
 _BRACKET = re.compile(r"\((\+?84|0\d{1,3})\)[ .\-]?(?=\d)")
+# "+84 (0) 912 345 678": the international prefix, then the national 0 in brackets.
+_INTL_ZERO = re.compile(r"(?<![\w+])\+?84[ .\-]?\(0\)[ .\-]?(?=\d)")
+# The word right before a number (a carrier's code: "GHN 0912…", "J&T: 0912…").
+_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z&]{1,11})[ \u00a0]*[:#\-]?[ \u00a0]*\Z")
+_CARRIER_WINDOW = 16
 _MAX_DIGITS = 19
 _MIN_DIGITS = 6  # the shortest kind is a 6-digit bank account
 _CONTEXT_WINDOW = 40  # characters looked at before a number for a context word
@@ -59,7 +72,28 @@ _TITLES = frozenset("anh chi ong ba co chu bac em ban".split())
 _WORD = re.compile(r"[a-z0-9]+")
 _BREAK = re.compile(r"[\n!?;]|\.\s|\d")
 _TAX_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
-_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-_")
+# An "@" written to fool a scraper: " @ ", "[at]", "(at)", "{@}", "a còng" (Vietnamese for @).
+# The spaces around it are skipped by hand (at most _AT_SPACES): a regex starting with a
+# space run would retry from every space of a long one.
+_OBFUSCATED_AT = re.compile(
+    r"[\[\(\{<][ \t]{0,3}(?:at|@|a[ \t]?c[oò]ng)[ \t]{0,3}[\]\)\}>]"
+    r"|(?<=[ \t])a[ \t]?c[oò]ng(?=[ \t])|@", re.IGNORECASE)
+_AT_SPACES = 3
+# ... and a dot: "[dot]", "(dot)", " chấm ", " dot ".
+_OBFUSCATED_DOT = re.compile(r"[ \t]*(?:[\[\(\{][ \t]*(?:dot|chấm|cham|\.)[ \t]*[\]\)\}]"
+                             r"|[ \t](?:dot|chấm|cham)[ \t])[ \t]*(?=[A-Za-z0-9])",
+                             re.IGNORECASE)
+_DOMAIN_RUN = re.compile(r"[A-Za-z0-9\-]+")
+# Digits spelled out: with diacritics as written, or folded in a word typed without them.
+_DIGIT_WORDS = {"không": "0", "linh": "0", "một": "1", "hai": "2", "ba": "3", "bốn": "4",
+                "tư": "4", "năm": "5", "lăm": "5", "sáu": "6", "bảy": "7", "bẩy": "7",
+                "tám": "8", "chín": "9", "zero": "0", "one": "1", "two": "2", "three": "3",
+                "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORDS_PLAIN = {fold(w): d for w, d in _DIGIT_WORDS.items()}
+_SPELL_TOKEN = re.compile(r"[^\W\d_]+|\d{1,4}")
+_SPELL_GAP = frozenset(" ,.-\u00a0")
+_MIN_SPELLED_WORDS = 3
 _EMAIL_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 
 
@@ -80,6 +114,7 @@ class _Rules(NamedTuple):
     gap_words_plain: frozenset[str]  # the same without diacritics, for text typed without them
     stop_words: frozenset[str]
     units: re.Pattern[str]
+    carriers: frozenset[str]  # folded, lower case: "ghn", "ghtk", "j&t"
 
 
 @cache
@@ -99,6 +134,7 @@ def _rules() -> _Rules:
         frozenset(fold(w) for w in data["gap_words"]),
         frozenset(data["stop_words"]),
         unit_re,
+        frozenset(fold(c) for c in data["carrier_codes"]),
     )
 
 
@@ -299,12 +335,20 @@ def _numbers(text: str) -> Iterable[PiiMatch]:
                 i += 1
 
 
+def _after_carrier(text: str, start: int) -> bool:
+    """"GHN 840912345678", "GHTK: 0912…": a shipping or order code, not a phone."""
+    word = _WORD_BEFORE.search(text, max(0, start - _CARRIER_WINDOW), start)
+    return bool(word) and fold(word.group(1)) in _rules().carriers
+
+
 def _longest_at(
     text: str, groups: list[str], seps: list[str], offsets: list[int], base: int, i: int
 ) -> tuple[PiiMatch, int] | None:
     start = base + offsets[i]
     plus = start > 0 and text[start - 1] == "+"
     span_start = start - 1 if plus else start
+    if _after_carrier(text, span_start):
+        return None
     ends, size = [], 0
     # Grouped numbers start with 3+ digits (or 84) and have no 1-digit group: see _classify.
     may_group = len(groups[i]) >= 3 or groups[i] == "84"
@@ -326,13 +370,15 @@ def _longest_at(
 
 
 def _bracketed_phones(text: str) -> Iterable[PiiMatch]:
-    """(+84) 912 345 678, (0233) 3852 123: a prefix in brackets, then the rest of the number."""
-    for m in _BRACKET.finditer(text):
+    """(+84) 912 345 678, (0233) 3852 123: a prefix in brackets, then the rest of the number;
+    +84 (0) 912 345 678: the international prefix with the national 0 in brackets."""
+    prefixed = [(m, m.group(1).lstrip("+")) for m in _BRACKET.finditer(text)]
+    prefixed += [(m, "840") for m in _INTL_ZERO.finditer(text)]
+    for m, prefix in prefixed:
         chain = _CHAIN.match(text, m.end())
-        if not chain:
+        if not chain or _after_carrier(text, m.start()):
             continue
         groups, seps, offsets = _split(chain.group())
-        prefix = m.group(1).lstrip("+")
         for j in range(len(groups) - 1, -1, -1):
             if j < len(groups) - 1 and seps[j] not in _SPACES:
                 continue
@@ -371,9 +417,96 @@ def _emails(text: str) -> Iterable[PiiMatch]:
         at = text.find("@", at + 1)
 
 
+def _obfuscated_emails(text: str) -> Iterable[PiiMatch]:
+    """"an_nguyen92 @ yahoo.com", "lan[at]htx-camlo.vn", "lan a còng gmail chấm com".
+
+    Linear: each "at" is found once by one regex pass; the local part is read back to the
+    previous non-address character and the domain forward, label by label."""
+    for m in _OBFUSCATED_AT.finditer(text):
+        at_start, at_end = m.start(), m.end()
+        while at_start > 0 and m.start() - at_start < _AT_SPACES and text[at_start - 1] in " \t":
+            at_start -= 1
+        while at_end < len(text) and at_end - m.end() < _AT_SPACES and text[at_end] in " \t":
+            at_end += 1
+        if m.group() == "@" and (at_start, at_end) == m.span():
+            continue  # the plain form: _emails
+        left = at_start
+        while left > 0 and text[left - 1] in _EMAIL_LOCAL:
+            left -= 1
+        local = text[left:at_start].lstrip(".")
+        if not local or not any(c.isalnum() for c in local):
+            continue
+        left = at_start - len(local)
+        labels, pos = [], at_end
+        while True:
+            label = _DOMAIN_RUN.match(text, pos)
+            if not label:
+                break
+            labels.append(label.group())
+            pos = label.end()
+            dot = _OBFUSCATED_DOT.match(text, pos)
+            if pos < len(text) - 1 and text[pos] == "." and text[pos + 1].isalnum():
+                pos += 1
+            elif dot:
+                pos = dot.end()
+            else:
+                break
+        labels = [lb.strip("-") for lb in labels]
+        if len(labels) >= 2 and all(labels) and labels[-1].isalpha() and len(labels[-1]) >= 2:
+            end = pos
+            yield PiiMatch("email", left, end, text[left:end])
+
+
+# ---------------------------------------------------------------- numbers spelled out
+
+
+def _spelled_phones(text: str) -> Iterable[PiiMatch]:
+    """"không chín một hai ba bốn năm sáu bảy tám", "0912 ba bốn năm sáu bảy tám".
+
+    One pass over the words: a run of digit words (and short digit groups) separated by
+    spaces, commas, dots or hyphens is read as digits; any part of it with at least three
+    words whose digits make a phone is one (at most 12 digits are tried from each word, so
+    the work stays linear)."""
+    run: list[tuple[int, int, str, bool]] = []  # (start, end, digits, spelled)
+
+    def phones() -> Iterable[PiiMatch]:
+        i = 0
+        while i < len(run):
+            number, words, found = "", 0, None
+            for j in range(i, len(run)):
+                number += run[j][2]
+                words += run[j][3]
+                if len(number) > 12:
+                    break
+                if words >= _MIN_SPELLED_WORDS and national_phone(number):
+                    found = j  # the longest phone from i (84… is longer than 0…)
+            if found is not None and not _after_carrier(text, run[i][0]):
+                start, end = run[i][0], run[found][1]
+                yield PiiMatch("phone", start, end, text[start:end])
+                i = found + 1
+            else:
+                i += 1
+
+    for tok in _SPELL_TOKEN.finditer(text):
+        word = tok.group()
+        low = word.lower()
+        digit = word if word.isdigit() else _DIGIT_WORDS.get(low)
+        if digit is None and low == fold(low):  # typed without diacritics
+            digit = _DIGIT_WORDS_PLAIN.get(low)
+        joined = bool(run) and tok.start() - run[-1][1] <= 3 and all(
+            c in _SPELL_GAP for c in text[run[-1][1] : tok.start()])
+        if run and (digit is None or not joined):
+            yield from phones()
+            run = []
+        if digit is not None:
+            run.append((tok.start(), tok.end(), digit, not word.isdigit()))
+    yield from phones()
+
+
 # ---------------------------------------------------------------- all numbers
 
 
 def find_numbers(text: str) -> list[PiiMatch]:
     """Numbers and e-mail addresses in `text` (already NFC): every kind except names/addresses."""
-    return [*_emails(text), *_bracketed_phones(text), *_numbers(text)]
+    return [*_emails(text), *_obfuscated_emails(text), *_bracketed_phones(text),
+            *_spelled_phones(text), *_numbers(text)]

@@ -3,6 +3,9 @@
 The rule for a name:
 - a title (anh, chị, em, cô, chú, bác, ông, bà…) followed by capitalised words, or by a
   lower-case given name ("chị lan", "chi Lan"); the title itself stays readable;
+- after a title or label, a family name typed in lower case without diacritics and one to
+  three middle or given names ("chị tran thi be", "người nhận: nguyen van an"), even in a
+  line that has diacritics elsewhere;
 - a label ("Họ tên:", "Người nhận:", "Khách hàng:") followed by capitalised words;
 - a family name from the list (Nguyễn, Trần, Lê…) followed by more capitalised words;
 - any other capitalised words the rules could not decide are shown to underthesea's NER model,
@@ -133,6 +136,9 @@ class _Rules(NamedTuple):
     surnames: _Lexicon
     given_exact: frozenset[str]
     given_plain: frozenset[str]
+    surnames_plain: frozenset[str]  # folded first words of family names: "nguyen", "tran"
+    surnames_common: frozenset[str]  # of those, also common words: "ta", "le", "mai", "ho"
+    name_words_plain: frozenset[str]  # folded middle and given names: "thi", "van", "be"
     not_after_title: frozenset[str]
     not_after_title_plain: frozenset[str]
     address_cues: _Lexicon
@@ -179,6 +185,12 @@ def _rules() -> _Rules:
         surnames=_Lexicon(data["surnames"]),
         given_exact=frozenset(given_exact),
         given_plain=frozenset(fold_chars(g) for g in given) - ambiguous,
+        surnames_plain=frozenset(fold_chars(nfc(n)).lower().split()[0] for n in data["surnames"]),
+        surnames_common=frozenset(w for w in (fold_chars(nfc(n)).lower().split()[0]
+                                              for n in data["surnames"])
+                                  if len(w) <= 3 or w in ambiguous),
+        name_words_plain=frozenset(fold_chars(nfc(n)).lower()
+                                   for n in given + data["middle_names"]),
         not_after_title=frozenset(nfc(w).lower() for w in data["after_title_not_name"]),
         not_after_title_plain=frozenset(fold_chars(nfc(w)) for w in data["after_title_not_name"]),
         address_cues=_Lexicon(data["address_cues"]),
@@ -286,6 +298,9 @@ def _name_after(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
         return 0
     if rules.titles.match(toks, i) or (len(toks[i].text) == 1 and toks[i].text.isupper()):
         return 0  # "BẠN Ở ĐÂY": a one-letter word after a title is shouting, not a name
+    n = _plain_full_name(text, rules, toks, i)
+    if n:
+        return n
     n = _cap_run(text, toks, i)
     if n:
         # "chị Lan Cam Lộ": stop before a known place or brand of two words or more.
@@ -297,6 +312,24 @@ def _name_after(text: str, rules: _Rules, toks: list[_Tok], i: int, lower_ok: bo
         return 2 if i + 1 < len(toks) and _given(rules, toks[i + 1]) and _joined(
             text, toks, i, i + 1) else 1
     return 0
+
+
+def _plain_full_name(text: str, rules: _Rules, toks: list[_Tok], i: int) -> int:
+    """"tran thi be", "nguyen van an": a family name then 1-3 middle or given names, all typed
+    in lower case without diacritics (the way a name is often typed in a chat or copied from
+    a bank transfer). Only asked right after a title or label; 0 when it is not one."""
+    first = toks[i]
+    if first.text != first.fold or first.fold not in rules.surnames_plain:
+        return 0
+    n = 1
+    while n <= _MAX_NAME_WORDS - 1 and i + n < len(toks) and _joined(text, toks, i + n - 1, i + n):
+        tok = toks[i + n]
+        if not tok.word or tok.text != tok.fold or tok.fold not in rules.name_words_plain:
+            break
+        n += 1
+    # A family name that is also a common word ("ta", "le", "ho") needs a full three-word
+    # name: "viet mo ta ngan" is "viết mô tả ngắn", "le thi hoa" is a person.
+    return n if n >= (3 if first.fold in rules.surnames_common else 2) else 0
 
 
 def _title_in_brand(text: str, rules: _Rules, toks: list[_Tok], i: int) -> bool:
