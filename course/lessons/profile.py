@@ -3,8 +3,11 @@
 The form `course.widgets.ProductForm` writes `ket_qua/san_pham_cua_ban.json` next to the lesson;
 lessons 03, 04, 06 and 09 call `load()` and get a dict shaped like a row of products.csv
 (ten_sp, gia_ban_vnd, don_vi, noi_san_xuat, diem_noi_bat, khach_hang_muc_tieu) plus
-kenh_chinh, ten_co_so and `mau` (True when no profile was saved and a sample is used).
-Nobody has to edit Python to use their own business.
+kenh_chinh, ten_co_so, the kind of business (loai_hinh: goods, service, lodging, food & drink
+venue), opening hours (gio_mo_cua), delivery / pickup / service area (giao_nhan), terms
+(dieu_khoan: đổi trả, bảo hành, đặt lịch) and `mau` (True when no profile was saved and a sample
+is used). Nobody has to edit Python to use their own business; every fact given here is used
+by the lessons, and a fact not given stays a visible [gap], never a sample's value.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from course.errors import CourseError
 from course.i18n import t
+from course.llm import kinds as _kinds
 from course.numbers import number
 from course.text import nfc
 
@@ -28,7 +32,9 @@ PROFILE_FILE = "san_pham_cua_ban.json"
 DEFAULT_SAMPLE = "Cà phê Arabica Khe Sanh"
 CHANNELS = ("Facebook", "Zalo", "TikTok", "Shopee", "TikTok Shop", "Cửa hàng")
 FIELDS = ("ten_sp", "gia_ban_vnd", "don_vi", "noi_san_xuat", "diem_noi_bat",
-          "khach_hang_muc_tieu", "kenh_chinh", "ten_co_so")
+          "khach_hang_muc_tieu", "kenh_chinh", "ten_co_so", "loai_hinh", "gio_mo_cua",
+          "giao_nhan", "dieu_khoan")
+OPTIONAL = ("loai_hinh", "gio_mo_cua", "giao_nhan", "dieu_khoan")  # older files lack them
 
 
 def profile_path(folder: str | Path = OUTPUT_DIR) -> Path:
@@ -47,7 +53,30 @@ def from_sample(name: str) -> dict[str, object]:
             "don_vi": row["don_vi"], "noi_san_xuat": row["noi_san_xuat"],
             "diem_noi_bat": row["diem_noi_bat"],
             "khach_hang_muc_tieu": row["khach_hang_muc_tieu"], "kenh_chinh": "Facebook",
-            "ten_co_so": "", "ocop_sao": int(row.get("ocop_sao", 0) or 0), "mau": True}
+            "ten_co_so": "", "ocop_sao": int(row.get("ocop_sao", 0) or 0), "mau": True,
+            "loai_hinh": kind_label(_kinds.Kind("product", _kinds.detect(row["ten_sp"]).sub
+                                                or "food")), "gio_mo_cua": "",
+            "giao_nhan": "", "dieu_khoan": ""}
+
+
+def kind_label(kind: _kinds.Kind) -> str:
+    """The profile form's choice for a kind ("" when unclear)."""
+    for label, (main, sub) in _kinds.data()["profile_choices"].items():
+        if main == kind.main and (sub == kind.sub or main != "product"):
+            return label
+    return ""
+
+
+def kind_of(profile: dict[str, object]) -> _kinds.Kind:
+    """The kind the participant chose, or the one its name shows ("tiệm giặt …": service)."""
+    chosen = _kinds.from_profile(str(profile.get("loai_hinh") or ""))
+    if chosen.known:
+        return chosen
+    return _kinds.detect(str(profile.get("ten_sp") or ""), str(profile.get("ten_co_so") or ""))
+
+
+def is_service(profile: dict[str, object]) -> bool:
+    return kind_of(profile).main == "service"
 
 
 def parse_price(value: object) -> int:
@@ -87,6 +116,8 @@ def clean(data: dict[str, object]) -> dict[str, object]:
     if problems:
         raise CourseError(t("profile.problems") + "\n- " + "\n- ".join(problems))
     out["kenh_chinh"] = out["kenh_chinh"] or "Facebook"
+    if out["loai_hinh"] and not _kinds.from_profile(str(out["loai_hinh"])).known:
+        out["loai_hinh"] = ""  # an unknown choice (a hand-edited file): read from the name
     out["mau"] = False
     return out
 
@@ -125,12 +156,25 @@ def business_name(profile: dict[str, object]) -> str:
     return str(profile.get("ten_co_so") or profile["ten_sp"])
 
 
+def facts(profile: dict[str, object]) -> list[str]:
+    """Every fact the participant gave, one short Vietnamese clause each (none invented)."""
+    price = number(profile["gia_ban_vnd"])  # type: ignore[arg-type]
+    unit = str(profile.get("don_vi") or "")
+    out = [t("profile.fact_price", price=price, unit=unit).strip() if unit else
+           t("profile.fact_price_only", price=price)]
+    for key in ("noi_san_xuat", "diem_noi_bat", "khach_hang_muc_tieu", "gio_mo_cua",
+                "giao_nhan", "dieu_khoan"):
+        value = str(profile.get(key) or "").strip()
+        if value:
+            out.append(t(f"profile.fact_{key}", value=value))
+    return out
+
+
 def story(profile: dict[str, object], sample_story: str) -> str:
-    """Lesson 06's story: the sample's own story, or one told from the participant's facts."""
+    """Lesson 06's story: the sample's own story, or the participant's facts, nothing added."""
     if profile.get("mau"):
         return sample_story
-    return t("profile.story", name=profile["ten_sp"], place=profile["noi_san_xuat"] or "—",
-             special=profile["diem_noi_bat"] or "—", customers=profile["khach_hang_muc_tieu"])
+    return f"{profile['ten_sp']}. " + " ".join(f"{x}." for x in facts(profile))
 
 
 def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
@@ -138,8 +182,23 @@ def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
     if profile.get("mau"):
         return sample_voice
     price = number(profile["gia_ban_vnd"])  # type: ignore[arg-type]
+    contact = t("profile.contact_" + (kind_of(profile).main or "any"),
+                channel=profile["kenh_chinh"])
     return t("profile.voice", business=business_name(profile), name=profile["ten_sp"],
-             price=price, unit=profile["don_vi"] or "", channel=profile["kenh_chinh"])
+             price=price, unit=profile["don_vi"] or "", contact=contact,
+             facts="; ".join(facts(profile)[1:]) or "—")
+
+
+def gap_values(profile: dict[str, object]) -> dict[str, str]:
+    """The capstone's [gaps] this profile can fill; the others stay for the owner to fill."""
+    values = {"[giá]": number(profile["gia_ban_vnd"]),  # type: ignore[arg-type]
+              "[quy cách]": str(profile.get("don_vi") or "")}
+    for gap, key in (("[nơi sản xuất]", "noi_san_xuat"), ("[điểm nổi bật]", "diem_noi_bat"),
+                     ("[giờ mở cửa]", "gio_mo_cua"), ("[giao nhận]", "giao_nhan"),
+                     ("[điều khoản]", "dieu_khoan")):
+        if str(profile.get(key) or "").strip():
+            values[gap] = str(profile[key]).strip()
+    return {k: v for k, v in values.items() if v}
 
 
 def keywords(profile: dict[str, object], sample: list[str]) -> list[str]:
@@ -154,5 +213,6 @@ def keywords(profile: dict[str, object], sample: list[str]) -> list[str]:
 
 
 __all__ = ["CHANNELS", "DEFAULT_SAMPLE", "PROFILE_FILE", "brand_voice", "business_name",
-           "clean", "describe", "from_sample", "keywords", "load", "parse_price",
-           "profile_path", "sample_names", "save", "story"]
+           "clean", "describe", "facts", "from_sample", "gap_values", "is_service", "keywords",
+           "kind_label", "kind_of", "load", "parse_price", "profile_path", "sample_names", "save",
+           "story"]

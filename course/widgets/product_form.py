@@ -12,12 +12,14 @@ import ipywidgets as widgets
 
 from ..i18n import t
 from ..lessons import OUTPUT_DIR, profile
+from ..llm import kinds
 from ..numbers import number
 from .display import escape
 
 
 class ProductForm(widgets.VBox):
-    """Name, price and unit, origin, what makes it special, who buys it, main channel.
+    """Name, kind of business, price and unit, place, what makes it special, who buys it,
+    main channel, opening hours, delivery / service area and terms (returns, warranty, booking).
 
     A dropdown of the 12 sample products fills the fields with a ready example. The form
     opens with the saved profile (or empty, with the sample dropdown on "my product").
@@ -46,6 +48,12 @@ class ProductForm(widgets.VBox):
             "khach_hang_muc_tieu": text("customers"),
             "kenh_chinh": widgets.Dropdown(description=t("profile.f_channel"),
                                            options=list(profile.CHANNELS), style=style),
+            "loai_hinh": widgets.Dropdown(description=t("profile.f_kind"), style=style,
+                                          options=kinds.profile_choices(),
+                                          value=kinds.profile_choices()[-1],
+                                          layout=widgets.Layout(width="560px")),
+            "gio_mo_cua": text("hours"), "giao_nhan": text("delivery"),
+            "dieu_khoan": text("terms", area=True),
         }
         self.button = widgets.Button(description=t("profile.f_button"), button_style="primary",
                                      icon="save", layout=widgets.Layout(width="auto"))
@@ -69,6 +77,9 @@ class ProductForm(widgets.VBox):
                 value = number(value)
             if key == "kenh_chinh":
                 box.value = value if value in profile.CHANNELS else profile.CHANNELS[0]
+            elif key == "loai_hinh":
+                choices = kinds.profile_choices()
+                box.value = value if value in choices else choices[-1]
             else:
                 box.value = str(value or "")
 
@@ -77,7 +88,10 @@ class ProductForm(widgets.VBox):
             self.fill(profile.from_sample(change["new"]))
 
     def values(self) -> dict[str, object]:
-        return {key: box.value for key, box in self.fields.items()}
+        out = {key: box.value for key, box in self.fields.items()}
+        if not kinds.from_profile(str(out["loai_hinh"])).known:
+            out["loai_hinh"] = ""  # "Chưa rõ": the lessons read the kind from the name
+        return out
 
     def save(self) -> Path | None:
         """Validate and write the profile; the status line says what happened, in Vietnamese."""

@@ -249,7 +249,7 @@ CALENDAR_TPL = {  # keyed by the folded topic; sized for the topic's default cha
         "hình. Chỉ ghi tên khi khách đồng ý.]\n\nCảm ơn anh chị đã tin dùng sản phẩm của {noi}. "
         "Bình luận cảm nhận của bạn, hoặc nhắn tin cho page để đặt hàng nhé!\n\n{tag}"
     ),
-    "uu dai trong tuan": (
+    "uu dai that cua co so": (
         "Ưu đãi tuần này: [ghi mức ưu đãi thật] khi mua {ten_thuong}. {don_vi_hoa} giá {gia} "
         "đồng. Ưu đãi đến hết [ngày]. Anh chị nhắn tin lại để giữ suất nhé!"
     ),
@@ -272,7 +272,7 @@ CALENDAR_TPL = {  # keyed by the folded topic; sized for the topic's default cha
         "- Hỏi người bán cách bảo quản và hạn dùng.\n\n{ten} ghi rõ nơi làm tại {noi}. "
         "Nhắn tin cho page nếu bạn cần tư vấn thêm nhé!\n\n{tag}"
     ),
-    "cau do vui co qua": (
+    "cau hoi vui cho khach quen": (
         "Đố vui cuối tuần 🌿 {ten} {lam} ở vùng nào của Quảng Trị? Nhắn tin đáp án cho shop "
         "trước [giờ, ngày]; [số người] bạn trả lời đúng sớm nhất nhận quà [ghi quà thật]."
     ),

@@ -129,13 +129,15 @@ IDEAS = {  # topic of lesson 03's calendar -> what to post, in one sentence
     "Câu chuyện người làm ra sản phẩm": "Kể một buổi làm {sp} của người trong {ten}, kèm ảnh.",
     "Mẹo dùng sản phẩm hằng ngày": "Một mẹo dùng {sp} mà {kh} làm được ngay tại nhà.",
     "Cảm nhận của khách hàng": "Đăng lời khen thật của một khách (đã xin phép, che tên).",
-    "Ưu đãi trong tuần": "Ưu đãi có hạn cho {sp}; ghi rõ ngày hết hạn và giá thật.",
+    "Ưu đãi thật của cơ sở (nếu có)": "Chỉ khi có ưu đãi thật cho {sp}: ghi rõ ngày hết hạn "
+                                      "và giá thật; không có thì đăng ảnh thật và giá.",
     "Hỏi đáp những câu khách hay hỏi": "Trả lời vài câu khách hay hỏi về {sp} (lấy từ trang FAQ).",
     "Hậu trường đóng gói và giao hàng": "Video ngắn cảnh đóng gói {sp} cẩn thận trước khi gửi.",
     "Cách dùng ngon cùng món ăn, thức uống": "Gợi ý một món ăn hoặc thức uống ngon với {sp}.",
     "Gợi ý làm quà biếu": "Gợi ý {sp} làm quà biếu, kèm ảnh hộp quà.",
     "Cách nhận biết hàng chất lượng": "Những dấu hiệu nhận biết {sp} ngon, thật, đúng chất lượng.",
-    "Câu đố vui có quà": "Câu đố vui về {sp}; người trả lời đúng sớm nhất nhận quà nhỏ.",
+    "Câu hỏi vui cho khách quen": "Một câu hỏi vui về {sp} để khách quen bình luận "
+                                  "(phần thưởng, nếu có, do {ten} tự quyết).",
     "Tổng kết tháng và cảm ơn khách hàng":
         "Cảm ơn {kh} đã ủng hộ {ten} trong tháng, hẹn tháng sau.",
 }
