@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# The real-browser test drives Debian's Chromium. Install it when missing and we may;
-# otherwise the test skips itself and prints why.
+# The real-browser test drives Debian's Chromium. Install it when missing and we may (waiting
+# for apt's lock: scripts/apt-install.sh); otherwise the test skips itself and prints why.
 set -uo pipefail
 if command -v chromium >/dev/null 2>&1; then exit 0; fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "Installing Debian's chromium for the browser test..."
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-    || echo "chromium could not be installed; the browser test will be skipped."
+  echo "Cài Chromium (trình duyệt cho bài kiểm tra giao diện)..."
+  "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh" --what "Chromium (trình duyệt cho bài kiểm tra giao diện)" chromium \
+    || echo "Không có Chromium: bài kiểm tra bằng trình duyệt sẽ bị bỏ qua."
 else
-  echo "chromium is missing and cannot be installed here; the browser test will be skipped."
+  echo "Thiếu Chromium và không cài được ở đây (cần root và apt-get): bài kiểm tra bằng trình duyệt sẽ bị bỏ qua."
 fi
 exit 0
