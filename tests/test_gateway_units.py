@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -183,3 +185,94 @@ def test_discovery_from_hub_or_litellm_environment(no_leftover_gateway):
     assert own.provider != "lop-hoc"
     # a gateway URL without a hub token is not a hub: offline simulation
     assert settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1"}).backend == "offline"
+
+
+def test_holds_admit_while_below_the_budget_and_settle_exactly():
+    from gateway.limits import Reservations
+
+    book = Reservations()
+    budget, worst, spent = 20.0, 15.0, 0.0
+    admitted = []
+    for _ in range(20):  # twenty calls arrive before any answer: each checks, then holds
+        if spent + book.held("p", "an") >= budget:
+            continue
+        admitted.append(book.hold("p", "an", worst))
+    assert len(admitted) == 2 and book.held("p", "an") == 30 == book.held_class("p")
+    assert book.held("p", "an") <= budget + worst
+    for r in admitted:
+        r.release()
+        r.release()  # settling twice gives nothing back twice
+    assert book.held("p", "an") == 0 and book.count == 0 and book.held_class("p") == 0
+
+
+def test_request_schema_is_strict():
+    from gateway.validate import BadRequest, chat_request, parse_json
+
+    ok = chat_request(parse_json(json.dumps({
+        "model": "gpt-4o-mini", "temperature": 0.7, "max_tokens": 100, "seed": 3, "stop": "x",
+        "tools": [{"type": "function"}], "n": 5,  # dropped, as before
+        "messages": [{"role": "system", "content": "Bạn bán hàng"},
+                     {"role": "user", "content": [{"type": "text", "text": "Chào "},
+                                                  {"type": "text", "text": "shop"}]},
+                     {"role": "assistant", "content": None}]}).encode()))
+    assert ok.params == {"temperature": 0.7, "max_tokens": 100, "seed": 3, "stop": ["x"]}
+    assert ok.messages[1] == {"role": "user", "content": "Chào shop"} and not ok.stream
+    for raw in (b'{"messages": [{"role": "user", "content": "a"}], "temperature": "hot"}',
+                b'{"messages": [{"role": "user", "content": "a"}], "temperature": NaN}',
+                b'{"messages": [{"role": "user", "content": "a"}], "top_p": 1e400}',
+                b'{"messages": [{"role": "user", "content": "a"}], "top_p": -0.1}',
+                b'{"messages": [{"role": "user", "content": "a"}], "max_tokens": 10.0}',
+                b'{"messages": [{"role": "user", "content": "a"}], "stop": ["a","b","c","d","e"]}',
+                b'{"messages": [{"role": "user", "content": "a"}], "response_format": "json"}',
+                b'{"messages": []}', b'null', b'"text"', b'{"messages": [1]}',
+                b'{"messages": [{"role": "user"}]}',
+                b'{"a": ' + b'[' * 40 + b']' * 40 + b', "messages": [{"role": "user", '
+                b'"content": "a"}]}'):
+        with pytest.raises(BadRequest):
+            chat_request(parse_json(raw))
+
+
+def test_personal_data_scan_is_bounded_and_long_prompts_are_never_shared():
+    from gateway.app import prepare_text
+
+    small = [{"role": "user", "content": "Gọi chị Lan 0912 345 678 nhé"}]
+    tokens, personal, stored = prepare_text(small, "gpt-4o-mini", 20_000, store=True)
+    assert tokens > 0 and personal and "0912" not in stored[0]["content"]
+    plain = [{"role": "user", "content": "Viết khẩu hiệu cho tiệm giặt ủi"}]
+    assert prepare_text(plain, "gpt-4o-mini", 20_000, store=False)[1:] == (False, None)
+    # a long prompt: never scanned whole, treated as personal, stored cut and masked
+    text = "Giặt chăn bao nhiêu tiền? " * 2000 + "Gọi 0912 345 678."
+    started = time.perf_counter()
+    tokens, personal, stored = prepare_text([{"role": "user", "content": text}],
+                                            "gpt-4o-mini", 5_000, store=True)
+    assert personal and tokens > 10_000 and time.perf_counter() - started < 10
+    assert len(stored[0]["content"]) < 5_100 and "đã cắt" in stored[0]["content"]
+    assert "0912" not in stored[0]["content"]
+
+
+def test_exports_write_text_never_formulas():
+    import csv
+    import io
+
+    from gateway import dashboard
+    from openpyxl import load_workbook
+
+    row = {"user": '=HYPERLINK("http://x","bấm")', "calls": 1, "cached": 0, "errors": 0,
+           "tokens_in": 1, "tokens_out": 1, "cost_vnd": 1.0, "saved_vnd": 0.0,
+           "spent_today_vnd": 1.0, "budget_vnd": 20_000, "remaining_vnd": 19_999,
+           "last_ts": None, "lessons": "-2+3", "quizzes": "@SUM(A1)\t"}
+    summary = {"participants": [row, dict(row, user="\tcmd", lessons="+x", quizzes="\rA")],
+               "totals": {"calls": 2, "cached": 0, "errors": 0, "tokens_in": 2,
+                          "tokens_out": 2, "cost_vnd": 2, "saved_vnd": 0}}
+    cfg = config.GatewayConfig()
+    data, _ = dashboard.export(summary, "xlsx", cfg)
+    ws = load_workbook(io.BytesIO(data)).active
+    cells = [c for r in ws.iter_rows(min_row=2, max_row=3) for c in r]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert ws["A2"].value == '=HYPERLINK("http://x","bấm")' and ws["A2"].data_type == "s"
+    assert ws["A2"].quotePrefix and ws["A3"].value == "\tcmd" and ws["A3"].data_type == "s"
+    assert ws["B2"].data_type == "n"  # numbers stay numbers
+    text = dashboard.export(summary, "csv", cfg)[0].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert [r[0] for r in rows] == ["'=HYPERLINK(\"http://x\",\"bấm\")", "'\tcmd"]
+    assert [r[-2] for r in rows] == ["'-2+3", "'+x"] and rows[1][-1] == "'\rA"

@@ -357,8 +357,9 @@ class BoundedBody(API):
 
 def size_text(size: int, limit: int) -> str:
     def kb(n: int) -> str:
-        return f"{n / 1024 / 1024:.1f} MB".replace(".", ",") if n >= 1024 * 1024 \
-            else f"{max(1, round(n / 1024))} KB"
+        if n < 1024 * 1024:
+            return f"{max(1, round(n / 1024))} KB"
+        return f"{n / 1024 / 1024:.1f}".replace(".", ",").removesuffix(",0") + " MB"
 
     got = f"({kb(size)}) " if size else ""
     return (f"Yêu cầu quá lớn {got}— AI của lớp nhận tối đa {kb(limit)} mỗi lần. Hãy rút "
