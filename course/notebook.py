@@ -218,6 +218,32 @@ def _wrap_showwarning(previous: Callable[..., None]) -> Callable[..., None]:
     return showwarning
 
 
+def _frame_html(data: Any) -> str | None:
+    # A subclass with its own table (course.usage()) keeps it; pandas' own is replaced.
+    own = type(data).__dict__.get("_repr_html_") if type(data).__module__ != "pandas" else None
+    if own is not None:
+        return own(data)
+    from .widgets.display import frame_html
+
+    return frame_html(data)
+
+
+def _series_text(data: Any, printer: Any, cycle: bool) -> None:
+    from .widgets.display import frame_text
+
+    printer.text(frame_text(data))
+
+
+def install_tables(shell: Any) -> None:
+    """Show pandas tables the way participants read them: Vietnamese headings, có/không instead
+    of True/False, 1.234,5 for numbers, whole texts, no "Name: …, dtype: …" line. Only the
+    display changes; the data a later cell computes with is untouched."""
+    formatters = shell.display_formatter.formatters
+    formatters["text/html"].for_type_by_name("pandas", "DataFrame", _frame_html)
+    formatters["text/html"].for_type_by_name("pandas", "Series", _frame_html)
+    formatters["text/plain"].for_type_by_name("pandas", "Series", _series_text)
+
+
 def install_friendly_errors() -> bool:
     """Register the handler in the running IPython kernel; False outside IPython."""
     try:
@@ -228,6 +254,8 @@ def install_friendly_errors() -> bool:
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
     shell.set_custom_exc(course_error_types() + PYTHON_ERRORS, _handler)
+    if hasattr(shell, "display_formatter"):
+        install_tables(shell)
     if not getattr(warnings.showwarning, "_course", False):
         warnings.showwarning = _wrap_showwarning(warnings.showwarning)
     return True

@@ -7,8 +7,11 @@ Model output can therefore never run as HTML or JavaScript in the notebook.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 PRE_STYLE = "white-space:pre-wrap;word-wrap:break-word;font-family:inherit;font-size:15px;margin:0"
 ERROR_STYLE = "color:#b00020;font-size:15px"
@@ -113,3 +116,107 @@ def render_table(rows: Iterable[Iterable[object]], header: Iterable[object]) -> 
 
 def render_warning(message: object) -> str:
     return f'<div style="{WARNING_STYLE}">⚠ {escape(message)}</div>'
+
+
+# ---- pandas tables as participants read them (registered for every notebook by
+# course.notebook.install_tables): Vietnamese headings, có/không, numbers written the Vietnamese
+# way, whole texts, no index numbers, no "Name: …, dtype: …" line.
+
+BODY_FONT = "font-size:var(--jp-content-font-size1,15px)"
+_CELL = "border:1px solid #c8c8c8;padding:3px 8px;vertical-align:top;text-align:left"
+_TEXT_CELL = _CELL + ";white-space:pre-wrap;max-width:36em"
+_NUMBER_CELL = _CELL + ";text-align:right;white-space:nowrap"
+
+
+@cache
+def _column_labels() -> dict[str, str]:
+    from course.numbers import HEADERS
+
+    path = Path(__file__).resolve().parent.parent / "data" / "glossary.json"
+    return {**json.loads(path.read_text(encoding="utf-8"))["columns"], **HEADERS}
+
+
+def column_label(name: object) -> str:
+    """The Vietnamese heading for a column name (course data and lesson tables), else as is."""
+    return "" if name is None else _column_labels().get(str(name), str(name))
+
+
+def cell_text(value: object) -> str:
+    """One value as a participant reads it: có/không, 1.234,5, dd/mm/yyyy, — for missing."""
+    import datetime as dt
+    import numbers as pynumbers
+
+    from course import numbers
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "có" if bool(value) else "không"
+    if isinstance(value, dt.datetime):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%H:%M %d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, pynumbers.Integral):
+        return numbers.number(int(value))
+    if isinstance(value, pynumbers.Real):
+        return numbers.number(float(value), 2)
+    text = str(value)
+    return "—" if text in ("nan", "NaT", "<NA>", "None") else text
+
+
+def _frame_parts(data: object) -> tuple[list[str], list[list[object]], list[bool], int]:
+    """(headers, rows of raw values, numeric flags per column, total rows) of a frame/series."""
+    import pandas as pd
+
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    if isinstance(data, pd.Series) and data.name is None:
+        frame.columns = [""]
+    index = frame.index
+    named = any(n is not None for n in index.names)
+    if named or not pd.api.types.is_integer_dtype(index.dtype):
+        frame = frame.reset_index()
+    headers = [column_label(" ".join(map(str, c)) if isinstance(c, tuple) else c)
+               for c in frame.columns]
+    for i, c in enumerate(frame.columns):  # an unnamed index comes back as "index"
+        if c == "index" and not named and i == 0:
+            headers[0] = ""
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+               for c in frame.columns]
+    total = len(frame)
+    limit = pd.get_option("display.max_rows") or total
+    if total > limit:
+        frame = pd.concat([frame.head(10), frame.tail(5)])
+    rows = frame.astype(object).values.tolist()
+    if total > limit:
+        rows.insert(10, ["…"] * len(headers))
+    return headers, rows, numeric, total
+
+
+def frame_html(data: object) -> str:
+    """A DataFrame or Series as an HTML table in Vietnamese (every cell escaped)."""
+    headers, rows, numeric, total = _frame_parts(data)
+    head = "".join(f'<th style="{_CELL}">{escape(h)}</th>' for h in headers)
+    body = "".join(
+        "<tr>" + "".join(
+            f'<td style="{_NUMBER_CELL if numeric[i] else _TEXT_CELL}">{escape(cell_text(v))}</td>'
+            for i, v in enumerate(row)) + "</tr>"
+        for row in rows)
+    note = ""
+    if len(rows) < total:
+        from course.i18n import t
+
+        note = f'<div style="{BODY_FONT}">{escape(t("widgets.table_cut", total=total))}</div>'
+    return (f'<div class="course-table" style="{BODY_FONT}">'
+            f'<table style="border-collapse:collapse">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>")
+
+
+def frame_text(data: object) -> str:
+    """The same table as aligned plain text (a terminal, a saved notebook's text/plain)."""
+    headers, rows, _, _ = _frame_parts(data)
+    cells = [headers] + [[cell_text(v).replace("\n", " ") for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+                     for r in cells)
