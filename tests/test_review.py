@@ -107,7 +107,7 @@ def test_empty_prompt_scores_zero_with_a_tip(text: str | None) -> None:
     assert not any(review.parts.values())
     assert list(review.tips) == list(PARTS)
     assert "chưa viết gì" in review.tips["task"]
-    assert review.summary() == "Điểm 0/100 (cần bổ sung). Lời nhắc còn trống."
+    assert review.summary() == "Điểm 0/100 (cần bổ sung). Prompt còn trống."
 
 
 def test_review_object_and_texts() -> None:
@@ -131,7 +131,7 @@ def test_review_object_and_texts() -> None:
         "Nên thêm: vai trò, bối cảnh, định dạng, giới hạn."
     )
     report = str(review).splitlines()
-    assert report[0] == "Điểm lời nhắc: 35/100 (cần bổ sung)"
+    assert report[0] == "Điểm prompt: 35/100 (cần bổ sung)"
     assert report[3] == "✓ Nhiệm vụ: có"
     assert report[4].startswith("✗ Định dạng: chưa có. Nói rõ định dạng")
     assert len(report) == 7
@@ -141,7 +141,7 @@ def test_review_object_and_texts() -> None:
 def test_full_prompt_summary() -> None:
     review = review_prompt(CASES[1][0])
     assert review.score == 100 and review.tips == {}
-    assert review.summary() == "Điểm 100/100 (rất tốt). Lời nhắc đã đủ 6 phần."
+    assert review.summary() == "Điểm 100/100 (rất tốt). Prompt đã đủ 6 phần."
 
 
 def test_evidence_quotes_the_original_text() -> None:
@@ -166,7 +166,7 @@ def test_long_paste_is_handled() -> None:
 
 @pytest.mark.parametrize("bad", [42, ["Viết bài"], b"Viet bai"])
 def test_non_text_gets_a_vietnamese_message(bad: object) -> None:
-    with pytest.raises(TypeError, match="Lời nhắc phải là một đoạn chữ"):
+    with pytest.raises(TypeError, match="Prompt phải là một đoạn chữ"):
         review_prompt(bad)  # type: ignore[arg-type]
 
 
@@ -175,7 +175,7 @@ def test_ipython_shows_the_readable_report() -> None:
 
     review = review_prompt("Viết bài quảng cáo")
     assert pretty(review) == str(review)
-    assert pretty(review).startswith("Điểm lời nhắc: 25/100")
+    assert pretty(review).startswith("Điểm prompt: 25/100")
 
 
 def test_public_api_exports() -> None:
