@@ -164,7 +164,12 @@ class Matcher:
 
     def match(self, rel_path: str) -> tuple[str | None, str]:
         tokens = _tokens(rel_path)
-        ids = {self.by_id[t] for t in tokens if t in self.by_id}
+        # An id may hold '-' or '_' (hub user names such as "hv-001"): match its whole token
+        # run, the longest id first ("hv1-b" in a name beats "hv1").
+        found = [(len(_tokens(key)), sid) for key, sid in self.by_id.items()
+                 if _contains(tokens, _tokens(key))]
+        longest = max((n for n, _ in found), default=0)
+        ids = {sid for n, sid in found if n == longest}
         if len(ids) == 1:
             return ids.pop(), ""
         if len(ids) > 1:

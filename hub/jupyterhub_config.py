@@ -52,6 +52,13 @@ c.JupyterHub.load_groups = {
     f"nbgrader-{COURSE_ID}": {"users": roster.participants},
     f"formgrade-{COURSE_ID}": {"users": roster.instructors},
 }
+# Vietnamese pages (hub/templates/: login with the first-login note, errors, spawn, home).
+c.JupyterHub.template_paths = [str(HERE / "templates")]
+# Instructors see the Admin page (who is logged in, stop a stuck server); passwords are reset
+# with `sudo .venv/bin/python -m hub.passwords MA` (deleting a user would drop their groups).
+c.JupyterHub.load_roles = [{"name": "giang-vien-quan-tri", "groups": [f"formgrade-{COURSE_ID}"],
+                            "scopes": ["admin-ui", "list:users", "read:users", "admin:servers",
+                                       "list:groups", "read:groups"]}]
 
 # --- Network ------------------------------------------------------------------------------
 c.JupyterHub.bind_url = f"http://{setting('IP', '0.0.0.0')}:{setting('PORT', '8000')}"
@@ -88,7 +95,7 @@ c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))
 
 # The server's own token may read its user's groups: nbgrader's JupyterHub auth plugin
 # asks the hub which courses (nbgrader-<course>/formgrade-<course>) the user belongs to.
-c.JupyterHub.load_roles = [
+c.JupyterHub.load_roles += [
     {"name": "server", "scopes": ["inherit"]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},

@@ -50,8 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     commit = publish(edition)
     print(f"Bản cho học viên: {edition} ({commit[:10]}).")
     exchange = Path(args.exchange)
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o777)  # nbgrader's documented set-up: every user may write
+    for note in prepare_exchange(exchange):  # root's, instructors write (hub/exchange.py)
+        print(f"Thư mục trao đổi: {note}", file=sys.stderr)
+    from hub.shell_profile import install as install_shell_profile  # Terminal: tools on PATH
+    install_shell_profile(env_path, exchange)
+    from hub.gradebook import sync_gradebooks  # the class list in each instructor's gradebook
+    for teacher, message in sync_gradebooks(roster_path, roster, Path(env_path)).items():
+        print(f"Sổ điểm của {teacher}: {message}")
     env = dict(os.environ)
     env.update({"COURSE_HUB_ROSTER": str(roster_path), "COURSE_HUB_INSTRUCTORS": ",".join(
         roster.instructors), "COURSE_HUB_ENV": env_path, "COURSE_HUB_EDITION_REPO": str(edition),

@@ -20,7 +20,8 @@ from hub import limits
 
 COURSE_ID = "ai-kinh-doanh"
 # Only these reach a participant's server from the hub's own environment; API keys never do.
-PASSED_FROM_HUB = ("OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_PROVIDER", "COURSE_BUDGET_VND")
+PASSED_FROM_HUB = ("OPENAI_BASE_URL", "COURSE_MODEL", "COURSE_PROVIDER", "COURSE_BUDGET_VND",
+                   "COURSE_TIMEZONE")
 
 
 class CourseSpawner(LocalProcessSpawner):

@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.remove:
         for name in roster.everyone:
             remove_user(name)
+        from hub.passwords import forget  # the same ids next course set their own password
+        forget(roster.everyone)
         print(f"Đã xóa {len(roster.everyone)} tài khoản.")
         return 0
     created = ensure_users(roster, Path(args.home_base) if args.home_base else None)

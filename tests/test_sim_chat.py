@@ -271,3 +271,24 @@ def test_a_plain_question_is_never_handed_over() -> None:
         answer, _ = converse(LAUNDRY, [q])
         assert "người phụ trách" not in answer and "chuyển ngay" not in answer, (q, answer)
 
+
+
+# Things none of the businesses told the assistant, asked in several ways: the answer is the
+# owner's fallback or the honest default, never one of their facts and never a number.
+NOT_GIVEN = ["hồ bơi", "wax lông", "váy cưới", "thẻ tín dụng", "chỗ đậu xe ô tô", "khuyến mãi",
+             "voucher giảm giá", "hóa đơn VAT", "bánh sinh nhật", "thú cưng"]
+ASKED = ["Có {x} không?", "Bên mình có {x} không ạ?", "cho hỏi có {x} ko", "{x} thì sao em?",
+         "Mình muốn hỏi về {x}"]
+
+
+@pytest.mark.parametrize("system", [LAUNDRY, ORANGES, SPA, TUTOR, HOMESTAY, LAUNDRY_LINE])
+def test_what_was_not_given_is_never_answered_with_a_fact(system: str) -> None:
+    from course.llm import grounded
+
+    fallback = grounded.fallback_sentence(system)
+    for x in NOT_GIVEN:
+        for form in ASKED:
+            q = form.format(x=x)
+            answer, _ = converse(system, [q])
+            assert not _NUMBER.search(answer), (q, answer)
+            assert answer == fallback or "sẽ hỏi lại" in answer.lower(), (q, answer)

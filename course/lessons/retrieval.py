@@ -131,14 +131,6 @@ def handover_rules() -> list[dict]:
     return _chat_cues()["handover"]
 
 
-def _says(text: str, folded: str, phrase: str, accented: bool) -> bool:
-    """`text`/`folded`: the message normalised with and without accents, padded with spaces."""
-    if accented:
-        return f" {normalize(phrase, keep_accents=True)} " in text
-    plain = normalize(phrase)
-    return plain not in _ambiguous_plain() and f" {plain} " in folded
-
-
 @cache
 def _ambiguous_plain() -> frozenset[str]:
     # Folded words that stand for more than one accented word ("te": tệ, tê, tế; "chua": chữa,
@@ -146,18 +138,42 @@ def _ambiguous_plain() -> frozenset[str]:
     return frozenset(_chat_cues()["handover_ambiguous_plain"])
 
 
-def _rule_fires(rule: dict, message: str, accented: bool) -> bool:
+@cache
+def _compiled(accented: bool) -> tuple[tuple[str, tuple, tuple, tuple, tuple | None], ...]:
+    """Each rule's phrases normalised once: (reason, except, phrases, patterns, needs), each
+    phrase padded with spaces and tagged with the text it is looked up in (0: as typed,
+    1: folded)."""
+    def side(phrases: list[str], plain_only: list[str] = ()) -> tuple[tuple[int, str], ...]:
+        out = []
+        for p in phrases:
+            if accented:
+                out.append((0, f" {normalize(p, keep_accents=True)} "))
+            elif normalize(p) not in _ambiguous_plain():
+                out.append((1, f" {normalize(p)} "))
+        if not accented:
+            out += [(1, f" {normalize(p)} ") for p in plain_only]
+        return tuple(out)
+
+    rules = []
+    for rule in handover_rules():
+        excepts = tuple(f" {normalize(p, keep_accents=accented)} " for p in rule.get("except", []))
+        patterns = tuple(re.compile(p) for p in rule["patterns"])
+        needs = (side(rule["needs"], rule.get("needs_plain", [])) if "needs" in rule else None)
+        rules.append((rule["reason"], excepts, side(rule["phrases"], rule["plain_only"]),
+                      patterns, needs))
+    return tuple(rules)
+
+
+def _rule_fires(rule: tuple, message: str, accented: bool) -> bool:
+    _, excepts, phrases, patterns, needs = rule
     text = " " + normalize(message, keep_accents=accented) + " "
-    for phrase in rule.get("except", []):  # "phun thuốc" is not medicine, "kiện hàng" no lawsuit
-        text = text.replace(f" {normalize(phrase, keep_accents=accented)} ", " ")
-    folded = " " + fold(text) + " "
-    hit = any(_says(text, folded, p, accented) for p in rule["phrases"]) or (
-        not accented and any(f" {normalize(p)} " in folded for p in rule["plain_only"])) or any(
-        re.search(p, folded) for p in rule["patterns"])
-    if not hit or "needs" not in rule:
+    for phrase in excepts:  # "phun thuốc" is not medicine, "kiện hàng" is no lawsuit
+        text = text.replace(phrase, " ")
+    texts = (text, " " + fold(text) + " ")
+    hit = any(p in texts[i] for i, p in phrases) or any(p.search(texts[1]) for p in patterns)
+    if not hit or needs is None:
         return hit
-    return any(_says(text, folded, p, accented) for p in rule["needs"]) or (
-        not accented and any(f" {p} " in folded for p in rule.get("needs_plain", [])))
+    return any(p in texts[i] for i, p in needs)
 
 
 def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
@@ -169,9 +185,9 @@ def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     instead of a guess. A plain question ("Có đổi trả không?") is never handed over.
     """
     accented = _has_accents(str(message))
-    for rule in handover_rules():
+    for rule in _compiled(accented):
         if _rule_fires(rule, str(message), accented):
-            return t(f"capstone.rt_handover_{rule['reason']}")
+            return t(f"capstone.rt_handover_{rule[0]}")
     if faq is not None and search(faq, message, k=1).empty:
         return t("capstone.rt_handover_unknown")
     return ""

@@ -243,6 +243,20 @@ def _unit_lookup() -> dict[str, str]:
     return out
 
 
+@cache
+def _question_res(accented: bool) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """Quantities ("3 ký"), per-unit asks ("một ký") and stop phrases, compiled once."""
+    nums = _number_words(accented)
+    num_alt = "|".join(re.escape(w) for w in sorted(nums, key=len, reverse=True))
+    units = _unit_re(accented)
+    qty = re.compile(rf"(?<![\w.,/])(\d+(?:[.,]\d+)?|{num_alt})\s*({units})(?!\w)")
+    per = re.compile(rf"(?<!\w)(?:một|mỗi|1|mot|moi)\s+({units})(?!\w)")
+    phrases = sorted(set(_stop_phrases(accented)) | set(_venue(accented)), key=len, reverse=True)
+    stop = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
+    return qty, per, stop
+
+
+@cache
 def _unit_re(accented: bool) -> str:
     words = sorted({w if accented else fold(w) for w in _unit_lookup()}, key=len, reverse=True)
     return "|".join(re.escape(w) for w in words)
@@ -278,15 +292,11 @@ def read_question(question: str, system: str) -> Question:
     per_units: set[str] = set()
     units = _unit_lookup()
     nums = _number_words(accented)
-    num_alt = "|".join(re.escape(w) for w in sorted(nums, key=len, reverse=True))
-    qty_re = re.compile(rf"(?<![\w.,/])(\d+(?:[.,]\d+)?|{num_alt})\s*({_unit_re(accented)})(?!\w)")
-    per_re = re.compile(rf"(?<!\w)(?:một|mỗi|1|mot|moi)\s+({_unit_re(accented)})(?!\w)")
+    qty_re, per_re, stop_re = _question_res(accented)
     acc_vocab, plain_vocab = _vocabulary(system)
     stop = _stopwords(accented)
     vocab = acc_vocab if accented else plain_vocab
     vocab = vocab | _cue_words(accented)
-    stop_phrases = _stop_phrases(accented)
-    venue = _venue(accented)
 
     for clause, weight in zip(clauses, weights, strict=True):
         low = clause.lower() if accented else fold(clause)
@@ -307,10 +317,7 @@ def read_question(question: str, system: str) -> Question:
                                    m.group(2)))
         low = per_re.sub(lambda m: " " + m.group(1) + " ", low)
         low = qty_re.sub(lambda m: " " + m.group(2) + " ", low)
-        for phrase in stop_phrases:
-            low = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " | ", low)
-        for phrase in venue:
-            low = re.sub(rf"(?<!\w){re.escape(phrase)}(?!\w)", " | ", low)
+        low = stop_re.sub(" | ", low)
         # Proper names typed with capitals ("Đông Ba", "Hà Tĩnh") weigh half: a place asked
         # about is a detail, the service asked about is the point.
         caps = _capitalised(clause) if accented or clause != clause.lower() else set()
