@@ -238,3 +238,20 @@ def test_tool_help_is_vietnamese(argv):
     for english in ("usage:", "show this help", "options:", "positional arguments",
                     "The Jupyter", "Subcommands"):
         assert english not in run.stdout, english
+
+
+def test_zip_files_named_by_hub_ids_with_dashes(course, tmp_path, capsys):
+    """Hub user names may hold '-' or '_' ("hv-001"): a Zalo file named by one is placed."""
+    roster = tmp_path / "lop2.csv"
+    roster.write_text("id,ho_ten\nhv-001,Ngô Thị Gạch\nhv-001-b,Ngô Văn Ngói\n"
+                      "tran_an,Trần An\n", encoding="utf-8")
+    assert main(["--course", str(course), "roster", "import", str(roster)]) == 0
+    nb = nbformat.writes(nbformat.v4.new_notebook())
+    archive = tmp_path / "zalo.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("hv-001 bai 1.ipynb", "hv-001-b_bt1.ipynb", "tran_an.ipynb"):
+            zf.writestr(name, nb)
+    assert main(["--course", str(course), "collect", AID, "--zip", str(archive)]) == 0, \
+        capsys.readouterr().out
+    assert sorted(p.parent.name for p in (course / "submitted").glob(f"*/{AID}")) == [
+        "hv-001", "hv-001-b", "tran_an"]

@@ -17,18 +17,29 @@ import yaml
 
 from hub.users import COURSE_ID, load_roster
 
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_MOUNT = "/usr/local/etc/jupyterhub/khoa-hoc-templates"
+
 
 def roster_values(roster_file: Path, instructors: list[str]) -> dict:
     roster = load_roster(roster_file, instructors)
     if roster.problems:
         raise ValueError("\n".join(roster.problems))
+    # The same Vietnamese hub pages as `make hub` (hub/templates/), mounted into the hub pod,
+    # and the same admin page access for instructors.
+    files = {f"khoa-hoc-template-{p.stem.replace('_', '-')}": {
+        "mountPath": f"{TEMPLATE_MOUNT}/{p.name}", "stringData": p.read_text(encoding="utf-8")}
+        for p in sorted(TEMPLATES.glob("*.html"))}
     return {"hub": {"config": {
         "Authenticator": {"allowed_users": roster.everyone},
         "JupyterHub": {"load_groups": {
             f"nbgrader-{COURSE_ID}": {"users": roster.participants},
             f"formgrade-{COURSE_ID}": {"users": roster.instructors},
-        }},
-    }}}
+        }, "template_paths": [TEMPLATE_MOUNT]},
+    }, "extraFiles": files, "loadRoles": {"giang-vien-quan-tri": {
+        "groups": [f"formgrade-{COURSE_ID}"],
+        "scopes": ["admin-ui", "list:users", "read:users", "admin:servers", "list:groups",
+                   "read:groups"]}}}}
 
 
 def main(argv: list[str] | None = None) -> int:
