@@ -55,3 +55,20 @@ def test_empty_message_is_refused_without_a_call(online):
     assert box.send("   ") == ""
     assert "còn trống" in assert_safe(box.message.value)
     assert online.requests == [] and box.history == []
+
+
+def test_offline_follow_up_uses_the_conversation_in_the_owners_voice():
+    """Issue 21: the box sends the whole conversation, so the simulation can work out a
+    follow-up from the price it just quoted, and it speaks as the owner asked ("cô", "con")."""
+    box = ChatBox("Tôi bán cam Vinh nhà trồng. Cam Vinh 40.000 đồng/kg. Bạn xưng là cô, gọi "
+                  "khách là con.")
+    first = course.strip_label(box.send("Cô ơi cam bao nhiêu một ký?"))
+    assert "40.000 đồng/kg" in first
+    second = course.strip_label(box.send("Vậy con lấy 4 ký nha cô"))
+    assert "4 kg × 40.000 đồng = 160.000 đồng" in second, second
+    third = course.strip_label(box.send("Cam có ngọt không cô?"))
+    assert "cô" in third.lower() and "con" in third and " em " not in f" {third.lower()} "
+    shown = assert_safe(box.history_view.value)
+    assert "160.000 đồng" in shown
+    box.reset_button.click()
+    assert box.history == []
