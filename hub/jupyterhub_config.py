@@ -14,12 +14,14 @@ formgrade-<course> give courses and roles.
 
 import glob
 import os
+import secrets
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from hub.exchange import prepare as prepare_exchange  # noqa: E402
 from hub.spawner import COURSE_ID, CourseSpawner  # noqa: E402
 from hub.users import load_roster  # noqa: E402
 
@@ -69,14 +71,36 @@ c.ConfigurableHTTPProxy.command = [setting(
     "PROXY_COMMAND", str(HERE.parent / ".venv" / "hub-node" / "node_modules" / ".bin"
                          / "configurable-http-proxy"))]
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+
+
+def state_secret(name: str) -> str:
+    """A random secret kept in the state folder (root only), made at the first start."""
+    path = STATE / name
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+    return path.read_text().strip()
+
+
+# --- A restart loses nothing (hub/README.md, "Khởi động lại hub" vs "Dừng lớp") ----------------
+# Ctrl+C / SIGTERM stops the hub, its proxy and its services, but NOT the participants' servers:
+# their kernels and open tabs live on. The next start finds them (their pids are in the
+# database), gives the new proxy their routes again, and the browser's cookies still hold
+# because the cookie secret and the proxy's token are the same. `python -m hub.run --stop-class`
+# stops the class (every server, then the hub).
 c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
-c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")
-c.JupyterHub.cleanup_servers = True  # stopping the hub stops every participant's server
+c.ConfigurableHTTPProxy.auth_token = state_secret("proxy_auth_token")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "proxy.pid")  # a proxy left by a killed hub goes
+c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+c.JupyterHub.cleanup_servers = False
 
 # --- Servers ------------------------------------------------------------------------------
 c.JupyterHub.spawner_class = CourseSpawner
 c.CourseSpawner.participant_env = PARTICIPANT_ENV
 c.CourseSpawner.exchange_root = setting("EXCHANGE", "/srv/nbgrader/exchange")
+for note in prepare_exchange(c.CourseSpawner.exchange_root, COURSE_ID):  # hub/exchange.py
+    print(f"[hub] exchange: {note}", file=sys.stderr)
 c.CourseSpawner.edition_repo = setting("EDITION_REPO", "/opt/ai-kinh-doanh/edition")
 c.CourseSpawner.edition_branch = setting("EDITION_BRANCH", "main")
 c.CourseSpawner.instructors = roster.instructors
@@ -99,16 +123,26 @@ c.JupyterHub.load_roles += [
     {"name": "server", "scopes": ["inherit"]},
     {"name": "idle-culler", "services": ["idle-culler"],
      "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]},
+    {"name": "class-stop", "services": ["class-stop"],
+     "scopes": ["list:users", "read:servers", "delete:servers"]},
 ]
 
 # --- Idle culling -------------------------------------------------------------------------
+# Managed services run under hub.with_parent: they end when the hub process dies, even by
+# `kill -9` (an orphan would keep polling, or keep its port).
 CULL_IDLE = int(setting("CULL_IDLE", "3600"))
 c.JupyterHub.services = [{
     "name": "idle-culler",
-    "command": [sys.executable, "-m", "jupyterhub_idle_culler", f"--timeout={CULL_IDLE}",
+    "command": [sys.executable, "-m", "hub.with_parent", str(os.getpid()),
+                "jupyterhub_idle_culler", f"--timeout={CULL_IDLE}",
                 f"--cull-every={int(setting('CULL_EVERY', str(max(CULL_IDLE // 6, 1))))}",
                 f"--max-age={int(setting('MAX_AGE', '0'))}"],
+    "environment": {"PYTHONPATH": str(HERE.parent)},
+}, {
+    # No process: a token for `python -m hub.run --stop-class` (stop every server, then the hub).
+    "name": "class-stop", "api_token": state_secret("class_stop_token"),
 }]
+(STATE / "hub_api_url").write_text(f"http://127.0.0.1:{c.JupyterHub.hub_port}/hub/api\n")
 c.JupyterHub.last_activity_interval = int(setting("ACTIVITY_INTERVAL", "60"))
 
 # --- Extra services (e.g. the LLM gateway, hub/gateway/) ----------------------------------

@@ -184,9 +184,26 @@ class RunningHub:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-6000:]
 
+    def stop_servers(self, timeout: float = 60) -> None:
+        """Stop every server, as `python -m hub.run --stop-class` does: the hub itself leaves
+        them running when it stops (a restart loses nothing)."""
+        try:
+            active = self.api("GET", "/users?state=active").json()
+            for user in active:
+                for server in user.get("servers", {}):
+                    self.api("DELETE", f"/users/{user['name']}/servers/{server}" if server
+                             else f"/users/{user['name']}/server")
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and any(
+                    u.get("servers") for u in self.api("GET", "/users?state=active").json()):
+                time.sleep(0.5)
+        except (requests.RequestException, ValueError):
+            pass  # the hub is gone: HubUsers ends the users' processes
+
     def __exit__(self, *exc) -> None:
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # the hub stops every server (cleanup_servers)
+            self.stop_servers()
+            self.proc.send_signal(signal.SIGTERM)
             try:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
