@@ -189,3 +189,15 @@ def test_restart_keeps_open_tab_saving_then_stop_class_frees_every_port(users):
         for port in (gateway_port, hub.port, int(hub.settings["HUB_PORT"]),
                      int(hub.settings["PROXY_API_PORT"]), server_port):
             assert not _port_held(port), f"port {port} still held after stopping the class"
+
+
+def test_stop_class_explains_when_there_is_no_hub(tmp_path, capsys):
+    assert stop_class(tmp_path) == 1
+    assert "Không thấy hub" in capsys.readouterr().err
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]  # nothing listens there once the socket is closed
+    (tmp_path / "hub_api_url").write_text(f"http://127.0.0.1:{dead}/hub/api\n")
+    (tmp_path / "class_stop_token").write_text("x" * 64)
+    assert stop_class(tmp_path) == 1
+    assert "Hub không chạy" in capsys.readouterr().err
