@@ -292,3 +292,39 @@ def test_what_was_not_given_is_never_answered_with_a_fact(system: str) -> None:
             answer, _ = converse(system, [q])
             assert not _NUMBER.search(answer), (q, answer)
             assert answer == fallback or "sẽ hỏi lại" in answer.lower(), (q, answer)
+
+
+# Lesson 05's own FAQ bot (Hỏi:/Đáp: lines in the system prompt): the same chat. An entry is
+# quoted only if the lesson's retrieval finds it and it shares the question's topic; safety
+# questions are handed over even when an entry shares a word with them ("mật ong").
+def lesson05_system() -> str:
+    from course.lessons import load
+
+    return ("Bạn là nhân viên chăm sóc khách hàng của cửa hàng Nông sản Quê Mình. Trả lời ngắn, "
+            "lịch sự, xưng em, gọi khách là anh/chị. Nếu không có thông tin, hãy nói em sẽ hỏi "
+            "lại quản lý.\n\n" + retrieval.faq_block(load("cskh_faq")))
+
+
+@pytest.mark.parametrize(("question", "kind", "expected"), [
+    ("Phí giao hàng bao nhiêu vậy shop?", "fact", "300.000 đ"),
+    ("Mấy giờ shop mở cửa?", "fact", "7 giờ 30"),
+    ("chuyen khoan xong sao biet shop nhan tien chua", "fact", "30 phút"),
+    ("chai nước mắm tới nơi bị vỡ rồi, đổi sao đây shop", "fact", "trong 3 ngày"),
+    ("Shop có xuất hóa đơn không?", "fact", "mã số thuế"),
+    ("Mua 30 hũ tiêu có được bớt không?", "fact", "giảm 10%"),
+    ("Bé nhà em 8 tháng ăn mật ong được không?", "handover", None),
+    ("Tôi đang mang thai uống cao chè vằng được không?", "handover", None),
+    ("Tôi muốn xin lại tiền, hàng không đúng mô tả", "handover", None),
+    ("Shop có bán máy cày không?", "fallback", "Dạ, em sẽ hỏi lại quản lý."),
+    ("Mua 3 hũ mật ong hết bao nhiêu?", "fallback", "Dạ, em sẽ hỏi lại quản lý."),
+])
+def test_lesson05_faq_bot(question: str, kind: str, expected: str | None) -> None:
+    answer, messages = converse(lesson05_system(), [question])
+    numbers_are_grounded(answer, messages)
+    if kind == "fact":
+        assert expected in answer and answer.startswith("Dạ, "), answer
+        assert answer[4:5].islower() or answer[4:5].isdigit(), answer  # "Dạ, có. …"
+    elif kind == "handover":
+        assert "chuyển ngay cho nhân viên" in answer, answer
+    else:
+        assert answer == expected, answer

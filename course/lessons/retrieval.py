@@ -176,6 +176,16 @@ def _rule_fires(rule: tuple, message: str, accented: bool) -> bool:
     return any(p in texts[i] for i, p in needs)
 
 
+def handover_kind(message: str) -> str:
+    """The first hand-over rule `message` meets ("money", "child", "health", "angry",
+    "complaint", "wholesale", "personal"), or ""."""
+    accented = _has_accents(str(message))
+    for rule in _compiled(accented):
+        if _rule_fires(rule, str(message), accented):
+            return rule[0]
+    return ""
+
+
 def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     """Why a person should answer `message` (Vietnamese), or "" if the bot may answer.
 
@@ -184,10 +194,9 @@ def handover_reason(message: str, faq: pd.DataFrame | None = None) -> str:
     accents; then, if a FAQ is given, a question the FAQ does not cover also goes to a person
     instead of a guess. A plain question ("Có đổi trả không?") is never handed over.
     """
-    accented = _has_accents(str(message))
-    for rule in _compiled(accented):
-        if _rule_fires(rule, str(message), accented):
-            return t(f"capstone.rt_handover_{rule[0]}")
+    kind = handover_kind(message)
+    if kind:
+        return t(f"capstone.rt_handover_{kind}")
     if faq is not None and search(faq, message, k=1).empty:
         return t("capstone.rt_handover_unknown")
     return ""

@@ -33,6 +33,7 @@ from ..text import fold, nfc
 
 CHAT_FILE = Path(__file__).resolve().parent.parent / "data" / "offline" / "chat.json"
 THRESHOLD = 0.6  # share of the question's topic a fact must cover to be quoted
+FAQ_FLOOR = 0.25  # a FAQ entry the lesson's retrieval found needs less (its own threshold)
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _CLAUSE = re.compile(r"(?<=[,:])\s+")
 _SYL = re.compile(r"[^\W_]+(?:[.,/:]\d+)*")
@@ -139,7 +140,7 @@ def _is_instruction(sentence: str) -> bool:
 @lru_cache(maxsize=64)
 def facts(system: str) -> list[str]:
     """Sentences of the system prompt that state facts (not orders to the assistant)."""
-    text = nfc(system)
+    text = _FAQ_PAIR.sub("\n", nfc(system))  # FAQ entries are facts of their own (_facts)
     span = _fallback_span(text)
     if span:  # the fallback sentence is the owner's words for "I don't know", not a fact
         text = text[:span[0]] + "\n" + text[span[1]:]
@@ -177,6 +178,8 @@ class Fact:
     ends: frozenset[int]         # indexes where one ends (exclusive)
     sentence: int                # which sentence it comes from
     whole: bool                  # the whole sentence (not one clause of it)
+    faq: str = ""                # for a FAQ answer ("Đáp:"), its question ("Hỏi:")
+    asked: frozenset[str] = frozenset()  # what that question asks for (price, time …)
 
 
 def _segment(text: str) -> tuple[tuple[str, ...], frozenset[int], frozenset[int]]:
@@ -206,7 +209,49 @@ def _facts(system: str) -> tuple[Fact, ...]:
         for piece, whole in pieces:
             syl, starts, ends = _segment(piece)
             out.append(Fact(piece, syl, tuple(fold(s) for s in syl), starts, ends, i, whole))
+    # A FAQ entry is one fact: matched on its question and answer, quoted as its answer.
+    for j, (ask, reply) in enumerate(faq_pairs(system)):
+        qs, q_starts, q_ends = _segment(ask)
+        rs, r_starts, r_ends = _segment(reply)
+        n = len(qs)
+        syl = qs + rs
+        asked = frozenset(k for k, i in cues()["intents"].items() if re.search(i["ask_re"],
+                                                                             fold(ask)))
+        out.append(Fact(reply.strip(), syl, tuple(fold(x) for x in syl),
+                        q_starts | {x + n for x in r_starts}, q_ends | {x + n for x in r_ends},
+                        10_000 + j, True, ask.strip(), asked))
     return tuple(out)
+
+
+_FAQ_PAIR = re.compile(
+    r"^[ \t]*(?:[-•*]\s*)?Hỏi:[ \t]*(.+?)[ \t]*\n[ \t]*(?:[-•*]\s*)?Đáp:[ \t]*(.+)$", re.M)
+
+
+@lru_cache(maxsize=64)
+def faq_pairs(system: str) -> tuple[tuple[str, str], ...]:
+    """`Hỏi:` / `Đáp:` pairs (one line each) in the system prompt (lesson 05's format)."""
+    return tuple(_FAQ_PAIR.findall(nfc(system)))
+
+
+@lru_cache(maxsize=64)
+def _faq_table(system: str):
+    import pandas as pd
+
+    return pd.DataFrame(list(faq_pairs(system)), columns=["hoi", "dap"])
+
+
+def _faq_hits(system: str, *texts: str) -> set[str]:
+    """FAQ questions the lesson's own retrieval (`retrieval.search`, its relevance threshold)
+    finds for the customer's words."""
+    if not faq_pairs(system):
+        return set()
+    from ..lessons.retrieval import search
+
+    found: set[str] = set()
+    for text in texts:
+        if text.strip():
+            found |= {h.strip() for h in search(_faq_table(system), text, k=3)["hoi"]}
+    return found
 
 
 @lru_cache(maxsize=64)
@@ -231,6 +276,7 @@ class Question:
     per_units: set[str]                   # "bao nhiêu một ký" -> {"kg"}
     accented: bool
     followup: bool
+    text: str = ""
 
 
 @cache
@@ -342,7 +388,7 @@ def read_question(question: str, system: str) -> Question:
             topic[group] = max(topic.get(group, 0.0), w)
     # Names typed as one capitalised run count once ("Hà Tĩnh", not "Hà" and "Tĩnh").
     topic = _merge_names(topic, q, accented)
-    return Question(topic, intents, quantities, per_units, accented, followup)
+    return Question(topic, intents, quantities, per_units, accented, followup, q)
 
 
 @cache
@@ -448,6 +494,8 @@ def _mentions_unit(fact: Fact, unit: str) -> bool:
 
 
 def _holds(fact: Fact, intent: str) -> bool:
+    if intent in fact.asked:  # the owner's answer to "Phí giao hàng bao nhiêu?" is the fee
+        return True
     return bool(re.search(cues()["intents"][intent]["has_re"], " ".join(fact.plain)
                           .replace(" / ", "/").replace(" : ", ":")))
 
@@ -504,7 +552,9 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
     candidates = _facts(system)
     if need_unit:
         candidates = tuple(f for f in candidates if any(u == need_unit for _, u, _ in _prices(f)))
-    intents = q.intents or (previous.intents if previous and (q.followup or not q.topic) else set())
+    follow = bool(previous and (q.followup or not q.topic))
+    intents = q.intents or (previous.intents if follow else set())
+    hits = _faq_hits(system, q.text, previous.text if follow else "")
     scored = []
     for fact in candidates:
         if intents and not any(_holds(fact, i) for i in intents):
@@ -512,7 +562,11 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
         if q.per_units and not any(_mentions_unit(fact, u) for u in q.per_units):
             continue
         cov = _coverage(q, fact) if q.topic else None
-        if cov is not None and cov < THRESHOLD:
+        if fact.faq:
+            # A FAQ entry must be found by the lesson's retrieval and share the topic.
+            if fact.faq not in hits or (cov is not None and cov < FAQ_FLOOR):
+                continue
+        elif cov is not None and cov < THRESHOLD:
             continue
         ctx = 0.0
         if last and fact.text.lower().rstrip(".") in last.lower():
@@ -550,7 +604,8 @@ def _quote(text: str, v: Voice) -> str:
     if v.elder:
         return _cap(text)
     first = text.split()[0] if text.split() else ""
-    proper = len(text.split()) > 1 and text.split()[1][:1].isupper()
+    proper = (len(text.split()) > 1 and text.split()[1][:1].isupper()
+              and not first.endswith((".", ":", "!", "?")))  # "Có. Anh/chị gửi …" is no name
     if first[:1].isupper() and not first.isupper() and not proper:
         text = text[0].lower() + text[1:]
     return text
@@ -590,11 +645,12 @@ def answer(system: str, question: str, history: list[dict] | None = None) -> str
     `history`: the whole conversation (system, user and assistant messages), so that a
     follow-up ("Vậy 3 ký thì bao nhiêu?") uses what was said before. A message a person must
     answer (`course.lessons.retrieval.handover_reason`) is handed over, never answered."""
-    from ..lessons.retrieval import handover_reason
+    from ..lessons.retrieval import handover_kind
 
     v = voice(system)
     register = cues()["replies"]["elder" if v.elder else "polite"]
-    if handover_reason(question):
+    kind = handover_kind(question)
+    if kind and kind not in cues()["handover_soft"]:
         return v.fill(register["handover"])
     f = fold(question)
     if re.match(cues()["greeting_re"], f) and len(question) < 40:
@@ -611,6 +667,8 @@ def answer(system: str, question: str, history: list[dict] | None = None) -> str
         text = _quote(fact.text, v)
         text = text if text.endswith((".", "!", "?")) else text + "."
         return v.fill(register["quote"], fact=text, Fact=_cap(text))
+    if kind:  # a complaint or a large order the owner wrote nothing about: a person answers
+        return v.fill(register["handover"])
     return fallback_sentence(system) or v.fill(register["unknown"])
 
 

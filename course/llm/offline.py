@@ -145,6 +145,10 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
         return with_label(choice)
 
     question = _FAQ_PAIR.sub("", prompt).strip() or prompt
+    if _FAQ_PAIR.search(nfc(system)) and _is_question(question) and not re.search(
+            r"phan loai|cam xuc|chu de|classify|sentiment", fold(prompt)):
+        # A customer's question to a FAQ bot: the chat (hand-over, relevance, voice).
+        return with_label(grounded.answer(system, question, messages))
     faq = _faq(system + "\n" + prompt, question)
     if faq is not None:
         return with_label(faq)
