@@ -328,3 +328,14 @@ def test_lesson05_faq_bot(question: str, kind: str, expected: str | None) -> Non
         assert "chuyển ngay cho nhân viên" in answer, answer
     else:
         assert answer == expected, answer
+
+
+def test_a_price_with_conditions_or_two_prices_is_quoted_not_multiplied() -> None:
+    system = ("Tiệm giặt Sạch Thơm. Giặt sấy 15.000 đồng/kg, tối thiểu 3 kg. Giặt hấp "
+              "30.000 đồng/kg, giặt khô 50.000 đồng/kg.")
+    answer, messages = converse(system, ["Giặt sấy 2 ký bao nhiêu?"])
+    assert "×" not in answer and "tối thiểu 3 kg" in answer, answer
+    numbers_are_grounded(answer, messages)
+    answer, messages = converse(system, ["Giặt khô 2 ký hết bao nhiêu?"])
+    assert [(value(a), value(b), value(c)) for a, b, c in _CALC.findall(answer)] == [
+        (2, 50_000, 100_000)], answer

@@ -550,8 +550,9 @@ def _context(history: list[dict] | None, system: str) -> tuple[Question | None, 
 def _pick(q: Question, system: str, previous: Question | None, last: str,
           need_unit: str | None = None) -> Fact | None:
     candidates = _facts(system)
-    if need_unit:
-        candidates = tuple(f for f in candidates if any(u == need_unit for _, u, _ in _prices(f)))
+    if need_unit:  # exactly one price per that unit, or the product would be a guess
+        candidates = tuple(f for f in candidates
+                           if [u for _, u, _ in _prices(f)].count(need_unit) == 1)
     follow = bool(previous and (q.followup or not q.topic))
     intents = q.intents or (previous.intents if follow else set())
     hits = _faq_hits(system, q.text, previous.text if follow else "")
@@ -585,8 +586,14 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
     best = max(s for s, _ in scored)
     top = [f for s, f in scored if s >= best - 1e-9]
     clauses = [f for f in top if not f.whole]
-    if len(clauses) == 1:
-        return clauses[0]  # one clause of a sentence says it all: quote just that clause
+    if len(clauses) == 1:  # one clause of a sentence says it all: quote just that clause,
+        clause = clauses[0]  # unless the rest of the sentence sets a condition ("tối thiểu 3 kg")
+        sentence = next(f for f in _facts(system) if f.whole and f.sentence == clause.sentence)
+        cond = cues()["calc_conditions_re"]
+        if need_unit or not re.search(cond, fold(sentence.text)) or re.search(
+                cond, fold(clause.text)):
+            return clause
+        return sentence
     return next((f for f in top if f.whole), top[0])
 
 
@@ -620,6 +627,9 @@ def _calculation(q: Question, system: str, previous: Question | None, last: str,
         fact = _pick(q, system, previous, last, need_unit=unit)
         if fact is None:
             return None  # one amount has no price per that unit: no half-made total
+        sentence = facts(system)[fact.sentence] if not fact.faq else fact.text
+        if re.search(cues()["calc_conditions_re"], fold(sentence)):
+            return None  # "tối thiểu 3 kg", "giảm 10% từ 5 ký": quoted, not multiplied
         amount, _, written = next(p for p in _prices(fact) if p[1] == unit)
         price = f"{number(amount)} đồng" if re.search(r"\d\s*(?:k|nghìn|ngàn|tr)", written,
                                                      flags=re.I) else written
