@@ -26,9 +26,12 @@ c.Execute.interrupt_on_timeout = True
 c.LimitOutput.max_lines = 1000
 c.LimitOutput.max_traceback = 100
 
-# What learners see in place of the solution.
+# What learners see in place of the solution: Vietnamese, and it says what to do. The kernel's
+# error help (course/notebook.py) turns the NotImplementedError into a Vietnamese "chưa làm";
+# autograder/reasons.py counts a part as unfinished by that error name.
 c.ClearSolutions.code_stub = {
-    "python": '# VIẾT CODE CỦA BẠN Ở ĐÂY\nraise NotImplementedError("Bạn chưa làm phần này")',
+    "python": '# LÀM BÀI Ở ĐÂY: xóa hai dòng này, viết câu trả lời của bạn theo đề bài phía trên.\n'
+              'raise NotImplementedError("Bạn chưa làm phần này")',
 }
 c.ClearSolutions.text_stub = "NHẬP CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY"
 c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"

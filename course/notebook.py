@@ -166,6 +166,33 @@ def python_error_help(evalue: BaseException,
     return None
 
 
+# Raised by a notebook's own cells: a failed check (nbgrader's test cells are plain asserts) or
+# an assignment part left as released (nbgrader's code stub raises NotImplementedError).
+CHECK_ERRORS: tuple[type[BaseException], ...] = (AssertionError, NotImplementedError)
+
+
+def check_help(evalue: BaseException, tb: Any, namespace: dict[str, Any] | None) -> str | None:
+    """Vietnamese first for a failed check or an unfinished part, when the notebook's own code
+    raised it (the raising frame runs in the notebook's namespace); None otherwise, so an
+    assert inside a library keeps its traceback."""
+    import linecache
+
+    if tb is None or namespace is None:
+        return None
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb.tb_frame.f_globals is not namespace:
+        return None
+    line = tb.tb_lineno
+    if isinstance(evalue, NotImplementedError):
+        return t("notebook.unfinished")
+    message = str(evalue).strip()
+    if message:
+        return t("notebook.check_failed", line=line, message=message.rstrip("."))
+    code = linecache.getline(tb.tb_frame.f_code.co_filename, line).strip() or "assert"
+    return t("notebook.check_failed_line", line=line, code=code)
+
+
 def original_line(etype: type[BaseException], evalue: BaseException) -> str:
     """The last line of Python's own report, e.g. "NameError: name 'khach' is not defined"."""
     text = str(evalue.msg if isinstance(evalue, SyntaxError) else evalue)
@@ -176,8 +203,12 @@ def _handler(shell, etype, evalue, tb, tb_offset=None):
     if isinstance(evalue, course_error_types()):
         stb = [f"{RED}❌ {evalue}{RESET}"]
     else:
-        names = dict(vars(__import__("builtins")), **getattr(shell, "user_ns", {}))
-        help_text = python_error_help(evalue, names)
+        user_ns = getattr(shell, "user_ns", None)
+        if isinstance(evalue, CHECK_ERRORS):
+            help_text = check_help(evalue, tb, user_ns)
+        else:
+            help_text = python_error_help(evalue, dict(vars(__import__("builtins")),
+                                                       **(user_ns or {})))
         if help_text is None:  # e.g. a SyntaxError that is neither a quote nor a bracket
             if isinstance(evalue, SyntaxError):
                 stb = shell.SyntaxTB.structured_traceback(etype, evalue, None)
@@ -253,7 +284,7 @@ def install_friendly_errors() -> bool:
     shell = get_ipython()
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
-    shell.set_custom_exc(course_error_types() + PYTHON_ERRORS, _handler)
+    shell.set_custom_exc(course_error_types() + PYTHON_ERRORS + CHECK_ERRORS, _handler)
     if hasattr(shell, "display_formatter"):
         install_tables(shell)
     if not getattr(warnings.showwarning, "_course", False):

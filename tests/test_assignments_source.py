@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
 AUTOGRADED = ["bt1_prompt", "bt2_marketing", "bt3_funnel", "bt4_cskh", "bt5_privacy"]
 ALL = [*AUTOGRADED, "bt6_capstone"]
-CODE_STUB = "# VIẾT CODE CỦA BẠN Ở ĐÂY"
+CODE_STUB = "# LÀM BÀI Ở ĐÂY: xóa hai dòng này"
 TEXT_STUB = "NHẬP CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY"
 # Letters only in the tail: its last four characters cannot occur in a timestamp or an id.
 FAKE_KEY = "sk-test-GRADING-must-not-leak-KhoaGiaChiCoChu"

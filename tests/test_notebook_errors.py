@@ -42,6 +42,13 @@ def cells(tmp_path_factory):
         "vong_1 = 5\nprint(vong1)",                                # 14 typo of a defined name
         "course.xyzzy",                                            # 15 nothing near
         "print(hasattr(course, 'hoi'))\nfrom course import review\nprint(review.__name__)",
+        "def che_sdt(van_ban):\n    # LÀM BÀI Ở ĐÂY: xóa hai dòng này\n"
+        "    raise NotImplementedError('Bạn chưa làm phần này')",           # 17 released stub
+        "che_sdt('0912 345 678')",                                         # 18 ...called
+        "x = 3\nassert x == 4, 'Điểm prompt chưa đủ 70'",                 # 19 check, message
+        "y = [1]\n\nassert len(y) == 2",                                   # 20 check, no message
+        "lib = {}\nexec(compile('def f():\\n    assert False', 'lib.py', 'exec'), lib)\n"
+        "lib['f']()",                                                      # 21 a library's
     ])
 
 
@@ -123,3 +130,51 @@ def test_help_is_coloured_but_not_bold(cells):
     for index in (0, 3, 13):
         first = _error(cells[index]).traceback[0]
         assert first.startswith("\x1b[38;2;176;0;32m") and "\x1b[1;" not in first
+
+
+def test_an_unfinished_part_says_chua_lam_in_vietnamese(cells):
+    help_line, last = _error(cells[18]).traceback
+    assert help_line.startswith(f"\x1b[38;2;176;0;32m{t('notebook.unfinished')[:30]}")
+    assert "Bạn chưa làm phần này" in help_line and "NotImplementedError: Bạn chưa làm" in last
+
+
+def test_a_failed_check_is_vietnamese_first(cells):
+    help_line, last = _error(cells[19]).traceback
+    assert "Chưa đạt (dòng 2 của ô kiểm tra): Điểm prompt chưa đủ 70." in help_line
+    assert "AssertionError: Điểm prompt chưa đủ 70" in last
+    help_line, _ = _error(cells[20]).traceback
+    assert "dòng 3" in help_line and "assert len(y) == 2" in help_line
+
+
+def test_an_assert_inside_a_library_keeps_its_traceback(cells):
+    assert len(_error(cells[21]).traceback) > 2
+
+
+@pytest.mark.parametrize("aid", ["bt1_prompt", "bt3_funnel"])
+def test_an_untouched_assignment_speaks_vietnamese_at_every_error(tmp_path, aid, monkeypatch):
+    """'Run all' on an assignment as released (nbgrader's own ClearSolutions with the course's
+    stub): every error a participant meets starts with a Vietnamese sentence."""
+    import sys
+    from pathlib import Path
+
+    from nbgrader import preprocessors as nbp
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root))
+    from autograder import nbconfig
+
+    monkeypatch.setenv("COURSE_BACKEND", "offline")
+    cfg = nbconfig.load(root / "assignments")
+    nb = nbformat.read(root / "assignments" / "source" / aid / f"{aid}.ipynb", as_version=4)
+    for step in (nbp.ClearSolutions, nbp.ClearHiddenTests):
+        nb, _ = step(config=cfg).preprocess(nb, {})
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert len(errors) >= 4, "each unfinished part should stop its check"
+    for out in errors:
+        first = out.traceback[0]
+        assert "chưa" in first.lower() or "Chưa đạt" in first, out.traceback
+        assert len(out.traceback) == 2 and "Traceback" not in "".join(out.traceback)
+    stubs = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert all("LÀM BÀI Ở ĐÂY" in s and "NotImplementedError" in s for s in stubs)
