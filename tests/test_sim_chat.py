@@ -339,3 +339,20 @@ def test_a_price_with_conditions_or_two_prices_is_quoted_not_multiplied() -> Non
     answer, messages = converse(system, ["Giặt khô 2 ký hết bao nhiêu?"])
     assert [(value(a), value(b), value(c)) for a, b, c in _CALC.findall(answer)] == [
         (2, 50_000, 100_000)], answer
+
+
+@pytest.mark.parametrize(("instruction", "own", "you"), [
+    ("Hãy xưng hô là em và gọi khách là anh chị.", "em", "anh/chị"),
+    ("Xưng hô: cô – con.", "cô", "con"),
+    ("Gọi khách hàng là Quý khách và xưng là chúng tôi.", "chúng tôi", "Quý khách"),
+    ("Bạn xưng \"cô\", gọi khách là \"con\".", "cô", "con"),
+    ("Xưng chị, gọi khách là em.", "chị", "em"),
+    ("Trả lời thân thiện, xưng hô gần gũi.", "em", "anh/chị"),
+    ("Xưng mình, gọi khách là bạn.", "mình", "bạn"),
+])
+def test_the_voice_is_read_from_any_phrasing(instruction: str, own: str, you: str) -> None:
+    system = "Tiệm giặt Sạch Thơm. Giặt sấy 15.000 đồng/kg. " + instruction
+    answer, _ = converse(system, ["Có ủi váy cưới không?"])
+    words = re.findall(r"[^\W\d_]+", answer.lower())
+    assert own in answer.lower() and you in answer, answer
+    assert own == "em" or you == "em" or "em" not in words, answer
