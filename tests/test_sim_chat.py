@@ -57,6 +57,8 @@ TUTOR = (
     "mỗi tuần 3 buổi, mỗi buổi 90 phút. Nhận học sinh từ lớp 6 đến lớp 9. Học thử 1 buổi miễn "
     "phí. Trả lời thay thầy: xưng thầy, gọi phụ huynh là Quý phụ huynh.")
 
+LAUNDRY_IRON = LAUNDRY + " Ủi 5.000 đồng/cái."
+
 HOMESTAY = (
     "Bạn là lễ tân của Homestay Mây ở Phong Nha. Xưng chúng tôi, gọi khách là Quý khách. "
     "Phòng đôi 450.000 đồng/đêm. Nhận phòng từ 14 giờ.")
@@ -85,6 +87,10 @@ CHAT = [
      (3, 15_000, 45_000)),
     (LAUNDRY, ["Giặt 5 ký hết bao nhiêu tiền?"], "calc", (5, 15_000, 75_000)),
     (LAUNDRY, ["giat say 2 ky het bao nhieu"], "calc", (2, 15_000, 30_000)),
+    (LAUNDRY, ["giặt sấy giá sao e", "3kg bn"], "calc", (3, 15_000, 45_000)),
+    (LAUNDRY_IRON, ["Giặt sấy bao nhiêu?", "Còn ủi?"], "fact", "5.000 đồng/cái"),
+    (LAUNDRY_IRON, ["Giặt sấy bao nhiêu?", "Còn ủi?", "Vậy 3 cái áo thì sao?"], "calc",
+     (3, 5_000, 15_000)),
     # --- oranges: her price, her voice ("cô"), her customers ("con")
     (ORANGES, ["Cô ơi cam bao nhiêu một ký?"], "fact", "40.000 đồng/kg"),
     (ORANGES, ["co oi cam bao nhieu mot ky"], "fact", "40.000 đồng/kg"),
@@ -124,7 +130,8 @@ CHAT = [
 ]
 
 # The assistant's own words for itself and for the customer, per business.
-VOICE = {LAUNDRY: ("em", "anh/chị"), LAUNDRY_LINE: ("em", "anh/chị"), ORANGES: ("cô", "con"),
+VOICE = {LAUNDRY: ("em", "anh/chị"), LAUNDRY_LINE: ("em", "anh/chị"),
+         LAUNDRY_IRON: ("em", "anh/chị"), ORANGES: ("cô", "con"),
          ORANGES_FALLBACK: ("cô", "con"), SPA: ("em", "chị"), TUTOR: ("thầy", "Quý phụ huynh"),
          HOMESTAY: ("chúng tôi", "Quý khách")}
 
@@ -356,3 +363,24 @@ def test_the_voice_is_read_from_any_phrasing(instruction: str, own: str, you: st
     words = re.findall(r"[^\W\d_]+", answer.lower())
     assert own in answer.lower() and you in answer, answer
     assert own == "em" or you == "em" or "em" not in words, answer
+
+
+def test_a_message_with_two_questions_gets_both_parts() -> None:
+    """What can be answered is; a part nothing answers gets the fallback after it."""
+    answer, messages = converse(ORANGES, ["Cam bao nhiêu một ký cô?",
+                                          "Con lấy 5 ký, giao về phường Hưng Dũng được không cô?"])
+    numbers_are_grounded(answer, messages)
+    assert "5 kg × 40.000 đồng = 200.000 đồng" in answer and "Giao tận nhà" in answer, answer
+    answer, messages = converse(LAUNDRY, ["Giặt sấy giá sao em?",
+                                          "Ok, vậy chị gửi 7 ký nhé, mai lấy được không?"])
+    numbers_are_grounded(answer, messages)
+    assert "7 kg × 15.000 đồng = 105.000 đồng" in answer, answer
+    assert answer.endswith(LAUNDRY_FALLBACK), answer  # "mai lấy được không?" was not given
+    answer, _ = converse(LAUNDRY, ["Giặt sấy giá sao em?", "Ok"])
+    assert answer == "Dạ vâng ạ. Anh/chị cần gì thêm cứ nhắn em nhé.", answer  # asks nothing
+
+
+@pytest.mark.parametrize("call", ["Cô ơi", "Chào cô", "cô ơi!"])
+def test_calling_her_gets_a_greeting_in_her_voice(call: str) -> None:
+    answer, _ = converse(ORANGES, [call])
+    assert answer.startswith("Cô chào con"), answer

@@ -297,7 +297,9 @@ def _question_res(accented: bool) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     units = _unit_re(accented)
     qty = re.compile(rf"(?<![\w.,/])(\d+(?:[.,]\d+)?|{num_alt})\s*({units})(?!\w)")
     per = re.compile(rf"(?<!\w)(?:một|mỗi|1|mot|moi)\s+({units})(?!\w)")
-    phrases = sorted(set(_stop_phrases(accented)) | set(_venue(accented)), key=len, reverse=True)
+    places = set(cues()["place_words"]) if accented else set()
+    phrases = sorted(set(_stop_phrases(accented)) | set(_venue(accented)) | places, key=len,
+                     reverse=True)
     stop = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
     return qty, per, stop
 
@@ -329,8 +331,7 @@ def read_question(question: str, system: str) -> Question:
     followup = bool(re.match(c["followup_starts_re"], f))
 
     # The asked part is the last clause; earlier clauses ("Con tôi học lớp 7, …") are context.
-    clauses = [x for x in re.split(r"[,;](?=\s)|[,;](?!\d)|\s+(?:nhưng|mà|nhung)\s+", q)
-               if x.strip()]
+    clauses = [x for x in _CLAUSES.split(q) if x.strip()]
     weights = [0.5] * (len(clauses) - 1) + [1.0] if clauses else []
 
     topic: dict[tuple[str, ...], float] = {}
@@ -356,29 +357,33 @@ def read_question(question: str, system: str) -> Question:
             raw = m.group(1)
             value = nums.get(raw) or float(raw.replace(",", "."))
             unit = units[m.group(2)]
+            topic[(unit,)] = max(topic.get((unit,), 0.0), weight)
             if value == 1:
                 per_units.add(unit)
             else:
                 quantities.append((value, unit, raw if raw[0].isdigit() else number(value),
                                    m.group(2)))
         low = per_re.sub(lambda m: " " + m.group(1) + " ", low)
-        low = qty_re.sub(lambda m: " " + m.group(2) + " ", low)
+        low = qty_re.sub(" qtymark ", low)
         low = stop_re.sub(" | ", low)
         # Proper names typed with capitals ("Đông Ba", "Hà Tĩnh") weigh half: a place asked
         # about is a detail, the service asked about is the point.
         caps = _capitalised(clause) if accented or clause != clause.lower() else set()
         words = [w for w in re.findall(r"[^\W_]+|\|", low)]
-        i = 0
+        i, counted = 0, False
         while i < len(words):
             if words[i] == "|":
                 i += 1
+                continue
+            if words[i] == "qtymark":  # "3 cái áo": the unit says what is counted
+                i, counted = i + 1, True
                 continue
             size = next((n for n in (3, 2) if tuple(words[i:i + n]) in vocab), 1)
             group = tuple(words[i:i + size])
             i += size
             if size == 1 and (group[0] in stop or len(group[0]) < 2 and not group[0].isdigit()):
                 continue
-            w = weight
+            w, counted = (weight * 0.5 if counted else weight), False
             if group[0].isdigit():
                 w *= 0.5
             elif all(g in caps for g in group):
@@ -553,8 +558,11 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
     if need_unit:  # exactly one price per that unit, or the product would be a guess
         candidates = tuple(f for f in candidates
                            if [u for _, u, _ in _prices(f)].count(need_unit) == 1)
-    follow = bool(previous and (q.followup or not q.topic))
+    # A follow-up ("Còn ủi?", "Vậy 3 ký?") asks what the previous question asked; "Ok" asks nothing.
+    follow = bool(previous and (q.topic or q.quantities) and (q.followup or not q.topic))
     intents = q.intents or (previous.intents if follow else set())
+    if not (q.topic or intents or need_unit or q.per_units):
+        return None  # "Ok", "Vâng ạ": nothing asked, nothing to quote
     hits = _faq_hits(system, q.text, previous.text if follow else "")
     scored = []
     for fact in candidates:
@@ -667,19 +675,49 @@ def answer(system: str, question: str, history: list[dict] | None = None) -> str
         return v.fill(register["greeting"])
     if re.match(cues()["thanks_re"], f) and len(question) < 40:
         return v.fill(register["thanks"])
+    if re.match(cues()["ack_re"], f):  # "Ok", "Vâng ạ": nothing asked
+        return v.fill(register["ack"])
     previous, last = _context(history, system)
+    found = _answer_part(question, system, previous, last, v)
+    if found:
+        return found
+    # "Con lấy 5 ký, giao về phường Hưng Dũng được không?": each part on its own; what
+    # can be answered is, and a question part nothing answers gets the fallback after it.
+    parts = [p for p in _CLAUSES.split(nfc(question)) if p.strip()]
+    if len(parts) > 1:
+        answers = [_answer_part(p, system, previous, last, v) for p in parts]
+        said = [a for a in dict.fromkeys(answers) if a]
+        if said:
+            if not answers[-1] and read_question(parts[-1], system).topic:
+                said.append(_unknown(system, v, kind))
+            return " ".join(said)
+    return _unknown(system, v, kind)
+
+
+_CLAUSES = re.compile(r"[,;](?=\s)|[,;](?!\d)|\s+(?:nhưng|mà|nhung)\s+")
+
+
+def _unknown(system: str, v: Voice, kind: str) -> str:
+    register = cues()["replies"]["elder" if v.elder else "polite"]
+    if kind:  # a complaint or a large order the owner wrote nothing about: a person answers
+        return v.fill(register["handover"])
+    return fallback_sentence(system) or v.fill(register["unknown"])
+
+
+def _answer_part(question: str, system: str, previous: Question | None, last: str,
+                 v: Voice) -> str:
+    """A calculation or a quoted fact for `question`, or "" when no fact answers it."""
+    register = cues()["replies"]["elder" if v.elder else "polite"]
     q = read_question(question, system)
     calc = _calculation(q, system, previous, last, v)
     if calc:
         return calc
     fact = _pick(q, system, previous, last)
-    if fact is not None:
-        text = _quote(fact.text, v)
-        text = text if text.endswith((".", "!", "?")) else text + "."
-        return v.fill(register["quote"], fact=text, Fact=_cap(text))
-    if kind:  # a complaint or a large order the owner wrote nothing about: a person answers
-        return v.fill(register["handover"])
-    return fallback_sentence(system) or v.fill(register["unknown"])
+    if fact is None:
+        return ""
+    text = _quote(fact.text, v)
+    text = text if text.endswith((".", "!", "?")) else text + "."
+    return v.fill(register["quote"], fact=text, Fact=_cap(text))
 
 
 def cannot(reason: str | None) -> str:
