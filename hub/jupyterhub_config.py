@@ -98,7 +98,9 @@ c.JupyterHub.cleanup_servers = False
 # --- Servers ------------------------------------------------------------------------------
 c.JupyterHub.spawner_class = CourseSpawner
 c.CourseSpawner.participant_env = PARTICIPANT_ENV
-c.CourseSpawner.exchange_root = setting("EXCHANGE", "/srv/nbgrader/exchange")
+# Each hub its own exchange by default (next to its state folder): two classes on one server
+# with the same course id never see each other's assignments or submissions.
+c.CourseSpawner.exchange_root = setting("EXCHANGE", f"{STATE}-exchange")
 for note in prepare_exchange(c.CourseSpawner.exchange_root, COURSE_ID):  # hub/exchange.py
     print(f"[hub] exchange: {note}", file=sys.stderr)
 c.CourseSpawner.edition_repo = setting("EDITION_REPO", "/opt/ai-kinh-doanh/edition")

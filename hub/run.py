@@ -103,8 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", default=os.environ.get("COURSE_HUB_PORT", "8000"))
     parser.add_argument("--prefix", default=os.environ.get("COURSE_HUB_PREFIX",
                                                            "/opt/ai-kinh-doanh"))
-    parser.add_argument("--exchange", default=os.environ.get("COURSE_HUB_EXCHANGE",
-                                                             "/srv/nbgrader/exchange"))
+    parser.add_argument("--exchange", default=os.environ.get("COURSE_HUB_EXCHANGE"),
+                        help="thư mục trao đổi của nbgrader (mặc định: <thư mục trạng thái>"
+                             "-exchange, mỗi hub một thư mục)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("Cần quyền root: chạy `sudo make hub ROSTER=...`.", file=sys.stderr)
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     edition = Path(args.prefix) / "edition"
     commit = publish(edition)
     print(f"Bản cho học viên: {edition} ({commit[:10]}).")
-    exchange = Path(args.exchange)
+    exchange = Path(args.exchange or f"{str(args.state).rstrip('/')}-exchange")
     for note in prepare_exchange(exchange):  # root's, instructors write (hub/exchange.py)
         print(f"Thư mục trao đổi: {note}", file=sys.stderr)
     from hub.shell_profile import install as install_shell_profile  # Terminal: tools on PATH
