@@ -1,16 +1,20 @@
-"""Lessons 03, 04, 06 and 09 run for a business that is not in the course data.
+"""Lessons 02, 03, 04, 06 and 09 run for businesses that are not in the course data.
 
-A participant profile for "Homestay Mây Phong Nha" is written into the results folder of a copy
-of the lessons (what ProductForm's Lưu button does); the lessons are executed as a participant
-would run them (nbclient, offline). Their exported files must name that business and never a
-sample brand; the capstone workbook must name the business too. Plain runs without a profile
-are covered by `pytest --nbval-lax notebooks/…` in `make test`.
+Three participant profiles are written into the results folder of a copy of the lessons (what
+ProductForm's Lưu button does): a homestay (lodging), a laundry in Đông Hà (a SERVICE) and a
+retired teacher's Cam Vinh oranges (farm produce). The lessons are executed as a participant
+would run them (nbclient, offline). Every export must name that business, contain no sample
+brand and no sample fee, add no offer, gift, fee or promise the owner did not give, and, for the
+service, no wording that only fits goods (gift, origin, storage, packaging, delivery). Lessons
+05 and 07 work on the course's own sample shop data (reviews, a year of sales) and do not read
+the profile; they are covered by `pytest --nbval-lax notebooks/…` in `make test`.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -19,14 +23,36 @@ import pytest
 from nbclient import NotebookClient
 
 from course.lessons import profile
+from course.lessons.planning import names_it, unproven
 from course.llm.names import sample_terms
 
+sys.path.insert(0, str(Path(__file__).parent))
+from sim_properties import product_only  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ("03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so", "09_du_an_cuoi_khoa")
-OWN = {"ten_sp": "Homestay Mây Phong Nha", "gia_ban_vnd": "450.000", "don_vi": "phòng đôi/đêm",
-       "noi_san_xuat": "Phong Nha", "diem_noi_bat": "nhà sàn gỗ bên sông Son, bữa sáng món quê",
-       "khach_hang_muc_tieu": "khách du lịch trẻ và gia đình", "kenh_chinh": "Zalo",
-       "ten_co_so": ""}
+LESSONS = ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so",
+           "09_du_an_cuoi_khoa")
+BASE = {"ten_co_so": "", "loai_hinh": "", "gio_mo_cua": "", "giao_nhan": "", "dieu_khoan": ""}
+PROFILES = {
+    "homestay": {**BASE, "ten_sp": "Homestay Mây Phong Nha", "gia_ban_vnd": "450.000",
+                 "don_vi": "phòng đôi/đêm", "noi_san_xuat": "Phong Nha",
+                 "diem_noi_bat": "nhà sàn gỗ bên sông Son, bữa sáng món quê",
+                 "khach_hang_muc_tieu": "khách du lịch trẻ và gia đình", "kenh_chinh": "Zalo"},
+    "laundry": {**BASE, "ten_sp": "tiệm giặt sấy Hoa Mai", "gia_ban_vnd": "15.000",
+                "don_vi": "kg", "noi_san_xuat": "Đông Hà",
+                "diem_noi_bat": "giặt sấy riêng từng khách, gấp gọn",
+                "khach_hang_muc_tieu": "sinh viên và gia đình bận rộn", "kenh_chinh": "Zalo",
+                "loai_hinh": "Dịch vụ (giặt, sửa chữa, spa, dạy học, phòng khám…)",
+                "gio_mo_cua": "7:00–21:00 mỗi ngày",
+                "giao_nhan": "giao nhận tận nhà trong Đông Hà"},
+    "oranges": {**BASE, "ten_sp": "cam Vinh vườn nhà cô Lan", "gia_ban_vnd": "40.000",
+                "don_vi": "kg", "noi_san_xuat": "Nghi Lộc, Nghệ An",  # a retired teacher
+                "diem_noi_bat": "cam hái tại vườn, ngọt thanh, mọng nước",
+                "khach_hang_muc_tieu": "người quen và đồng nghiệp cũ", "kenh_chinh": "Zalo",
+                "loai_hinh": "Sản phẩm: nông sản, trái cây",
+                "giao_nhan": "nhận cam tại vườn hoặc gửi xe khách"},
+}
+SAMPLE_FEES = ("20.000 đồng trong tỉnh", "35.000", "300.000")  # the course sample's fees
 
 
 def foreign(text: str) -> list[str]:
@@ -36,10 +62,12 @@ def foreign(text: str) -> list[str]:
             if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", low)]
 
 
-@pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module) -> Path:
-    work = tmp_path_factory.mktemp("lessons")
-    profile.save(OWN, work / "ket_qua")
+@pytest.fixture(scope="module", params=list(PROFILES))
+def ran(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+        monkeypatch_module) -> tuple[Path, dict]:
+    own = PROFILES[request.param]
+    work = tmp_path_factory.mktemp(request.param)
+    profile.save(own, work / "ket_qua")
     for name in LESSONS:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", work)
     for name in LESSONS:
@@ -47,7 +75,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module) -> Path:
         NotebookClient(nb, timeout=120, kernel_name="python3",
                        resources={"metadata": {"path": str(work)}}).execute()
         nbformat.write(nb, work / f"{name}.ipynb")
-    return work
+    return work, profile.load(work / "ket_qua")
 
 
 @pytest.fixture(scope="module")
@@ -60,51 +88,139 @@ def monkeypatch_module():
     mp.undo()
 
 
-def outputs(path: Path) -> str:
+def outputs(path: Path, printed: bool = False) -> str:
+    """The lesson's outputs as text; `printed`: only what its cells print (no widget reprs)."""
     nb = nbformat.read(path, as_version=4)
     texts = []
     for cell in nb.cells:
+        if printed and 'load("products")' in cell.source:
+            continue  # lesson 03's demonstration over the course's sample table
         for out in cell.get("outputs", []):
+            if printed and out.get("output_type") != "stream":
+                continue
             texts.append(out.get("text", "") or "".join(
                 str(v) for k, v in out.get("data", {}).items() if k == "text/plain"))
     return "\n".join(texts)
 
 
-def test_every_lesson_says_it_uses_the_participants_product(ran: Path) -> None:
-    for name in ("03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so"):
-        text = outputs(ran / f"{name}.ipynb")
-        assert "Đang dùng sản phẩm của bạn: Homestay Mây Phong Nha" in text, name
+def exports(work: Path) -> dict[str, str]:
+    """Every file the lessons exported, as text (lesson 02: the participant's own prompt; the
+    rest of its library are the course's sample prompts, about honey and coffee on purpose)."""
+    out = {}
+    for path in sorted((work / "ket_qua").iterdir()):
+        if path.name == "thu_vien_prompt.xlsx":
+            lib = pd.read_excel(path)
+            own = lib[lib["ten_prompt"].astype(str).str.startswith("Bài đăng – ")]
+            out[path.name] = "\n".join(own.astype(str).to_numpy().ravel())
+        elif path.suffix == ".xlsx":
+            book = pd.read_excel(path, sheet_name=None)
+            out[path.name] = "\n".join(str(v) for sheet in book.values()
+                                       for v in sheet.astype(str).to_numpy().ravel())
+        elif path.suffix in (".csv", ".md"):
+            out[path.name] = path.read_text(encoding="utf-8")
+    return out
+
+
+def test_every_lesson_says_it_uses_the_participants_product(ran) -> None:
+    work, sp = ran
+    for name in ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang",
+                 "06_noi_dung_so"):
+        text = outputs(work / f"{name}.ipynb")
+        assert f"Đang dùng sản phẩm của bạn: {sp['ten_sp']}" in text, name
         assert "SẢN PHẨM MẪU" not in text, name
 
 
-def test_lesson03_calendar_is_about_the_homestay(ran: Path) -> None:
-    cal = pd.read_excel(ran / "ket_qua" / "lich_noi_dung.xlsx")
+def test_every_export_names_the_business_and_nothing_of_the_samples(ran) -> None:
+    work, sp = ran
+    files = exports(work)
+    assert {"thu_vien_prompt.xlsx", "lich_noi_dung.xlsx", "lich_gui_tin.csv",
+            "mot_cau_chuyen_bon_dinh_dang.md", "ke_hoach.xlsx", "ke_hoach.md"} <= set(files)
+    for name, text in files.items():
+        if name == "profile" or name.startswith("san_pham"):
+            continue
+        assert sp["ten_sp"] in text, name
+        assert not foreign(text), (name, foreign(text))
+        assert not [f for f in SAMPLE_FEES if f in text], name
+
+
+def statements(text: str) -> str:
+    """What a text states: no [gaps], no questions, no "(nếu có)" suggestions, and not the
+    customer-care prompt's own rules ("chuyển cho nhân viên khi khách đòi hoàn tiền")."""
+    text = re.sub(r"Cách trả lời:.*?Câu hỏi thường gặp:", " ", text, flags=re.S)
+    text = re.sub(r"\[[^\[\]\n]*\]", " ", text)
+    parts = re.split(r"(?<=[.!?\n|])\s*", text)
+    return " ".join(x for x in parts if not x.strip().endswith("?") and "nếu có" not in x
+                    and "chỉ khi có" not in x.lower() and not x.strip().startswith("Hỏi:"))
+
+
+def test_no_export_adds_an_offer_gift_fee_or_promise(ran) -> None:
+    work, sp = ran
+    told = "; ".join(profile.facts(sp))
+    for name, text in exports(work).items():
+        text = statements(text)
+        if name == "thu_vien_prompt.xlsx":
+            text = text.replace("không tự thêm ưu đãi, quà tặng hay phí", "")  # the rule itself
+        assert not unproven(text, told), (name, unproven(text, told))
+
+
+def test_a_service_gets_no_goods_wording(ran) -> None:
+    work, sp = ran
+    if not profile.is_service(sp):
+        pytest.skip("goods wording is right for a product or a homestay")
+    for name, text in exports(work).items():
+        assert not product_only(text), (name, product_only(text))
+    text = "\n".join(outputs(work / f"{n}.ipynb", printed=True) for n in LESSONS[1:])
+    assert not product_only(text), product_only(text)
+
+
+def test_lesson03_calendar_posts_name_the_business(ran) -> None:
+    work, sp = ran
+    cal = pd.read_excel(work / "ket_qua" / "lich_noi_dung.xlsx")
     posts = cal["bai_viet"].astype(str)
-    assert posts.str.contains("Homestay Mây Phong Nha").all()
-    assert not foreign("\n".join(posts))
+    assert posts.map(lambda x: names_it(x, sp["ten_sp"])).all()
 
 
-def test_lesson04_messages_are_about_the_homestay(ran: Path) -> None:
-    msgs = pd.read_csv(ran / "ket_qua" / "lich_gui_tin.csv")["tin_nhan"].astype(str)
-    assert msgs.str.contains("Homestay Mây Phong Nha").mean() >= 0.8
-    assert not foreign("\n".join(msgs))
+def test_lesson04_messages_name_the_business(ran) -> None:
+    work, sp = ran
+    msgs = pd.read_csv(work / "ket_qua" / "lich_gui_tin.csv")["tin_nhan"].astype(str)
+    assert msgs.map(lambda x: names_it(x, sp["ten_sp"])).mean() >= 0.8
 
 
-def test_lesson06_four_formats_are_about_the_homestay(ran: Path) -> None:
-    text = (ran / "ket_qua" / "mot_cau_chuyen_bon_dinh_dang.md").read_text(encoding="utf-8")
-    assert text.count("Homestay Mây Phong Nha") >= 4 and not foreign(text)
+def test_lesson06_four_formats_are_about_the_business(ran) -> None:
+    work, sp = ran
+    text = (work / "ket_qua" / "mot_cau_chuyen_bon_dinh_dang.md").read_text(encoding="utf-8")
+    assert text.count(sp["ten_sp"]) >= 4
 
 
-def test_capstone_workbook_names_the_business_and_no_sample_brand(ran: Path) -> None:
-    book = pd.read_excel(ran / "ket_qua" / "ke_hoach.xlsx", sheet_name=None)
-    cells = "\n".join(str(v) for sheet in book.values() for v in sheet.astype(str).to_numpy()
-                      .ravel())
-    assert "Homestay Mây Phong Nha" in cells
-    assert "450.000" in cells  # the owner's price filled the FAQ gap
-    assert not foreign(cells), foreign(cells)
-    md = (ran / "ket_qua" / "ke_hoach.md").read_text(encoding="utf-8")
-    assert md.startswith("# ") and "Homestay Mây Phong Nha" in md.splitlines()[0]
-    assert not foreign(md)
+def test_lesson09_plan_uses_every_fact_the_owner_gave(ran) -> None:
+    work, sp = ran
+    md = (work / "ket_qua" / "ke_hoach.md").read_text(encoding="utf-8")
+    assert md.startswith("# ") and sp["ten_sp"] in md.splitlines()[0]
+    text = outputs(work / "09_du_an_cuoi_khoa.ipynb")
+    assert f"Cơ sở: {sp['ten_sp']}" in text
+    assert f"{sp['ten_sp']} của {sp['ten_sp']}" not in text
+    assert not foreign(text), foreign(text)
+    for key in ("gio_mo_cua", "giao_nhan", "dieu_khoan"):
+        if sp.get(key):
+            assert str(sp[key]) in md, key  # every fact given reaches the plan
+    from course import numbers
+    assert numbers.number(sp["gia_ban_vnd"]) in md
+    assert "…" not in text.split("# ", 1)[-1][:20000] or md.strip() in text  # printed whole
+
+
+def test_lesson03_check_fails_a_post_that_invents_or_misses_the_price() -> None:
+    """The ✅ of lesson 03 verifies what it claims: a made-up offer or a missing price fails."""
+    from course.lessons.planning import post_metrics
+
+    posts = pd.Series(["Tiệm giặt sấy Hoa Mai: giá 15.000 đồng / kg. Nhắn tin đặt lịch nhé!",
+                       "Tiệm giặt sấy Hoa Mai giảm giá 20% tuần này! Nhắn tin đặt lịch nhé!",
+                       "Tiệm giặt sấy Hoa Mai chào bạn. Nhắn tin đặt lịch nhé!",
+                       "Giặt sạch thơm, nhắn tin đặt lịch nhé!"])
+    check = post_metrics(posts, name="tiệm giặt sấy Hoa Mai", price=15000,
+                         told="Giá 15.000 đồng / kg; Ở Đông Hà")
+    assert check["co_ten"].tolist() == [True, True, True, False]
+    assert check["co_gia"].tolist() == [True, False, False, False]
+    assert check["khong_bia"].tolist() == [True, False, True, True]
 
 
 def test_lesson03_channel_posts_for_own_product_respect_every_limit() -> None:
@@ -119,20 +235,18 @@ def test_lesson03_channel_posts_for_own_product_respect_every_limit() -> None:
         ROOT / "notebooks" / "03_noi_dung_marketing.ipynb", as_version=4).cells
         if c.cell_type == "code")
     template = eval(re.search(r"^mau_bai_dang = (\((?:.|\n)*?\)\n)", code, re.M).group(1), {})
-    for name in ("Homestay Mây Phong Nha", "nước mắm Cửa Việt", "làng gốm Thanh Hà"):
-        limits = load("channel_limits").assign(san_pham=name)
+    for name in ("Homestay Mây Phong Nha", "nước mắm Cửa Việt", "làng gốm Thanh Hà",
+                 "tiệm giặt sấy Hoa Mai"):
+        limits = load("channel_limits").assign(san_pham=f"{name}, giá 45.000 đồng / kg")
         posts = run_batch(limits, template, "bai_dang", progress=False)
-        check = pd.concat([posts, post_metrics(posts["bai_dang"])], axis=1)
+        check = pd.concat([posts, post_metrics(posts["bai_dang"], name=name, price=45000,
+                                               told="45.000 đồng / kg")], axis=1)
         assert (check["so_ky_tu"] <= check["ky_tu_toi_da"]).all(), name
         assert (check["so_hashtag"] <= check["hashtag_toi_da"]).all(), name
         assert (check["so_emoji"] <= check["emoji_toi_da"]).all(), name
-        assert check["co_keu_goi"].all(), name
+        assert check["co_keu_goi"].all() and check["co_ten"].all(), name
+        assert check["khong_bia"].all(), name
+        needs_price = limits["goi_y"].str.contains("giá")
+        assert check.loc[needs_price, "co_gia"].all(), name
         text = "\n".join(posts["bai_dang"])
         assert text.count(name) >= len(posts) and not foreign(text), name
-
-
-def test_lesson09_everything_it_prints_is_about_the_homestay(ran: Path) -> None:
-    text = outputs(ran / "09_du_an_cuoi_khoa.ipynb")
-    assert "Cơ sở: Homestay Mây Phong Nha" in text
-    assert "Homestay Mây Phong Nha của Homestay Mây Phong Nha" not in text
-    assert not foreign(text), foreign(text)

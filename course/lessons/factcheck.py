@@ -275,7 +275,21 @@ def publish_checklist(text: str, product: dict | pd.Series, source: str = "") ->
     known = product_numbers(product) + [n.value for n in extract_numbers(source)]
     wrong = made_up(plain, pd.DataFrame(), extra=known)
     risky = risky_phrases(plain)
+    info = dict(product)
+    name = str(info.get("ten_sp") or "")
+    price = info.get("gia_ban_vnd")
+    said_price = price not in (None, "") and any(
+        abs(n.value - float(price)) < 0.5 for n in extract_numbers(plain))  # type: ignore[arg-type]
+    # A post is at least two sentences that name the business: a one-line refusal or a
+    # hand-over sentence is not a post, whatever its numbers and promises.
+    is_post = len(re.findall(r"[.!?…](?:\s|$)", plain + " ")) >= 2 and len(plain.split()) >= 15
     rows = [
+        (t("capstone.ck_post"), t("capstone.ck_post_ok") if is_post else t("capstone.ck_post_bad")),
+        (t("capstone.ck_name"), t("capstone.ck_name_ok") if name and nfc(name).lower() in
+         nfc(plain).lower() else t("capstone.ck_name_bad", name=name)),
+        (t("capstone.ck_price"), t("capstone.ck_price_ok") if said_price else
+         t("capstone.ck_price_bad", price=numbers.number(price) if price not in (None, "") else
+           "—")),
         (t("capstone.ck_numbers"), t("capstone.ck_numbers_bad", items=", ".join(wrong))
          if wrong else t("capstone.ck_numbers_ok")),
         (t("capstone.ck_promises"), t("capstone.ck_promises_bad", items=", ".join(risky))

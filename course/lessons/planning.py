@@ -223,6 +223,17 @@ def unproven(text: str, told: str = "") -> list[str]:
             and not re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said)]
 
 
+def names_it(text: str, name: str) -> bool:
+    """The post names the business: its whole name, or the proper name in it ("Hoa Mai" of
+    "tiệm giặt sấy Hoa Mai", "Arabica Khe Sanh" of "Cà phê Arabica Khe Sanh")."""
+    text, name = nfc(text).lower(), nfc(name).strip()
+    if name.lower() in text:
+        return True
+    words = name.split()
+    proper = [w for w in words[1:] if w[:1].isupper()]
+    return len(proper) >= 1 and " ".join(proper).lower() in text and len(" ".join(proper)) >= 4
+
+
 def _money(text: str) -> set[str]:
     return {re.sub(r"\D", "", m) for m in re.findall(r"\d{1,3}(?:[.,]\d{3})+|\d+\s*k\b", text)}
 
@@ -240,7 +251,7 @@ def post_metrics(texts: pd.Series, name: str | None = None, price: int | str | N
         "co_keu_goi": clean.str.contains(_CALL.pattern, case=False, regex=True),
     }, index=texts.index)
     if name:
-        out["co_ten"] = clean.map(lambda x: nfc(str(name)).lower() in nfc(x).lower())
+        out["co_ten"] = clean.map(lambda x: names_it(x, str(name)))
     if price not in (None, ""):
         want = _money(str(price)) or {re.sub(r"\D", "", str(price))}
         out["co_gia"] = clean.map(lambda x: bool(want & _money(x)))

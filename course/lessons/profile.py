@@ -189,6 +189,20 @@ def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
              facts="; ".join(facts(profile)[1:]) or "—")
 
 
+_INVITE = {"product": "nhắn tin đặt hàng", "service": "nhắn tin đặt lịch",
+           "lodging": "nhắn tin đặt phòng", "venue": "nhắn tin đặt bàn"}
+
+
+def post_prompt(profile: dict[str, object]) -> str:
+    """A six-part prompt (lesson 02) for a post about this business, from its own facts."""
+    invite = _INVITE.get(kind_of(profile).main, "nhắn tin để được tư vấn")
+    return (f"Bạn là người bán hàng của {business_name(profile)}. "
+            f"Dữ kiện: {'; '.join(facts(profile))}. "
+            f"Viết bài đăng {profile['kenh_chinh']} giới thiệu {profile['ten_sp']}, gồm 3 câu, "
+            f"câu cuối mời khách {invite}. Giọng gần gũi, dưới 80 từ. "
+            "Không bịa số liệu, không tự thêm ưu đãi, quà tặng hay phí.")
+
+
 def gap_values(profile: dict[str, object]) -> dict[str, str]:
     """The capstone's [gaps] this profile can fill; the others stay for the owner to fill."""
     values = {"[giá]": number(profile["gia_ban_vnd"]),  # type: ignore[arg-type]
@@ -214,5 +228,5 @@ def keywords(profile: dict[str, object], sample: list[str]) -> list[str]:
 
 __all__ = ["CHANNELS", "DEFAULT_SAMPLE", "PROFILE_FILE", "brand_voice", "business_name",
            "clean", "describe", "facts", "from_sample", "gap_values", "is_service", "keywords",
-           "kind_label", "kind_of", "load", "parse_price", "profile_path", "sample_names", "save",
-           "story"]
+           "kind_label", "kind_of", "load", "parse_price", "post_prompt", "profile_path",
+           "sample_names", "save", "story"]

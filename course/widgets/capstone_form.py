@@ -33,6 +33,7 @@ class CapstoneForm(widgets.VBox):
                  answers: dict[str, str] | None = None) -> None:
         self.folder = Path(folder)
         self.plan: Plan | None = None
+        self.loai_hinh = ""  # the kind of business from "Sản phẩm của bạn" (not asked again)
         self.paths: tuple[Path, Path] | None = None
         style = {"description_width": "150px"}
         wide = widgets.Layout(width="95%")
@@ -69,6 +70,7 @@ class CapstoneForm(widgets.VBox):
     def prefill(self, answers: dict[str, str]) -> None:
         """Put five answers into the fields (channels ticked by name, date dd/mm/yyyy)."""
         self.ten.value = answers.get("ten", "")
+        self.loai_hinh = answers.get("loai_hinh", "")
         self.san_pham.value = answers.get("san_pham", "")
         self.khach_hang.value = answers.get("khach_hang", "")
         wanted = {c.strip().lower() for c in answers.get("kenh", "").split(",")}
@@ -89,7 +91,7 @@ class CapstoneForm(widgets.VBox):
     def business(self) -> Business:
         chosen = [c for c, box in self.kenh.items() if box.value]
         return Business(self.ten.value, self.san_pham.value, self.khach_hang.value, chosen,
-                        self.giong_van.value, self.bat_dau.value)
+                        self.giong_van.value, self.bat_dau.value, loai_hinh=self.loai_hinh)
 
     def submit(self) -> Plan | None:
         try:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ...errors import CourseError
 from ...i18n import t
+from ...llm import kinds as _kinds
 from ...text import nfc
 from ..planning import STAGE_PLAN, content_calendar, message_plan
 from .workbook import markdown_table, write_workbook
@@ -65,7 +66,7 @@ def answers_from_profile(profile: dict[str, object]) -> dict[str, str]:
     return {"ten": name, "san_pham": str(profile["ten_sp"]),
             "khach_hang": str(profile.get("khach_hang_muc_tieu") or ""),
             "kenh": str(profile.get("kenh_chinh") or "Facebook"), "giong_van": TONES[0],
-            "bat_dau": ""}
+            "bat_dau": "", "loai_hinh": str(profile.get("loai_hinh") or "")}
 
 
 def next_monday(today: date | None = None) -> date:
@@ -83,6 +84,7 @@ class Business:
     kenh: str | list[str]
     giong_van: str = TONES[0]
     bat_dau: date | str | None = None  # first day of the calendar; default: next Monday
+    loai_hinh: str = ""  # the profile form's kind of business; "" reads it from the names
     products: list[str] = field(init=False, repr=False)
     channels: list[str] = field(init=False, repr=False)
     start: date = field(init=False, repr=False)
@@ -105,6 +107,14 @@ class Business:
         self.start = self._parse_start(problems)
         if problems:  # every problem at once, so one fix-and-rerun is enough
             raise CourseError(t("capstone.form_problems") + "\n- " + "\n- ".join(problems))
+
+    @property
+    def kind(self) -> str:
+        """'product', 'service', 'lodging', 'venue', or '' when unclear (neutral wording)."""
+        chosen = _kinds.from_profile(self.loai_hinh)
+        if chosen.known:
+            return chosen.main
+        return _kinds.detect(*self.products, self.ten).main
 
     def _parse_start(self, problems: list[str]) -> date:
         value = self.bat_dau
@@ -141,33 +151,123 @@ IDEAS = {  # topic of lesson 03's calendar -> what to post, in one sentence
     "Tổng kết tháng và cảm ơn khách hàng":
         "Cảm ơn {kh} đã ủng hộ {ten} trong tháng, hẹn tháng sau.",
 }
-MESSAGES = {  # funnel stage -> a message template in the business's voice
-    "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}, làm tại quê nhà. "
-                 "Anh/chị muốn xem ảnh và giá không ạ?",
-    "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: nguồn gốc, cách dùng, giá. "
-                "Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
-    "Cân nhắc": "Nhiều khách hàng đã dùng {sp} và quay lại mua. Tuần này {ten} có "
-                "ưu đãi [ghi ưu đãi thật], đến hết ngày [ghi ngày].",
-    "Mua hàng": "Cảm ơn anh/chị đã đặt {sp}! Đơn sẽ giao trong [số ngày] ngày. "
-                "Anh/chị kiểm tra hàng khi nhận giúp em nhé.",
-    "Trung thành": "Anh/chị dùng {sp} thấy thế nào ạ? Góp ý của anh/chị giúp {ten} làm tốt hơn. "
-                   "Giới thiệu bạn bè, cả hai cùng nhận quà nhỏ.",
+MESSAGES = {  # funnel stage -> a message template in the business's voice, per kind
+    "product": {
+        "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}. Anh/chị muốn xem ảnh và giá không ạ?",
+        "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: nơi làm ra, cách dùng, giá. "
+                    "Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
+        "Cân nhắc": "Anh/chị xem thêm ảnh thật và lời khen của khách (đã xin phép) về {sp} "
+                    "nhé. [Ưu đãi thật, nếu có, và ngày hết hạn]",
+        "Mua hàng": "Cảm ơn anh/chị đã đặt {sp}! Đơn sẽ giao trong [số ngày] ngày. "
+                    "Anh/chị kiểm tra hàng khi nhận giúp em nhé.",
+        "Trung thành": "Anh/chị dùng {sp} thấy thế nào ạ? Góp ý của anh/chị giúp {ten} làm "
+                       "tốt hơn.",
+    },
+    "service": {
+        "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}. Anh/chị muốn xem giá và giờ mở cửa "
+                     "không ạ?",
+        "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: giá [giá] đồng / [quy cách], giờ mở "
+                    "cửa [giờ mở cửa]. Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
+        "Cân nhắc": "Anh/chị xem thêm ảnh trước – sau (đã xin phép khách) của {ten} nhé. "
+                    "[Ưu đãi thật, nếu có, và ngày hết hạn]",
+        "Mua hàng": "Cảm ơn anh/chị đã đặt lịch với {ten}! Lịch hẹn: [giờ hẹn]. Anh/chị cần "
+                    "đổi giờ cứ nhắn em nhé.",
+        "Trung thành": "Anh/chị thấy {sp} lần vừa rồi thế nào ạ? Góp ý của anh/chị giúp {ten} "
+                       "làm tốt hơn.",
+    },
+    "lodging": {
+        "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}. Anh/chị muốn xem ảnh phòng và giá "
+                     "không ạ?",
+        "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: giá [giá] đồng / [quy cách], giờ nhận "
+                    "và trả phòng [giờ mở cửa]. Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
+        "Cân nhắc": "Anh/chị xem thêm ảnh thật và lời khen của khách (đã xin phép) về {ten} "
+                    "nhé. [Ưu đãi thật, nếu có, và ngày hết hạn]",
+        "Mua hàng": "Cảm ơn anh/chị đã đặt phòng ở {ten}! Ngày đến: [ngày đến]. Đường đi: "
+                    "[nơi sản xuất].",
+        "Trung thành": "Anh/chị ở {ten} thấy thế nào ạ? Góp ý của anh/chị giúp {ten} đón khách "
+                       "tốt hơn.",
+    },
+    "venue": {
+        "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}. Anh/chị muốn xem thực đơn và giá "
+                     "không ạ?",
+        "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: giá [giá] đồng / [quy cách], giờ mở "
+                    "cửa [giờ mở cửa]. Anh/chị cần hỏi thêm gì cứ nhắn em nhé.",
+        "Cân nhắc": "Anh/chị xem thêm ảnh món thật và lời khen của khách (đã xin phép) nhé. "
+                    "[Ưu đãi thật, nếu có, và ngày hết hạn]",
+        "Mua hàng": "Cảm ơn anh/chị đã đặt bàn ở {ten}! Giờ đến: [giờ hẹn]. Địa chỉ: "
+                    "[nơi sản xuất].",
+        "Trung thành": "Anh/chị thấy {sp} ở {ten} thế nào ạ? Góp ý của anh/chị giúp quán làm "
+                       "tốt hơn.",
+    },
+    "": {
+        "Nhận biết": "Chào anh/chị! {ten} giới thiệu {sp}. Anh/chị muốn xem ảnh và giá không ạ?",
+        "Quan tâm": "Dạ, em gửi anh/chị thông tin {sp}: giá [giá] đồng / [quy cách]. Anh/chị "
+                    "cần hỏi thêm gì cứ nhắn em nhé.",
+        "Cân nhắc": "Anh/chị xem thêm ảnh thật và lời khen của khách (đã xin phép) nhé. "
+                    "[Ưu đãi thật, nếu có, và ngày hết hạn]",
+        "Mua hàng": "Cảm ơn anh/chị đã tin chọn {ten}! Bước tiếp theo: [bước tiếp theo].",
+        "Trung thành": "Anh/chị thấy {sp} thế nào ạ? Góp ý của anh/chị giúp {ten} làm tốt hơn.",
+    },
 }
-FAQ_TEMPLATE = (  # (topic, question, starter answer); [..] marks facts only the owner knows
-    ("Sản phẩm", "{sp} của {ten} có gì đặc biệt?",
-     "{sp} làm tại [nơi sản xuất], [điểm nổi bật]. Phù hợp với {kh}."),
-    ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng cho [quy cách]. Mua nhiều có giá tốt hơn."),
-    ("Giao hàng", "Bao lâu thì nhận được hàng?",
-     "Trong tỉnh [số ngày] ngày, tỉnh khác [số ngày] ngày."),
-    ("Giao hàng", "Phí giao hàng là bao nhiêu?",
-     "[Phí giao hàng]; đơn từ [số tiền] được miễn phí."),
-    ("Thanh toán", "Có những cách thanh toán nào?",
-     "Trả tiền khi nhận hàng hoặc chuyển khoản. [Ghi cách khác nếu có]."),
-    ("Đổi trả", "Hàng bị hỏng, bị vỡ thì sao?",
-     "Anh/chị chụp ảnh lúc mở hàng, nhắn cho {ten} trong [số ngày] ngày để được đổi mới."),
-    ("Bảo quản", "Bảo quản {sp} thế nào?", "[Cách bảo quản]. Hạn dùng [thời gian]."),
-    ("Đặt hàng", "Đặt hàng bằng cách nào?", "Nhắn tin qua {kenh}: tên hàng, số lượng, địa chỉ."),
-)
+# (topic, question, starter answer) per kind; [..] marks facts only the owner knows. The
+# profile fills [giá], [quy cách], [nơi sản xuất], [điểm nổi bật], [giờ mở cửa], [giao nhận]
+# and [điều khoản] (course.lessons.profile.gap_values); the rest stays for the owner.
+_PAY = ("Thanh toán", "Có những cách thanh toán nào?", "[Cách thanh toán của bạn].")
+FAQ_BY_KIND = {
+    "product": (
+        ("Sản phẩm", "{sp} của {ten} có gì đặc biệt?",
+         "{sp} làm tại [nơi sản xuất], [điểm nổi bật]. Phù hợp với {kh}."),
+        ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng cho [quy cách]."),
+        ("Giao hàng", "Giao hàng thế nào, bao lâu thì nhận được?",
+         "[giao nhận]. Thời gian: [số ngày] ngày."),
+        ("Giao hàng", "Phí giao hàng là bao nhiêu?", "[Phí giao hàng]."),
+        _PAY,
+        ("Hàng hỏng, vỡ", "Hàng bị hỏng, bị vỡ thì sao?", "[điều khoản]."),
+        ("Bảo quản", "Bảo quản {sp} thế nào?", "[Cách bảo quản]. Hạn dùng [thời gian]."),
+        ("Đặt hàng", "Đặt hàng bằng cách nào?", "Nhắn tin qua {kenh}: tên hàng, số lượng, "
+         "địa chỉ."),
+    ),
+    "service": (
+        ("Dịch vụ", "{sp} của {ten} có gì đặc biệt?", "[điểm nổi bật]. Phù hợp với {kh}."),
+        ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng / [quy cách]."),
+        ("Giờ mở cửa", "{ten} mở cửa lúc mấy giờ?", "[giờ mở cửa]."),
+        ("Đặt lịch", "Đặt lịch thế nào?", "Nhắn tin qua {kenh}: tên, giờ muốn hẹn, việc cần "
+         "làm."),
+        ("Khu vực", "{ten} có nhận làm tận nơi không?", "[giao nhận]."),
+        ("Thời gian", "Bao lâu thì xong?", "[Thời gian làm xong]."),
+        _PAY,
+        ("Chưa hài lòng", "Nếu chưa hài lòng thì sao?", "[điều khoản]."),
+    ),
+    "lodging": (
+        ("Chỗ ở", "{sp} của {ten} có gì đặc biệt?", "[điểm nổi bật]. Phù hợp với {kh}."),
+        ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng / [quy cách]."),
+        ("Giờ", "Mấy giờ nhận phòng, mấy giờ trả phòng?", "[giờ mở cửa]."),
+        ("Đặt phòng", "Đặt phòng thế nào?", "Nhắn tin qua {kenh}: ngày đến, số người, loại "
+         "phòng."),
+        ("Đường đi", "{ten} ở đâu, đi thế nào?", "[nơi sản xuất]. [giao nhận]."),
+        _PAY,
+        ("Hủy phòng", "Hủy hoặc đổi ngày thì sao?", "[điều khoản]."),
+    ),
+    "venue": (
+        ("Món", "{ten} có món gì đặc biệt?", "[điểm nổi bật]. Phù hợp với {kh}."),
+        ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng / [quy cách]."),
+        ("Giờ mở cửa", "Quán mở cửa lúc mấy giờ?", "[giờ mở cửa]."),
+        ("Đặt bàn", "Đặt bàn thế nào?", "Nhắn tin qua {kenh}: giờ đến, số người."),
+        ("Địa chỉ", "Quán ở đâu?", "[nơi sản xuất]."),
+        ("Mang về", "Quán có giao tận nơi không?", "[giao nhận]."),
+        _PAY,
+    ),
+    "": (
+        ("Giới thiệu", "{sp} của {ten} có gì đặc biệt?", "[điểm nổi bật]. Phù hợp với {kh}."),
+        ("Giá", "Giá {sp} bao nhiêu?", "Giá [giá] đồng / [quy cách]."),
+        ("Giờ mở cửa", "{ten} mở cửa lúc mấy giờ?", "[giờ mở cửa]."),
+        ("Liên hệ", "Liên hệ {ten} bằng cách nào?", "Nhắn tin qua {kenh}."),
+        ("Khu vực", "{ten} ở đâu, phục vụ khu vực nào?", "[nơi sản xuất]. [giao nhận]."),
+        _PAY,
+        ("Điều khoản", "Nếu chưa hài lòng thì sao?", "[điều khoản]."),
+    ),
+}
+FAQ_TEMPLATE = FAQ_BY_KIND["product"]  # the course sample's FAQ (goods)
 
 
 @dataclass
@@ -263,12 +363,14 @@ class Plan:
 
 
 def _fill(template: str, b: Business, product: str) -> str:
+    if nfc(product).lower() == nfc(b.ten).lower():  # "Homestay Mây của Homestay Mây": once
+        template = template.replace("{sp} của {ten}", "{sp}")
     return template.format(ten=b.ten, sp=product, kh=b.khach_hang, kenh=", ".join(b.channels))
 
 
 def build_calendar(b: Business) -> pd.DataFrame:
     """Lesson 03's 4-week calendar (Mon/Wed/Fri) with the business's products and channels."""
-    base = content_calendar(b.products[0], b.start, tuple(b.channels))
+    base = content_calendar(b.products[0], b.start, tuple(b.channels), kind=b.kind)
     rows = []
     for i, r in base.iterrows():
         product = b.products[i % len(b.products)]
@@ -285,7 +387,7 @@ def build_calendar(b: Business) -> pd.DataFrame:
 
 def build_funnel(b: Business) -> pd.DataFrame:
     """One message per funnel stage for the business's customers, on channels they use."""
-    base = message_plan(b.products[0], b.start, (b.khach_hang,))
+    base = message_plan(b.products[0], b.start, (b.khach_hang,), kind=b.kind)
     rows = []
     for _, r in base.iterrows():
         stage = r["giai_doan"]
@@ -294,14 +396,16 @@ def build_funnel(b: Business) -> pd.DataFrame:
         rows.append({t("capstone.col_date"): date.fromisoformat(r["ngay"]),
                      t("capstone.col_stage"): stage, t("capstone.col_channel"): channel,
                      t("capstone.col_goal"): r["muc_tieu"],
-                     t("capstone.col_message"): _fill(MESSAGES[stage], b, b.products[0])})
+                     t("capstone.col_message"): _fill(MESSAGES[b.kind][stage], b,
+                                                      b.products[0])})
     return pd.DataFrame(rows)
 
 
 def build_faq(b: Business) -> pd.DataFrame:
     product = b.products[0]
     rows = [{t("capstone.col_faq_topic"): topic, t("capstone.col_question"): _fill(q, b, product),
-             t("capstone.col_answer"): _fill(a, b, product)} for topic, q, a in FAQ_TEMPLATE]
+             t("capstone.col_answer"): _fill(a, b, product)}
+            for topic, q, a in FAQ_BY_KIND[b.kind]]
     faq = pd.DataFrame(rows)
     faq[t("capstone.col_fill")] = faq[t("capstone.col_answer")].str.contains(r"\[", regex=True).map(
         {True: t("capstone.fill_yes"), False: t("capstone.fill_no")})
