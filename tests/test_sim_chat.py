@@ -384,3 +384,31 @@ def test_a_message_with_two_questions_gets_both_parts() -> None:
 def test_calling_her_gets_a_greeting_in_her_voice(call: str) -> None:
     answer, _ = converse(ORANGES, [call])
     assert answer.startswith("Cô chào con"), answer
+
+
+STUDIO = ("Bạn là trợ lý của Studio Ánh Dương ở Quảng Trị. Chụp ảnh thẻ 30.000 đồng/bộ 4 tấm. In "
+          "ảnh 10x15 giá 3.000 đồng/tấm. Làm việc 8 giờ đến 18 giờ, nghỉ Chủ nhật. Xưng em, gọi "
+          "khách là anh chị. Nếu không có thông tin, trả lời: \"Dạ, em xin phép hỏi lại anh chủ "
+          "studio ạ.\"")
+BANH_MI = ("Quán bánh mì Cô Hoa. Bánh mì thịt 20.000 đồng. Bánh mì trứng 15.000 đồng. Mở cửa 6 "
+           "giờ sáng đến 10 giờ sáng. Không giao hàng.")
+GARAGE = ("Tiệm sửa xe máy Thành Công, đường Lê Duẩn, Đông Hà. Thay nhớt 80.000 đồng. Rửa xe "
+          "30.000 đồng/chiếc. Mở 7:00–19:00.")
+
+
+@pytest.mark.parametrize(("system", "question", "expected"), [
+    (STUDIO, "In 20 tấm ảnh hết bao nhiêu?", "20 tấm × 3.000 đồng = 60.000 đồng"),
+    (STUDIO, "Mấy giờ studio đóng cửa?", "8 giờ đến 18 giờ"),
+    (STUDIO, "Chụp ảnh thẻ lấy liền không?", "Dạ, em xin phép hỏi lại anh chủ studio ạ."),
+    (BANH_MI, "Lấy 3 ổ bánh mì trứng hết bao nhiêu?", "3 ổ × 15.000 đồng = 45.000 đồng"),
+    (BANH_MI, "Bánh mì thịt bao nhiêu?", "bánh mì thịt 20.000 đồng."),
+    (BANH_MI, "Có giao hàng không?", "không giao hàng"),
+    (GARAGE, "Tiệm ở đâu vậy?", "đường Lê Duẩn, Đông Hà"),
+    (GARAGE, "Rửa 2 chiếc xe bao nhiêu?", "2 chiếc × 30.000 đồng = 60.000 đồng"),
+    (GARAGE, "Xe tôi đưa tiệm sửa về lại hỏng, tiệm tính sao?", "chuyển ngay cho nhân viên"),
+    (GARAGE, "Vá săm mất bao lâu?", "sẽ hỏi lại"),
+])
+def test_more_kinds_of_business(system: str, question: str, expected: str) -> None:
+    answer, messages = converse(system, [question])
+    numbers_are_grounded(answer, messages)
+    assert expected in answer, answer

@@ -295,7 +295,7 @@ def _question_res(accented: bool) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     nums = _number_words(accented)
     num_alt = "|".join(re.escape(w) for w in sorted(nums, key=len, reverse=True))
     units = _unit_re(accented)
-    qty = re.compile(rf"(?<![\w.,/])(\d+(?:[.,]\d+)?|{num_alt})\s*({units})(?!\w)")
+    qty = re.compile(rf"(?<![\w.,/])(?:(\d+(?:[.,]\d+)?)\s*|({num_alt})\s+)({units})(?!\w)")
     per = re.compile(rf"(?<!\w)(?:một|mỗi|1|mot|moi)\s+({units})(?!\w)")
     places = set(cues()["place_words"]) if accented else set()
     phrases = sorted(set(_stop_phrases(accented)) | set(_venue(accented)) | places, key=len,
@@ -306,7 +306,8 @@ def _question_res(accented: bool) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
 @cache
 def _unit_re(accented: bool) -> str:
-    words = sorted({w if accented else fold(w) for w in _unit_lookup()}, key=len, reverse=True)
+    written = [w for ws in cues()["units"].values() for w in ws]
+    words = sorted({w if accented else fold(w) for w in written}, key=len, reverse=True)
     return "|".join(re.escape(w) for w in words)
 
 
@@ -354,15 +355,15 @@ def read_question(question: str, system: str) -> Question:
             before = low[:m.start()].split()[-1:] or [""]
             if fold(before[0]) in ("luc", "tu", "den", "toi", "truoc", "sau", "khoang"):
                 continue  # "lúc 7 giờ", "từ 5 ký": a time or a threshold, not an amount
-            raw = m.group(1)
+            raw = m.group(1) or m.group(2)
             value = nums.get(raw) or float(raw.replace(",", "."))
-            unit = units[m.group(2)]
+            unit = units[m.group(3)]
             topic[(unit,)] = max(topic.get((unit,), 0.0), weight)
             if value == 1:
                 per_units.add(unit)
             else:
                 quantities.append((value, unit, raw if raw[0].isdigit() else number(value),
-                                   m.group(2)))
+                                   m.group(3)))
         low = per_re.sub(lambda m: " " + m.group(1) + " ", low)
         low = qty_re.sub(" qtymark ", low)
         low = stop_re.sub(" | ", low)
@@ -513,8 +514,9 @@ def _coverage(q: Question, fact: Fact) -> float:
     return got / total
 
 
-def _prices(fact: Fact) -> list[tuple[float, str, str]]:
-    """(amount, unit, amount as written) for each price per unit in the fact."""
+def _prices(fact: Fact) -> list[tuple[float, str, str, str]]:
+    """(amount, unit, amount as written, unit as written) for each price in the fact; a
+    price with no unit ("Bánh mì trứng 15.000 đồng") has the unit "*": one of it."""
     c = cues()
     text = fact.text
     out = []
@@ -524,12 +526,24 @@ def _prices(fact: Fact) -> list[tuple[float, str, str]]:
         after = text[m.end():]
         u = re.match(rf"\s*(?:/|một|mỗi|cho một|cho 1|1)\s*({unit_alt})(?!\w)", after, flags=re.I)
         unit = _unit_lookup().get(u.group(1).lower()) if u else None
+        word = u.group(1) if u else ""
         if unit is None:  # "Tô bún hến 25.000 đồng": the clause opens with its unit
-            first = text.split()[0].lower() if text.split() else ""
-            unit = _unit_lookup().get(first)
-        if unit:
-            out.append((amount, unit, m.group(0).strip()))
+            word = text.split()[0].lower() if text.split() else ""
+            unit = _unit_lookup().get(word)
+        out.append((amount, unit or "*", m.group(0).strip(), word if unit else ""))
     return out
+
+
+def _price_for(fact: Fact, unit: str) -> tuple[float, str, str, str] | None:
+    """The one price of `fact` per `unit`; a price with no unit counts for a counted unit
+    ("3 ổ", "2 lần") when it is the only price. Two candidates: None (a guess otherwise)."""
+    prices = _prices(fact)
+    exact = [p for p in prices if p[1] == unit]
+    if len(exact) == 1:
+        return exact[0]
+    if not exact and unit in cues()["count_units"] and len(prices) == 1 and prices[0][1] == "*":
+        return prices[0]
+    return None
 
 
 def _amount(digits: str, word: str) -> float:
@@ -556,8 +570,7 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
           need_unit: str | None = None) -> Fact | None:
     candidates = _facts(system)
     if need_unit:  # exactly one price per that unit, or the product would be a guess
-        candidates = tuple(f for f in candidates
-                           if [u for _, u, _ in _prices(f)].count(need_unit) == 1)
+        candidates = tuple(f for f in candidates if _price_for(f, need_unit))
     # A follow-up ("Còn ủi?", "Vậy 3 ký?") asks what the previous question asked; "Ok" asks nothing.
     follow = bool(previous and (q.topic or q.quantities) and (q.followup or not q.topic))
     intents = q.intents or (previous.intents if follow else set())
@@ -594,8 +607,10 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
     best = max(s for s, _ in scored)
     top = [f for s, f in scored if s >= best - 1e-9]
     clauses = [f for f in top if not f.whole]
-    if len(clauses) == 1:  # one clause of a sentence says it all: quote just that clause,
-        clause = clauses[0]  # unless the rest of the sentence sets a condition ("tối thiểu 3 kg")
+    # One clause of a sentence says it all: quote just that clause, unless the rest of the
+    # sentence sets a condition ("tối thiểu 3 kg") or nothing but "ở đâu?" was asked.
+    if len(clauses) == 1 and (q.topic or need_unit):
+        clause = clauses[0]
         sentence = next(f for f in _facts(system) if f.whole and f.sentence == clause.sentence)
         cond = cues()["calc_conditions_re"]
         if need_unit or not re.search(cond, fold(sentence.text)) or re.search(
@@ -631,20 +646,20 @@ def _calculation(q: Question, system: str, previous: Question | None, last: str,
     if not q.quantities:
         return None
     lines, total, fact_text = [], 0.0, None
-    for value, unit, typed, _ in q.quantities:
+    for value, unit, typed, unit_typed in q.quantities:
         fact = _pick(q, system, previous, last, need_unit=unit)
         if fact is None:
             return None  # one amount has no price per that unit: no half-made total
         sentence = facts(system)[fact.sentence] if not fact.faq else fact.text
         if re.search(cues()["calc_conditions_re"], fold(sentence)):
             return None  # "tối thiểu 3 kg", "giảm 10% từ 5 ký": quoted, not multiplied
-        amount, _, written = next(p for p in _prices(fact) if p[1] == unit)
+        amount, _, written, word = _price_for(fact, unit)
         price = f"{number(amount)} đồng" if re.search(r"\d\s*(?:k|nghìn|ngàn|tr)", written,
                                                      flags=re.I) else written
         result = value * amount
         total += result
         lines.append(cues()["replies"]["calc_one"].format(
-            qty=typed, unit=unit, price=price, total=f"{number(result)} đồng"))
+            qty=typed, unit=word or unit_typed, price=price, total=f"{number(result)} đồng"))
         fact_text = fact_text or fact.text
     calc = cues()["replies"]["calc_lead"] + " " + "; ".join(lines)
     if len(lines) > 1:
