@@ -8,7 +8,6 @@ unmatched / skipped with a reason; nothing is silently dropped.
 
 from __future__ import annotations
 
-import filecmp
 import logging
 import os
 import re
@@ -75,10 +74,22 @@ def release(course: Course, assignment_id: str, force: bool = False) -> str:
 
 
 def collect_exchange(course: Course, assignment_id: str) -> list[str]:
+    """nbgrader collect (with ``autograder.exchange.SafeCollect`` unless configured otherwise);
+    prints what was refused this time (links, others' files, submissions made in someone
+    else's name), which the class report lists too."""
+    from autograder.exchange import describe, load_refusals, utcnow
+
     course.check_assignment(assignment_id)
+    start = utcnow()
     out = _api(course).collect(assignment_id)
     if not out.get("success"):
         raise CourseError(f"Không thu được bài từ thư mục trao đổi:\n{out.get('log')}")
+    new = [r for r in load_refusals(course.root, assignment_id) if r.seen >= start]
+    if new:
+        print(f"Từ chối {len(new)} mục khi thu bài (không chép; bài còn lại vẫn được thu và "
+              "chấm):")
+        for r in new:
+            print("  " + describe(r))
     return sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}"))
 
 
@@ -192,11 +203,31 @@ def _other_assignment(tokens: list[str], assignment_id: str, others: list[str]) 
     return any(_contains(tokens, _tokens(o)) or _tokens(o)[0] in tokens for o in others)
 
 
-def _unpack(source: Path, into: Path) -> dict[str, float]:
-    """Extract a zip safely (no paths outside), keeping each entry's date as mtime."""
+# Loose files are attacker input too (a folder or zip a participant made): caps on what is
+# unpacked and read, and only regular files (no link, device or FIFO) are ever opened.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+MAX_ENTRIES = 5000
+
+
+def _unpack(source: Path, into: Path, refused: list[tuple[str, str]] | None = None,
+            max_file: int = MAX_FILE_BYTES, max_total: int = MAX_UNPACKED_BYTES,
+            max_entries: int = MAX_ENTRIES) -> dict[str, float]:
+    """Extract a zip safely (no paths outside, no links, size caps), keeping each entry's date
+    as mtime. Entries not extracted are added to ``refused`` as (name, Vietnamese reason)."""
+    import stat
+
+    from autograder.exchange import Refused, copy_fd
+
+    refused = refused if refused is not None else []
     times = {}
+    total = 0
     with zipfile.ZipFile(source) as zf:
-        for info in zf.infolist():
+        infos = zf.infolist()
+        if len(infos) > max_entries:
+            raise CourseError(f"{source.name} có {len(infos)} mục, quá giới hạn {max_entries}: "
+                              "không giải nén (có thể là tệp zip độc hại).")
+        for info in infos:
             name = info.filename
             if not info.flag_bits & 0x800:
                 # Old zip tools store UTF-8 names without the flag; Python read them as cp437.
@@ -207,10 +238,36 @@ def _unpack(source: Path, into: Path) -> dict[str, float]:
             parts = [p for p in Path(name).parts if p not in ("..", "/", "\\")]
             if not parts or info.is_dir():
                 continue
+            mode = info.external_attr >> 16  # Unix file type and mode, when made on Unix
+            if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
+                from autograder.exchange import kind
+
+                refused.append((name, f"là {kind(mode)} trong tệp zip: không giải nén"))
+                continue
+            if info.file_size > max_file:
+                refused.append((name, f"quá lớn ({info.file_size // (1024 * 1024)} MB; tối đa "
+                                      f"{max_file // (1024 * 1024)} MB mỗi tệp)"))
+                continue
+            if total + info.file_size > max_total:
+                refused.append((name, f"vượt giới hạn {max_total // (1024 * 1024)} MB cho cả "
+                                      "tệp zip"))
+                continue
             target = into.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            if os.path.lexists(target):
+                refused.append((name, "trùng tên với một mục khác trong tệp zip"))
+                continue
+            with zf.open(info) as src, tempfile.TemporaryFile() as buf:
+                left = max_file + 1
+                while left > 0 and (chunk := src.read(min(left, 1024 * 1024))):
+                    buf.write(chunk)
+                    left -= len(chunk)
+                buf.seek(0)
+                try:
+                    total += copy_fd(buf.fileno(), target, max_file)
+                except Refused as why:
+                    refused.append((name, str(why)))
+                    continue
             # A zip entry's date is a wall time with no zone: read it in the course's zone,
             # not the server's (a UTC server made a 23:50 Vietnam file 7 hours late).
             stamp = timezone.from_wall_time(*info.date_time).timestamp()
@@ -219,29 +276,77 @@ def _unpack(source: Path, into: Path) -> dict[str, float]:
     return times
 
 
+def _regular_files(base: Path, report: CollectReport) -> list[tuple[Path, str, os.stat_result]]:
+    """Regular files under ``base`` (never through a link); others go to ``report.skipped``."""
+    import stat
+
+    from autograder.exchange import kind
+
+    found = []
+    for root, dirs, files in os.walk(base, followlinks=False):
+        keep = []
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            rel = str(path.relative_to(base))
+            if name in IGNORED_PARTS or name.startswith("."):
+                continue
+            st = os.lstat(path)
+            if stat.S_ISDIR(st.st_mode):
+                keep.append(name)
+            elif stat.S_ISREG(st.st_mode):
+                found.append((path, rel, st))
+            else:
+                report.skipped.append((rel, f"là {kind(st.st_mode)}, không phải tệp thường: "
+                                            "không chép"))
+        dirs[:] = keep
+    return found
+
+
+def _read_capped(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, opened without following a link (raises Refused)."""
+    from autograder.exchange import open_regular
+
+    fd = open_regular(path, max_bytes=max_bytes)
+    with os.fdopen(fd, "rb") as fh:
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        from autograder.exchange import Refused
+
+        raise Refused(f"quá lớn (hơn {max_bytes // (1024 * 1024)} MB)")
+    return data
+
+
 def collect_files(course: Course, assignment_id: str, source: Path) -> CollectReport:
+    from autograder.exchange import Refusal, Refused, save_refusals
+
     course.check_assignment(assignment_id)
     source = Path(source)
-    if not source.exists():
+    if not os.path.lexists(source):
         raise CourseError(f"Không tìm thấy {source}")
+    if source.is_symlink():
+        raise CourseError(f"{source.name} là liên kết tượng trưng (symlink): hãy chỉ thẳng tới "
+                          "thư mục hay tệp .zip thật.")
     matcher = Matcher(course)
     others = [a for a in course.assignment_ids() if a != assignment_id]
     report = CollectReport()
     with tempfile.TemporaryDirectory() as tmp:
         if source.is_file() and zipfile.is_zipfile(source):
             base = Path(tmp)
-            _unpack(source, base)
+            refused: list[tuple[str, str]] = []
+            _unpack(source, base, refused)
+            report.skipped += refused
         elif source.is_dir():
             base = source
         else:
             raise CourseError(f"{source.name} không phải thư mục hay tệp .zip.")
         chosen: dict[str, tuple[float, Path, str]] = {}
-        for path in sorted(p for p in base.rglob("*") if p.is_file()):
-            rel = str(path.relative_to(base))
-            if IGNORED_PARTS & set(path.parts) or path.name.startswith("."):
-                continue
+        for path, rel, st in _regular_files(base, report):
             if path.suffix.lower() != ".ipynb":
                 report.skipped.append((rel, "không phải tệp notebook (.ipynb)"))
+                continue
+            if st.st_size > MAX_FILE_BYTES:
+                report.skipped.append((rel, f"quá lớn ({st.st_size // (1024 * 1024)} MB; tối "
+                                            f"đa {MAX_FILE_BYTES // (1024 * 1024)} MB)"))
                 continue
             if _other_assignment(_tokens(rel), assignment_id, others):
                 report.skipped.append((rel, "có vẻ là bài của bài tập khác"))
@@ -250,7 +355,7 @@ def collect_files(course: Course, assignment_id: str, source: Path) -> CollectRe
             if not sid:
                 report.unmatched.append((rel, why))
                 continue
-            mtime = path.stat().st_mtime
+            mtime = st.st_mtime
             if sid in chosen:
                 older = min(chosen[sid], (mtime, path, rel))
                 keep = max(chosen[sid], (mtime, path, rel))
@@ -259,14 +364,25 @@ def collect_files(course: Course, assignment_id: str, source: Path) -> CollectRe
             else:
                 chosen[sid] = (mtime, path, rel)
         for sid, (mtime, path, rel) in sorted(chosen.items()):
+            try:
+                data = _read_capped(path)
+            except Refused as why:
+                report.skipped.append((rel, str(why)))
+                continue
             dest_dir = course.submitted_dir(assignment_id, sid)
             dest = dest_dir / f"{assignment_id}.ipynb"
-            if dest.exists() and filecmp.cmp(dest, path, shallow=False):
+            if dest.is_file() and not dest.is_symlink() and dest.read_bytes() == data:
                 report.unchanged[sid] = rel
                 continue
             dest_dir.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, dest)
+            tmp_dest = dest_dir / f".{assignment_id}.ipynb.moi"
+            tmp_dest.unlink(missing_ok=True)
+            tmp_dest.write_bytes(data)
+            tmp_dest.replace(dest)
             stamp = datetime.fromtimestamp(mtime, tz=UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
             (dest_dir / "timestamp.txt").write_text(stamp)
             report.placed[sid] = rel
+    refusals = [Refusal("", source.name, rel, why) for rel, why in report.skipped
+                if why.startswith(("là ", "quá lớn", "vượt giới hạn"))]
+    save_refusals(course.root, assignment_id, refusals)
     return report

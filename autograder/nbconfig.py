@@ -56,6 +56,10 @@ def load(course_root: Path) -> Config:
         super(JupyterApp, app).load_config_file("nbgrader_config.py", path=str(course_root))
         cfg = copy.deepcopy(app.config)
         cfg.CourseDirectory.root = str(course_root)
+        if "collect" not in cfg.ExchangeFactory:
+            # Only regular files of the submitter, with size caps (autograder/exchange.py),
+            # unless a hub or the instructor configured another collect.
+            cfg.ExchangeFactory.collect = "autograder.exchange.SafeCollect"
         log.debug("nbgrader config for %s from %s", course_root, [str(f) for f in files])
         _CACHE.clear()
         _CACHE[key] = cfg

@@ -13,6 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from autograder.coursectx import Course, CourseError  # noqa: E402
+from autograder.exchange import load_refusals  # noqa: E402
 from autograder.grading import ResultStore  # noqa: E402
 from autograder.scores import (  # noqa: E402
     class_table,
@@ -111,6 +112,9 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
     issue_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(issues.items())]
     late_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(late.items())]
     absent_rows = [[r.ma_hv, r.ho_ten, r.don_vi] for r in absent.itertuples()]
+    refused_rows = [[r.student, names.get(r.student, ""), a, f"{r.item}/{r.path}" if r.path
+                     else r.item, r.reason]
+                    for a in maxima for r in load_refusals(course.root, a)]
     pass_count = int((done["ty_le"] >= help_below).sum())
     unboxed = sorted({sid for a in maxima for sid, d in ResultStore(course, a).all().items()
                       if d.get("unsandboxed")})
@@ -141,6 +145,10 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}<
 <h3>Bài cần giảng viên xem lại ({len(issue_rows)})</h3>
 <p>Bài gặp sự cố khi chấm (chạy quá giờ, tệp hỏng, sửa ô bị khóa...), dù điểm cao hay thấp.</p>
 {_table(issue_rows, ["Mã", "Họ và tên", "Ghi chú"])}
+<h3>Bị từ chối khi thu bài ({len(refused_rows)})</h3>
+<p>Tệp hay thư mục nộp bài không được chép (liên kết, tệp thiết bị, tệp quá lớn, tệp của người
+khác, bài nộp mang mã của người khác). Phần còn lại của lớp vẫn được thu và chấm.</p>
+{_table(refused_rows, ["Mã", "Họ và tên", "Bài", "Mục", "Lý do"])}
 <h3>Nộp muộn ({len(late_rows)})</h3>
 {_table(late_rows, ["Mã", "Họ và tên", "Muộn"])}
 <h3>Chưa nộp ({len(absent_rows)})</h3>
