@@ -71,6 +71,7 @@ def main() -> None:
         print(f"{name}: {len(values)} answers; median {statistics.median(values):.2f} ms; "
               f"slowest {max(values):.2f} ms (target ≤ 50 ms)")
     print(f"chat table: {'all rows pass' if code == 0 else 'FAILURES, see above'}")
+    sys.exit(int(code))
 
 
 if __name__ == "__main__":
