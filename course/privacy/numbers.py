@@ -91,7 +91,10 @@ _DIGIT_WORDS = {"không": "0", "linh": "0", "một": "1", "hai": "2", "ba": "3",
                 "tám": "8", "chín": "9", "zero": "0", "one": "1", "two": "2", "three": "3",
                 "four": "4", "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
 _DIGIT_WORDS_PLAIN = {fold(w): d for w, d in _DIGIT_WORDS.items()}
-_SPELL_TOKEN = re.compile(r"[^\W\d_]+|\d{1,4}")
+# Only the candidates: digit words and short digit groups (a whole-word alternation, linear).
+_SPELL_TOKEN = re.compile(
+    r"(?<![^\W_])(?:" + "|".join(sorted({*_DIGIT_WORDS, *_DIGIT_WORDS_PLAIN}, key=len,
+                                      reverse=True)) + r"|\d{1,12})(?![^\W_])", re.IGNORECASE)
 _SPELL_GAP = frozenset(" ,.-\u00a0")
 _MIN_SPELLED_WORDS = 3
 _EMAIL_DOMAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
