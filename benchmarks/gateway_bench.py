@@ -12,8 +12,14 @@ Each participant has their own hub token; requests go to /services/ai/v1/chat/co
      the most requests the upstream ever had at once, lost usage records, requests/s.
   3. Class cache: every participant runs lesson 02's example prompts (notebooks/02): calls
      that reached the upstream, hit rate, đồng saved.
+  4. One participant pushing limits (issue 23): the personal-data scan time of bodies up to
+     the largest accepted one (the course's own scan of the whole text, and the gateway's
+     bounded work per request); then the 50 at work as in 1, while a 51st participant sends
+     the largest accepted body (just under GATEWAY_MAX_BODY_KB) again and again, one
+     after another with no pause: the 50's added p95 with and without that participant.
 
 Run: .venv/bin/python benchmarks/gateway_bench.py   (needs scripts/ensure-hub.sh done)
+     .venv/bin/python benchmarks/gateway_bench.py --abuse   (phase 4 only)
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import ast
 import asyncio
 import http.server
 import json
+import os
 import random
 import sys
 import tempfile
@@ -164,6 +171,189 @@ def ms(x: float) -> str:
     return f"{x * 1000:.1f} ms"
 
 
+MAX_BODY = 1024 * 1024  # the gateway's default GATEWAY_MAX_BODY_KB
+BUSINESS = ("Tiệm giặt ủi Hoa Sen ở Huế nhận giặt chăn, rèm và áo dài; khách hỏi giá, giờ mở "
+            "cửa và phí giao nhận. Chị Mai ở 12 Lê Lợi gọi số 0912 345 {n:03d} hỏi giặt gấp. ")
+
+
+def business_text(size: int) -> str:
+    """Vietnamese business text of `size` UTF-8 bytes, a phone number every paragraph."""
+    parts, total, n = [], 0, 0
+    while total < size:
+        part = BUSINESS.format(n=n % 1000)
+        parts.append(part)
+        total += len(part.encode())
+        n += 1
+    return "".join(parts).encode()[:size].decode("utf-8", errors="ignore")
+
+
+def largest_body() -> bytes:
+    """A chat request just under the gateway's body limit."""
+    text = business_text(MAX_BODY - 200)
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]},
+                      ensure_ascii=False).encode()
+    assert len(body) <= MAX_BODY
+    return body
+
+
+def scan_figures() -> list[tuple[int, float, float, int]]:
+    """(bytes, course find_pii seconds, gateway prepare_text seconds, matches) per size."""
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "hub"))
+    from gateway.config import GatewayConfig
+    from gateway.work import prepare_text
+
+    from course.privacy import find_pii
+
+    find_pii(business_text(2000))  # rules and tokenizer loaded before the clock
+    prepare_text([{"role": "user", "content": "Xin chào"}], "gpt-4o-mini", 20_000, True)
+    scan = GatewayConfig().scan_chars
+    out = []
+    for size in (MAX_BODY // 8, MAX_BODY // 4, MAX_BODY // 2, MAX_BODY - 200):
+        text = business_text(size)
+        started = time.perf_counter()
+        found = find_pii(text)
+        whole = time.perf_counter() - started
+        started = time.perf_counter()
+        prepare_text([{"role": "user", "content": text}], "gpt-4o-mini", scan, True)
+        bounded = time.perf_counter() - started
+        out.append((size, whole, bounded, len(found)))
+    return out
+
+
+def gateway_pid(hub: Hub) -> int:
+    """The gateway service's process: `-m gateway` with this hub's service URL."""
+    want = f":{hub.gateway_port}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            cmd = (proc / "cmdline").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        url = env.split(b"JUPYTERHUB_SERVICE_URL=")[1].split(b"\0")[0] \
+            if b"JUPYTERHUB_SERVICE_URL=" in env else b""
+        if b"gateway" in cmd and want in url and b"multiprocessing" not in b" ".join(cmd):
+            return int(proc.name)
+    raise RuntimeError("gateway process not found")
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(CPU of `pid`, CPU of its child processes now running), user + system seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def own(p: int) -> float:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / tick
+
+    children = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if Path(proc, "stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                    children.append(int(proc.name))
+            except OSError:
+                continue
+    return own(pid), sum(own(c) for c in children)
+
+
+async def heavy_participant(url: str, token: str, body: bytes, stop: asyncio.Event) -> list:
+    """Send `body` again and again, each as soon as the previous one is answered."""
+    results = []
+    async with httpx.AsyncClient(timeout=120) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            try:
+                resp = await client.post(url, content=body, headers={
+                    "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+                results.append((resp.status_code, time.perf_counter() - started))
+            except httpx.HTTPError:
+                results.append((0, time.perf_counter() - started))
+    return results
+
+
+async def class_with_heavy(url: str, tokens: list[str], prompts: list[list[str]],
+                           heavy_token: str | None, body: bytes, seed: int):
+    stop = asyncio.Event()
+    heavy = (asyncio.create_task(heavy_participant(url, heavy_token, body, stop))
+             if heavy_token else None)
+    if heavy:
+        await asyncio.sleep(1.0)  # the heavy participant is at it before the class starts
+    lat, fail, took = await run_class(url, tokens, prompts, think=THINK, seed=seed)
+    stop.set()
+    sent = await heavy if heavy else []
+    return lat, fail, took, sent
+
+
+def abuse_phase(tmp: Path, upstream: FakeLLMServer) -> str:
+    scans = scan_figures()
+    direct_url = upstream.base_url + "/chat/completions"
+    hub, tokens = start_hub(tmp / "abuse", upstream, GATEWAY_MAX_IN_FLIGHT="64")
+    hub.add_user("hv-nang")
+    heavy_token = hub.token("hv-nang")
+    body = largest_body()
+    try:
+        gw_url = f"{hub.gateway_url}/v1/chat/completions"
+
+        def unique(tag: str, n: int) -> list[list[str]]:
+            return [[f"{tag} {i}-{j}: viết một câu cho tiệm giặt Hoa Sen" for j in range(n)]
+                    for i in range(PARTICIPANTS)]
+
+        asyncio.run(run_class(gw_url, tokens, unique("warm", 1)))
+        asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS, unique("warm-d", 1)))
+        time.sleep(2)
+        direct, calm, loaded, heavy = [], [], [], []
+        fails = 0
+        pid = gateway_pid(hub)
+        cpu_calm = cpu_loaded = workers_loaded = 0.0
+        for r in range(PACED_ROUNDS):
+            lat, f, _ = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
+                                              unique(f"d{r}", PACED_EACH), think=THINK, seed=r))
+            direct += lat
+            c0 = cpu_seconds(pid)
+            lat, f2, _, _ = asyncio.run(class_with_heavy(
+                gw_url, tokens, unique(f"calm{r}", PACED_EACH), None, body, r))
+            c1 = cpu_seconds(pid)
+            calm += lat
+            lat, f3, _, sent = asyncio.run(class_with_heavy(
+                gw_url, tokens, unique(f"load{r}", PACED_EACH), heavy_token, body, r))
+            c2 = cpu_seconds(pid)
+            cpu_calm += c1[0] - c0[0]
+            cpu_loaded += c2[0] - c1[0]
+            workers_loaded += c2[1] - c1[1]
+            loaded += lat
+            heavy += sent
+            fails += f + f2 + f3
+        oversized = httpx.post(gw_url, content=b" " * (20 * 1024 * 1024), timeout=120, headers={
+            "Authorization": f"Bearer {heavy_token}", "Content-Type": "application/json"})
+    finally:
+        hub.stop()
+    ok = [t for code, t in heavy if code == 200]
+    rows = "\n".join(
+        f"   {size / 1024:7.0f} KB: whole text (course.find_pii) {whole:6.2f} s, "
+        f"{found} matches; gateway's bounded work {bounded * 1000:6.1f} ms"
+        for size, whole, bounded, found in scans)
+    added_calm = ms(pct(calm, 95) - pct(direct, 95))
+    added_loaded = ms(pct(loaded, 95) - pct(direct, 95))
+    heavy_p50 = ms(pct(ok, 50)) if ok else "-"
+    return f"""
+4. One participant pushing limits
+   personal-data scan by body size (the largest accepted is {MAX_BODY - 200} bytes):
+{rows}
+   {PARTICIPANTS} at work, {PACED_ROUNDS} x {PACED_EACH} each, {fails} failed:
+                          direct p50 {ms(pct(direct, 50))} p95 {ms(pct(direct, 95))}
+      gateway, alone      p50 {ms(pct(calm, 50))} p95 {ms(pct(calm, 95))} (added p95 {added_calm})
+      gateway, with one participant sending {len(body) / 1024:.0f} KB bodies back to back
+      ({len(heavy)} sent, {len(ok)} answered, p50 {heavy_p50} each):
+                          p50 {ms(pct(loaded, 50))} p95 {ms(pct(loaded, 95))} \
+(added p95 {added_loaded})
+   gateway CPU: event-loop process {cpu_calm:.2f} s for the class alone, {cpu_loaded:.2f} s \
+with the heavy participant
+      (+{ms((cpu_loaded - cpu_calm) / max(1, len(heavy)))} per {len(body) / 1024:.0f} KB body); \
+worker processes {ms(workers_loaded / max(1, len(heavy)))} per body
+   a 20 MB body: HTTP {oversized.status_code} in {ms(oversized.elapsed.total_seconds())}
+"""
+
+
 def main() -> None:
     # The test server keeps the standard library's listen backlog of 5: too few for a class.
     http.server.ThreadingHTTPServer.request_queue_size = 256
@@ -173,9 +363,15 @@ def main() -> None:
     handler = upstream.httpd.RequestHandlerClass
     handler.protocol_version = "HTTP/1.1"
     handler.disable_nagle_algorithm = True
+    tmp = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
+    if "--abuse" in sys.argv:
+        try:
+            print(abuse_phase(tmp, upstream))
+        finally:
+            upstream.stop()
+        return
     concurrency = count_concurrency(upstream)
     direct_url = upstream.base_url + "/chat/completions"
-    tmp = Path(tempfile.mkdtemp(prefix="gateway-bench-"))
     per = 20
 
     def unique(tag: str, n: int) -> list[list[str]]:
@@ -233,6 +429,8 @@ def main() -> None:
     finally:
         hub.stop()
 
+    abuse = abuse_phase(tmp, upstream)
+
     # -- 2. in-flight limit ----------------------------------------------------------------
     upstream.default = Scripted(body=completion("Trả lời sau 50 ms"), delay=0.05)
     concurrency["peak"] = 0
@@ -287,7 +485,7 @@ p95 {ms(pct(through, 95) - pct(direct, 95))}
    upstream calls {upstream_calls}, class hit rate {s_a['totals']['cache_hit_rate']:.1%} \
 (whole run), saved {s_a['totals']['saved_vnd']:.2f} đ; spent {s_a['totals']['cost_vnd']:.2f} đ
    (prices of gpt-4o-mini for the test server's 11 + 7 tokens per answer)
-""")
+{abuse}""")
 
 
 if __name__ == "__main__":

@@ -233,7 +233,7 @@ def test_request_schema_is_strict():
 
 
 def test_personal_data_scan_is_bounded_and_long_prompts_are_never_shared():
-    from gateway.app import prepare_text
+    from gateway.work import prepare_text
 
     small = [{"role": "user", "content": "Gọi chị Lan 0912 345 678 nhé"}]
     tokens, personal, stored = prepare_text(small, "gpt-4o-mini", 20_000, store=True)

@@ -6,7 +6,7 @@ single-user server has one); the gateway checks it with the hub, applies the cla
 organiser's key, which lives only in this process's environment.
 
 Modules: config (settings from the environment), periods (class days), store (SQLite usage,
-budgets, cache), limits (rate limit, in-flight queue), upstream (aiohttp with retries), app
-(tornado handlers), dashboard (the instructors' page and exports), hubconf (one call that
-plugs the service into a jupyterhub_config.py).
+budgets, cache), limits (rate limit, in-flight queue, budget holds), validate (the request
+schema), upstream (aiohttp with retries), app (tornado handlers), dashboard (the instructors'
+page and exports), hubconf (one call that plugs the service into a jupyterhub_config.py).
 """

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import time
-from concurrent.futures import ThreadPoolExecutor
 from itertools import count
 from pathlib import Path
 
@@ -27,7 +26,8 @@ from .config import GatewayConfig, from_env
 from .limits import InFlight, RateLimiter, Reservation, Reservations
 from .store import Store
 from .upstream import Upstream, UpstreamError
-from .validate import BadRequest, chat_request, parse_json
+from .validate import BadRequest, parse_json
+from .work import Examiner, count_tokens
 
 log = logging.getLogger("ai-gateway")
 # Parameters forwarded upstream; anything else (tools, n, logit_bias, user…) is dropped.
@@ -35,7 +35,6 @@ FORWARD = ("temperature", "max_tokens", "max_completion_tokens", "top_p", "stop"
            "response_format", "presence_penalty", "frequency_penalty")
 PRICED_UPSTREAMS = ("openai", "gemini", "litellm")
 _LESSON = re.compile(r"[^\w.\-]+")
-INLINE_CHARS = 1_000  # prompts up to this size are counted and scanned on the event loop
 DRAIN_BYTES = 64 * 1024 * 1024  # an oversized body is read and dropped up to this, then cut
 QUIZ_BODY_BYTES = 4096
 # models that take `max_completion_tokens` and refuse `max_tokens`
@@ -48,59 +47,6 @@ def cost_vnd(cfg: GatewayConfig, model: str, tokens_in: int, tokens_out: int) ->
     from course.llm.usage import cost_vnd as course_cost
 
     return float(course_cost(tokens_in, tokens_out, model, usd_to_vnd=cfg.usd_to_vnd))
-
-
-def mask(text: str) -> str:
-    """The course's own personal-data masking (phones, ID numbers, bank accounts…)."""
-    from course.privacy import mask_pii
-
-    return mask_pii(text)
-
-
-def has_pii(messages: list[dict]) -> bool:
-    from course.privacy import find_pii
-
-    return any(find_pii(m["content"]) for m in messages if m["role"] != "assistant")
-
-
-def count_tokens(messages: list[dict], text: str, model: str) -> tuple[int, int]:
-    from course.llm.tokens import count_message_tokens
-    from course.llm.tokens import count_tokens as count
-
-    return count_message_tokens(messages, model), count(text, model)
-
-
-def _cut(text: str, limit: int) -> str:
-    """`text` shortened to at most `limit` characters, at a space so no word is split."""
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    space = max(head.rfind(" "), head.rfind("\n"))
-    return head[:space] if space > limit // 2 else head
-
-
-def prepare_text(messages: list[dict], model: str, scan_chars: int,
-                 store: bool) -> tuple[int, bool, list[dict] | None]:
-    """Prompt tokens, "personal?" and (if prompts are stored) the masked messages.
-
-    The work is bounded: at most `scan_chars` characters are scanned for personal data. A
-    longer prompt counts as personal (never cached nor shared, the safe side) and is stored
-    masked only up to that length, so its cost cannot grow with what a participant sends.
-    """
-    tokens_in = count_tokens(messages, "", model)[0]
-    asked = [m for m in messages if m["role"] != "assistant"]
-    long = sum(len(m["content"]) for m in asked) > scan_chars
-    personal = long or has_pii(asked)
-    stored = None
-    if store:
-        left, stored = scan_chars, []
-        for m in messages:
-            part = _cut(m["content"], left)
-            left -= len(part)
-            cut = len(m["content"]) - len(part)
-            stored.append({"role": m["role"], "content": mask(part) + (
-                f" […đã cắt {cut} ký tự không lưu]" if cut else "")})
-    return tokens_in, personal, stored
 
 
 def max_output(params: dict, cfg: GatewayConfig) -> int:
@@ -128,10 +74,7 @@ class Gateway:
         self.quiz_limiter = RateLimiter(cfg.quiz_per_minute)
         self.inflight = InFlight(cfg.max_in_flight)
         self.holds = Reservations()
-        # long prompts are counted and scanned here, one at a time per participant, so a
-        # participant sending the largest bodies takes at most one of these threads
-        self.workers = ThreadPoolExecutor(cfg.scan_workers, thread_name_prefix="scan")
-        self._heavy: dict[str, asyncio.Lock] = {}
+        self.examiner = Examiner(cfg.scan_workers)  # large bodies: parsed, counted elsewhere
         self.quizzes = load_quizzes(QUIZ_DIR)
         self.upstream = Upstream(cfg, self.inflight)
         self.cache_hits = 0
@@ -141,32 +84,9 @@ class Gateway:
         self.hub_api = os.environ.get("JUPYTERHUB_API_URL", "")
         self.hub_token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
 
-    async def prepare_text(self, user: str, messages: list[dict], model: str,
-                           store: bool) -> tuple[int, bool, list[dict] | None]:
-        size = sum(len(m["content"]) for m in messages)
-        args = (messages, model, self.cfg.scan_chars, store)
-        if size <= INLINE_CHARS:
-            return prepare_text(*args)
-        lock = self._heavy.setdefault(user, asyncio.Lock())
-        try:
-            async with lock:
-                return await asyncio.get_running_loop().run_in_executor(
-                    self.workers, prepare_text, *args)
-        finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._heavy.pop(user, None)
-
     def budget_for(self, user: str) -> float:
         override = self.store.budget_override(user)
         return self.cfg.budget_vnd if override is None else override
-
-    def model_for(self, asked: object) -> str:
-        """The class model unless the participant named another allowed one.
-
-        Lessons written for OpenAI ("gpt-4o-mini") must also run on a class that uses a LAN
-        Ollama, so an unknown name falls back to the class model instead of failing.
-        """
-        return asked if isinstance(asked, str) and asked in self.cfg.all_models else self.cfg.model
 
     async def person(self, name: str) -> dict:
         """The hub's user model (admin flag, groups), asked with the service's own token."""
@@ -457,13 +377,16 @@ class Chat(BoundedBody):
             return self.refuse_size(self._size)
         user = self.participant()
         gw, cfg = self.gw, self.gw.cfg
-        try:
-            req = chat_request(parse_json(self.body()))
-        except BadRequest as err:
-            return self.fail(400, "gateway_bad_request", err.message, retry=False,
-                             field=err.field)
-        self._chunks = []  # parsed: the raw copy is no longer needed
-        messages = req.messages
+        raw, self._chunks = self.body(), []
+        # parsing, checking, token counting and the personal-data scan: off the event loop
+        # for large bodies (see work.py)
+        seen = await gw.examiner.examine(user, raw, cfg.all_models, cfg.scan_chars,
+                                         gw.store.switch("store_prompts"))
+        del raw
+        if seen.request is None:
+            message, field = seen.error or ("", "")
+            return self.fail(400, "gateway_bad_request", message, retry=False, field=field)
+        req, model, personal, stored = seen.request, seen.model, seen.personal, seen.stored
         lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
         if gw.store.switch("paused"):
             return self.fail(503, "gateway_paused", "paused by the instructor", retry=False,
@@ -472,17 +395,16 @@ class Chat(BoundedBody):
         if wait:
             return self.fail(429, "gateway_rate_limited", "too many requests", retry_after=wait,
                              retry=False, seconds=round(wait), per_minute=cfg.rate_per_minute)
-        model = gw.model_for(req.model)
-        up = {"model": model, "messages": messages, **req.params}
+        up = {"model": model, "messages": req.messages, **req.params}
         if "max_tokens" not in up and "max_completion_tokens" not in up:
             # the worst case held must be a real cap: the provider is told it too
             cap = ("max_completion_tokens" if _COMPLETION_TOKENS_MODELS.match(model)
                    else "max_tokens")
             up[cap] = cfg.default_max_tokens
-        store_prompts = gw.store.switch("store_prompts")
-        tokens_in, personal, stored = await gw.prepare_text(user, messages, model,
-                                                            store_prompts)
-        self._tokens_in = tokens_in
+        if seen.messages_json is not None:
+            up["messages_json"] = seen.messages_json  # encoded by the worker (upstream.encode)
+        self._tokens_in = seen.tokens_in
+        tokens_in = seen.tokens_in
         # -- admission and hold: one synchronous step (no await between check and hold)
         pid, resets = periods.period(cfg)
         spent, held = gw.store.spent(pid, user), gw.holds.held(pid, user)
@@ -777,13 +699,14 @@ def main() -> None:
                idle_connection_timeout=300)
     log.info("class AI gateway on %s:%d%s, upstream %s, model %s, budget %.0f đ/day",
              cfg.ip, cfg.port, cfg.prefix, cfg.upstream, cfg.model, cfg.budget_vnd)
+    app.gateway.examiner.warm()  # type: ignore[attr-defined]
     loop = ioloop.IOLoop.current()
     for sig in (signal.SIGTERM, signal.SIGINT):  # the hub stops its services with these
-        # the event loop never runs a long scan itself (see Gateway.prepare_text), so it
-        # sees this at once
+        # the event loop never runs a large body's work itself (work.py), so it sees this
+        # at once
         signal.signal(sig, lambda *_: loop.add_callback_from_signal(loop.stop))
     loop.start()
     gw = app.gateway  # type: ignore[attr-defined]
-    gw.workers.shutdown(wait=False, cancel_futures=True)
+    gw.examiner.shutdown()
     loop.run_sync(gw.upstream.close)
     log.info("class AI gateway stopped")
