@@ -652,3 +652,131 @@ def test_lesson_00_links_open_the_graded_exercises(lab, page):
     page.locator(".lm-TabBar-tabLabel", has_text=target).wait_for()
     page.locator(f"{ACTIVE} .jp-Cell").first.wait_for()
     _shot(page, "bai_tap_mo_tu_bai_00")
+
+
+# -- a beginner's usual mistakes, raw values and text size (issue 26) ----------------------------
+
+STYLE_PROBE = """(el) => {
+  const cs = getComputedStyle(el);
+  let bg = null;
+  for (let n = el; n && !bg; n = n.parentElement) {
+    const c = getComputedStyle(n).backgroundColor;
+    if (c && c !== 'rgba(0, 0, 0, 0)' && c !== 'transparent') bg = c;
+  }
+  return {text: (el.innerText || '').slice(0, 80), size: parseFloat(cs.fontSize),
+          family: cs.fontFamily, weight: parseInt(cs.fontWeight, 10), color: cs.color,
+          bg: bg || 'rgb(255, 255, 255)'};
+}"""
+# Elements of an output that show text of their own (not only through children).
+TEXT_ELEMENTS = """(root) => [...root.querySelectorAll('*')].filter(el =>
+  [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()) &&
+  el.offsetParent !== null && !['STYLE', 'SCRIPT', 'OPTION'].includes(el.tagName))"""
+
+
+def _rgb(css: str) -> tuple[float, float, float, float]:
+    parts = [float(x) for x in re.findall(r"[\d.]+", css)]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def contrast(color: str, background: str) -> float:
+    """WCAG 2 contrast ratio of a text colour (alpha blended) on its background."""
+    bg = _rgb(background)[:3]
+    r, g, b, a = _rgb(color)
+    fg = tuple(a * c + (1 - a) * d for c, d in zip((r, g, b), bg, strict=True))
+
+    def luminance(rgb):
+        lin = [(c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4)
+               for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_formula_matches_wcag_examples():
+    assert round(contrast("rgb(0, 0, 0)", "rgb(255, 255, 255)"), 1) == 21.0
+    assert round(contrast("rgb(118, 118, 118)", "rgb(255, 255, 255)"), 2) == 4.54
+    assert contrast("rgba(0, 0, 0, 0.38)", "rgb(255, 255, 255)") < 4.5  # JupyterLab's font-color3
+
+
+def _beginner_notebook(folder: Path) -> str:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Một đoạn văn của bài học, ở cỡ chữ thường."),
+        nbformat.v4.new_code_cell('import course\ncourse.hoi("Chào shop, tiệm giặt ủi Sạch Thơm")'),
+        nbformat.v4.new_code_cell("course.status()"),
+        nbformat.v4.new_code_cell("vong_1 = 5\nprint(vong1)"),
+        nbformat.v4.new_code_cell(
+            "import pandas as pd\n"
+            'pd.Series([10.5, 5.6], index=pd.Index(["Zalo", "TikTok"], name="kenh"), '
+            'name="da_mua")'),
+        nbformat.v4.new_code_cell("course.setup()"),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / "nguoi_moi.ipynb")
+    return "thu/nguoi_moi.ipynb"
+
+
+def _readable(items: list[dict], body: float) -> list[dict]:
+    """Items smaller than the body text or under WCAG AA contrast (4.5:1)."""
+    return [dict(i, contrast=round(contrast(i["color"], i["bg"]), 2)) for i in items
+            if i["size"] < body - 0.5 or contrast(i["color"], i["bg"]) < 4.5]
+
+
+def test_beginner_mistakes_raw_values_and_help_text_in_chromium(lab, page):
+    """A `course.hoi` typo, `course.status()`, a `vong1` typo, a pandas Series and the
+    connection panel: Vietnamese, no raw Python values, help in the body font at body size,
+    contrast at least 4.5:1 (measured on the computed styles)."""
+    _open(page, lab, _beginner_notebook(lab["root"] / "thu"))
+    cells = page.locator(f"{ACTIVE} .jp-Cell")
+    body = page.locator(f"{ACTIVE} .jp-RenderedMarkdown p").first.evaluate(STYLE_PROBE)["size"]
+    css_var = page.evaluate("getComputedStyle(document.body).getPropertyValue("
+                            "'--jp-content-font-size1') + ' / ' + getComputedStyle("
+                            "document.documentElement).getPropertyValue('--jp-content-font-size1')")
+    assert body >= 16, (body, css_var)  # the course's content font size
+
+    _run_cell(page, cells.nth(1))
+    out = cells.nth(1).locator(".jp-OutputArea-output")
+    out.filter(has_text="course.ask").first.wait_for()
+    text = out.first.inner_text()
+    assert "Có phải bạn muốn dùng: course.ask" in text, text
+    assert "AttributeError" not in text and "Traceback" not in text and "__init__" not in text
+    help_span = out.first.locator("span", has_text="Có phải bạn muốn").first.evaluate(STYLE_PROBE)
+    html = out.first.locator("pre").first.evaluate("el => el.innerHTML.slice(0, 300)")
+    assert "Mono" not in help_span["family"] and "Course Noto Sans" in help_span["family"], html
+    assert help_span["weight"] < 600 and help_span["size"] >= body - 0.5, help_span
+    assert contrast(help_span["color"], help_span["bg"]) >= 4.5, help_span
+
+    _run_cell(page, cells.nth(2))
+    status = cells.nth(2).locator(".jp-OutputArea-output")
+    status.filter(has_text="Kết nối hiện tại").first.wait_for()
+    text = status.first.inner_text()
+    assert "Chế độ" in text and "{" not in text and "'backend'" not in text and "None" not in text
+    table_text = status.first.evaluate(f"(root) => ({TEXT_ELEMENTS})(root).map({STYLE_PROBE})")
+    assert table_text and not _readable(table_text, body), _readable(table_text, body)
+
+    _run_cell(page, cells.nth(3))
+    typo = cells.nth(3).locator(".jp-OutputArea-output")
+    typo.filter(has_text="vong_1").first.wait_for()
+    text = typo.first.inner_text()
+    assert text.index("vong_1") < text.index("Cách chữa") and "gõ nhầm" in text, text
+
+    _run_cell(page, cells.nth(4))
+    series = cells.nth(4).locator(".jp-OutputArea-output")
+    series.filter(has_text="Đã mua").first.wait_for()
+    text = series.first.inner_text()
+    assert "Kênh" in text and "10,5" in text and "dtype" not in text and "Name:" not in text
+
+    _run_cell(page, cells.nth(5))
+    panel = cells.nth(5).locator(".jupyter-widgets").first
+    panel.wait_for()
+    page.locator(f"{ACTIVE} .widget-html-content small").first.wait_for()
+    _shot(page, "nguoi_moi_doc_de")
+    items = panel.evaluate(f"(root) => ({TEXT_ELEMENTS})(root).map({STYLE_PROBE})")
+    hint = [i for i in items if i["text"] and i["size"]]
+    assert len(hint) >= 5, items
+    assert not _readable(items, body), _readable(items, body)

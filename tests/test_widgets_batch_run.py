@@ -56,7 +56,8 @@ def test_run_offline_fills_the_column_and_shows_progress(products):
     table = assert_safe(br.table_view.value)
     shown = course.strip_label(out["ket_qua"].iloc[0])
     assert "hạt tiêu Cùa" in table and shown in table  # newlines kept as text
-    assert course.SIMULATION_LABEL not in table and "mo_phong" in table
+    assert course.SIMULATION_LABEL not in table and "Mô phỏng" in table and "Kết quả" in table
+    assert "mo_phong" not in table and "ket_qua" not in table  # headings, not column names
     assert not br.run_button.disabled and br.stop_button.disabled
 
 

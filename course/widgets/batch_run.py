@@ -19,6 +19,8 @@ from course.lessons import OUTPUT_DIR, export
 
 from ._common import WidgetBase, busy, button, error_text
 from .display import (
+    BODY_FONT,
+    column_label,
     escape,
     render_error,
     render_note,
@@ -304,11 +306,11 @@ class BatchRun(WidgetBase, HasTraits):
             return
         shown = for_export(self.result, self.output_column).head(limit)
         rows = ([("" if pd.isna(v) else v) for v in row] for row in shown.itertuples(index=False))
-        table = render_table(rows, shown.columns)
+        table = render_table(rows, [column_label(c) for c in shown.columns])  # Vietnamese
         more = len(self.result) - limit
         note = render_note(t("widgets.batch_more_rows", n=more)) if more > 0 else ""
         self.table_view.value = (
-            f"<div style='max-height:400px;overflow:auto;font-size:14px'>{table}</div>{note}"
+            f"<div style='max-height:400px;overflow:auto;{BODY_FONT}'>{table}</div>{note}"
         )
 
     # -- export ------------------------------------------------------------------

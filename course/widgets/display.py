@@ -13,11 +13,14 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-PRE_STYLE = "white-space:pre-wrap;word-wrap:break-word;font-family:inherit;font-size:15px;margin:0"
-ERROR_STYLE = "color:#b00020;font-size:15px"
-OK_STYLE = "color:#1b5e20;font-size:15px"
-NOTE_STYLE = "color:#555;font-size:14px"
-WARNING_STYLE = "color:#8a4b00;background:#fff4e0;padding:4px 8px;font-size:15px"
+# Everything a participant reads is at the notebook's body size (JupyterLab's content font size,
+# 16px in the course's settings), in colours with a WCAG AA contrast (4.5:1) on white.
+BODY_FONT = "font-size:var(--jp-content-font-size1,16px)"
+PRE_STYLE = f"white-space:pre-wrap;word-wrap:break-word;font-family:inherit;{BODY_FONT};margin:0"
+ERROR_STYLE = f"color:#b00020;{BODY_FONT}"
+OK_STYLE = f"color:#1b5e20;{BODY_FONT}"
+NOTE_STYLE = f"color:#555;{BODY_FONT}"
+WARNING_STYLE = f"color:#8a4b00;background:#fff4e0;padding:4px 8px;{BODY_FONT}"
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
@@ -71,7 +74,7 @@ def render_markdown(text: object) -> str:
             close_list()
             out.append(f"{line}<br>" if line.strip() else "<br>")
     close_list()
-    return f'<div style="font-size:15px">{"".join(out)}</div>'
+    return f'<div style="{BODY_FONT}">{"".join(out)}</div>'
 
 
 def render_highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
@@ -109,7 +112,7 @@ def render_table(rows: Iterable[Iterable[object]], header: Iterable[object]) -> 
         for row in rows
     )
     return (
-        '<table style="border-collapse:collapse;font-size:14px">'
+        f'<table style="border-collapse:collapse;{BODY_FONT}">'
         f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     )
 
@@ -122,7 +125,6 @@ def render_warning(message: object) -> str:
 # course.notebook.install_tables): Vietnamese headings, có/không, numbers written the Vietnamese
 # way, whole texts, no index numbers, no "Name: …, dtype: …" line.
 
-BODY_FONT = "font-size:var(--jp-content-font-size1,15px)"
 _CELL = "border:1px solid #c8c8c8;padding:3px 8px;vertical-align:top;text-align:left"
 _TEXT_CELL = _CELL + ";white-space:pre-wrap;max-width:36em"
 _NUMBER_CELL = _CELL + ";text-align:right;white-space:nowrap"
@@ -209,7 +211,7 @@ def frame_html(data: object) -> str:
 
         note = f'<div style="{BODY_FONT}">{escape(t("widgets.table_cut", total=total))}</div>'
     return (f'<div class="course-table" style="{BODY_FONT}">'
-            f'<table style="border-collapse:collapse">'
+            f'<table style="border-collapse:collapse;{BODY_FONT}">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}</div>")
 
 

@@ -14,10 +14,10 @@ import course
 from course import numbers
 from course.i18n import t
 
+from .display import BODY_FONT as BODY_SIZE
 from .display import escape, render_table
 
 OFFLINE = "offline"
-BODY_SIZE = "font-size:var(--jp-content-font-size1,15px)"  # the notebook's own text size
 
 
 def status_rows(status: dict[str, Any]) -> list[tuple[str, str]]:
@@ -59,7 +59,7 @@ def _rows_html(rows: list[tuple[str, str]], title: str) -> str:
         f"<td style='text-align:left;padding:2px 0'>{escape(v)}</td></tr>"
         for k, v in rows)
     return (f"<div class='course-table' style='{BODY_SIZE}'>"
-            f"<b>{escape(title)}</b><table>{body}</table></div>")
+            f"<b>{escape(title)}</b><table style='{BODY_SIZE}'>{body}</table></div>")
 
 
 def _rows_text(rows: list[tuple[str, str]], title: str) -> str:
