@@ -52,8 +52,9 @@ _KEY_PATTERNS = [
     # Anthropic (sk-ant-...) and other OpenAI-compatible services.
     # Checked by _looks_random too, so slugs like "sk-2024-tet-sale-..." stay intact.
     _BOUNDARY + r"sk-[A-Za-z0-9_\-]{20,}",
-    # Google AI Studio / Gemini: "AIza" + 35 characters.
-    _BOUNDARY + r"AIza[0-9A-Za-z_\-]{35}",
+    # Google AI Studio / Gemini: "AIza" + 35 characters, and not more (so a run of base64
+    # inside an uploaded notebook's image is not taken for a key by chance).
+    _BOUNDARY + r"AIza[0-9A-Za-z_\-]{35}(?![0-9A-Za-z_\-])",
     # Hugging Face, Groq and xAI keys, which participants may also paste.
     _BOUNDARY + r"hf_[A-Za-z0-9]{30,}",
     _BOUNDARY + r"gsk_[A-Za-z0-9]{40,}",

@@ -475,3 +475,11 @@ def test_server_scrubs_base64_and_chunked_uploads(jupyter_server):
     assert not (root / "hong.txt").exists()
     for key in (OPENAI_PROJECT, MISTRAL, VLLM_KEY, GOOGLE):
         assert key not in log.read_text(encoding="utf-8")
+
+
+def test_a_key_shape_inside_a_longer_base64_run_is_not_a_key():
+    """Chunked uploads are scrubbed as text: an image's base64 in an uploaded notebook may hold
+    "AIza" + 35 characters by chance, inside a longer run. Only a whole key is one."""
+    run = "iVBORw0KGgo/" + GOOGLE + "QmFzZTY0" * 4
+    assert scrub(run) == run
+    assert scrub(f'"{GOOGLE}"') == f'"{REDACTED}"'
