@@ -36,7 +36,7 @@ CLAIMS = (
     "ban chay", "chung nhan", "ocop", "toan quoc", "cam ket", "bao hanh", "doi tra",
     "hoan tien", "trong ngay", "24/7", "tan nha", "tan noi", "phi giao", "phi ship",
     "so 1", "hang dau", "noi tieng", "uy tin nhat", "100%", "chinh hang", "nguyen chat",
-    "khong chinh sua", "anh that", "khong phat sinh", "dung hen", "nhieu nam",
+    "khong chinh sua", "khong phat sinh", "dung hen", "nhieu nam",
     "hang nghin", "hang tram", "giao nhanh", "tuan nay", "hom nay giam",
 )
 # Wording that only fits goods: never said of a service (laundry, spa, tutor, clinic...).

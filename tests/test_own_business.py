@@ -309,3 +309,108 @@ def test_a_requested_call_to_action_comes_last(channel: str, limit: int) -> None
     last = [p for p in body.split("\n\n") if not p.startswith("#")][-1]
     assert post_metrics(pd.Series([last]))["co_keu_goi"].iloc[0], body
     assert len(body) <= limit and "Homestay Mây Phong Nha" in body
+
+
+# --------------------------------------------------------------------------- blind split
+# tests/data/own_business_blind.csv: 62 own-business requests written once, by hand, after the
+# implementation of issue 21 (kinds, never invent, structure, given text), and not tuned
+# against. Each is checked for the four properties of tests/test_sim_properties.py. The
+# first-run and final pass rates are in benchmarks/README.md; cases still failing are listed in
+# BLIND_KNOWN_FAILING (strict xfail: a fixed case must be taken off the list).
+BLIND_FILE = Path(__file__).parent / "data" / "own_business_blind.csv"
+BLIND_KNOWN_FAILING: dict[int, str] = {
+    34: "JSON whose keys are all the owner's gaps (ten_mon, gia) does not name the business",
+    60: "'cơ sở của tôi: tiệm may đo …': the name after the colon is not read ('may đo' is "
+        "not a business word of kinds.json)",
+}
+
+
+def load_blind() -> list[dict[str, str]]:
+    with BLIND_FILE.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+BLIND = load_blind()
+
+
+def blind_problems(row: dict[str, str]) -> dict[str, list[str]]:
+    """Property -> what is wrong with the simulation's answer to one blind case."""
+    from sim_properties import invented, keeps_name, product_only, sample_leaks
+    from test_sim_properties import (
+        expect_fixed,
+        expect_items,
+        expect_json,
+        expect_labels,
+        expect_sentences,
+        expect_summary,
+        expect_table,
+        expect_words,
+    )
+
+    from course.llm import offline
+
+    prompt = unicodedata.normalize("NFD", row["prompt"]) if row["form"] == "nfd" \
+        else row["prompt"]
+    messages = ([{"role": "system", "content": row["system"]}] if row["system"] else []) + [
+        {"role": "user", "content": prompt}]
+    body = offline.strip_label(offline.answer(messages))
+    spec = dict(x.split("=", 1) for x in row["expect"].split(";"))
+    checks = []
+    if "items" in spec:
+        checks.append(expect_items(int(spec["items"]), int(spec.get("max_words", 0)) or None,
+                                   spec.get("ends"), spec.get("start")))
+    if "words<" in spec:
+        checks.append(expect_words(int(spec["words<"].lstrip("="))))
+    if "sentences" in spec:
+        checks.append(expect_sentences(int(spec["sentences"]), spec["last"]))
+    if "table" in spec:
+        cols = spec["table"].split(",")
+        rows = spec["rows"].split(",") if "rows" in spec else None
+        checks.append(expect_table(cols, rows))
+    if "json" in spec:
+        n, keys = spec["json"].split(":")
+        checks.append(expect_json(int(n), keys.split(",")))
+    if "labels" in spec:
+        checks.append(expect_labels(int(spec["labels"])))
+    if "summary<" in spec:
+        source = prompt.split(":", 1)[1]
+        checks.append(expect_summary(int(spec["summary<"].lstrip("=")), source))
+    if "fix" in spec:
+        kept = prompt.split("Bài đăng:", 1)[1].strip().split(". ")[0]
+        checks.append(expect_fixed(spec["fix"], spec["gone"], kept))
+    wrong = [w for check in checks for w in check(body)]
+    tags = len(re.findall(r"#\w+", body))
+    if "hashtags" in spec and tags != int(spec["hashtags"]):
+        wrong.append(f"{tags} hashtag, cần {spec['hashtags']}")
+    if "emoji" in spec and len(EMOJI.findall(body)) != int(spec["emoji"]):
+        wrong.append("số emoji")
+    if "has" in spec and spec["has"] not in body:
+        wrong.append(f"thiếu {spec['has']}")
+    said = prompt + "\n" + row["system"]
+    name_ok = not row["name"] or keeps_name(body, row["name"])
+    return {
+        "1 tên cơ sở giữ nguyên, không tên mẫu": ([] if name_ok else ["mất tên cơ sở"])
+        + sample_leaks(body, said),
+        "2 đúng số lượng, giới hạn, định dạng": wrong,
+        "3 không bịa số, ưu đãi, lời hứa, tên riêng": invented(body, said),
+        "4 dịch vụ không có lời chỉ hợp hàng hóa": product_only(body)
+        if row["kind"] == "service" else [],
+        "_body": [body],
+    }
+
+
+@pytest.mark.parametrize("i", range(len(BLIND)), ids=[f"blind{i:02d}" for i in range(len(BLIND))])
+def test_blind_split(i: int) -> None:
+    found = blind_problems(BLIND[i])
+    body = found.pop("_body")
+    broken = {k: v for k, v in found.items() if v}
+    if i in BLIND_KNOWN_FAILING:  # strict: a case that now passes must leave the list
+        assert broken, f"blind{i:02d} passes now: take it off BLIND_KNOWN_FAILING"
+        pytest.xfail(BLIND_KNOWN_FAILING[i])
+    assert not broken, (BLIND[i]["prompt"], body, broken)
+
+
+def test_blind_split_is_big_and_hand_written() -> None:
+    assert len(BLIND) >= 60
+    assert {r["kind"] for r in BLIND} >= {"service", "product", "lodging", "venue"}
+    assert not {r["prompt"] for r in BLIND} & {r["prompt"] for r in CASES}

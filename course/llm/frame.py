@@ -155,7 +155,8 @@ def enumeration(original: str, f: str) -> list[str]:
         a, b = names.index(m.group(1)), names.index(m.group(2))
         if a < b:
             return list(WEEKDAYS[a:b + 1])
-    m = re.search(rf"(?<!\w){_NUM}\s+(?:{_ENUM_NOUNS})\s*(?:la|gom|:)?\s*([^.;:\n()]{{3,160}})", f)
+    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?(?:{_ENUM_NOUNS})\s*(?:la|gom|:)?"
+                  r"\s*([^.;:\n()]{3,160})", f)
     if m:
         end = m.start(2) + _cut(original[m.start(2):m.end(2)], f[m.start(2):m.end(2)],
                                 "cua|cho|voi|theo|de|trong|tai|o|nham|co|hay|moi|tren|thanh"
@@ -301,8 +302,9 @@ def read(prompt: str) -> Frame:
 
     business, span = business_named(instr, f)
     fr.name, fr.place = named(instr, f, span)
-    if business and (fr.name is None or fold(business) in fold(fr.name)):
-        fr.name = business
+    if business and (fr.name is None or fold(business) in fold(fr.name)
+                     or fold(fr.name) in fold(business)):
+        fr.name = business  # "lớp của tôi" after "Tôi mở lớp dạy bơi": the business
     elif business and fold(fr.name) not in fold(business):
         fr.name = f"{fr.name} của {business}"  # "phòng đôi của homestay Mây ở Phong Nha"
     if fr.name:  # "về Homestay Mây của Homestay Mây" (product and business are one): once

@@ -96,7 +96,10 @@ def starts_like_a_name(original: str, start: int) -> bool:
 
 
 _OWNER = re.compile(r"\s+(?:của|nhà|cua|nha)\s+(?:tôi|mình|em|chúng tôi|chúng em|toi|minh|"
-                    r"chung toi)$", re.IGNORECASE)
+                    r"chung toi)$")  # lower case only: "Tiệm Nhà Mình" is a name
+# A kind word alone names no business: "giới thiệu dịch vụ" (which one? the system prompt's).
+_BARE = {"dich vu", "san pham", "tiem", "quan", "cua hang", "co so", "shop", "cong ty", "lop",
+         "hang", "mon", "phong", "goi", "doanh nghiep", "thuong hieu", "nha hang"}
 
 
 def clean_name(text: str) -> str:
@@ -155,8 +158,10 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
         if lead:  # "của quán bún hến" -> "quán bún hến"
             candidate = candidate[lead.end():]
         candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "phòng đôi 450.000 đ" -> name only
+        owned = _OWNER.search(candidate)
         candidate = _OWNER.sub("", candidate)  # "cam của tôi" -> "cam": "của tôi" is no name
-        if not candidate:
+        if not candidate or (fold(candidate) in _BARE and (owned or not m.group(0).startswith(
+                ("cho", "ve", "for", "about")))) or fold(candidate) in ("dich vu", "san pham"):
             continue
         if not starts_like_a_name(original, start + (len(original[start:end]) -
                                                      len(original[start:end].lstrip()))):
@@ -171,6 +176,11 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
         low = fold(candidate)
         first = low.split()[0]
         written = candidate.split()[0].lower()
+        from .kinds import starts_with_cue
+
+        if starts_with_cue(candidate) and fold(candidate) not in _BARE:
+            name = _extend(original, candidate)  # "khách sạn mini …": a business word first
+            break
         allowed = c["reject_accents"].get(first)
         same_word = not allowed or written == first or written in allowed  # "ảnh" is not "anh"
         if (first in c["name_rejects"] and same_word) or low in c["name_rejects"] or \
@@ -182,6 +192,8 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
             continue
         name = _extend(original, candidate)
         break
+    if name is None and skip == (-1, -1):  # no role sentence named the business either
+        name = _by_business_word(original, f, stop_re)
     place = None
     pstops = c["place_stops"]
     for m in re.finditer(r"(?<!\w)(?:o|tai)\s+([^\n]{2,50})", f):
@@ -193,6 +205,31 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
             place = cand
             break
     return name, place
+
+
+def _by_business_word(original: str, f: str, stop_re: re.Pattern[str],
+                      skip: tuple[int, int] = (-1, -1)) -> str | None:
+    """No trigger word ("Viết 4 gợi ý để tiệm sửa máy tính Trí Việt có thêm khách"): the noun
+    phrase that opens with a business word (tiệm, homestay, khách sạn, quán …), to its end."""
+    from .kinds import starts_with_cue
+
+    for m in re.finditer(r"(?<!\w)\w", original):
+        start = m.start()
+        if skip[0] <= start < skip[1] or not starts_with_cue(original[start:start + 40]):
+            continue
+        head = re.search(r"(?:tiem|cua hang|co so|xuong|trung tam|ho kinh doanh)\s+$",
+                         f[max(0, start - 20):start])
+        if head:  # "tiệm sửa máy tính …": the head noun before the business word belongs to it
+            start -= len(head.group(0))
+        seg = re.match(r"[^,.;:\n\"“”()!?]{2,60}", f[start:])
+        if not seg:
+            continue
+        end = start + _stop_at(original, f, start, seg.group(0), stop_re)
+        candidate = _OWNER.sub("", clean_name(original[start:end]))
+        candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "… 150.000 đồng": no number
+        if candidate and fold(candidate) not in _BARE and len(candidate.split()) >= 2:
+            return candidate
+    return None
 
 
 def _extend(original: str, name: str) -> str:
