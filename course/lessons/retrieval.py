@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -71,17 +71,33 @@ def search(faq: pd.DataFrame, question: str, k: int = 3, min_score: float = 6.0)
         raise CourseError(t("capstone.faq_missing_columns", missing=", ".join(sorted(missing))))
     if not str(question).strip():
         return faq.head(0).assign(diem=pd.Series(dtype=float))
-    accented = _has_accents(str(question))
-    rows = []
-    for h, d in zip(faq["hoi"].astype(str), faq["dap"].astype(str), strict=True):
-        rows.append((terms(h, True), terms(h), terms(d, True), terms(d)))
+    scores = score_rows(tuple(faq["hoi"].astype(str)), tuple(faq["dap"].astype(str)),
+                        str(question))
+    found = faq.assign(diem=scores)
+    found = found[found["diem"] >= min_score]
+    # Stable sort keeps the table's own order for ties, so results are reproducible.
+    return found.sort_values("diem", ascending=False, kind="stable").head(k)
+
+
+@lru_cache(maxsize=64)
+def _row_terms(hoi: tuple[str, ...], dap: tuple[str, ...]) -> tuple[list[tuple], Counter]:
+    """Each row's terms (question and answer, with and without accents) and how many rows
+    hold each term: computed once per table, not once per question."""
+    rows = [(terms(h, True), terms(h), terms(d, True), terms(d))
+            for h, d in zip(hoi, dap, strict=True)]
+    return rows, Counter(term for r in rows for term in r[1] | r[3])
+
+
+def score_rows(hoi: tuple[str, ...], dap: tuple[str, ...], question: str) -> list[float]:
+    """`search`'s score of every row (same order), without building a table."""
+    rows, doc_freq = _row_terms(hoi, dap)
     n = len(rows)
-    doc_freq = Counter(term for r in rows for term in r[1] | r[3])
+    accented = _has_accents(question)
+    asked = [(term, fold(term)) for term in terms(question, keep_accents=accented)]
     scores = []
     for q_acc, q_plain, a_acc, a_plain in rows:
         total = 0.0
-        for term in terms(question, keep_accents=accented):
-            plain = fold(term)
+        for term, plain in asked:
             if plain not in q_plain and plain not in a_plain:
                 continue
             weight = (2.0 if " " in term else 1.0) * (math.log((1 + n) / (1 + doc_freq[plain])) + 1)
@@ -89,10 +105,7 @@ def search(faq: pd.DataFrame, question: str, k: int = 3, min_score: float = 6.0)
             exact = not accented or term in (q_acc if plain in q_plain else a_acc)
             total += weight * where * (1.0 if exact else 0.5)
         scores.append(round(total, 2))
-    found = faq.assign(diem=scores)
-    found = found[found["diem"] >= min_score]
-    # Stable sort keeps the table's own order for ties, so results are reproducible.
-    return found.sort_values("diem", ascending=False, kind="stable").head(k)
+    return scores
 
 
 def faq_block(rows: pd.DataFrame) -> str:

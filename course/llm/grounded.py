@@ -233,25 +233,23 @@ def faq_pairs(system: str) -> tuple[tuple[str, str], ...]:
     return tuple(_FAQ_PAIR.findall(nfc(system)))
 
 
-@lru_cache(maxsize=64)
-def _faq_table(system: str):
-    import pandas as pd
+@lru_cache(maxsize=256)
+def _faq_hits(system: str, *texts: str) -> frozenset[str]:
+    """FAQ questions the lesson's own retrieval (`retrieval.search`'s scores and relevance
+    threshold, its top 3) finds for the customer's words."""
+    pairs = faq_pairs(system)
+    if not pairs:
+        return frozenset()
+    from ..lessons.retrieval import score_rows, search
 
-    return pd.DataFrame(list(faq_pairs(system)), columns=["hoi", "dap"])
-
-
-def _faq_hits(system: str, *texts: str) -> set[str]:
-    """FAQ questions the lesson's own retrieval (`retrieval.search`, its relevance threshold)
-    finds for the customer's words."""
-    if not faq_pairs(system):
-        return set()
-    from ..lessons.retrieval import search
-
+    min_score = search.__defaults__[1]
+    hoi, dap = tuple(h for h, _ in pairs), tuple(d for _, d in pairs)
     found: set[str] = set()
     for text in texts:
         if text.strip():
-            found |= {h.strip() for h in search(_faq_table(system), text, k=3)["hoi"]}
-    return found
+            scored = [(sc, i) for i, sc in enumerate(score_rows(hoi, dap, text)) if sc >= min_score]
+            found |= {hoi[i].strip() for _, i in sorted(scored, key=lambda x: (-x[0], x[1]))[:3]}
+    return frozenset(found)
 
 
 @lru_cache(maxsize=64)
