@@ -33,7 +33,14 @@ def conversations() -> list[tuple[str, list[str]]]:
     out = [(system, turns) for system, turns, _, _ in sim.CHAT]
     for system in (sim.LAUNDRY, sim.ORANGES, sim.SPA, sim.TUTOR, sim.HOMESTAY):
         out += [(system, [form.format(x=x)]) for x in sim.NOT_GIVEN for form in sim.ASKED]
+    faq_bot = sim.lesson05_system()  # lesson 05's FAQ bot: the chat over Hỏi/Đáp entries
+    out += [(faq_bot, [q]) for q, _, _ in _lesson05_rows(sim)]
     return out
+
+
+def _lesson05_rows(sim) -> list[tuple]:
+    marks = sim.test_lesson05_faq_bot.pytestmark
+    return next(m.args[1] for m in marks if m.name == "parametrize")
 
 
 def main() -> None:
