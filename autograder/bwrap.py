@@ -44,12 +44,21 @@ def hidden_paths(course_root: str, exchange: str | None) -> list[str]:
     return [p for p in (course_root, exchange, _package_dir("nbgrader")) if p]
 
 
+# Per-submission limits (rlimits, see sandbox_exec.set_limits). A kernel with numpy and
+# pandas runs about 10 threads, which count as processes.
+NPROC = 128
+FILE_MB = 64
+TMP_MB = 256
+
+
 def sandbox_spec(*, uid: int | None, memory_mb: int, home: str, net: bool, status_file: str,
-                 hide: list[str]) -> dict:
+                 hide: list[str], nproc: int = NPROC, file_mb: int = FILE_MB,
+                 tmp_mb: int = TMP_MB) -> dict:
     """The settings ``sandbox_exec.py`` reads (one definition for kernels and the check)."""
     return {"uid": uid, "memory_mb": memory_mb, "home": home, "net": net,
             "status_file": status_file, "ro": visible_paths(), "hide": hide,
-            "bwrap": bwrap_path()}
+            "bwrap": bwrap_path(), "nproc": nproc, "file_mb": file_mb, "tmp_mb": tmp_mb,
+            "parent": os.getpid()}
 
 
 class SandboxUnavailable(Exception):

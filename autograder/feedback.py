@@ -5,12 +5,18 @@ runs after nbgrader's ``GetGrades`` and replaces the hidden part of each test ce
 "Bài kiểm tra ẩn: đạt/không đạt"; error outputs that quote hidden code are dropped.
 Active content (HTML/JavaScript outputs) is turned into plain text, so nothing a student
 or a model wrote runs in the reader's browser.
+
+Before a page is written, every output is scanned for hidden-test lines (``hidden.Secrets``:
+a submission may have recorded the test cells' code as they ran and printed it later); an
+output that holds one is removed. The written page is scanned once more; a page that still
+holds one is replaced by a short refusal (in Vietnamese) and the instructor is told.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -19,15 +25,16 @@ from nbformat.v4 import new_output
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
-from traitlets import Dict, Unicode
+from traitlets import Dict, List, Unicode
 
+from autograder import hidden
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.grading import ResultStore
 from autograder.scores import question_titles
 
+log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).with_name("templates")
-HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
-                          re.S | re.M)
+HIDDEN_BLOCK = hidden.HIDDEN_BLOCK
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ACTIVE_MIME = ("text/html", "application/javascript", "text/javascript",
                "application/vnd.jupyter.widget-view+json")
@@ -36,6 +43,10 @@ TIMEOUT_NOTE = ("Ô này chạy quá thời gian cho phép nên đã bị dừng
                 "dừng của vòng lặp.\n")
 PASSED = "Bài kiểm tra ẩn: đạt"
 FAILED = "Bài kiểm tra ẩn: không đạt"
+LEAK_NOTE = "[Đã ẩn: đầu ra này chứa nội dung bài kiểm tra ẩn]\n"
+REFUSED_PAGE = ("Trang nhận xét này không được gửi vì có chứa nội dung bài kiểm tra ẩn (bài làm "
+                "đã tìm cách đọc và in bài kiểm tra ra). Điểm của bạn không đổi; giảng viên sẽ "
+                "xem lại bài.")
 
 
 def _squash(text: str) -> str:
@@ -57,9 +68,39 @@ class HideHiddenTests(NbGraderPreprocessor):
         config=True)
     titles = Dict({}, help="Graded cell id -> readable title (scores.question_titles).").tag(
         config=True)
+    secret_lines = List(Unicode(), help="Hidden-test lines (hidden.Secrets.lines).").tag(
+        config=True)
+    submitted_root = Unicode("", help="The course's submitted/ folder (the participant's own "
+                                      "text is not a leak).").tag(config=True)
+
+    def _secrets(self, resources) -> hidden.Secrets:
+        found = hidden.Secrets([])
+        found.lines = list(self.secret_lines)
+        info = resources["nbgrader"]
+        own = Path(self.submitted_root) / info["student"] / info["assignment"] / \
+            f"{info['notebook']}.ipynb"
+        try:
+            texts = [c.get("source", "") for c in json.loads(own.read_text("utf-8"))["cells"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            texts = []
+        return found.without(texts)
 
     def preprocess(self, nb, resources):
         nb, resources = super().preprocess(nb, resources)
+        # Last gate before the page is written: no output may quote a hidden test.
+        secrets = self._secrets(resources)
+        leaked = 0
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            for i, output in enumerate(cell.get("outputs", [])):
+                if secrets.find(hidden.output_text(output)):
+                    cell.outputs[i] = new_output("stream", name="stderr", text=LEAK_NOTE)
+                    leaked += 1
+            if secrets.find(cell.source):
+                cell.source = "# [Đã ẩn: ô này chứa nội dung bài kiểm tra ẩn]"
+                leaked += 1
+        resources["nbgrader"]["hidden_leaks"] = leaked
         student = resources["nbgrader"]["student"]
         path = Path(self.results_dir) / f"{student}.json"
         if self.results_dir and path.exists():
@@ -116,11 +157,28 @@ def _config(course: Course, assignment_id: str):
     cfg.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
     cfg.HideHiddenTests.results_dir = str(course.state_dir("ket-qua", assignment_id))
     cfg.HideHiddenTests.titles = question_titles(course, assignment_id)
+    cfg.HideHiddenTests.secret_lines = _secrets(course, assignment_id).lines
+    cfg.HideHiddenTests.submitted_root = str(course.root / "submitted")
     # nbgrader's API forces the template name "feedback"; ours shadows its own.
     cfg.HTMLExporter.template_name = "feedback"
     cfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
     cfg.HTMLExporter.sanitize_html = True
     return cfg
+
+
+def _secrets(course: Course, assignment_id: str) -> hidden.Secrets:
+    import nbformat
+
+    return hidden.Secrets.from_notebooks(
+        nbformat.read(p, as_version=4)
+        for p in sorted((course.root / "source" / assignment_id).glob("*.ipynb")))
+
+
+def _refuse_page(page: Path, assignment_id: str) -> None:
+    page.write_text(
+        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Nhận xét bài "
+        f"{html.escape(assignment_id)}</title></head><body><p>{html.escape(REFUSED_PAGE)}</p>"
+        "</body></html>", encoding="utf-8")
 
 
 def _fallback_page(course: Course, assignment_id: str, student_id: str, data: dict) -> Path:
@@ -151,6 +209,7 @@ def generate_feedback(course: Course, assignment_id: str,
     cfg = _config(course, assignment_id)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
     pages: dict[str, Path] = {}
+    secrets = _secrets(course, assignment_id)
     for sid, data in sorted(results.items()):
         if students and sid not in students:
             continue
@@ -161,6 +220,25 @@ def generate_feedback(course: Course, assignment_id: str,
         if not out.get("success"):
             raise CourseError(f"Không tạo được nhận xét cho {sid}:\n{out.get('log')}")
         folder = course.root / "feedback" / sid / assignment_id
+        own = [c.get("source", "") for p in course.submitted_dir(assignment_id, sid).glob(
+            "*.ipynb") for c in _cells(p)]
+        mine = secrets.without(own)
         for page in sorted(folder.glob("*.html")):
             pages[sid] = page
+            leaks = mine.find(page.read_text(encoding="utf-8"))
+            if leaks:  # scanned after writing too: refuse the page, tell the instructor
+                _refuse_page(page, assignment_id)
+                log.warning("feedback for %s refused: hidden-test text %s", sid, leaks[:3])
+                data["feedback_refused"] = REFUSED_PAGE
+                data["review"] = True
+                data["reason"] = (data.get("reason", "") + " Cần xem lại: trang nhận xét bị giữ "
+                                  "lại vì chứa nội dung bài kiểm tra ẩn.").strip()
+                store.save(sid, data)
     return pages
+
+
+def _cells(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return []

@@ -31,18 +31,69 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
+from autograder import safecopy
 from autograder.bwrap import SandboxUnavailable, check_sandbox
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
-from autograder.reasons import reason
+from autograder.reasons import NOT_FINAL, reason
 
 log = logging.getLogger(__name__)
 
 # Graded normally; nothing for the instructor to check.
 CLEAN = ("ok", "tests_failed", "unfinished", "blank")
+
+
+def needs_review(result: dict) -> bool:
+    """Listed for the instructor: an incident, tampering, a leak, refused files."""
+    return (result.get("reason_code") not in CLEAN or bool(result.get("tampered"))
+            or bool(result.get("review")) or bool(result.get("refused")))
 if TYPE_CHECKING:  # heavy imports wait until the workers are already starting
     from nbgrader.api import Gradebook
 
 UID_BASE = 62000  # one unprivileged uid per worker slot (no passwd entry needed)
+UID_BLOCK = 16  # uids of one grading run (workers are capped to this)
+UID_BLOCKS = 64  # grading runs at once on one machine
+UID_SPAN = UID_BLOCK * UID_BLOCKS
+UID_LOCKS = "/run/autograder-uids"  # root-only folder of block locks
+
+
+class UidLease:
+    """A block of sandbox uids held by one grading run for its whole life.
+
+    Two runs on one machine (two instructors, two courses) must never share a uid: the
+    process limit counts per uid, and a uid's files and processes are that run's alone. The
+    lease is an flock on ``<UID_LOCKS>/<block>.lock``; the kernel drops it when the process
+    ends however it ends, so a killed run never leaves its block taken.
+    """
+
+    def __init__(self, lock_dir: str = UID_LOCKS):
+        self.lock_dir, self.fd, self.base = lock_dir, None, None
+
+    def acquire(self) -> int:
+        import fcntl
+
+        os.makedirs(self.lock_dir, mode=0o700, exist_ok=True)
+        st = os.lstat(self.lock_dir)
+        if not os.path.isdir(self.lock_dir) or os.path.islink(self.lock_dir) or \
+                st.st_uid != os.geteuid() or st.st_mode & 0o022:
+            raise CourseError(f"Thư mục khóa {self.lock_dir} không an toàn (phải là thư mục "
+                              "của root, người khác không ghi được). Hãy xóa nó rồi chấm lại.")
+        for block in range(UID_BLOCKS):
+            fd = os.open(os.path.join(self.lock_dir, f"{block}.lock"),
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            self.fd, self.base = fd, UID_BASE + block * UID_BLOCK
+            return self.base
+        raise CourseError(f"Đang có {UID_BLOCKS} lượt chấm chạy cùng lúc trên máy này; hãy "
+                          "đợi một lượt xong rồi chấm lại.")
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
 
 
 @dataclass
@@ -51,6 +102,7 @@ class GradeSummary:
     skipped: list[str] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)
     not_on_roster: list[str] = field(default_factory=list)
+    unfinished: list[str] = field(default_factory=list)  # no final result: graded next run
     interrupted: bool = False
 
 
@@ -245,9 +297,11 @@ class Worker:
         except (BrokenPipeError, ValueError, json.JSONDecodeError):
             answer = None
         if answer is None:
-            code = "watchdog" if self.proc.poll() is None else "system_error"
+            # A worker that died did not fail the submission: its result is not final.
+            code = "watchdog" if self.proc.poll() is None else "worker_lost"
             self.stop()
-            return {"student_id": student_id, "ok": False, **reason(code)}
+            return {"student_id": student_id, "ok": False, **reason(code),
+                    "final": code not in NOT_FINAL}
         return answer
 
     def stop(self) -> None:
@@ -324,11 +378,28 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
     os.chmod(run_dir, 0o711)
     (run_dir / "owner.pid").write_text(str(os.getpid()))
+    lease = UidLease() if os.geteuid() == 0 else None
+    try:
+        uid_base = lease.acquire() if lease else None
+    except CourseError:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    try:
+        return _run(course, assignment_id, run_dir, uid_base, workers, timeout, memory_mb,
+                    allow_network, force, only, progress, unsandboxed)
+    finally:
+        if lease:
+            lease.release()
+
+
+def _run(course: Course, assignment_id: str, run_dir: Path, uid_base: int | None, workers: int,
+         timeout: int, memory_mb: int, allow_network: bool, force: bool,
+         only: list[str] | None, progress: bool, unsandboxed: bool) -> GradeSummary:
     if unsandboxed:
         log.warning("grading %s WITHOUT a sandbox (--unsandboxed)", assignment_id)
     else:
         try:
-            box = check_sandbox(str(run_dir), UID_BASE if os.geteuid() == 0 else None)
+            box = check_sandbox(str(run_dir), uid_base)
             log.info("sandbox check passed: %s", box)
         except SandboxUnavailable as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -338,7 +409,8 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
                 "--assignment", assignment_id, "--run-dir", str(run_dir),
                 "--template-db", str(template), "--timeout", str(timeout),
-                "--memory-mb", str(memory_mb)] + (["--allow-network"] if allow_network else []) \
+                "--memory-mb", str(memory_mb), "--parent-pid", str(os.getpid())] \
+        + (["--allow-network"] if allow_network else []) \
         + (["--unsandboxed"] if unsandboxed else [])
     repo = str(Path(__file__).resolve().parent.parent)
     worker_env = {**os.environ, "PYTHONPATH": os.pathsep.join(
@@ -346,9 +418,9 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     # Workers start now; their imports overlap with this process's own set-up below.
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     logs = course.state_dir("nhat-ky")
-    pool = [Worker(i, base_cmd, run_dir, UID_BASE + i,
+    pool = [Worker(i, base_cmd, run_dir, (uid_base + i) if uid_base is not None else -1,
                    logs / f"{stamp}-cham-{assignment_id}-w{i}.log", worker_env)
-            for i in range(max(1, workers))]
+            for i in range(max(1, min(workers, UID_BLOCK)))]
     for w in pool:
         w.spawn()
     summary = GradeSummary()
@@ -396,11 +468,16 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
                     sid = tasks.get_nowait()
                 except queue.Empty:
                     break
-                try:
-                    res = worker.grade(sid, limit)
-                except Exception as exc:  # the worker could not even start
-                    res = {"student_id": sid, "ok": False, **reason("system_error"),
-                           "detail": str(exc)}
+                for attempt in (1, 2):  # a result not caused by the submission: once more
+                    try:
+                        res = worker.grade(sid, limit)
+                    except Exception as exc:  # the worker could not even start
+                        res = {"student_id": sid, "ok": False, **reason("system_error"),
+                               "detail": str(exc)}
+                    if res.get("final", True) or stop.is_set():
+                        break
+                    log.warning("%s: attempt %d not final (%s)", sid, attempt,
+                                res.get("reason_code"))
                 if not stop.is_set():
                     results.put(res)
             worker.stop()
@@ -417,9 +494,16 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
                 if res.get("reason_code") == "system_error":
                     log.error("system error grading %s: %s", res["student_id"],
                               res.get("detail") or res.get("reason"))
+                if not res.get("final", True):
+                    # Only a kernel that finished on its own gives a result; no file is
+                    # written, so the next run grades this submission again.
+                    summary.unfinished.append(res["student_id"])
+                    summary.problems[res["student_id"]] = res["reason"]
+                    bar.update(1)
+                    continue
                 _accept(course, store, gb, assignment_id, res)
                 summary.graded.append(res["student_id"])
-                if res["reason_code"] not in CLEAN or res.get("tampered"):
+                if needs_review(res):
                     summary.problems[res["student_id"]] = res["reason"]
                 bar.update(1)
         except KeyboardInterrupt:
@@ -440,11 +524,16 @@ def _accept(course: Course, store: ResultStore, gb: Gradebook, assignment_id: st
     res["hash"] = submission_hash(course.submitted_dir(assignment_id, sid))
     res["graded_at"] = datetime.now().isoformat(timespec="seconds")
     res["merged"] = False
+    res.pop("final", None)
     out = res.pop("output_dir", None)
     staged = store.staging / sid
     shutil.rmtree(staged, ignore_errors=True)
     if out:
-        shutil.copytree(out, staged)
+        # The worker's folder holds what the sandbox produced: copied without following
+        # anything, within caps (the worker already applied them; this is the last gate).
+        refused = safecopy.copy_tree(out, staged)
+        if refused:
+            res.setdefault("refused", []).extend(refused)
         shutil.rmtree(out, ignore_errors=True)
     store.save(sid, res)
     _finish(course, store, gb, assignment_id, res)

@@ -32,12 +32,31 @@ REASONS = {
     "corrupt": "Tệp bài nộp bị hỏng, không đọc được như một notebook: 0 điểm.",
     "watchdog": "Bài làm chạy quá lâu nên trình chấm đã dừng hẳn: 0 điểm.",
     "system_error": "Trình chấm gặp lỗi với bài này: 0 điểm. Giảng viên nên xem lại bằng tay.",
+    "kernel_killed": "Trình chạy Python của bài bị dừng hẳn từ bên ngoài (SIGKILL: máy hết bộ "
+                     "nhớ hoặc trình chấm bị dừng), không phải kết quả của bài: chưa có điểm, "
+                     "lần chấm sau sẽ chấm lại.",
+    "worker_lost": "Luồng chấm bài này bị dừng giữa chừng (không do bài làm): chưa có điểm, "
+                   "lần chấm sau sẽ chấm lại.",
 }
+# Results with these codes are never written: the next run grades the submission again.
+NOT_FINAL = ("kernel_killed", "worker_lost")
+REVIEW = "Cần xem lại: "
 TAMPER_NOTE = "Bài nộp đã sửa hoặc xóa ô bị khóa; ô gốc đã được khôi phục trước khi chấm."
 
 
 def reason(code: str, **fields) -> dict:
     return {"reason_code": code, "reason": REASONS[code].format(**fields)}
+
+
+def add_review(result: dict, findings: list[str]) -> dict:
+    """Flag a result "cần xem lại" with the reasons (tampering, leaks), score unchanged."""
+    findings = list(dict.fromkeys(f for f in findings if f))
+    if findings:
+        result["review"] = True
+        result["review_reasons"] = findings
+        result["reason"] = (result.get("reason", "") + " " + REVIEW + "; ".join(findings)
+                            + ". Điểm tự động có thể không đúng với bài làm.").strip()
+    return result
 
 
 def precheck(path: Path) -> dict | None:

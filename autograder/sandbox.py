@@ -3,19 +3,31 @@
 nbgrader's ``Execute`` always passes its own ``kernel_manager_class``, so the sandbox is
 plugged in by replacing ``Execute`` in ``Autograde.autograde_preprocessors`` with
 ``SandboxExecute`` (a supported nbgrader configuration point).
+
+``SandboxExecute`` also decides what the kernel's working folder holds. nbgrader runs the
+kernel in the autograded folder, whose notebook already has the hidden tests put back; here
+the kernel runs in a fresh folder instead, with the submission's other files and its
+notebooks stripped of hidden tests. The full notebook stays on the grader's side and its
+cells reach the kernel one by one through the kernel client. Afterwards only folders and
+regular files within size caps are copied back (``safecopy``), and a probe cell after every
+cell looks for tampering with the kernel (``tamper``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+from pathlib import Path
 
+import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, List, Unicode
 
-from autograder.bwrap import WRAPPER, sandbox_spec
+from autograder import hidden, safecopy, tamper
+from autograder.bwrap import FILE_MB, NPROC, TMP_MB, WRAPPER, sandbox_spec
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -28,6 +40,10 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_uid = Integer(None, allow_none=True, help="Run the kernel as this uid.").tag(
         config=True)
     sandbox_memory_mb = Integer(1024, help="RLIMIT_AS for the kernel, in MB.").tag(config=True)
+    sandbox_nproc = Integer(NPROC, help="RLIMIT_NPROC: processes of one submission.").tag(
+        config=True)
+    sandbox_file_mb = Integer(FILE_MB, help="RLIMIT_FSIZE: largest file written, MB.").tag(
+        config=True)
     sandbox_hide = List(Unicode(), help="Folders hidden even inside a visible one.").tag(
         config=True)
     sandbox_network_off = Bool(True, help="Cut the kernel off the network.").tag(config=True)
@@ -36,6 +52,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._stopping = False
         if self.sandbox_home:
             self.transport = "ipc"
             self.ip = os.path.join(self.sandbox_home, "ipc")
@@ -53,21 +70,107 @@ class SandboxKernelManager(AsyncKernelManager):
             env["AUTOGRADER_SANDBOX"] = json.dumps(sandbox_spec(
                 uid=self.sandbox_uid, memory_mb=self.sandbox_memory_mb, home=self.sandbox_home,
                 net=self.sandbox_network_off, status_file=self.sandbox_status_file,
-                hide=list(self.sandbox_hide)))
+                hide=list(self.sandbox_hide), nproc=self.sandbox_nproc,
+                file_mb=self.sandbox_file_mb, tmp_mb=TMP_MB))
         elif self.sandbox_status_file:
             with open(self.sandbox_status_file, "w") as fh:
                 json.dump({"mode": "none", "errors": [], "network_off": False, "uid": None,
                            "memory_mb": None}, fh)
         kw["env"] = env
+        self._stopping = False
         await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        self._stopping = True  # a kernel ended by us is not a kernel that died
+        await super().shutdown_kernel(now=now, restart=restart)
+
+    async def _async_is_alive(self) -> bool:
+        alive = await super()._async_is_alive()
+        if not alive and not self._stopping and self.sandbox_status_file:
+            # How the kernel ended decides whether the result may be final: a kernel killed
+            # from outside (SIGKILL: the OOM killer, a dying grader) says nothing about the
+            # submission.
+            process = getattr(self.provisioner, "process", None)
+            code = process.poll() if process is not None else None
+            path = self.sandbox_status_file + ".exit"
+            if code is not None and not os.path.exists(path):
+                with open(path, "w") as fh:
+                    json.dump({"returncode": code}, fh)
+        return alive
 
 
 class SandboxExecute(Execute):
-    """nbgrader's Execute, with every kernel started by ``SandboxKernelManager``."""
+    """nbgrader's Execute, with every kernel started by ``SandboxKernelManager`` in a
+    working folder that holds no hidden test, and a tamper probe after every cell."""
+
+    run_root = Unicode("", help="Folder in which the kernel's working folder is made; empty: "
+                                "nbgrader's own (the autograded folder).").tag(config=True)
+    report_file = Unicode("", help="JSON written for the worker: refused files, tamper "
+                                   "findings.").tag(config=True)
+    probes = Bool(True, help="Run a tamper probe after every cell.").tag(config=True)
+    helpers = List(Unicode(), help="Expressions the tests rely on (tamper.helpers).").tag(
+        config=True)
+    setup_cells = List(Unicode(), help="grade_ids of the instructor's setup cells "
+                                       "(tamper.setup_ids).").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager
         super().__init__(*args, **kwargs)
+
+    def preprocess(self, nb, resources=None, km=None):
+        report: dict = {"refused": [], "tamper": [], "probes": 0}
+        meta = resources.setdefault("metadata", {})
+        graded_dir = meta.get("path") or os.getcwd()
+        run = Path(self.run_root) / "lam-bai" if self.run_root else None
+        if run is not None:
+            shutil.rmtree(run, ignore_errors=True)
+            # The kernel's folder: the submission's files, its notebooks without hidden tests.
+            report["refused"] += safecopy.copy_tree(
+                graded_dir, run, skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
+            for path in sorted(Path(graded_dir).glob("*.ipynb")):
+                try:
+                    nbformat.write(hidden.strip(nbformat.read(path, as_version=4)),
+                                   run / path.name)
+                except Exception:  # not a notebook: the kernel just does not get it
+                    continue
+            meta["path"] = str(run)
+        tag = tamper.nonce()
+        followed: list = [None]
+        if self.probes:
+            cells = [tamper.probe_cell(tag, list(self.helpers))]
+            for cell in nb.cells:
+                cells.append(cell)
+                if cell.cell_type == "code":
+                    cells.append(tamper.probe_cell(tag, list(self.helpers)))
+                    followed.append(cell)
+            nb.cells = cells
+        finished = False
+        try:
+            nb, out = super().preprocess(nb, resources, km)
+            finished = True
+        finally:
+            probes = [c for c in nb.cells if tamper.PROBE_KEY in c.metadata]
+            nb.cells = [c for c in nb.cells if tamper.PROBE_KEY not in c.metadata]
+            if run is not None:
+                meta["path"] = graded_dir
+                # Back to the autograded folder: folders and regular files within the caps.
+                report["refused"] += safecopy.copy_tree(
+                    run, graded_dir, skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
+                shutil.rmtree(run, ignore_errors=True)
+            if finished and self.probes:
+                report["probes"] = len(probes)
+                report["tamper"] = tamper.analyse(list(zip(probes, followed, strict=False)),
+                                                  tag, set(self.setup_cells))
+            if self.report_file:
+                with open(self.report_file, "w", encoding="utf-8") as fh:
+                    json.dump(report, fh, ensure_ascii=False)
+        return nb, out
+
+    def preprocess_cell(self, cell, resources, index):
+        if tamper.PROBE_KEY in cell.metadata:  # not part of the notebook's history
+            self._check_assign_resources(resources)
+            return self.execute_cell(cell, index, store_history=False), self.resources
+        return super().preprocess_cell(cell, resources, index)
 
 
 class LimitOutputSize(NbGraderPreprocessor):

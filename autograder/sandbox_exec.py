@@ -1,4 +1,4 @@
-"""Exec wrapper that starts one grading kernel inside bubblewrap (``bwrap``).
+"""Wrapper that starts one grading kernel inside bubblewrap (``bwrap``) and supervises it.
 
 Run as ``python -I -S sandbox_exec.py -- <kernel argv>`` by ``SandboxKernelManager``. It is a
 separate, single-threaded process so that privilege changes are safe (unlike a
@@ -9,21 +9,32 @@ The confinement itself is bubblewrap's (the tool Flatpak uses), by allowlist: a 
 namespace whose root holds only read-only system, Python and course-library folders, the
 submission's own working copy and a private home, all at their usual paths. Also a new
 PID namespace (``--unshare-pid``: when the sandbox's init dies, the kernel and everything
-it started die with it), no network, and ``--die-with-parent`` so that a killed worker
-takes the whole sandbox with it. As root, this wrapper hands the writable folders to an
-unprivileged uid and sets the rlimits; bwrap (privileged, so it can bind a Python under a
-private ``/root``) then drops to that uid as the very last step before the kernel starts.
-As an ordinary user, bwrap runs in its own user namespace with the user's own uid.
+it started die with it), no network. Nothing of a submission outlives its worker, whatever
+kills the worker: this wrapper stays the parent of bwrap (``supervise``) with a parent-death
+signal of its own, and kills its whole process group (bwrap, the kernel and this process)
+when the worker goes; ``--die-with-parent`` and the PID namespace do the rest. As root,
+this wrapper hands the writable folders to an unprivileged uid; bwrap (privileged, so it
+can bind a Python under a private ``/root``) then drops to that uid as the very last step
+before the kernel starts. As an ordinary user (an instructor grading inside their own hub
+server), bwrap runs in its own user namespace with the user's own uid.
+
+Limits are rlimits set here, inherited by bwrap and the kernel, in both modes: address space
+per process (``memory_mb``), number of processes (``nproc``: a fork bomb gets EAGAIN, not
+the grader's server), size of any one file written (``file_mb``: the write fails with
+EFBIG), open files, no core dumps; the kernel's ``/tmp`` is a tmpfs of bounded size.
 
 Nothing falls back to running unconfined: if bwrap is missing or fails, the kernel does not
 start. The settings arrive as JSON in ``AUTOGRADER_SANDBOX``: ``{"uid": int|null,
-"memory_mb": int, "home": str, "net": bool, "status_file": str, "ro": [str], "hide": [str],
-"bwrap": str}``. What was enforced is written to ``status_file`` (in a directory student code
-cannot see) so the grader can report it.
+"memory_mb": int, "nproc": int, "file_mb": int, "tmp_mb": int, "home": str, "net": bool,
+"status_file": str, "ro": [str], "hide": [str], "bwrap": str}``. What was enforced is
+written to ``status_file`` (in a directory student code cannot see) so the grader can
+report it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 import resource
@@ -66,10 +77,58 @@ def _clean_env(home: str) -> dict[str, str]:
 
 
 def _give_to(path: str, uid: int, gid: int) -> None:
-    for root, _dirs, files in os.walk(path):
-        os.chown(root, uid, gid)
-        for name in files:
-            os.chown(os.path.join(root, name), uid, gid)
+    # Never through a link: the folders are fresh, but a chown must not be redirected.
+    for root, dirs, files in os.walk(path):
+        os.chown(root, uid, gid, follow_symlinks=False)
+        for name in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            os.chown(os.path.join(root, name), uid, gid, follow_symlinks=False)
+
+
+def _die_with_parent(sig: int) -> bool:
+    """PR_SET_PDEATHSIG: ``sig`` when the parent (thread) that started us ends."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.prctl(1, sig, 0, 0, 0) == 0  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return False
+
+
+def _own_processes() -> int:
+    """Processes (threads count too) of this real uid, for RLIMIT_NPROC as a non-root user:
+    on kernels before 5.14 the limit counts every process of the instructor's uid."""
+    uid, count = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def set_limits(spec: dict, as_root: bool) -> dict:
+    """The rlimits every process of the submission inherits; returns what was set."""
+    done: dict = {}
+    mem = int(spec.get("memory_mb") or 0)
+    if mem > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (mem * 1024 * 1024,) * 2)
+        done["memory_mb"] = mem
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    file_mb = int(spec.get("file_mb") or 0)
+    if file_mb > 0:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (file_mb * 1024 * 1024,) * 2)
+        done["file_mb"] = file_mb
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    nofile = 1024 if hard == resource.RLIM_INFINITY else min(1024, hard)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    nproc = int(spec.get("nproc") or 0)
+    if nproc > 0:
+        # As root the sandbox uid is this run's own; as a user, room above what already runs.
+        limit = nproc if as_root else _own_processes() + nproc
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+        done["nproc"] = nproc
+    return done
 
 
 def _private_connection_file(argv: list[str], home: str, uid: int, gid: int) -> list[str]:
@@ -110,7 +169,10 @@ def bwrap_args(spec: dict, cwd: str, privileged: bool) -> tuple[list[str], list[
                 "--unshare-cgroup-try"]
     if spec.get("net", True):
         args.append("--unshare-net")
-    args += ["--die-with-parent", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args += ["--die-with-parent", "--proc", "/proc", "--dev", "/dev"]
+    if int(spec.get("tmp_mb") or 0) > 0:  # RAM-backed: bounded, or a submission fills memory
+        args += ["--size", str(int(spec["tmp_mb"]) * 1024 * 1024)]
+    args += ["--tmpfs", "/tmp"]
     seen: list[str] = []
     made: set[str] = set()
 
@@ -154,8 +216,10 @@ def main(argv: list[str]) -> None:
     if "--" not in argv:
         sys.exit("sandbox_exec: missing '--' before the kernel command")
     cmd = argv[argv.index("--") + 1:]
-    parent = os.getppid()
     spec = json.loads(os.environ.get("AUTOGRADER_SANDBOX", "{}"))
+    # Who started us, as that process said: our parent could already be gone (and we
+    # re-parented) before this line runs.
+    parent = int(spec.get("parent") or os.getppid())
     home = spec.get("home") or os.getcwd()
     cwd = os.getcwd()
     bwrap = spec.get("bwrap") or shutil.which("bwrap") or "bwrap"
@@ -171,27 +235,59 @@ def main(argv: list[str]) -> None:
         cmd = [sys.executable, "-I", "-S", "-c", DROP, str(uid), *cmd]
     args, visible = bwrap_args(spec, cwd, privileged=uid is not None)
     status["visible"] = visible
-    mem = int(spec.get("memory_mb") or 0)
-    if mem > 0:
-        limit = mem * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        status["memory_mb"] = mem
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    status.update(set_limits(spec, as_root))
     if uid is not None:
-        # Separate uid per worker slot: a fork bomb hits its own limit only.
-        resource.setrlimit(resource.RLIMIT_NPROC, (256, 256))
-        status["uid"] = uid
-    _write(spec.get("status_file") or os.path.join(home, ".sandbox.json"), json.dumps(status))
+        status["uid"] = uid  # one uid per worker slot of this run only: its own NPROC count
+    _write(spec.get("status_file") or os.path.join(home, ".sandbox.json"),
+           json.dumps({**status, "supervised": True}))
     # The kernel manager interrupts a cell with SIGINT to the whole process group; bwrap
-    # would die of it. Ignored here, inherited through exec; ipykernel sets its own handler
+    # would die of it. Ignored here, inherited by bwrap; ipykernel sets its own handler
     # while a cell runs, so the interrupt still reaches the student's code.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if os.getppid() != parent:  # the worker died while we were setting up
+    supervise([bwrap, *args, "--", *cmd], env, parent)
+
+
+def _kill_group(*_args) -> None:
+    """Everything of this submission shares this process group: bwrap, the inner bwrap,
+    the kernel (whatever PID namespace it is in), and this process, killed last."""
+    os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def supervise(argv: list[str], env: dict[str, str], parent: int) -> None:
+    """Run bwrap as a child and stay its parent until it ends; exit with its status.
+
+    bwrap's ``--die-with-parent`` ties the sandbox to bwrap, and bwrap's start-up can drop a
+    parent-death signal set before exec; a worker killed at that moment left bwrap and the
+    kernel running under PID 1. This process never changes its credentials, so its own
+    PR_SET_PDEATHSIG (SIGTERM, caught) always fires: it then kills its whole process group.
+    """
+    if os.getpgid(0) != os.getpid():
+        os.setpgid(0, 0)  # a group of our own (the manager already makes a new session)
+    signal.signal(signal.SIGTERM, _kill_group)
+    signal.signal(signal.SIGHUP, _kill_group)
+    _die_with_parent(signal.SIGTERM)
+    # Checked after PR_SET_PDEATHSIG: a worker that died before it was set is seen here.
+    if os.getppid() != parent:
         sys.exit("sandbox_exec: grader already gone")
-    try:
-        os.execvpe(bwrap, [bwrap, *args, "--", *cmd], env)
-    except OSError as exc:
-        sys.exit(f"sandbox_exec: cannot start bubblewrap ({bwrap}): {exc.strerror}")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
+            _die_with_parent(signal.SIGKILL)  # bwrap dies with this supervisor
+            os.execvpe(argv[0], argv, env)
+        except OSError as exc:
+            sys.stderr.write(f"sandbox_exec: cannot start bubblewrap ({argv[0]}): "
+                             f"{exc.strerror}\n")
+        os._exit(127)
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except ChildProcessError:
+            os._exit(1)
+    code = os.waitstatus_to_exitcode(status)
+    os._exit(code if code >= 0 else 128 - code)  # bwrap's own convention for signals
 
 
 if __name__ == "__main__":

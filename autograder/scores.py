@@ -6,7 +6,7 @@ import pandas as pd
 from nbgrader.api import MissingEntry
 
 from autograder.coursectx import Course
-from autograder.grading import CLEAN, ResultStore
+from autograder.grading import ResultStore, needs_review
 from autograder.roster import load_sidecar
 from autograder.vnsort import name_key
 
@@ -58,9 +58,10 @@ def question_table(course: Course, assignment_id: str) -> pd.DataFrame:
 
 
 def problems(course: Course, assignment_id: str) -> dict[str, dict]:
-    """Result files of submissions that did not run cleanly (reason other than ok/tests)."""
+    """Result files the instructor should look at: a grading incident, tampering ("cần xem
+    lại"), hidden-test text in what the submission printed, files refused by the sandbox."""
     return {sid: d for sid, d in ResultStore(course, assignment_id).all().items()
-            if d.get("reason_code") not in CLEAN or d.get("tampered")}
+            if needs_review(d)}
 
 
 def question_titles(course: Course, assignment_id: str) -> dict[str, str]:

@@ -80,6 +80,19 @@ Reason tags and their expected score (N = the computed score of the filled cells
                    leaves no such file in the course folder.
 ================== ========================================================================
 
+Attacks on the grading machine itself, only made when asked for by name (``reasons=``), so
+a class of ``n`` stays as above; every one is all correct, expected 10 (the grader must
+refuse what it does and grade the work):
+
+================== ========================================================================
+``links_out``      the first solution cell makes ``link_shadow -> /etc/shadow``, a loop
+                   ``loop -> .`` and a FIFO in its working folder. Nothing is copied out.
+``big_file``       it writes a 300 MB file (stopped by the file-size limit, not copied out).
+``fork_bomb``      it forks 1,500 sleeping children (stopped by the process limit).
+``own_notebook``   it prints every notebook file in its working folder (which holds no
+                   hidden test).
+================== ========================================================================
+
 "Legitimate partial credit" therefore means: points for the student's own correct cells as
 nbgrader 0.9.6 computes them after restoring locked/deleted/retyped cells; nothing gained
 by reading or writing outside the submission; 0 when nbgrader cannot finish the notebook.
@@ -232,6 +245,47 @@ for folder in [pathlib.Path.cwd(), *pathlib.Path.cwd().parents][:5]:
         con.commit()
 """
 
+LINKS_OUT = """
+import os
+
+for name, target in (("link_shadow", "/etc/shadow"), ("loop", ".")):
+    try:
+        os.symlink(target, name)
+    except OSError as err:
+        print("link:", type(err).__name__)
+try:
+    os.mkfifo("ong")
+except OSError as err:
+    print("fifo:", type(err).__name__)
+"""
+BIG_FILE = """
+try:
+    with open("to.bin", "wb") as fh:
+        for _ in range(300):
+            fh.write(b"x" * 1024 * 1024)
+except OSError as err:
+    print("file:", type(err).__name__)
+"""
+FORK_BOMB = """
+import os
+import time
+
+for _ in range(1500):
+    try:
+        if os.fork() == 0:
+            time.sleep(60)
+            os._exit(0)
+    except OSError as err:
+        print("fork:", type(err).__name__)
+        break
+"""
+OWN_NOTEBOOK = """
+import glob
+
+for name in sorted(glob.glob("*.ipynb")):
+    print(open(name, encoding="utf-8").read())
+"""
+
 _COPY = """\
 import json
 import pathlib
@@ -368,6 +422,16 @@ def _scripted_cases(spec: Spec, sols: list[str], assignment: str,
     ]
 
 
+def _attack_cases(sols: list[str]) -> list[Case]:
+    """Attacks on the grading machine (see the second table of the module docstring)."""
+    correct = _all(sols, "correct")
+    first = sols[0]
+    return [Case("links_out", correct, suffix={first: LINKS_OUT}),
+            Case("big_file", correct, suffix={first: BIG_FILE}),
+            Case("fork_bomb", correct, suffix={first: FORK_BOMB}),
+            Case("own_notebook", correct, suffix={first: OWN_NOTEBOOK})]
+
+
 def _is_hidden_only(cell: Any) -> bool:
     # In the release a hidden-only test cell keeps no visible assert.
     return not any(ln.strip().startswith("assert") for ln in cell.source.splitlines())
@@ -481,7 +545,7 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
     cases = _scripted_cases(spec, sols, assignment, canary_url)
     if reasons is not None:
         first = {}
-        for c in cases:
+        for c in cases + _attack_cases(sols):
             if c.reason in reasons:
                 first.setdefault(c.reason, c)
         cases = list(first.values())

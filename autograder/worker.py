@@ -19,19 +19,6 @@ import time
 import traceback
 from pathlib import Path
 
-import nbformat
-from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader import preprocessors as nbp
-from nbgrader.api import Gradebook, MissingEntry
-from nbgrader.apps import NbGraderAPI
-from nbgrader.coursedir import CourseDirectory
-
-from autograder import nbconfig
-from autograder.bwrap import hidden_paths
-from autograder.coursectx import Course, ensure_tools_on_path
-from autograder.reasons import classify_failure, classify_notebook, precheck
-from autograder.sandbox import LimitOutputSize, SandboxExecute
-
 
 def _die_with_parent() -> None:
     """If the grader is killed, this worker (and through it, its kernel) goes too."""
@@ -40,6 +27,38 @@ def _die_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+
+
+def _parent_gone(argv: list[str]) -> bool:
+    """The grader died before PR_SET_PDEATHSIG took effect (we were re-parented)."""
+    if "--parent-pid" not in argv[:-1]:
+        return False
+    return os.getppid() != int(argv[argv.index("--parent-pid") + 1])
+
+
+if __name__ == "__main__":  # before the slow imports below (seconds on a loaded machine)
+    _die_with_parent()
+    if _parent_gone(sys.argv):
+        sys.exit("autograder.worker: grader already gone")
+
+import nbformat  # noqa: E402
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader import preprocessors as nbp  # noqa: E402
+from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
+from nbgrader.apps import NbGraderAPI  # noqa: E402
+from nbgrader.coursedir import CourseDirectory  # noqa: E402
+
+from autograder import hidden, nbconfig, safecopy, tamper  # noqa: E402
+from autograder.bwrap import hidden_paths  # noqa: E402
+from autograder.coursectx import Course, ensure_tools_on_path  # noqa: E402
+from autograder.reasons import (  # noqa: E402
+    add_review,
+    classify_failure,
+    classify_notebook,
+    precheck,
+    reason,
+)
+from autograder.sandbox import LimitOutputSize, SandboxExecute  # noqa: E402
 
 
 def _config(course: Course, wdir: Path, args: argparse.Namespace):
@@ -62,6 +81,8 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     skm.sandbox_hide = hidden_paths(str(course.root), nbconfig.exchange_root(cfg))
     skm.sandbox_network_off = not args.allow_network
     skm.sandbox_status_file = str(wdir / "private" / "sandbox.json")
+    cfg.SandboxExecute.run_root = str(wdir / "run")
+    cfg.SandboxExecute.report_file = str(wdir / "private" / "execute.json")
     return cfg
 
 
@@ -71,12 +92,15 @@ def _prepare_dirs(course: Course, wdir: Path, assignment_id: str) -> None:
     for name in ("source", "submitted", "private"):
         (wdir / name).mkdir(exist_ok=True)
         os.chmod(wdir / name, 0o700)
+    # Parent of the kernel's working folder: the sandbox uid only passes through it.
+    (wdir / "run").mkdir(exist_ok=True)
+    os.chmod(wdir / "run", 0o711)
     src = course.root / "source" / assignment_id
     shutil.copytree(src, wdir / "source" / assignment_id, dirs_exist_ok=True)
 
 
 def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
-    for name in ("submitted", "autograded", "home"):
+    for name in ("submitted", "autograded", "home", "run/lam-bai"):
         shutil.rmtree(wdir / name, ignore_errors=True)
     (wdir / "submitted").mkdir(mode=0o700)
     (wdir / "home").mkdir(mode=0o700)
@@ -85,8 +109,8 @@ def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
     db = wdir / "gradebook.db"
     shutil.copyfile(template_db, db)
     os.chmod(db, 0o600)
-    status = wdir / "private" / "sandbox.json"
-    status.unlink(missing_ok=True)
+    for name in ("sandbox.json", "sandbox.json.exit", "execute.json"):
+        (wdir / "private" / name).unlink(missing_ok=True)
 
 
 def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: str) -> dict:
@@ -110,6 +134,8 @@ def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: st
 HIDDEN_CELLS: set[str] = set()
 NOTEBOOKS: list[str] = []
 STUBS: dict[str, str] = {}
+SOURCES: dict[str, nbformat.NotebookNode] = {}
+SECRETS: list[hidden.Secrets] = []
 
 
 def _release_stubs(course: Course, assignment_id: str) -> dict[str, str]:
@@ -137,18 +163,97 @@ def _assignment_facts(db_url: str, course_id: str, assignment_id: str) -> None:
                     HIDDEN_CELLS.add(cell.name)
 
 
+def _load_sources(api: NbGraderAPI, course: Course, aid: str) -> None:
+    for path in sorted((course.root / "source" / aid).glob("*.ipynb")):
+        SOURCES[path.stem] = nbformat.read(path, as_version=4)
+    SECRETS.append(hidden.Secrets.from_notebooks(SOURCES.values()))
+    exprs = sorted({e for nb in SOURCES.values() for e in tamper.helpers(nb)})
+    api.config.SandboxExecute.helpers = exprs
+    api.config.SandboxExecute.setup_cells = sorted(
+        {i for nb in SOURCES.values() for i in tamper.setup_ids(nb)})
+
+
+def _static_review(dst: Path) -> list[str]:
+    found: list[str] = []
+    for name, source in SOURCES.items():
+        try:
+            submitted = nbformat.read(dst / f"{name}.ipynb", as_version=4)
+        except Exception:
+            continue
+        found += tamper.static_findings(submitted, source)
+    return list(dict.fromkeys(found))
+
+
+def _own_text(dst: Path) -> list[str]:
+    """What the participant wrote themselves (their submitted notebooks' cells)."""
+    texts = []
+    for path in dst.glob("*.ipynb"):
+        try:
+            texts += [c.get("source", "") for c in nbformat.read(path, as_version=4).cells]
+        except Exception:
+            continue
+    return texts
+
+
+def _scan_outputs(out: Path, secrets: hidden.Secrets) -> list[str]:
+    """Hidden-test text in what student code printed or wrote: removed before it is kept."""
+    found: list[str] = []
+    note = "[Đã ẩn: đầu ra này chứa nội dung bài kiểm tra ẩn]"
+    for name in NOTEBOOKS:
+        path = out / f"{name}.ipynb"
+        if not path.exists():
+            continue
+        nb = nbformat.read(path, as_version=4)
+        changed = False
+        for cell in nb.cells:
+            if cell.cell_type != "code" or hidden.HIDDEN_BLOCK.search(cell.source):
+                continue  # a hidden-test cell's own traceback is for the instructor only
+            for i, output in enumerate(cell.get("outputs", [])):
+                if secrets.find(hidden.output_text(output)):
+                    cell.outputs[i] = nbformat.v4.new_output("stream", name="stderr",
+                                                             text=note + "\n")
+                    changed = True
+        if changed:
+            nbformat.write(nb, path)
+            found.append(f"{name}.ipynb: một ô in ra nội dung bài kiểm tra ẩn (đã xóa khỏi "
+                         "kết quả)")
+    notebooks = {f"{n}.ipynb" for n in NOTEBOOKS}
+    for path in sorted(p for p in out.rglob("*") if p.is_file() and not p.is_symlink()):
+        rel = str(path.relative_to(out))
+        if rel in notebooks:
+            continue
+        with open(path, "rb") as fh:
+            text = fh.read(safecopy.FILE_CAP + 1).decode("utf-8", "replace")
+        if secrets.find(text):
+            path.unlink()
+            found.append(f"{rel}: tệp bài làm tạo ra chứa nội dung bài kiểm tra ẩn (đã xóa)")
+    return found
+
+
+def _kernel_exit(wdir: Path) -> int | None:
+    path = wdir / "private" / "sandbox.json.exit"
+    try:
+        return json.loads(path.read_text())["returncode"]
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
               student_id: str) -> dict:
     aid = args.assignment
     if not NOTEBOOKS:  # the template gradebook exists once the first task arrives
         _assignment_facts(f"sqlite:///{args.template_db}", course.course_id, aid)
         STUBS.update(_release_stubs(course, aid))
+        _load_sources(api, course, aid)
     uid = api.config.SandboxKernelManager.sandbox_uid
     _reset(wdir, Path(args.template_db), uid)
     src = course.submitted_dir(aid, student_id)
     dst = wdir / "submitted" / student_id / aid
-    shutil.copytree(src, dst)
+    # Only folders and regular files reach nbgrader: nothing here is followed or unbounded.
+    refused = safecopy.copy_tree(src, dst)
     result: dict = {"student_id": student_id, "ok": False}
+    if refused:
+        result["refused_in"] = refused
     # Unreadable files are reported precisely; a missing notebook only when none is there
     # (nbgrader itself gives 0 to a missing one among several).
     checks = [precheck(dst / f"{name}.ipynb") for name in NOTEBOOKS]
@@ -166,9 +271,20 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     if status_file.exists():
         result["sandbox"] = json.loads(status_file.read_text())
     log = outcome.get("log", "") or ""
+    review = _static_review(dst)
+    report_file = wdir / "private" / "execute.json"
+    report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
     if not outcome.get("success"):
         result.update(classify_failure(log + "\n" + (outcome.get("error") or ""),
                                        timeout=args.timeout or 30, memory_mb=args.memory_mb))
+        code = _kernel_exit(wdir)
+        result["kernel_exit"] = code
+        if result["reason_code"] == "kernel_died" and code in (-9, 137):
+            # SIGKILL came from outside the submission's control as far as we can tell (the
+            # OOM killer, a dying grader): not a result, graded again.
+            result.update(reason("kernel_killed"))
+            result["final"] = False
+        add_review(result, review)
         return result
     try:
         result.update(_read_grades(f"sqlite:///{wdir / 'gradebook.db'}", course.course_id,
@@ -183,6 +299,13 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
                                     memory_mb=args.memory_mb, hidden_cells=HIDDEN_CELLS,
                                     expected_cells=expected, stubs=STUBS))
     result["ok"] = True
+    secrets = SECRETS[0].without(_own_text(dst)) if SECRETS else hidden.Secrets([])
+    leaks = _scan_outputs(out, secrets)
+    refused = result.get("refused_in", []) + report.get("refused", [])
+    if refused:
+        result["refused"] = refused
+        result["reason"] += " " + safecopy.describe(refused)
+    add_review(result, review + report.get("tamper", []) + leaks)
     # Hand the graded folder to the parent under a unique name; it copies and deletes it.
     handoff = Path(args.run_dir) / "out" / f"{student_id}"
     shutil.rmtree(handoff, ignore_errors=True)
@@ -204,8 +327,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--uid", type=int, default=-1)
     p.add_argument("--allow-network", action="store_true")
     p.add_argument("--unsandboxed", action="store_true")
+    p.add_argument("--parent-pid", type=int, default=0)
     args = p.parse_args(argv)
     _die_with_parent()
+    if args.parent_pid and os.getppid() != args.parent_pid:
+        sys.exit("autograder.worker: grader already gone")
     ensure_tools_on_path()
     # The protocol owns the real stdout; anything printed by libraries goes to stderr.
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")

@@ -49,8 +49,14 @@ class Canary(BaseHTTPRequestHandler):
         pass
 
 
+# The graders' working folders (TMPDIR): a kernel or bubblewrap of this test mentions it in
+# its environment or command line, those of another grading run on the machine do not.
+RUNS = Path(tempfile.mkdtemp(prefix="cham-lop-30-"))
+
+
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["TMPDIR"] = str(RUNS)
     env["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p)
     env["COURSE_BACKEND"] = "offline"
     return env
@@ -76,25 +82,29 @@ def _workers_alive(course: Path) -> list[str]:
 
 
 def _sandbox_processes() -> list[str]:
-    """Processes of a submission: anything running as a sandbox uid (kernels or what they
-    started) and the bubblewrap processes holding their namespaces."""
-    from autograder.grading import UID_BASE
+    """Processes of a submission of this test: anything running as a sandbox uid (kernels
+    or what they started), the bubblewrap processes holding their namespaces and the
+    supervisor above them, all with this test's working folder in their environment."""
+    from autograder.grading import UID_BASE, UID_SPAN
 
     found = []
+    key = str(RUNS).encode()
     for proc in Path("/proc").iterdir():
         if proc.name.isdigit():
             try:
                 status = (proc / "status").read_text()
-                cmd = (proc / "cmdline").read_bytes().split(b"\0")
+                cmd = (proc / "cmdline").read_bytes()
+                env = (proc / "environ").read_bytes()
             except OSError:
                 continue
             uid = int(re.search(r"^Uid:\s+(\d+)", status, re.M).group(1))
-            if "State:\tZ" in status:
+            if "State:\tZ" in status or key not in cmd + env:
                 continue
-            if UID_BASE <= uid < UID_BASE + 64:
+            if UID_BASE <= uid < UID_BASE + UID_SPAN:
                 found.append(f"{proc.name} uid={uid}")
-            elif cmd and cmd[0].endswith(b"bwrap") and b"/autograder-" in b" ".join(cmd):
-                found.append(f"{proc.name} bwrap")
+            elif cmd.split(b"\0")[0].endswith(b"bwrap") or b"sandbox_exec.py" in cmd:
+                program = cmd.split(b"\0")[0].decode(errors="replace")
+                found.append(f"{proc.name} {program}")
     return found
 
 
@@ -176,16 +186,17 @@ def graded(tmp_path_factory):
     second = subprocess.run(_grade_cmd(course), cwd=REPO, env=_env(), capture_output=True,
                             text=True)
     # The killed run could not remove its working folder; the next run must have.
-    left_behind = [d for d in Path(tempfile.gettempdir()).glob("autograder-*")
+    left_behind = [d for d in RUNS.glob("autograder-*")
                    if (d / "owner.pid").exists()
                    and (d / "owner.pid").read_text() == str(first.pid)]
     third = subprocess.run(_grade_cmd(course), cwd=REPO, env=_env(), capture_output=True,
                            text=True)
     server.shutdown()
-    return {"course": course, "expected": expected, "after_kill": after_kill,
-            "orphans": orphans, "orphan_kernels": orphan_kernels, "second": second,
-            "left_behind": left_behind, "third": third,
-            "before_other": before_other, "hits": list(Canary.hits), "results": results}
+    yield {"course": course, "expected": expected, "after_kill": after_kill,
+           "orphans": orphans, "orphan_kernels": orphan_kernels, "second": second,
+           "left_behind": left_behind, "third": third,
+           "before_other": before_other, "hits": list(Canary.hits), "results": results}
+    shutil.rmtree(RUNS, ignore_errors=True)
 
 
 def test_every_score_is_exact(graded):

@@ -10,6 +10,7 @@ is marked in every result and in the report.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.coursectx import Course
-from autograder.grading import UID_BASE, grade_assignment
+from autograder.grading import UID_BASE, UID_SPAN, grade_assignment
 
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
 REPO = Path(__file__).resolve().parents[1]
@@ -143,7 +145,9 @@ def _run_probe(base: Path, monkeypatch) -> None:
         assert gb.find_submission("bt0", "hv01").score == 4
     graded = nbformat.read(root / "autograded" / "hv01" / "bt0" / "bt0.ipynb", as_version=4)
     text = "".join(o.get("text", "") for o in graded.cells[0].outputs)
-    assert f"UID {UID_BASE}" in text or f"UID {UID_BASE + 1}" in text
+    uid = int(re.search(r"^UID (\d+)$", text, re.M).group(1))
+    # This run's own block of sandbox uids (another run on the machine holds another).
+    assert UID_BASE <= uid < UID_BASE + UID_SPAN
     assert "SECRET False" in text and SECRET not in text
     assert "COURSE False REPO False" in text, "neither the course nor the repo is visible"
     dbs = ast.literal_eval(re.search(r"^DBS (.*)$", text, re.M).group(1))
@@ -201,3 +205,103 @@ def test_unsandboxed_needs_the_flag_and_is_marked(tmp_path):
     assert '"unsandboxed": true' in result
     page = build_report(Course(root), "bt0", out_dir=tmp_path / "bc").read_text(encoding="utf-8")
     assert "KHÔNG cách ly" in page
+
+
+# ------------------------------------------------------- the launcher itself, without nbgrader
+
+LIMITS_PROBE = """import json, os, resource
+print(json.dumps({"nproc": resource.getrlimit(resource.RLIMIT_NPROC)[0],
+                  "fsize": resource.getrlimit(resource.RLIMIT_FSIZE)[0],
+                  "as": resource.getrlimit(resource.RLIMIT_AS)[0],
+                  "tmp": os.statvfs("/tmp").f_blocks * os.statvfs("/tmp").f_frsize}))"""
+
+
+def _launcher(tmp: Path, code: str, uid: int | None = None) -> tuple[list[str], dict]:
+    from autograder.bwrap import WRAPPER, sandbox_spec
+
+    home = tmp / "home"
+    home.mkdir(exist_ok=True)
+    spec = sandbox_spec(uid=uid, memory_mb=512, home=str(home), net=True,
+                        status_file=str(tmp / "status.json"), hide=[])
+    env = {**os.environ, "AUTOGRADER_SANDBOX": json.dumps(spec)}
+    return [sys.executable, "-I", "-S", WRAPPER, "--", sys.executable, "-I", "-c", code], env
+
+
+def test_launcher_sets_the_limits(tmp_path):
+    from autograder.bwrap import FILE_MB, NPROC, TMP_MB
+
+    cmd, env = _launcher(tmp_path, LIMITS_PROBE)
+    out = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["fsize"] == FILE_MB * 1024 * 1024 and got["as"] == 512 * 1024 * 1024
+    assert got["tmp"] <= TMP_MB * 1024 * 1024
+    # As root: the sandbox uid's own count; as a user: room above what the user runs.
+    assert NPROC <= got["nproc"] < NPROC + 4096
+    status = json.loads((tmp_path / "status.json").read_text())
+    assert status["supervised"] and status["nproc"] == NPROC and status["file_mb"] == FILE_MB
+
+
+WORKER = """import json, os, subprocess, sys, time
+env = dict(os.environ)
+spec = json.loads(env["AUTOGRADER_SANDBOX"])
+spec["parent"] = os.getpid()  # as the kernel manager in a worker says
+env["AUTOGRADER_SANDBOX"] = json.dumps(spec)
+subprocess.Popen(sys.argv[1:], env=env, start_new_session=True)  # as jupyter_client does
+time.sleep(60)"""
+
+
+def _mentioning(marker: str) -> list[str]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if "State:\tZ" in (proc / "status").read_text():
+                continue
+            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in blob:
+            found.append(proc.name + " " + (proc / "cmdline").read_bytes()[:60].decode(
+                errors="replace"))
+    return found
+
+
+def test_sandbox_dies_with_its_worker_at_any_moment(tmp_path):
+    """A worker SIGKILLed while its kernel's sandbox is still starting (the moment bwrap
+    sets itself up) or already running: nothing of the sandbox is left 2 s later."""
+    import random
+
+    rng = random.Random(9)
+    marker = f"canh-gac-{os.getpid()}"
+    code = f"import time; time.sleep(300)  # {marker}"
+    left, ran = [], 0
+    for round_no in range(8):
+        cmd, env = _launcher(tmp_path, code)
+        env["CANH_GAC"] = marker
+        worker = subprocess.Popen([sys.executable, "-c", WORKER, *cmd], cwd=tmp_path, env=env)
+        if round_no % 2:  # while the launcher and bwrap are still starting
+            time.sleep(rng.uniform(0.02, 0.5))
+        else:  # once the sandboxed program runs
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not [
+                    p for p in _mentioning(marker) if "-I\x00-c\x00import time" in p]:
+                time.sleep(0.02)
+            ran += bool([p for p in _mentioning(marker) if "-I\x00-c\x00import time" in p])
+            time.sleep(rng.uniform(0, 0.3))
+        worker.kill()
+        worker.wait()
+        deadline = time.monotonic() + 2
+        while _mentioning(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _mentioning(marker):
+            left.append((round_no, _mentioning(marker)))
+            for pid in _mentioning(marker):  # do not leave them for the next test
+                try:
+                    os.kill(int(pid.split()[0]), 9)
+                except ProcessLookupError:
+                    pass
+    assert ran == 4, "the sandboxed program must have been running when its worker died"
+    assert not left, left
