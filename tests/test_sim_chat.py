@@ -412,3 +412,50 @@ def test_more_kinds_of_business(system: str, question: str, expected: str) -> No
     answer, messages = converse(system, [question])
     numbers_are_grounded(answer, messages)
     assert expected in answer, answer
+
+
+# --------------------------------------------------------------------------- property
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TOPICS = {LAUNDRY: ["giặt sấy", "giao nhận tận nhà", "mở cửa"],
+          ORANGES: ["cam", "cam Vinh", "giao tận nhà"],
+          SPA: ["gội đầu dưỡng sinh", "massage body", "mở cửa", "đặt lịch"],
+          TUTOR: ["học phí", "học thử", "buổi học"],
+          HOMESTAY: ["phòng đôi", "nhận phòng"]}
+UNITS = {LAUNDRY: "ký", ORANGES: "ký", SPA: "lần", TUTOR: "tháng", HOMESTAY: "đêm"}
+OPENERS = ["", "Cho hỏi ", "Dạ ", "Ơi ", "Vậy ", "Còn "]
+ENDINGS = [" bao nhiêu?", " giá sao?", " mấy giờ?", " có không?", " được không ạ?", " thì sao?",
+           " bn", "?", " bao lâu?", " ở đâu?"]
+
+
+@st.composite
+def messages(draw):
+    system = draw(st.sampled_from(sorted(TOPICS)))
+    given_topic = draw(st.booleans())
+    topic = draw(st.sampled_from(TOPICS[system] if given_topic else NOT_GIVEN))
+    qty = draw(st.one_of(st.none(), st.integers(2, 12)))
+    text = draw(st.sampled_from(OPENERS)) + topic
+    if qty:
+        text += f" {qty} {UNITS[system]}"
+    text += draw(st.sampled_from(ENDINGS))
+    form = draw(st.sampled_from(["nfc", "nfd", "plain", "lower"]))
+    text = {"nfc": text, "nfd": unicodedata.normalize("NFD", text), "plain": fold(text),
+            "lower": text.lower()}[form]
+    before = draw(st.sampled_from([[], [TOPICS[system][0] + " bao nhiêu?"]]))
+    return system, before + [text], given_topic, qty
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(messages())
+def test_property_every_answer_is_grounded_and_in_the_owners_voice(case) -> None:
+    """Any message built from a business's topics, or from things it never mentioned, in any
+    form: every number is grounded, the voice is the owner's, and a thing never mentioned is
+    never answered with a fact (a quantity of it may still be priced from the conversation)."""
+    system, turns, given_topic, qty = case
+    answer, messages_sent = converse(system, turns)
+    assert answer.strip()
+    numbers_are_grounded(answer, messages_sent)
+    speaks_as(answer, system)
+    if not given_topic and not qty and len(turns) == 1:
+        assert not _NUMBER.search(answer), (turns, answer)
