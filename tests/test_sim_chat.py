@@ -18,6 +18,7 @@ and form of address the owner set; no unrelated fact, no writing advice.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -446,7 +447,10 @@ def messages(draw):
     return system, before + [text], given_topic, qty
 
 
-@settings(max_examples=300, derandomize=True, deadline=None)
+# CI: 300 examples from a fixed seed. A larger local run with new examples each time:
+# CHAT_EXAMPLES=5000 pytest tests/test_sim_chat.py -k property
+@settings(max_examples=int(os.environ.get("CHAT_EXAMPLES", "300")),
+          derandomize="CHAT_EXAMPLES" not in os.environ, deadline=None)
 @given(messages())
 def test_property_every_answer_is_grounded_and_in_the_owners_voice(case) -> None:
     """Any message built from a business's topics, or from things it never mentioned, in any
