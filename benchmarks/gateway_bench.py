@@ -16,7 +16,8 @@ Each participant has their own hub token; requests go to /services/ai/v1/chat/co
      the largest accepted one (the course's own scan of the whole text, and the gateway's
      bounded work per request); then the 50 at work as in 1, while a 51st participant sends
      the largest accepted body (just under GATEWAY_MAX_BODY_KB) again and again, one
-     after another with no pause: the 50's added p95 with and without that participant.
+     after another with no pause: the 50's added p95 with and without that participant
+     (added = through the gateway minus direct to the upstream under the same sender).
 
 Run: .venv/bin/python benchmarks/gateway_bench.py   (needs scripts/ensure-hub.sh done)
      .venv/bin/python benchmarks/gateway_bench.py --abuse   (phase 4 only)
@@ -301,7 +302,7 @@ def abuse_phase(tmp: Path, upstream: FakeLLMServer) -> str:
         asyncio.run(run_class(gw_url, tokens, unique("warm", 1)))
         asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS, unique("warm-d", 1)))
         time.sleep(2)
-        direct, calm, loaded, heavy = [], [], [], []
+        direct, direct_loaded, calm, loaded, heavy = [], [], [], [], []
         fails = 0
         pid = gateway_pid(hub)
         cpu_calm = cpu_loaded = workers_loaded = 0.0
@@ -309,6 +310,12 @@ def abuse_phase(tmp: Path, upstream: FakeLLMServer) -> str:
             lat, f, _ = asyncio.run(run_class(direct_url, [KEY] * PARTICIPANTS,
                                               unique(f"d{r}", PACED_EACH), think=THINK, seed=r))
             direct += lat
+            # the same heavy participant sending straight to the upstream: what the machine
+            # (the upstream parsing a megabyte, the clients sending it) costs without a gateway
+            lat, f0, _, _ = asyncio.run(class_with_heavy(
+                direct_url, [KEY] * PARTICIPANTS, unique(f"dl{r}", PACED_EACH), KEY, body, r))
+            direct_loaded += lat
+            fails += f0
             c0 = cpu_seconds(pid)
             lat, f2, _, _ = asyncio.run(class_with_heavy(
                 gw_url, tokens, unique(f"calm{r}", PACED_EACH), None, body, r))
@@ -333,7 +340,7 @@ def abuse_phase(tmp: Path, upstream: FakeLLMServer) -> str:
         f"{found} matches; gateway's bounded work {bounded * 1000:6.1f} ms"
         for size, whole, bounded, found in scans)
     added_calm = ms(pct(calm, 95) - pct(direct, 95))
-    added_loaded = ms(pct(loaded, 95) - pct(direct, 95))
+    added_loaded = ms(pct(loaded, 95) - pct(direct_loaded, 95))
     heavy_p50 = ms(pct(ok, 50)) if ok else "-"
     return f"""
 4. One participant pushing limits
@@ -342,8 +349,10 @@ def abuse_phase(tmp: Path, upstream: FakeLLMServer) -> str:
    {PARTICIPANTS} at work, {PACED_ROUNDS} x {PACED_EACH} each, {fails} failed:
                           direct p50 {ms(pct(direct, 50))} p95 {ms(pct(direct, 95))}
       gateway, alone      p50 {ms(pct(calm, 50))} p95 {ms(pct(calm, 95))} (added p95 {added_calm})
-      gateway, with one participant sending {len(body) / 1024:.0f} KB bodies back to back
-      ({len(heavy)} sent, {len(ok)} answered, p50 {heavy_p50} each):
+      with one participant sending {len(body) / 1024:.0f} KB bodies back to back:
+                          direct p50 {ms(pct(direct_loaded, 50))} p95 \
+{ms(pct(direct_loaded, 95))}
+      gateway ({len(heavy)} sent, {len(ok)} answered, p50 {heavy_p50} each):
                           p50 {ms(pct(loaded, 50))} p95 {ms(pct(loaded, 95))} \
 (added p95 {added_loaded})
    gateway CPU: event-loop process {cpu_calm:.2f} s for the class alone, {cpu_loaded:.2f} s \
