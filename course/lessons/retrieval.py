@@ -57,7 +57,11 @@ def _has_accents(text: str) -> bool:
     return fold(nfc(text)) != nfc(text).lower()
 
 
-def search(faq: pd.DataFrame, question: str, k: int = 3, min_score: float = 6.0) -> pd.DataFrame:
+MIN_SCORE = 6.0  # below this a row is not about the question (lesson 05 shows the scores)
+
+
+def search(faq: pd.DataFrame, question: str, k: int = 3,
+           min_score: float = MIN_SCORE) -> pd.DataFrame:
     """Return the k FAQ rows that best match `question`, best first, with a `diem` column.
 
     `faq` needs columns `hoi` (question) and `dap` (answer). A shared term scores more when it

@@ -3,8 +3,9 @@
 A shop owner writes "Giặt sấy 15.000 đồng/kg. Giao nhận tận nhà. Mở 7:00–21:00." and maybe
 "xưng cô, gọi khách là con" and "nếu không biết, trả lời: …". The customer asks. The simulation:
 
-1. hands the message to a person when it must (a sick child, a refund, a lost item …:
-   `course.lessons.retrieval.handover_reason`), in the assistant's own voice;
+1. hands the message to a person when it must (a sick child, a refund, an intolerance …:
+   `course.lessons.retrieval.handover_kind`), in the assistant's own voice; a complaint or a
+   large order is answered from the owner's own policy if there is one, else handed over;
 2. reads the question: its topic words (grouped into Vietnamese words with the facts' own
    vocabulary, segmented by underthesea), what it asks for (a price, a time, a duration, a
    place) and any quantity ("3 ký");
@@ -14,6 +15,11 @@ A shop owner writes "Giặt sấy 15.000 đồng/kg. Giao nhận tận nhà. M�
    nhiêu"); a follow-up ("Vậy 3 ký thì sao?") falls back on the conversation so far;
 4. quotes that fact, or works out "3 ký × 15.000 đồng = 45.000 đồng" from a price per unit;
 5. otherwise says the owner's fallback sentence as written, or an honest "… sẽ hỏi lại".
+
+A FAQ in the system prompt (`Hỏi:` / `Đáp:` lines, lesson 05) is read the same way: an entry
+is quoted when lesson 05's own retrieval finds it and it shares the question's topic. A
+message with several questions gets each part answered, the fallback for a part nothing
+answers.
 
 Nothing is invented: every number in an answer is in the facts or the question, or is the
 result of a calculation shown in the answer. Cue words live in data/offline/chat.json.
@@ -29,7 +35,7 @@ from pathlib import Path
 
 from ..i18n import t
 from ..numbers import number
-from ..text import fold, nfc
+from ..text import fold, fold_chars, nfc
 
 CHAT_FILE = Path(__file__).resolve().parent.parent / "data" / "offline" / "chat.json"
 THRESHOLD = 0.6  # share of the question's topic a fact must cover to be quoted
@@ -117,15 +123,14 @@ def fallback_sentence(system: str) -> str | None:
     if span is None:
         return None
     sentence = span[2]
-    if sentence[:1].islower():
-        sentence = "Dạ, " + sentence if not fold(sentence).startswith("da") else _cap(sentence)
+    if sentence[:1].islower():  # indirect speech: a sentence in the assistant's register
+        polite = not voice(system).elder and not fold(sentence).startswith("da")
+        sentence = "Dạ, " + sentence if polite else _cap(sentence)
     return sentence if sentence.endswith((".", "!", "?", "…")) else sentence + "."
 
 
 def _fold_keep(text: str) -> str:
     """Folded text with the same length as `text`, so spans map back (NFC input)."""
-    from ..text import fold_chars
-
     return fold_chars(text.lower())
 
 
@@ -240,14 +245,13 @@ def _faq_hits(system: str, *texts: str) -> frozenset[str]:
     pairs = faq_pairs(system)
     if not pairs:
         return frozenset()
-    from ..lessons.retrieval import score_rows, search
+    from ..lessons.retrieval import MIN_SCORE, score_rows
 
-    min_score = search.__defaults__[1]
     hoi, dap = tuple(h for h, _ in pairs), tuple(d for _, d in pairs)
     found: set[str] = set()
     for text in texts:
         if text.strip():
-            scored = [(sc, i) for i, sc in enumerate(score_rows(hoi, dap, text)) if sc >= min_score]
+            scored = [(sc, i) for i, sc in enumerate(score_rows(hoi, dap, text)) if sc >= MIN_SCORE]
             found |= {hoi[i].strip() for _, i in sorted(scored, key=lambda x: (-x[0], x[1]))[:3]}
     return frozenset(found)
 
