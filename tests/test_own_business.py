@@ -414,3 +414,87 @@ def test_blind_split_is_big_and_hand_written() -> None:
     assert len(BLIND) >= 60
     assert {r["kind"] for r in BLIND} >= {"service", "product", "lodging", "venue"}
     assert not {r["prompt"] for r in BLIND} & {r["prompt"] for r in CASES}
+
+
+# --------------------------------------------------------------------------- issue 21
+LAUNDRY = "tiệm giặt sấy Hoa Mai ở Đông Hà"
+
+
+@pytest.mark.parametrize("prompt", [
+    f"Viết 5 ý cho bài đăng về {LAUNDRY}.",
+    f"Viết 4 ý tưởng nội dung cho {LAUNDRY}.",
+    f"Viết 5 câu hỏi thường gặp về {LAUNDRY}.",
+    f"Viết bài đăng Facebook giới thiệu {LAUNDRY}.",
+    f"Viết tin nhắn Zalo cảm ơn khách của {LAUNDRY}.",
+    f"Lập kế hoạch 8 tuần đăng bài cho {LAUNDRY}.",
+    "Viết 3 lời kêu gọi hành động cho dịch vụ sửa máy lạnh Minh Phát.",
+])
+def test_issue21_a_service_gets_no_goods_wording_and_no_invented_claims(prompt: str) -> None:
+    from sim_properties import invented, product_only
+
+    body = body_of(prompt)
+    assert not product_only(body), (prompt, body)
+    assert not invented(body, prompt), (prompt, body)
+    assert not re.search(r"lần hai|ưu đãi tuần|quà nhỏ|mua nhiều", body, re.I), body
+
+
+def test_issue21_the_wrong_words_are_never_the_business() -> None:
+    body = body_of("Viết 2 câu giới thiệu ngắn, mỗi câu dưới 20 từ, về dịch vụ giặt sấy "
+                   "Hoa Mai ở Đông Hà.")
+    assert "ngắn:" not in body and "giặt sấy Hoa Mai" in body
+    body = body_of("Tôi là giáo viên về hưu, bán cam Vinh trong vườn nhà qua Zalo. "
+                   "Viết 3 câu giới thiệu cam của tôi.")
+    assert "hưu:" not in body and "cam Vinh" in body and "của tôi" not in body
+    nfd = unicodedata.normalize("NFD", f"Viết 3 khẩu hiệu cho {LAUNDRY}.")
+    assert "[tên sản phẩm]" not in body_of(nfd) and "giặt sấy" in body_of(nfd)
+
+
+def test_issue21_requested_structure_is_followed() -> None:
+    body = body_of(f"Viết bài đăng Facebook cho {LAUNDRY}, giá 15.000 đồng/kg, 3 câu, câu cuối "
+                   "mời khách hẹn giờ lấy đồ.")
+    sentences = re.split(r"(?<=[.!?])\s+", body.strip())
+    assert len(sentences) == 3 and "hẹn giờ lấy đồ" in sentences[-1], body
+    assert "15.000 đồng/kg" in body
+    body = body_of(f"Lập bảng lịch đăng bài 5 ngày từ Thứ Hai đến Thứ Sáu cho {LAUNDRY}, các "
+                   "cột Ngày, Chủ đề, Kênh.")
+    assert [r.split("|")[1].strip() for r in body.splitlines()[2:]] == [
+        "Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu"], body
+    body = body_of(f"Lập bảng so sánh 3 gói Cơ bản, Tiêu chuẩn, Cao cấp của {LAUNDRY} với các "
+                   "cột Gói, Giá, Dịch vụ gồm.")
+    rows = [r for r in body.splitlines() if r.startswith("|")][2:]
+    assert [r.split("|")[1].strip() for r in rows] == ["Cơ bản", "Tiêu chuẩn", "Cao cấp"]
+    body = body_of("Lập bảng với các cột Kênh, Chi phí, Khách hàng chính để so sánh Zalo, "
+                   f"Facebook và TikTok cho {LAUNDRY}.")
+    assert [x for x in body.splitlines() if x.startswith("|")][0] == \
+        "| Kênh | Chi phí | Khách hàng chính |", body
+    assert "phân tích, so sánh" not in body  # built, with gaps, not declined
+
+
+def test_issue21_given_text_is_worked_on() -> None:
+    body = body_of("Phân loại cảm xúc (tích cực, tiêu cực, trung tính) của 3 đánh giá sau: "
+                   "1. Giặt sạch, thơm, rất hài lòng. 2. Giao trễ hai ngày, mất một áo. "
+                   "3. Bình thường.")
+    assert [x.rsplit("→", 1)[1].strip() for x in list_items(body)] == [
+        "tích cực", "tiêu cực", "trung tính"], body
+    post = ("Cam Vinh vườn nhà cô Lan, ngọt mát. Giá chỉ 30.000 đồng/kg. Uống nước cam mỗi "
+            "ngày chữa khỏi cảm cúm. Nhắn tin cho cô nhé!")
+    answer = course.ask(f"Sửa bài đăng sau: giá đúng là 40.000 đồng một ký, bỏ mọi lời hứa về "
+                        f"sức khỏe. Giữ nguyên giọng văn. Bài đăng: {post}",
+                        system="Bạn là trợ lý của cô Lan bán cam Vinh.")
+    body = course.strip_label(answer)
+    assert "40.000 đồng một ký" in body and "30.000" not in body and "chữa" not in body
+    assert "Cam Vinh vườn nhà cô Lan, ngọt mát." in body and "Nhắn tin cho cô nhé!" in body
+
+
+def test_issue21_the_checklist_fails_a_hand_over_sentence() -> None:
+    from course.i18n import t
+    from course.lessons import factcheck
+    from course.llm.offline_data import generic
+
+    sp = {"ten_sp": "cam Vinh", "gia_ban_vnd": 40000, "don_vi": "kg"}
+    table = factcheck.publish_checklist(generic()["handover_reply"], sp)
+    results = "\n".join(table.iloc[:, 1])
+    assert t("capstone.ck_post_bad") in results and "❌" in results
+    good = factcheck.publish_checklist("Cam Vinh vườn nhà, ngọt thanh. Giá 40.000 đồng một "
+                                       "ký. Nhắn tin cho cô nhé!", sp)
+    assert "❌" not in "\n".join(good.iloc[:3, 1])

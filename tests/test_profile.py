@@ -118,3 +118,46 @@ def test_catalogues_match_in_both_languages(domain: str) -> None:
         assert unicodedata.is_normalized("NFC", text), key
         fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert fields == {f for _, f, _, _ in string.Formatter().parse(en[key]) if f}, key
+
+
+LAUNDRY = {"ten_sp": "tiệm giặt sấy Hoa Mai", "gia_ban_vnd": "15.000", "don_vi": "kg",
+           "noi_san_xuat": "Đông Hà", "diem_noi_bat": "giặt sấy riêng từng khách",
+           "khach_hang_muc_tieu": "sinh viên", "kenh_chinh": "Zalo",
+           "gio_mo_cua": "7:00–21:00", "giao_nhan": "giao nhận tận nhà trong Đông Hà",
+           "dieu_khoan": "đồ hỏng được đền theo giá trị"}
+
+
+def test_form_has_kind_hours_delivery_and_terms_and_saves_them(tmp_path) -> None:
+    form = ProductForm(tmp_path)
+    for key in ("loai_hinh", "gio_mo_cua", "giao_nhan", "dieu_khoan"):
+        assert key in form.fields
+    form.fill(LAUNDRY)
+    form.fields["loai_hinh"].value = [c for c in form.fields["loai_hinh"].options
+                                      if c.startswith("Dịch vụ")][0]
+    assert form.save() is not None
+    sp = profile.load(tmp_path)
+    assert sp["gio_mo_cua"] == "7:00–21:00" and sp["giao_nhan"].startswith("giao nhận")
+    assert profile.is_service(sp) and profile.kind_of(sp).main == "service"
+    reopened = ProductForm(tmp_path)
+    assert reopened.fields["dieu_khoan"].value == "đồ hỏng được đền theo giá trị"
+
+
+def test_kind_unclear_in_the_form_is_read_from_the_name(tmp_path) -> None:
+    profile.save({**LAUNDRY, "loai_hinh": "Chưa rõ"}, tmp_path)
+    sp = profile.load(tmp_path)
+    assert sp["loai_hinh"] == "" and profile.kind_of(sp).main == "service"
+    assert profile.kind_of(profile.from_sample("Măng muối")).main == "product"
+
+
+def test_every_fact_given_is_used_and_nothing_else(tmp_path) -> None:
+    sp = profile.clean(LAUNDRY)
+    text = profile.story(sp, "chuyện mẫu") + profile.brand_voice(sp, "giọng mẫu") + \
+        profile.post_prompt(sp)
+    for key in ("noi_san_xuat", "diem_noi_bat", "gio_mo_cua", "giao_nhan", "dieu_khoan"):
+        assert LAUNDRY[key] in text, key
+    assert "15.000" in text and "người làm ra" not in text and "Đặt hàng" not in text
+    assert "Đặt lịch qua Zalo" in profile.brand_voice(sp, "")
+    gaps = profile.gap_values(sp)
+    assert gaps["[giờ mở cửa]"] == "7:00–21:00" and gaps["[giá]"] == "15.000"
+    bare = profile.clean({k: v for k, v in LAUNDRY.items() if k not in ("giao_nhan",)})
+    assert "[giao nhận]" not in profile.gap_values(bare)  # not given: stays a visible gap

@@ -282,7 +282,11 @@ def publish_checklist(text: str, product: dict | pd.Series, source: str = "") ->
         abs(n.value - float(price)) < 0.5 for n in extract_numbers(plain))  # type: ignore[arg-type]
     # A post is at least two sentences that name the business: a one-line refusal or a
     # hand-over sentence is not a post, whatever its numbers and promises.
-    is_post = len(re.findall(r"[.!?…](?:\s|$)", plain + " ")) >= 2 and len(plain.split()) >= 15
+    refusal = re.search(r"chuyển (?:ngay )?cho nhân viên|người phụ trách trả lời|chưa có thông tin"
+                        r"|em sẽ hỏi lại|không làm được|course\.setup|xin phép hỏi lại", plain,
+                        flags=re.IGNORECASE)
+    is_post = len(re.findall(r"[.!?…](?:\s|$)", plain + " ")) >= 2 and \
+        len(plain.split()) >= 15 and not refusal
     rows = [
         (t("capstone.ck_post"), t("capstone.ck_post_ok") if is_post else t("capstone.ck_post_bad")),
         (t("capstone.ck_name"), t("capstone.ck_name_ok") if name and nfc(name).lower() in

@@ -85,7 +85,13 @@ def starts_like_a_name(original: str, start: int) -> bool:
 
     if starts_with_cue(original[start:start + 40]):
         return True  # "phòng khám …": a business word, whatever the tagger guessed
-    for a, b, tag in _tags(original):
+    # Tag only the clause around the word: the tagger's cost grows with the text (a pasted
+    # review list), its decision here depends on a few neighbours.
+    left = max(original.rfind(x, 0, start) for x in (".", "\n", ";", ":", "!", "?"))
+    left = max(left + 1, start - 60)
+    window = original[left:start + 40]
+    for a, b, tag in _tags(window):
+        a, b = a + left, b + left
         if a <= start < b:
             word = original[a:b].split()[0]
             # The tagger calls foreign words ("homestay", "studio") verbs: only a Vietnamese
