@@ -107,12 +107,28 @@ class GradeSummary:
 
 
 def submission_hash(folder: Path) -> str:
+    """What was handed in, for 'already graded': regular files only, never through a link
+    (a FIFO or a link to one would block the grader; the worker refuses them anyway)."""
+    import stat
+
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name == "timestamp.txt" or ".ipynb_checkpoints" in path.parts:
+    files = []
+    for top, dirs, names in os.walk(folder):  # does not follow linked folders
+        dirs[:] = [d for d in dirs if d != ".ipynb_checkpoints"]
+        files += [Path(top) / n for n in names]
+    for path in sorted(files):
+        if path.name == "timestamp.txt":
             continue
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(path.read_bytes())
+        try:
+            if not stat.S_ISREG(path.lstat().st_mode):
+                continue
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        with os.fdopen(fd, "rb") as fh:
+            digest.update(str(path.relative_to(folder)).encode())
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
     return digest.hexdigest()
 
 

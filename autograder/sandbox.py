@@ -135,6 +135,7 @@ class SandboxExecute(Execute):
                     continue
             meta["path"] = str(run)
         tag = tamper.nonce()
+        self._probes_off = False
         followed: list = [None]
         if self.probes:
             cells = [tamper.probe_cell(tag, list(self.helpers))]
@@ -166,10 +167,24 @@ class SandboxExecute(Execute):
                     json.dump(report, fh, ensure_ascii=False)
         return nb, out
 
+    # A probe waits at most this long: a kernel stuck in C code after a timed-out cell would
+    # otherwise double the time the rest of the notebook takes to time out.
+    probe_timeout = 15
+
     def preprocess_cell(self, cell, resources, index):
         if tamper.PROBE_KEY in cell.metadata:  # not part of the notebook's history
             self._check_assign_resources(resources)
-            return self.execute_cell(cell, index, store_history=False), self.resources
+            if getattr(self, "_probes_off", False):
+                cell.metadata[tamper.SKIPPED_KEY] = True
+                return cell, self.resources
+            timeout, self.timeout = self.timeout, min(self.timeout or 30, self.probe_timeout)
+            try:
+                cell = self.execute_cell(cell, index, store_history=False)
+            finally:
+                self.timeout = timeout
+            if tamper.timed_out(cell):
+                self._probes_off = True  # the kernel no longer answers: no more probes
+            return cell, self.resources
         return super().preprocess_cell(cell, resources, index)
 
 

@@ -53,6 +53,7 @@ SHELL_METHODS = ("run_cell", "run_cell_async", "run_ast_nodes", "run_code", "tra
                  "set_custom_exc")
 KERNEL_METHODS = ("do_execute", "execute_request", "dispatch_shell", "send_response")
 PROBE_KEY = "autograder_probe"
+SKIPPED_KEY = "autograder_probe_skipped"
 
 
 def _words(code: str) -> set[str]:
@@ -235,6 +236,11 @@ def setup_ids(source_nb: NotebookNode) -> list[str]:
             if c.cell_type == "code" and _setup(c) and _meta(c).get("grade_id")]
 
 
+def timed_out(cell: dict) -> bool:
+    return any(o.get("output_type") == "error" and o.get("ename") in (
+        "CellTimeoutError", "TimeoutError", "KeyboardInterrupt") for o in cell.get("outputs", []))
+
+
 def analyse(probes: list[tuple[dict, dict | None]], tag: str,
             setup: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """``probes``: (probe cell after running, the notebook cell it followed or None for the
@@ -246,6 +252,14 @@ def analyse(probes: list[tuple[dict, dict | None]], tag: str,
     helper_base: dict = {}
     silenced = False
     for probe, after in probes:
+        if probe.get("metadata", {}).get(SKIPPED_KEY):
+            continue  # not run: the kernel had stopped answering
+        if timed_out(probe):
+            # After a cell that itself ran out of time the kernel may just be stuck.
+            if after is not None and not timed_out(after):
+                found.append(f"sau {_where(after)}, kernel không trả lời ô kiểm tra của "
+                             "trình chấm")
+            continue
         state, raised = _state(probe, tag)
         where = _where(after)
         if not raised and not silenced:
@@ -253,8 +267,7 @@ def analyse(probes: list[tuple[dict, dict | None]], tag: str,
             found.append(f"sau {where}, kernel không còn báo lỗi đúng như thật (bộ biến đổi "
                          "mã, do_execute hoặc cách hiện lỗi đã bị sửa)")
         if state is None:
-            if probe.get("outputs") or raised:
-                found.append(f"sau {where}, không đọc được trạng thái của kernel")
+            found.append(f"sau {where}, không đọc được trạng thái của kernel")
             continue
         if base is None:
             base = state

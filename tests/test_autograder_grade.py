@@ -273,6 +273,15 @@ def test_sandbox_held(graded):
     assert {"timeout_cell", "kernel_died", "corrupt", "empty", "missing"} <= reasons
 
 
+def test_no_false_tamper_flags(graded):
+    """None of the 30 kinds tampers with the kernel: none may be flagged "cần xem lại"
+    (the course's own setup cell changes the kernel's error display, legitimately)."""
+    flagged = {p.stem: json.loads(p.read_text())["review_reasons"]
+               for p in graded["results"].glob("*.json")
+               if json.loads(p.read_text()).get("review")}
+    assert not flagged
+
+
 def test_feedback_hides_hidden_tests(graded):
     from autograder.coursectx import Course
     from autograder.feedback import generate_feedback
