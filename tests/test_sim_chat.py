@@ -463,3 +463,13 @@ def test_property_every_answer_is_grounded_and_in_the_owners_voice(case) -> None
     speaks_as(answer, system)
     if not given_topic and not qty and len(turns) == 1:
         assert not _NUMBER.search(answer), (turns, answer)
+
+
+def test_a_follow_up_about_something_not_given_gets_no_other_price() -> None:
+    for follow in ["Giá bao nhiêu?", "Vậy 3 ký thì sao?"]:
+        answer, _ = converse(LAUNDRY, ["Có giặt hấp áo vest không?", follow])
+        assert answer == LAUNDRY_FALLBACK, (follow, answer)
+    answer, _ = converse(LAUNDRY, ["Tiệm mở cửa mấy giờ vậy?", "3 ký giặt sấy bao nhiêu?"])
+    assert "3 kg × 15.000 đồng = 45.000 đồng" in answer, answer  # a new topic is fine
+    answer, _ = converse(LAUNDRY, ["Tiệm mở cửa mấy giờ vậy?", "Vậy 3 ký bao nhiêu?"])
+    assert "3 kg × 15.000 đồng = 45.000 đồng" in answer, answer

@@ -578,6 +578,12 @@ def _pick(q: Question, system: str, previous: Question | None, last: str,
     intents = q.intents or (previous.intents if follow else set())
     if not (q.topic or intents or need_unit or q.per_units):
         return None  # "Ok", "Vâng ạ": nothing asked, nothing to quote
+    own = [g for g in q.topic if not (len(g) == 1 and g[0] in cues()["units"])]
+    if previous and previous.topic and not own and not any(
+            _coverage(previous, f) >= THRESHOLD for f in _facts(system)):
+        # "Có giặt hấp không?" (not in the facts) then "Giá bao nhiêu?" / "Vậy 3 ký?": still
+        # about the thing nobody wrote down, so no other service's price either.
+        return None
     hits = _faq_hits(system, q.text, previous.text if follow else "")
     scored = []
     for fact in candidates:
