@@ -2,11 +2,12 @@
 
 A request is drawn from: 14 businesses of 8+ kinds that are not in the course data (services:
 laundry, repair, spa, tutoring, photo studio, clinic, accounting, transport; lodging; a food &
-drink venue; farm produce, food, handicraft, other goods) x 17 task kinds (slogans, headlines,
-ideas, FAQ, hashtags, greetings, keywords, a post under N words, a post of N sentences whose last
-sentence is given, a message, JSON with keys, tables over listed days / named plans / listed
-channels, N given reviews to classify, a text to summarise, a post to correct) x phrasings
-(NFC, NFD, no diacritics, lower case; two word orders; counts, limits, prices).
+drink venue; farm produce, food, handicraft, other goods) x 18 task kinds (slogans, headlines,
+ideas, FAQ, hashtags, greetings, calls to action, keywords, a post under N words, a post of N
+sentences whose last sentence is given, a message, JSON with keys, tables over listed days /
+named plans / listed channels, N given reviews to classify, a text to summarise, a post to
+correct) x phrasings (NFC, NFD, no diacritics, lower case; two word orders; counts, limits,
+prices).
 
 Properties, checked on every answer (tests/sim_properties.py):
 1. the business name is kept and no sample business is named;
@@ -231,6 +232,9 @@ def build(draw: Callable[[tuple], object], task: str) -> Case:
     if task == "greeting":
         return Case(task, name, kind, f"Viết {n} lời chào khách cho {name}.", form,
                     expect_items(n))
+    if task == "cta":
+        return Case(task, name, kind, f"Viết {n} lời kêu gọi hành động cho {name}.", form,
+                    expect_items(n))
     if task == "keyword":
         return Case(task, name, kind, f"Gợi ý {n} từ khóa tìm kiếm cho {name}, mỗi dòng một từ "
                     "khóa, đánh số.", form, expect_items(n))
@@ -294,9 +298,9 @@ def build(draw: Callable[[tuple], object], task: str) -> Case:
     raise ValueError(task)
 
 
-TASKS = ("slogan", "headline", "idea", "faq", "hashtag", "greeting", "keyword", "post_words",
-         "post_sentences", "message", "json", "table_days", "table_plans", "table_channels",
-         "classify", "summary", "fix")
+TASKS = ("slogan", "headline", "idea", "faq", "hashtag", "greeting", "cta", "keyword",
+         "post_words", "post_sentences", "message", "json", "table_days", "table_plans",
+         "table_channels", "classify", "summary", "fix")
 
 
 def declined(body: str) -> bool:
