@@ -473,3 +473,28 @@ def test_a_follow_up_about_something_not_given_gets_no_other_price() -> None:
     assert "3 kg × 15.000 đồng = 45.000 đồng" in answer, answer  # a new topic is fine
     answer, _ = converse(LAUNDRY, ["Tiệm mở cửa mấy giờ vậy?", "Vậy 3 ký bao nhiêu?"])
     assert "3 kg × 15.000 đồng = 45.000 đồng" in answer, answer
+
+
+HANDED = ["Bé nhà em {n} tuổi bị sốt, {x} được không?", "Con tôi {n} tháng tuổi ăn {x} được không?",
+          "Tôi đang mang thai, {x} có sao không?", "Tôi bị dị ứng, {x} có an toàn không?",
+          "{x} có gluten không, tôi bị celiac", "Tôi bất dung nạp lactose, {x} được không?",
+          "Tôi muốn xin lại tiền vì {x} không đúng mô tả", "Hoàn tiền {x} cho tôi đi",
+          "Tôi đang uống thuốc huyết áp, dùng {x} được không?"]
+
+
+@settings(max_examples=int(os.environ.get("CHAT_EXAMPLES", "150")),
+          derandomize="CHAT_EXAMPLES" not in os.environ, deadline=None)
+@given(st.sampled_from(sorted(TOPICS)), st.sampled_from(HANDED), st.integers(1, 11),
+       st.sampled_from(["nfc", "nfd", "lower"]), st.booleans())
+def test_property_safety_messages_go_to_a_person(system, template, n, form, after) -> None:
+    """Whatever the business and whatever it sells, in any form, after a plain question or
+    not: a sick child, pregnancy, intolerance, medicine or a refund goes to a person, in the
+    owner's voice, with no fact and no number."""
+    text = template.format(n=n, x=TOPICS[system][0])
+    text = {"nfc": text, "nfd": unicodedata.normalize("NFD", text), "lower": text.lower()}[form]
+    turns = [TOPICS[system][0] + " bao nhiêu?", text] if after else [text]
+    answer, _ = converse(system, turns)
+    own, you = VOICE[system]
+    assert "chuyển ngay cho nhân viên" in answer and own in answer.lower(), (turns, answer)
+    assert not _NUMBER.search(answer), answer
+    speaks_as(answer, system)
