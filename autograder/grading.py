@@ -547,7 +547,7 @@ def _accept(course: Course, store: ResultStore, gb: Gradebook, assignment_id: st
     if out:
         # The worker's folder holds what the sandbox produced: copied without following
         # anything, within caps (the worker already applied them; this is the last gate).
-        refused = safecopy.copy_tree(out, staged)
+        refused = safecopy.copy_tree(out, staged, safecopy.HANDOFF)
         if refused:
             res.setdefault("refused", []).extend(refused)
         shutil.rmtree(out, ignore_errors=True)

@@ -35,6 +35,9 @@ REASONS = {
     "kernel_killed": "Trình chạy Python của bài bị dừng hẳn từ bên ngoài (SIGKILL: máy hết bộ "
                      "nhớ hoặc trình chấm bị dừng), không phải kết quả của bài: chưa có điểm, "
                      "lần chấm sau sẽ chấm lại.",
+    "refused_notebook": "Tệp bài nộp {name} không được nhận ({why}): 0 điểm. Nếu tệp quá "
+                        "lớn: mở bài, chọn Kernel → Restart Kernel and Clear Outputs, lưu rồi "
+                        "nộp lại.",
     "worker_lost": "Luồng chấm bài này bị dừng giữa chừng (không do bài làm): chưa có điểm, "
                    "lần chấm sau sẽ chấm lại.",
 }

@@ -34,6 +34,12 @@ class Limits:
     max_depth: int = MAX_DEPTH
 
 
+# What a participant handed in (a notebook with its outputs can be large) and what the
+# grader's own worker hands back (already capped: this is the last gate, not the limit).
+HANDED_IN = Limits(file_cap=100 * MB, total_cap=200 * MB)
+HANDOFF = Limits(file_cap=200 * MB, total_cap=400 * MB, max_entries=4 * MAX_ENTRIES)
+
+
 def _mb(n: int) -> str:
     return f"{n / MB:.0f} MB" if n >= MB else f"{n} byte"
 
@@ -42,6 +48,7 @@ class _Copy:
     def __init__(self, limits: Limits, skip: Callable[[str], bool] | None):
         self.limits, self.skip = limits, skip
         self.total = self.entries = 0
+        self.full = False
         self.refused: list[dict] = []
 
     def refuse(self, rel: str, why: str) -> None:
@@ -57,8 +64,11 @@ class _Copy:
             path = f"{rel}{name}"
             if self.skip and self.skip(path):
                 continue
+            if self.full:
+                return
             self.entries += 1
             if self.entries > self.limits.max_entries:
+                self.full = True  # said once; nothing more is looked at
                 self.refuse(path, f"quá {self.limits.max_entries} tệp và thư mục; phần còn lại "
                                   "không được chép")
                 return

@@ -250,10 +250,14 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     src = course.submitted_dir(aid, student_id)
     dst = wdir / "submitted" / student_id / aid
     # Only folders and regular files reach nbgrader: nothing here is followed or unbounded.
-    refused = safecopy.copy_tree(src, dst)
+    refused = safecopy.copy_tree(src, dst, safecopy.HANDED_IN)
     result: dict = {"student_id": student_id, "ok": False}
     if refused:
         result["refused_in"] = refused
+    for item in refused:
+        if item["path"] in {f"{n}.ipynb" for n in NOTEBOOKS}:  # the notebook itself
+            result.update(reason("refused_notebook", name=item["path"], why=item["why"]))
+            return result
     # Unreadable files are reported precisely; a missing notebook only when none is there
     # (nbgrader itself gives 0 to a missing one among several).
     checks = [precheck(dst / f"{name}.ipynb") for name in NOTEBOOKS]

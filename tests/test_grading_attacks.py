@@ -208,6 +208,10 @@ def attacked(tmp_path_factory):
     os.symlink("/etc/shadow", handed / "loi_giai.json")
     os.symlink(".", handed / "vong")
     os.mkfifo(handed / "ong-nop")
+    # The notebook handed in is a link to the instructor's source (with the solutions).
+    (root / "submitted" / "hv14" / AID).mkdir(parents=True)
+    os.symlink(root / "source" / AID / f"{AID}.ipynb",
+               root / "submitted" / "hv14" / AID / f"{AID}.ipynb")
     # Kills its own kernel with SIGKILL: as if killed from outside, so never a final result.
     submit(root, "hv12", CORRECT + "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
     # Another grading run on this machine holds a uid block: this run must take another.
@@ -231,7 +235,11 @@ def attacked(tmp_path_factory):
 
 def test_class_is_graded_and_honest_scores_exact(attacked):
     summary, results = attacked["summary"], attacked["results"]
-    assert sorted(summary.graded) == sorted(CLASS), summary
+    assert sorted(summary.graded) == sorted([*CLASS, "hv14"]), summary
+    linked = results["hv14"]
+    assert linked["reason_code"] == "refused_notebook" and linked["score"] == 0
+    assert "liên kết" in linked["reason"]
+    assert not (attacked["root"] / "autograded" / "hv14").exists()
     # A kernel ended by SIGKILL gave no result (tried twice): the next run tries again.
     assert summary.unfinished == ["hv12"] and "hv12" not in results
     assert "bị dừng hẳn từ bên ngoài" in summary.problems["hv12"]
@@ -323,7 +331,7 @@ def test_no_hidden_test_in_any_feedback_or_output(attacked):
     root, pages = attacked["root"], attacked["pages"]
     secret = _secret_lines(root)
     assert len(secret) == 2
-    assert len(pages) == len(CLASS)
+    assert len(pages) == len(CLASS) + 1
     for sid, page in pages.items():
         text = "".join(_page_text(page).split())
         assert not [s for s in secret if s in text], sid
@@ -618,3 +626,35 @@ def test_simulated_attacks_on_a_real_assignment(tmp_path):
     text = "".join(o.get("text", "") for c in printed.cells for o in c.get("outputs", []))
     assert '"nbgrader"' in text, "the notebook file was printed"
     assert "BEGIN HIDDEN TESTS" not in text and not secret.find(text)
+
+
+def test_copy_out_bounds_entries_depth_and_growth(tmp_path):
+    """What a submission can write that is neither a link nor a big file: a million tiny
+    files, folders nested without end. The copy stops at its bounds and says so."""
+    from autograder import safecopy
+
+    src = tmp_path / "lam-bai"
+    (src / "nhieu").mkdir(parents=True)
+    for i in range(safecopy.MAX_ENTRIES + 50):
+        (src / "nhieu" / f"{i:05d}.txt").write_text("x")
+    deep = tmp_path / "sau"
+    for i in range(safecopy.MAX_DEPTH + 4):
+        deep = deep / f"t{i}"
+    deep.mkdir(parents=True)
+    (deep / "day.txt").write_text("x")
+    refused = safecopy.copy_tree(src, tmp_path / "ra")
+    assert [r["why"] for r in refused] == [
+        f"quá {safecopy.MAX_ENTRIES} tệp và thư mục; phần còn lại không được chép"]
+    assert sum(1 for _ in (tmp_path / "ra").rglob("*")) == safecopy.MAX_ENTRIES
+    refused = safecopy.copy_tree(tmp_path / "sau", tmp_path / "ra-sau")
+    assert len(refused) == 1 and f"lồng quá {safecopy.MAX_DEPTH} tầng" in refused[0]["why"]
+    assert refused[0]["path"].count("/") == safecopy.MAX_DEPTH
+    # Within the caps per submission: the rest is refused, not truncated silently.
+    small = safecopy.Limits(file_cap=1000, total_cap=2500)
+    many = tmp_path / "vua"
+    many.mkdir()
+    for i in range(4):
+        (many / f"{i}.bin").write_bytes(b"y" * 900)
+    refused = safecopy.copy_tree(many, tmp_path / "ra2", small)
+    assert len(refused) == 2 and all("cả bài vượt" in r["why"] for r in refused)
+    assert sorted(p.name for p in (tmp_path / "ra2").iterdir()) == ["0.bin", "1.bin"]
