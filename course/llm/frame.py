@@ -230,6 +230,8 @@ def read(prompt: str) -> Frame:
             fr.count, fr.count_at = min(_num(m.group(1)), 30), m.start()
     if fr.kind is None:
         for noun, kind in nouns:
+            if kind == "cta":
+                continue  # "kết thúc bằng lời kêu gọi hành động": a part of one text, no list
             if (" " in noun or noun in _SAFE_NOUNS) and re.search(
                     rf"(?<!\w){re.escape(noun)}(?!\w)", f):
                 fr.kind = kind
