@@ -498,3 +498,14 @@ def test_property_safety_messages_go_to_a_person(system, template, n, form, afte
     assert "chuyển ngay cho nhân viên" in answer and own in answer.lower(), (turns, answer)
     assert not _NUMBER.search(answer), answer
     speaks_as(answer, system)
+
+
+def test_the_owners_own_hand_over_sentence_is_used() -> None:
+    system = ("Tiệm giặt Sạch Thơm. Giặt sấy 15.000 đồng/kg. Nếu khách phàn nàn hoặc hỏi về "
+              "sức khỏe, trả lời: \"Dạ, chị chủ tiệm sẽ gọi lại cho anh/chị trong 15 phút ạ.\" "
+              "Nếu không biết, trả lời: Dạ, em sẽ hỏi lại chị chủ tiệm ạ.")
+    owner = "Dạ, chị chủ tiệm sẽ gọi lại cho anh/chị trong 15 phút ạ."
+    assert converse(system, ["Tiệm làm mất áo của tôi rồi!"])[0] == owner
+    assert converse(system, ["Bé nhà tôi bị sốt, mặc đồ giặt ở tiệm được không?"])[0] == owner
+    assert converse(system, ["Có ủi váy cưới không?"])[0] == "Dạ, em sẽ hỏi lại chị chủ tiệm ạ."
+    assert "15.000 đồng/kg" in converse(system, ["Giặt sấy bao nhiêu?"])[0]

@@ -90,10 +90,11 @@ def voice(system: str) -> Voice:
     return Voice(own, you)
 
 
-def _fallback_span(system: str) -> tuple[int, int, str] | None:
-    text = nfc(system)
+def _said_span(text: str, cue: str) -> tuple[int, int, str] | None:
+    """The sentence an instruction matching `cue` tells the assistant to say, as written:
+    "… trả lời đúng câu: X", "… hãy nói: \"X\"" -> (start of the instruction, end of X, X)."""
     f = _fold_keep(text)
-    m = re.search(cues()["fallback_re"], f)
+    m = re.search(cue, f)
     if not m:
         return None
     rest_start = m.end()
@@ -113,13 +114,25 @@ def _fallback_span(system: str) -> tuple[int, int, str] | None:
     return m.start(), end, sentence
 
 
-def fallback_sentence(system: str) -> str | None:
-    """The owner's "if you don't know, say: …" sentence, as written, or None.
+@lru_cache(maxsize=64)
+def _owner_sentences(system: str) -> dict[str, tuple[int, int, str]]:
+    """The owner's own words for handing over ("Nếu khách phàn nàn, nói: …") and for "I
+    don't know" ("Nếu không biết, trả lời: …"); the hand-over one is found first, so that
+    "nếu khách không hài lòng, nói …" is not taken for the fallback."""
+    text = nfc(system)
+    out = {}
+    handover = _said_span(text, cues()["handover_instruction_re"])
+    if handover:
+        out["handover"] = handover
+        text = text[:handover[0]] + " " * (handover[1] - handover[0]) + text[handover[1]:]
+    fallback = _said_span(text, cues()["fallback_re"])
+    if fallback:
+        out["fallback"] = fallback
+    return out
 
-    Any phrasing: "Nếu không biết, trả lời: …", "Nếu câu hỏi không có trong thông tin này,
-    trả lời đúng câu: …", "Câu hỏi ngoài phạm vi … thì nói …", "If you don't know, say …".
-    Indirect speech ("hãy nói em sẽ hỏi lại quản lý") becomes a sentence of its own."""
-    span = _fallback_span(system)
+
+def _owner_sentence(system: str, which: str) -> str | None:
+    span = _owner_sentences(system).get(which)
     if span is None:
         return None
     sentence = span[2]
@@ -127,6 +140,20 @@ def fallback_sentence(system: str) -> str | None:
         polite = not voice(system).elder and not fold(sentence).startswith("da")
         sentence = "Dạ, " + sentence if polite else _cap(sentence)
     return sentence if sentence.endswith((".", "!", "?", "…")) else sentence + "."
+
+
+def handover_sentence(system: str) -> str | None:
+    """The owner's sentence for a message a person must answer, if the owner wrote one."""
+    return _owner_sentence(system, "handover")
+
+
+def fallback_sentence(system: str) -> str | None:
+    """The owner's "if you don't know, say: …" sentence, as written, or None.
+
+    Any phrasing: "Nếu không biết, trả lời: …", "Nếu câu hỏi không có trong thông tin này,
+    trả lời đúng câu: …", "Câu hỏi ngoài phạm vi … thì nói …", "If you don't know, say …".
+    Indirect speech ("hãy nói em sẽ hỏi lại quản lý") becomes a sentence of its own."""
+    return _owner_sentence(system, "fallback")
 
 
 def _fold_keep(text: str) -> str:
@@ -146,9 +173,8 @@ def _is_instruction(sentence: str) -> bool:
 def facts(system: str) -> list[str]:
     """Sentences of the system prompt that state facts (not orders to the assistant)."""
     text = _FAQ_PAIR.sub("\n", nfc(system))  # FAQ entries are facts of their own (_facts)
-    span = _fallback_span(text)
-    if span:  # the fallback sentence is the owner's words for "I don't know", not a fact
-        text = text[:span[0]] + "\n" + text[span[1]:]
+    for start, end, _ in sorted(_owner_sentences(text).values(), reverse=True):
+        text = text[:start] + "\n" + text[end:]  # the owner's words to say are not facts
     out = []
     for sentence in _SENTENCE.split(text):
         s = sentence.strip(" -•*\t\"“”")
@@ -692,7 +718,7 @@ def answer(system: str, question: str, history: list[dict] | None = None) -> str
     register = cues()["replies"]["elder" if v.elder else "polite"]
     kind = handover_kind(question)
     if kind and kind not in cues()["handover_soft"]:
-        return v.fill(register["handover"])
+        return handover_sentence(system) or v.fill(register["handover"])
     f = fold(question)
     if re.match(cues()["greeting_re"], f) and len(question) < 40:
         return v.fill(register["greeting"])
@@ -723,7 +749,7 @@ _CLAUSES = re.compile(r"[,;](?=\s)|[,;](?!\d)|\s+(?:nhưng|mà|nhung)\s+")
 def _unknown(system: str, v: Voice, kind: str) -> str:
     register = cues()["replies"]["elder" if v.elder else "polite"]
     if kind:  # a complaint or a large order the owner wrote nothing about: a person answers
-        return v.fill(register["handover"])
+        return handover_sentence(system) or v.fill(register["handover"])
     return fallback_sentence(system) or v.fill(register["unknown"])
 
 
