@@ -49,6 +49,14 @@ def cost_vnd(cfg: GatewayConfig, model: str, tokens_in: int, tokens_out: int) ->
     return float(course_cost(tokens_in, tokens_out, model, usd_to_vnd=cfg.usd_to_vnd))
 
 
+def held_prompt_tokens(tokens_in: int, model: str) -> int:
+    """Prompt tokens to hold: the count itself where tiktoken is the model's own tokenizer
+    (OpenAI's), with a margin where it only stands in for another one (Gemini, Qwen…)."""
+    from course.llm.tokens import encoding_name_for
+
+    return tokens_in if encoding_name_for(model)[1] else int(tokens_in * 1.5) + 16
+
+
 def max_output(params: dict, cfg: GatewayConfig) -> int:
     return int(params.get("max_completion_tokens") or params.get("max_tokens")
                or cfg.default_max_tokens)
@@ -257,9 +265,9 @@ class BoundedBody(API):
         await super().prepare()
 
     def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
         if self._too_big:
             return  # dropped: read only so the connection can deliver our answer
-        self._size += len(chunk)
         if self._size > self.body_limit():
             self._too_big = True
             self._chunks = []
@@ -419,7 +427,7 @@ class Chat(BoundedBody):
             return self.fail(402, "gateway_class_cap", "class budget spent", retry=False,
                              cap_vnd=round(cfg.class_cap_vnd), resets_at=resets,
                              resets_text=periods.local_text(cfg, resets), contact=cfg.contact)
-        worst = cost_vnd(cfg, model, tokens_in, max_output(up, cfg))
+        worst = cost_vnd(cfg, model, held_prompt_tokens(tokens_in, model), max_output(up, cfg))
         self._hold = gw.holds.hold(pid, user, worst)
         self._record_base = {"period": pid, "user": user, "lesson": lesson, "model": model,
                              "stream": int(req.stream)}
