@@ -478,10 +478,13 @@ def test_issue21_given_text_is_worked_on() -> None:
         "tích cực", "tiêu cực", "trung tính"], body
     post = ("Cam Vinh vườn nhà cô Lan, ngọt mát. Giá chỉ 30.000 đồng/kg. Uống nước cam mỗi "
             "ngày chữa khỏi cảm cúm. Nhắn tin cho cô nhé!")
-    answer = course.ask(f"Sửa bài đăng sau: giá đúng là 40.000 đồng một ký, bỏ mọi lời hứa về "
-                        f"sức khỏe. Giữ nguyên giọng văn. Bài đăng: {post}",
-                        system="Bạn là trợ lý của cô Lan bán cam Vinh.")
-    body = course.strip_label(answer)
+    from course.llm import offline
+
+    answer = offline.answer([  # the simulation itself (the names are the teacher's own)
+        {"role": "system", "content": "Bạn là trợ lý của cô Lan bán cam Vinh."},
+        {"role": "user", "content": "Sửa bài đăng sau: giá đúng là 40.000 đồng một ký, bỏ mọi lời "
+                                    "hứa về sức khỏe. Giữ nguyên giọng văn. Bài đăng: " + post}])
+    body = offline.strip_label(answer)
     assert "40.000 đồng một ký" in body and "30.000" not in body and "chữa" not in body
     assert "Cam Vinh vườn nhà cô Lan, ngọt mát." in body and "Nhắn tin cho cô nhé!" in body
 

@@ -243,6 +243,8 @@ def text_piece(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     if s["place"] and s["place"].lower() not in s["short"].lower():
         bodies = bank(g["post"]["place_bodies"], fr.biz)[:1] + bodies
     facts = fr.facts + fr.source  # the request's own facts and story come first, as written
+    if s["price"] and any(s["price"] in x for x in facts):
+        bodies = [b for b in bodies if "{price}" not in b]  # the story already says the price
     pool = [f"{x}." if not x.endswith((".", "!", "?")) else x for x in facts]
     first = [b for b in bodies if "{price}" in b or "{audience}" in b]  # their numbers first
     pool += [fill(b, s) for b in first + _order([b for b in bodies if b not in first], rng,
