@@ -140,7 +140,7 @@ def test_feedback_after_grading_is_fetched_and_scored(klass):
     pages = panel.feedback()
     shown = panel.message.value
     assert pages and pages[0].name == f"{AID}.html" and "Đã có nhận xét" in shown
-    assert "Điểm: 10" in shown and TIME.search(shown) and "feedback/" in shown
+    assert "Điểm: 10/10." in shown and TIME.search(shown) and "/files/bt3_funnel/feedback/" in shown
     assert "đã có nhận xét" in panel.listing.value
 
 

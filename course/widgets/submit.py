@@ -25,7 +25,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from course import timezone
+from course import numbers, timezone
 from course.i18n import t
 
 from ._common import WidgetBase, busy, button
@@ -165,6 +165,14 @@ def feedback_files(place: Place) -> list[tuple[str, Path]]:
     return sorted(pages, key=lambda x: x[0], reverse=True)
 
 
+def feedback_url(place: Place, page: Path) -> str:
+    """The page's address on this Jupyter server (under a hub's /user/<name>/ prefix)."""
+    from urllib.parse import quote
+
+    prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/").rstrip("/") + "/"
+    return f"{prefix}files/{quote(page.relative_to(place.root).as_posix())}"
+
+
 def feedback_score(page: Path) -> tuple[str, str] | None:
     """(points, max) from nbgrader's feedback page, when it states them."""
     text = re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8", errors="replace"))
@@ -279,11 +287,14 @@ class SubmitPanel(WidgetBase):
             return []
         stamp, page = pages[0]
         score = feedback_score(page)
-        where = str(page.relative_to(place.notebook.parent))
-        text = t("widgets.sub_feedback_ready", when=vn_time(stamp), path=where)
+        text = t("widgets.sub_feedback_ready", when=vn_time(stamp))
         if score:
-            text += " " + t("widgets.sub_feedback_score", points=score[0], total=score[1])
-        self.message.value = render_ok(text)
+            text += " " + t("widgets.sub_feedback_score", points=numbers.number(float(score[0]), 2),
+                            total=numbers.number(float(score[1]), 2))
+        link = f"<a href='{escape(feedback_url(place, page))}' target='_blank' " \
+               f"style='{BODY_FONT};color:#0d47a1;text-decoration:underline'>" \
+               f"{escape(t('widgets.sub_feedback_open'))}</a>"
+        self.message.value = render_ok(text) + link
         return [p for _, p in pages]
 
     def show_submissions(self, place: Place) -> list[dict[str, Any]]:
