@@ -37,7 +37,7 @@ import stat
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
@@ -287,6 +287,11 @@ def describe(r: Refusal) -> str:
     return f"Từ chối [{r.student}] {where}: {r.reason}"
 
 
+# How much earlier than the folder's own change time a submission may say it was made (the
+# copy of a large submission takes seconds; clocks of one hub agree).
+BACKDATE_SLACK = timedelta(minutes=10)
+
+
 class SafeCollect(ExchangeCollect):
     """nbgrader's collect, copying only regular files of the participant who submitted."""
 
@@ -314,6 +319,29 @@ class SafeCollect(ExchangeCollect):
         if uid == os.getuid():
             return True  # the collecting user's own test submission (single-user machine)
         return _owner_name(uid).lower() == claimed.lower()
+
+    def _check_time(self, student_id: str, rec: dict, dest: Path, ctime: float) -> None:
+        """The time a submission claims (its name and timestamp.txt, both written by the
+        participant) cannot be earlier than when its folder last changed (the kernel's
+        ctime, which no user can set): a back-dated submission gets the real time."""
+        real = datetime.fromtimestamp(ctime, UTC).replace(tzinfo=None)
+        stamp_file = dest / "timestamp.txt"
+        claimed = [rec["timestamp"]]
+        try:
+            claimed.append(parse_utc(stamp_file.read_text(encoding="utf-8").strip()))
+        except (OSError, ValueError, OverflowError):
+            claimed.append(None)
+        earliest = min(t for t in claimed if t is not None)
+        if claimed[1] is not None and earliest >= real - BACKDATE_SLACK:
+            return
+        stamp_file.unlink(missing_ok=True)
+        stamp_file.write_text(real.strftime("%Y-%m-%d %H:%M:%S.%f UTC"), encoding="utf-8")
+        if claimed[1] is None:
+            why = f"không có giờ nộp hợp lệ trong bài: dùng giờ thật {real:%d/%m/%Y %H:%M} UTC"
+        else:
+            why = (f"giờ nộp ghi trong bài ({earliest:%d/%m/%Y %H:%M} UTC) sớm hơn lúc thư mục "
+                   f"bài nộp được tạo ({real:%d/%m/%Y %H:%M} UTC): dùng giờ thật")
+        self._refuse(student_id, rec["filename"], "timestamp.txt", why)
 
     def init_src(self):
         self.refusals: list[Refusal] = []
@@ -436,5 +464,6 @@ class SafeCollect(ExchangeCollect):
                 os.close(fd)
             for rel, why in result.refused:
                 self._refuse(student_id, rec["filename"], rel, why)
+            self._check_time(student_id, rec, Path(dest_path), st.st_ctime)
             self.log.info("Collected %d files (%s) of %s", result.files, _size(result.bytes),
                           student_id)

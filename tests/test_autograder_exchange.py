@@ -263,3 +263,32 @@ def test_collect_files_refuses_links_fifos_and_caps(tmp_path, capsys):
     assert f"hv003_{ASSIGNMENT}.ipynb: quá lớn" in out
     assert not (course / "submitted" / "hv002").exists()
     assert not (course / "submitted" / "hv003").exists()
+
+
+def test_backdated_submission_gets_the_real_time(tmp_path, capsys, monkeypatch):
+    """A participant who names their late submission (and its timestamp.txt) with a time
+    before the deadline gets the time its folder was really made; an honest one is kept."""
+    import datetime
+
+    from autograder.cli import main
+    from autograder.exchange import load_refusals
+
+    course, inbound = _released_course(tmp_path, monkeypatch)
+    honest = _submit(tmp_path, "hv041", "Nộp đúng hạn.")
+    honest_time = (honest / "timestamp.txt").read_text(encoding="utf-8")
+    late = _submit(tmp_path, "hv042", "Nộp muộn nhưng sửa giờ.")
+    old = "2026-03-01 08:00:00.000000 UTC"
+    (late / "timestamp.txt").write_text(old, encoding="utf-8")
+    late.rename(inbound / f"hv042+{ASSIGNMENT}+{old}+abcdef")
+    capsys.readouterr()
+    assert main(["--course", str(course), "collect", ASSIGNMENT]) == 0
+    out = capsys.readouterr().out
+    assert "giờ nộp ghi trong bài (01/03/2026 08:00 UTC) sớm hơn" in out, out
+    submitted = course / "submitted"
+    stamp = (submitted / "hv042" / ASSIGNMENT / "timestamp.txt").read_text(encoding="utf-8")
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    real = datetime.datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S.%f UTC")
+    assert abs((now - real).total_seconds()) < 600, stamp
+    assert (submitted / "hv041" / ASSIGNMENT / "timestamp.txt").read_text(
+        encoding="utf-8") == honest_time
+    assert {r.student for r in load_refusals(course, ASSIGNMENT)} == {"hv042"}

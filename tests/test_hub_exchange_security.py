@@ -305,3 +305,19 @@ def test_planted_course_folder_is_moved_aside_at_hub_start(users, tmp_path):
         import shutil
 
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_submissions_are_closed_to_other_participants(attacked, clients, users, released):
+    """nbgrader leaves a submission folder mode 777; here only its owner and the instructors
+    may enter it, even for someone who learnt its name."""
+    import grp
+
+    hv1, hv2 = users.participants[:2]
+    entry = max((released / "inbound").glob(f"{hv1}+{ASSIGNMENT}+*"))
+    st = entry.lstat()
+    assert stat.S_IMODE(st.st_mode) == 0o770, oct(st.st_mode)
+    assert st.st_gid == grp.getgrnam("giang-vien").gr_gid
+    assert st.st_uid == pwd.getpwnam(hv1).pw_uid
+    code = (f"import os\ntry:\n    os.listdir({str(entry)!r})\n    print('DOC DUOC')\n"
+            "except PermissionError:\n    print('KHONG DOC DUOC')")
+    assert clients[hv2].execute([code])[0]["stdout"].strip() == "KHONG DOC DUOC"
