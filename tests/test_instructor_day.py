@@ -393,3 +393,35 @@ def test_hub_pages_read_in_chromium(hub, users):
     for page_name, text in seen.items():
         for word in english:
             assert word not in text, (page_name, word, text)
+
+
+def test_instructor_resets_a_password_from_the_hub(hub, clients, users):
+    """Home → "Đặt lại mật khẩu…" (the mat-khau service): an instructor removes hv1's
+    password; hv1 sets a new one. A participant cannot open the page; an instructor's own
+    password is not reset there."""
+    teacher = clients[users.instructors[0]]
+    name = users.participants[0]
+    home = teacher.s.get(f"{hub.url}/hub/home", timeout=30).content.decode("utf-8")
+    assert "/services/mat-khau/" in home
+    form = teacher.s.get(f"{hub.url}/services/mat-khau/", timeout=60)
+    assert form.status_code == 200, form.text[:500]
+    page = form.content.decode("utf-8")
+    assert "Đặt lại mật khẩu học viên" in page
+    xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page).group(1)
+
+    def reset(who: str) -> str:
+        r = teacher.s.post(f"{hub.url}/services/mat-khau/", data={"ma": who, "_xsrf": xsrf},
+                           timeout=60)
+        assert r.status_code == 200, r.text[:500]
+        return _visible(r)
+
+    reset(name)  # whatever hv1 had before
+    assert HubClient(hub.url).login(name, "mat-khau-moi-2").status_code == 302  # sets it
+    assert f"Đã xóa mật khẩu của {name}" in reset(name)
+    assert HubClient(hub.url).login(name, "mat-khau-moi-3").status_code == 302  # a new one
+    assert HubClient(hub.url).login(name, "mat-khau-moi-2").status_code == 403
+    assert "Không có học viên mã" in reset(users.instructors[0])
+    assert "Không có học viên mã" in reset("khong-ai")
+    learner = clients[name]
+    denied = learner.s.get(f"{hub.url}/services/mat-khau/", timeout=60)
+    assert denied.status_code == 403 and "Đặt lại mật khẩu học viên" not in denied.text
