@@ -501,3 +501,17 @@ def test_issue21_the_checklist_fails_a_hand_over_sentence() -> None:
     good = factcheck.publish_checklist("Cam Vinh vườn nhà, ngọt thanh. Giá 40.000 đồng một "
                                        "ký. Nhắn tin cho cô nhé!", sp)
     assert "❌" not in "\n".join(good.iloc[:3, 1])
+
+
+def test_issue21_one_item_per_thing_listed_outside_tables() -> None:
+    from sim_properties import invented
+
+    prompt = "Gợi ý nội dung đăng từ Thứ Hai đến Thứ Tư cho quán bún bò Mệ Hoa."
+    body = body_of(prompt)
+    assert [x.split(":")[0] for x in list_items(body)] == ["Thứ Hai", "Thứ Ba", "Thứ Tư"], body
+    prompt = "Viết mô tả ngắn cho 3 gói Cơ bản, Tiêu chuẩn, Cao cấp của tiệm giặt sấy Hoa Mai."
+    body = body_of(prompt)
+    assert [x.split(":")[0] for x in list_items(body)] == ["Cơ bản", "Tiêu chuẩn", "Cao cấp"]
+    assert not invented(body, prompt)  # what each plan holds: the owner's gap, not a guess
+    body = body_of("Viết bài đăng Facebook và Zalo cho spa Lan Anh.")
+    assert body.startswith("Facebook:") and "\n\nZalo:\n" in body and body.count("spa Lan Anh") >= 2

@@ -502,3 +502,34 @@ def corrected(prompt: str, fr: Frame) -> str:
     for quoted in re.findall(r"bỏ\s+[\"“]([^\"”]{2,60})[\"”]", instr, flags=re.IGNORECASE):
         post = post.replace(quoted, "").replace("  ", " ")
     return post.strip()
+
+
+def per_thing(fr: Frame, rng: random.Random, temperature: float | None) -> str:
+    """One item per thing the request listed ("từ Thứ Hai đến Thứ Tư", "Zalo, Facebook và
+    TikTok", "3 gói Cơ bản, …"), each labelled with it. What only the owner knows about a
+    plan, a room or a dish is a visible gap, never a guess."""
+    things = fr.listed
+    days = all(fold(x).startswith(("thu ", "chu nhat")) for x in things)
+    channels = all(fold(x) in CHANNEL_SET or fold(x) == "tiktok shop" for x in things)
+    if not (days or channels):
+        head = f"{fr.label_name}:\n" if fr.label_name else ""
+        return head + "\n".join(f"{i + 1}. {x}: [{x} của bạn: giá, gồm những gì]"
+                                 for i, x in enumerate(things))
+    if channels and (fr.task in ("post", "email", "description", "script") or (
+            fr.kind == "message" and not fr.count)):
+        parts = []  # one whole text per channel, each in that channel's form
+        for x in things:
+            one = Frame(**{**fr.__dict__, "channel": fold(x), "listed": [], "kind": fr.kind
+                           if fr.kind == "message" else None})
+            parts.append(f"{x}:\n\n{text_piece(one, rng, temperature)}")
+        return "\n\n".join(parts)
+    kind = fr.kind if fr.kind in ("message", "greeting", "slogan", "headline", "question",
+                                  "cta", "hashtag") else "idea"
+    sub = Frame(**{**fr.__dict__, "kind": kind, "fmt": None})
+    values = items(sub, len(things), rng, temperature)
+    text = "\n".join(f"{i + 1}. {x}: {v}" for i, (x, v) in enumerate(zip(things, values,
+                                                                          strict=True)))
+    name = fr.label_name
+    if name and name.lower() not in text.lower():
+        text = f"{name}:\n{text}"
+    return text

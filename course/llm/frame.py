@@ -60,6 +60,7 @@ class Frame:
     sentences: int | None = None  # "bài đăng 3 câu": one text of exactly this many sentences
     per_sentence: dict[int, str] = field(default_factory=dict)  # "câu cuối mời khách …"
     given: list[str] = field(default_factory=list)  # items the participant pasted, numbered
+    listed: list[str] = field(default_factory=list)  # days, plans, channels listed one by one
     biz: Kind = field(default_factory=Kind)  # product, service, lodging, venue or unclear
 
     @property
@@ -372,6 +373,7 @@ def read(prompt: str) -> Frame:
         if m:
             fr.count = min(_num(m.group(1)), 31)
     _sentence_plan(instr, f, fr)
+    fr.listed = (fr.rows or _rows(instr, f, [])) if fr.fmt != "json" else []
     fr.given = given_items(nfc(prompt[:MAX_READ])[len(instr):] or original)
     fr.out_of_scope = _scope(f, fr)
     return fr

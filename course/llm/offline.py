@@ -228,6 +228,8 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
         return compose.as_table(fr, rng, temperature)
     if fr.sentences:
         return compose.sentences(fr, rng, temperature)
+    if len(fr.listed) >= 2 and fr.fmt != "table" and (fr.count in (None, len(fr.listed))):
+        return compose.per_thing(fr, rng, temperature)
     if fr.kind == "message" and not fr.count and not fr.fmt:
         return compose.text_piece(fr, rng, temperature)  # "Viết tin nhắn …": one message
     if fr.count or fr.fmt in ("bullets", "numbered", "table") or (fr.kind and fr.task is None):
