@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(
 CLASS_KEY = "sk-class-ABUSE-KEY-0a1b2c3d4e5f"
 QUIZ_02 = "Tự kiểm tra – Bài 02: Viết prompt hiệu quả"  # course/data/quizzes/02.json, 5 questions
 SLOW = "[chậm]"  # a prompt containing this is answered as a slow stream
+STALL = "[treo]"  # … as a stream that stops sending after three pieces (a stuck provider)
 
 
 class Upstream:
@@ -45,7 +46,7 @@ class Upstream:
         self.requests: list[dict] = []
         self.usage = (20, 7)
         self.delay = 0.0
-        self.pieces, self.gap = 20, 0.15
+        self.pieces, self.gap, self.stall = 20, 0.15, 0.0
         self.cut = 0
         self.now = 0
         self.peak = 0
@@ -63,7 +64,8 @@ class Upstream:
                     up.now += 1
                     up.peak = max(up.peak, up.now)
                 try:
-                    if SLOW in body["messages"][-1]["content"]:
+                    if SLOW in body["messages"][-1]["content"] \
+                            or STALL in body["messages"][-1]["content"]:
                         self._stream(body)
                     else:
                         self._answer()
@@ -92,7 +94,11 @@ class Upstream:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
+                stall = STALL in body["messages"][-1]["content"]
                 for i in range(up.pieces):
+                    if stall and i == 3:
+                        time.sleep(up.stall)
+                        return
                     chunk = {"id": "s", "object": "chat.completion.chunk", "created": 1,
                              "model": "gpt-4o-mini", "choices": [{
                                  "index": 0, "delta": {"content": f"phần {i} của câu chuyện. "},
@@ -304,6 +310,29 @@ def test_a_raw_client_hanging_up_mid_stream_is_recorded(hub, upstream):
     row = usage_rows(hub)[-1]
     assert row["user"] == "binh" and row["error"] == "client_gone" and row["cost_vnd"] > 0
     assert "uncaught" not in hub.log()
+
+
+def test_a_stream_the_provider_stops_part_way_is_settled(hub, upstream):
+    """The provider sends three pieces, then nothing: the gateway's read timeout ends the
+    call; what arrived is charged and the hold is given back (the budget is not stuck)."""
+    upstream.stall = 12  # longer than the hub's 10 s read timeout
+    try:
+        body = {"model": "gpt-4o-mini", "stream": True, "max_tokens": 50, "messages": [
+            {"role": "user", "content": f"{STALL} Giới thiệu tiệm may Hội An"}]}
+        with httpx.stream("POST", f"{hub.gateway_url}/v1/chat/completions", json=body,
+                          timeout=30,
+                          headers={"Authorization": f"Bearer {token(hub, 'cuong')}"}) as resp:
+            text = "".join(resp.iter_text())
+        assert resp.status_code == 200 and "gateway_upstream_timeout" in text
+    finally:
+        upstream.stall = 0.0
+    row = usage_rows(hub)[-1]
+    assert (row["user"], row["status"], row["error"]) == (
+        "cuong", 504, "gateway_upstream_timeout")
+    assert row["tokens_out"] > 0 and row["cost_vnd"] > 0
+    me = httpx.get(f"{hub.gateway_url}/v1/me", timeout=10,
+                   headers={"Authorization": f"Bearer {token(hub, 'cuong')}"}).json()
+    assert me["held_vnd"] == 0
 
 
 # -------------------------------------------------------------------- bounded work per request
