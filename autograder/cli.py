@@ -130,8 +130,16 @@ def cmd_formgrader(args) -> int:
     print("Đang mở JupyterLab của giảng viên với Formgrader (chấm tay, ví dụ bt6_capstone). "
           "Trang đầu là Formgrader; trong Lab cũng có ở menu Nbgrader → Formgrader. "
           "Dừng bằng Ctrl+C. Đừng mở trang này cho học viên.", flush=True)
-    return subprocess.call(formgrader_command(course.root, args.jupyter_args), cwd=course.root,
+    lab = subprocess.Popen(formgrader_command(course.root, args.jupyter_args), cwd=course.root,
                            env=formgrader_environment(dict(os.environ)))
+    # `kill` of this tool stops JupyterLab too (it used to live on, orphaned, holding its port).
+    signal.signal(signal.SIGTERM, lambda *_: lab.terminate())
+    try:
+        return lab.wait()
+    except KeyboardInterrupt:  # one Ctrl+C stops it (JupyterLab alone would ask to confirm)
+        lab.terminate()
+        lab.wait()
+        raise
 
 
 def cmd_collect(args) -> int:

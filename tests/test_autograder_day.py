@@ -255,3 +255,46 @@ def test_zip_files_named_by_hub_ids_with_dashes(course, tmp_path, capsys):
         capsys.readouterr().out
     assert sorted(p.parent.name for p in (course / "submitted").glob(f"*/{AID}")) == [
         "hv-001", "hv-001-b", "tran_an"]
+
+
+def test_stopping_the_formgrader_tool_stops_its_jupyterlab(tmp_path):
+    """`kill` of `python -m autograder formgrader` must not leave JupyterLab running."""
+    import signal
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env.update(HOME=str(tmp_path), JUPYTER_CONFIG_PATH=str(REPO / "course" / "jupyter_config"),
+               PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
+    tool = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--no-browser",
+                             f"--port={port}", "--ip=127.0.0.1", "--IdentityProvider.token=t"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180  # a guard against hanging, not a speed assertion
+        while time.monotonic() < deadline and tool.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api?token=t", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert tool.poll() is None, "the tool stopped by itself"
+        tool.send_signal(signal.SIGTERM)
+        tool.wait(timeout=60)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api?token=t", timeout=2)
+                time.sleep(0.5)
+            except OSError:
+                break
+        else:
+            raise AssertionError("JupyterLab still answers after the tool was stopped")
+    finally:
+        try:
+            os.killpg(tool.pid, signal.SIGKILL)  # whatever is left of this test's own group
+        except ProcessLookupError:
+            pass
