@@ -107,8 +107,9 @@ def users():
 @pytest.fixture(scope="module")
 def hub(users, env_path):
     base = shared_dir("hub-ngay-")
-    profile = shell_profile.PROFILE
+    profile, bashrc = shell_profile.PROFILE, shell_profile.BASHRC
     before = profile.read_text(encoding="utf-8") if profile.exists() else None
+    bashrc_before = bashrc.read_text(encoding="utf-8") if bashrc.exists() else None
     try:
         # What `make hub` (hub/run.py) does before starting JupyterHub.
         shell_profile.install(env_path, base / "exchange")
@@ -119,10 +120,12 @@ def hub(users, env_path):
                         base=base) as running:
             yield running
     finally:
-        if before is None:
+        if before is None:  # the machine as it was (make hub writes these for real)
             profile.unlink(missing_ok=True)
         else:
             profile.write_text(before, encoding="utf-8")
+        if bashrc_before is not None:
+            bashrc.write_text(bashrc_before, encoding="utf-8")
         subprocess.run(["rm", "-rf", str(base)], check=False)
 
 
