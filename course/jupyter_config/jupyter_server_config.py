@@ -22,9 +22,20 @@ c.ServerApp.jpserver_extensions = {
     # is no exchange) and adds the Vietnamese interface strings the language pack lacks.
     "nbgrader.server_extensions.assignment_list": False,
     "course.jupyter_ext": True,
+    # The app view of every lesson (Voilà: text and widgets, no code; settings in voila.json
+    # beside this file, template in data/voila/templates/khoa_hoc) and the lessons' app link.
+    "voila.server_extension": True,
+    "course.app_links": True,
 }
 
 # Course stylesheet and self-hosted Vietnamese fonts (custom/custom.css; custom/fonts/ made by
 # `make` through scripts/ensure-fonts.sh): JupyterLab links /custom/custom.css and
 # course.jupyter_ext serves that folder, so no font is fetched from a CDN.
 c.LabApp.custom_css = True
+
+# The app view (Voilà, read from the server's own config): a failing cell shows the template's
+# one Vietnamese sentence (show_tracebacks is off in voila.json) and the rest of the lesson
+# still runs, instead of Voilà stopping the page at the first error.
+c.VoilaExecutor.allow_errors = True
+c.VoilaExecutor.cell_error_instruction = (
+    "Phần này chưa chạy được. Hãy tải lại trang hoặc nhờ giảng viên giúp.")

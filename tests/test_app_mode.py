@@ -1,0 +1,433 @@
+"""Every lesson as an app (Voilà), on a real server started like `make lab`, seen in Chromium.
+
+One JupyterLab server (course.lab's command line and settings) on a temporary copy of
+notebooks/ serves both views. Lessons are rendered through Voilà over HTTP or in Chromium
+(Playwright) at a phone size (412x915) and a laptop size (1366x768). Screenshots and the
+measured time to interactive go to artifacts/app_mode/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from course.app_links import find_lesson
+from course.lab import lab_command, lab_environment
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "artifacts" / "app_mode"
+LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# Seen in Chromium (the others are rendered over HTTP only, to keep the test time short).
+BROWSER_PAGES = ["00_bat_dau.ipynb", "02_viet_prompt.ipynb", "03_noi_dung_marketing.ipynb",
+                 "05_cham_soc_khach_hang.ipynb", "09_du_an_cuoi_khoa.ipynb"]
+PHONE = {"width": 412, "height": 915}
+LAPTOP = {"width": 1366, "height": 768}
+SLOW_MS = 120_000  # a whole lesson executes before the page shows, on a shared 2-core machine
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TIMINGS: dict[str, float] = {}
+
+# The participant's own business: a SERVICE that is not in the course data.
+OWN = {
+    "name": "Tiệm sửa xe máy Minh Tâm",
+    "price": "80k",
+    "unit": "lần bảo dưỡng",
+    "origin": "số 5 Hùng Vương, Đông Hà",
+    "special": "thợ 15 năm nghề, thay nhớt miễn công",
+    "customers": "người đi làm ở Đông Hà",
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _error_notebook(path: Path) -> None:
+    """A participant's notebook whose second cell fails: the app must say so in Vietnamese."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Thử lỗi"),
+                nbformat.v4.new_code_cell('print("Trước lỗi")'),
+                nbformat.v4.new_code_cell("so_luong = 10\nso_luong / 0"),
+                nbformat.v4.new_code_cell('print("Sau lỗi")')]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
+                                 "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[dict]:
+    """JupyterLab via course.lab on a temp copy of notebooks/ (Voilà is one of its extensions)."""
+    tmp = tmp_path_factory.mktemp("app")
+    root = tmp / "course"
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+    _error_notebook(root / "thu" / "loi.ipynb")
+    port, token = _free_port(), "app-test-token"
+    env = lab_environment({k: v for k, v in os.environ.items()
+                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
+    env.update({
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "COURSE_CACHE_DIR": str(tmp / "cache"),
+    })
+    cmd = lab_command(root, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                             f"--IdentityProvider.token={token}"])
+    log_path = tmp / "lab.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
+    info = {"base": base, "token": token, "root": root, "log": log_path, "tmp": tmp}
+    yield info
+    if TIMINGS:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "time_to_interactive.json").write_text(
+            json.dumps(TIMINGS, indent=1, ensure_ascii=False), encoding="utf-8")
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _get(server: dict, path: str, follow: bool = True, timeout: float = 300):
+    """(status, Location header, body) of an authenticated GET."""
+    request = urllib.request.Request(f"{server['base']}{path}",
+                                     headers={"Authorization": f"token {server['token']}"})
+    opener = urllib.request.build_opener() if follow else urllib.request.build_opener(
+        _NoRedirect())
+    try:
+        with opener.open(request, timeout=timeout) as reply:
+            return reply.status, reply.headers.get("Location"), reply.read().decode("utf-8")
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Location"), exc.read().decode("utf-8", "replace")
+
+
+def _shutdown_kernel(server: dict, page_html: str) -> None:
+    """The kernel Voilà started for one rendering (a browser would close it on leaving)."""
+    found = re.search(r'"kernelId": "([0-9a-f-]{36})"', page_html)
+    if found:
+        request = urllib.request.Request(
+            f"{server['base']}/api/kernels/{found.group(1)}", method="DELETE",
+            headers={"Authorization": f"token {server['token']}"})
+        try:
+            urllib.request.urlopen(request, timeout=60)
+        except urllib.error.HTTPError:
+            pass  # already gone
+
+
+def _render(server: dict, lesson: str) -> str:
+    status, _, body = _get(server, f"/voila/render/notebooks/{lesson}")
+    assert status == 200, (lesson, status, body[:500])
+    _shutdown_kernel(server, body)
+    return body
+
+
+def _assert_clean_app_page(name: str, body: str) -> None:
+    text = html.unescape(body)
+    assert "course-app-error" not in body, f"{name}: a cell failed in the app view"
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in body, name
+    for english in ("Traceback", "There was an error", "An exception occurred",
+                    "Please run Voilà"):
+        assert english not in text, f"{name}: {english!r} shown in the app"
+    # No code on screen: Voilà keeps no input area (strip_sources) ...
+    assert "jp-InputArea-editor" not in body and "jp-CodeMirrorEditor" not in body, name
+    # ... and no asset from a CDN (the app works offline).
+    assert not re.search(r'<(script|link)[^>]+(src|href)="https?://', body), name
+
+
+# --- The app link ---------------------------------------------------------------------------
+
+
+def test_app_link_goes_to_the_lesson_app_wherever_the_course_is(server):
+    status, location, _ = _get(server, "/hub/user-redirect/ung-dung/02_viet_prompt.ipynb",
+                               follow=False)
+    assert status == 302 and location.endswith("/ung-dung/02_viet_prompt.ipynb"), location
+    status, location, _ = _get(server, "/ung-dung/02_viet_prompt.ipynb", follow=False)
+    assert status == 302 and location.endswith(
+        "/voila/render/notebooks/02_viet_prompt.ipynb"), location
+    assert _get(server, "/ung-dung/99_khong_co.ipynb", follow=False)[0] == 404
+    assert _get(server, "/ung-dung/..%2F..%2Fetc%2Fpasswd", follow=False)[0] == 404
+    assert _get(server, "/hub/user-redirect/ung-dung/x.py", follow=False)[0] == 404
+    # Every lesson's first cell links to it; the start page too.
+    for lesson in LESSONS:
+        nb = json.loads((REPO / "notebooks" / lesson).read_text(encoding="utf-8"))
+        first = "".join(nb["cells"][0]["source"])
+        assert "Mở dạng ứng dụng (dễ dùng, chạy được trên điện thoại)" in first, lesson
+        assert f"(/hub/user-redirect/ung-dung/{lesson})" in first, lesson
+
+
+def test_find_lesson_on_the_hub_layout_and_never_through_a_link(tmp_path):
+    (tmp_path / "khoa-hoc" / "notebooks").mkdir(parents=True)
+    (tmp_path / "khoa-hoc" / "notebooks" / "02_viet_prompt.ipynb").write_text("{}")
+    found = find_lesson(tmp_path, "02_viet_prompt.ipynb")
+    assert found == "khoa-hoc/notebooks/02_viet_prompt.ipynb"
+    assert find_lesson(tmp_path, "../02_viet_prompt.ipynb") is None
+    assert find_lesson(tmp_path, "03_noi_dung_marketing.ipynb") is None
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "notebooks").mkdir(parents=True)
+    (elsewhere / "notebooks" / "03_noi_dung_marketing.ipynb").write_text("{}")
+    planted = tmp_path / "root"
+    planted.mkdir()
+    (planted / "notebooks").symlink_to(elsewhere / "notebooks")
+    assert find_lesson(planted, "03_noi_dung_marketing.ipynb") is None
+
+
+# --- Every lesson renders ---------------------------------------------------------------------
+
+
+def test_lessons_render_in_the_app_without_error_or_code(server):
+    """The lessons not opened in Chromium below, rendered through Voilà over HTTP."""
+    others = [lesson for lesson in LESSONS if lesson not in BROWSER_PAGES]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pages = dict(zip(others, pool.map(lambda n: _render(server, n), others), strict=True))
+    for lesson, body in pages.items():
+        _assert_clean_app_page(lesson, body)
+        nb = json.loads((REPO / "notebooks" / lesson).read_text(encoding="utf-8"))
+        title = "".join(nb["cells"][0]["source"]).splitlines()[0].lstrip("# ").strip()
+        assert title in html.unescape(re.sub(r"<[^>]+>", "", body)), lesson
+    # Results go to the same ket_qua/ as the notebook view (lesson 07 saves its report there).
+    assert (server["root"] / "notebooks" / "ket_qua" / "bao_cao_thang.md").is_file()
+
+
+def test_a_failing_cell_shows_one_vietnamese_sentence_not_a_traceback(server):
+    status, _, body = _get(server, "/voila/render/thu/loi.ipynb")
+    _shutdown_kernel(server, body)
+    assert status == 200
+    text = html.unescape(body)
+    assert "course-app-error" in body
+    assert "Phần này chưa chạy được" in text
+    assert "Trước lỗi" in text and "Sau lỗi" in text  # the rest of the page still runs
+    for hidden in ("ZeroDivisionError", "Traceback", "so_luong / 0", "There was an error"):
+        assert hidden not in text, hidden
+
+
+# --- In Chromium: phone and laptop ------------------------------------------------------------
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Python package playwright missing")
+
+MEASURE = """() => {
+  const W = document.documentElement.clientWidth;
+  const ALL = '#rendered_cells *, #course-files *';
+  const visible = el => { const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden'; };
+  const say = (el, n) => `${el.tagName}.${el.className} "${
+    (el.textContent || el.placeholder || '').trim().slice(0, n)}"`;
+  const wide = [];
+  for (const el of document.querySelectorAll(ALL)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.right > W + 1 || r.left < -1)
+      wide.push(`${say(el, 30)} ${Math.round(r.left)}..${Math.round(r.right)}`);
+  }
+  const small = [];
+  const body = ['P', 'LI', 'TD', 'TH', 'LABEL', 'BUTTON', 'INPUT', 'TEXTAREA', 'SELECT',
+                'OPTION', 'A', 'SPAN', 'DIV', 'B', 'STRONG', 'EM', 'I'];
+  const notBody = 'code, pre, kbd, sub, sup, h1, h2, h3, svg';
+  for (const el of document.querySelectorAll(ALL)) {
+    if (!body.includes(el.tagName) || !visible(el) || el.closest(notBody)) continue;
+    const own = [...el.childNodes].some(
+      n => n.nodeType === 3 && /[A-Za-zÀ-ỹ0-9]/.test(n.textContent));
+    const field = ['INPUT', 'TEXTAREA', 'SELECT', 'BUTTON'].includes(el.tagName)
+      && !['radio', 'checkbox', 'hidden'].includes(el.type);
+    if (!own && !field) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 16) small.push(`${say(el, 40)} ${size}px`);
+  }
+  const column = document.querySelector('#rendered_cells > div').getBoundingClientRect().width;
+  const buttons = [], narrow = [];
+  const controls = '#rendered_cells button, #course-files button, #rendered_cells textarea, '
+    + '#rendered_cells input[type=text], #rendered_cells select';
+  for (const el of document.querySelectorAll(controls)) {
+    if (!visible(el)) continue;
+    const r = el.getBoundingClientRect();
+    if (r.height < 44) buttons.push(`${say(el, 30)} ${r.height}px`);
+    const grouped = el.closest('.widget-toggle-buttons, .widget-radio-box');
+    if (!grouped && r.width < 0.75 * column)
+      narrow.push(`${say(el, 30)} ${Math.round(r.width)}/${Math.round(column)}px`);
+  }
+  const prose = document.querySelector('.jp-RenderedMarkdown p') || document.body;
+  return {W, scrollWidth: document.documentElement.scrollWidth, wide, small, buttons, narrow,
+          font: getComputedStyle(prose).fontFamily,
+          errors: document.querySelectorAll('.course-app-error').length,
+          text: document.body.innerText};
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (/usr/bin/chromium); "
+                    "scripts/ensure-browser.sh installs it when run as root")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-app")), executable_path=str(CHROMIUM),
+            headless=True, args=CHROME_ARGS, viewport=PHONE, locale="vi-VN",
+            accept_downloads=True)
+        pg = ctx.new_page()
+        pg.set_default_timeout(SLOW_MS)
+        # Log in once (the token sets the server's cookie); the app pages then need no token.
+        pg.goto(f"{server['base']}/api/status?token={server['token']}")
+        yield pg
+        ctx.close()
+
+
+def _open_app(page, server: dict, lesson: str) -> None:
+    """Open the lesson through its app link, as a participant does; wait until interactive."""
+    page.set_viewport_size(PHONE)
+    started = time.monotonic()
+    page.goto(f"{server['base']}/hub/user-redirect/ung-dung/{lesson}")
+    page.locator("#rendered_cells").wait_for(state="visible")
+    page.locator("#course-files-refresh").wait_for(state="visible")
+    if page.locator(".jupyter-widgets").count():
+        page.locator(".jupyter-widgets").first.wait_for(state="visible")
+    TIMINGS[lesson] = round(time.monotonic() - started, 2)
+
+
+def _scroller_height(page) -> int:
+    return page.evaluate("""() => Math.max(...[...document.querySelectorAll('*')]
+        .filter(e => e.scrollHeight > e.clientHeight + 2
+                     && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+        .map(e => e.scrollHeight), document.documentElement.scrollHeight)""")
+
+
+def _shot(page, name: str) -> None:
+    """The whole page: Voilà scrolls inside its own panel, so grow the window to show it all."""
+    size = page.viewport_size
+    height = min(_scroller_height(page), 16000)
+    page.set_viewport_size({"width": size["width"], "height": max(height, size["height"])})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(size)
+
+
+def _check_layout(page, name: str) -> None:
+    for size, tag in ((PHONE, "412"), (LAPTOP, "1366")):
+        page.set_viewport_size(size)
+        page.wait_for_timeout(300)
+        got = page.evaluate(MEASURE)
+        _shot(page, f"{name}_{tag}")
+        assert got["scrollWidth"] <= got["W"], (name, tag, got["scrollWidth"], got["wide"][:5])
+        assert not got["wide"], (name, tag, got["wide"][:10])
+        assert not got["small"], (name, tag, got["small"][:10])
+        assert not got["buttons"], (name, tag, got["buttons"][:10])
+        if size is PHONE:
+            assert not got["narrow"], (name, tag, got["narrow"][:10])
+        assert got["font"].startswith('"Course Noto Sans"'), got["font"]
+        assert got["errors"] == 0, (name, "a cell failed in the app view")
+        for english in ("Traceback", "There was an error", "Executing", "Running "):
+            assert english not in got["text"], (name, english)
+    page.set_viewport_size(PHONE)
+
+
+def _button(scope, title: str):
+    """A widget button by its text (also its title; the icon adds a glyph to its name)."""
+    return scope.locator(f'button[title="{title}"]')
+
+
+def _field(page, label: str):
+    box = page.locator(".widget-inline-hbox, .widget-text, .widget-textarea").filter(
+        has=page.locator("label", has_text=label))
+    return box.locator("input, textarea").first
+
+
+@pytest.mark.parametrize("lesson", ["00_bat_dau.ipynb", "02_viet_prompt.ipynb"])
+def test_app_page_fits_a_phone_and_a_laptop(server, page, lesson):
+    _open_app(page, server, lesson)
+    assert page.locator(".course-app-only").first.is_visible()
+    assert not page.get_by_text("Mở dạng ứng dụng (dễ dùng").first.is_visible()
+    _check_layout(page, lesson.removesuffix(".ipynb"))
+
+
+def test_own_business_through_the_app_by_clicks_only(server, page):
+    """Lessons 03, 05 and 09 on a phone: own service, a post, the chat, the plan downloaded."""
+    # Lesson 03: "Sản phẩm của bạn", typed and saved.
+    _open_app(page, server, "03_noi_dung_marketing.ipynb")
+    _field(page, "Tên sản phẩm / dịch vụ").fill(OWN["name"])
+    _field(page, "Giá (đồng)").fill(OWN["price"])
+    _field(page, "Đơn vị bán").fill(OWN["unit"])
+    _field(page, "Nơi làm ra / địa chỉ").fill(OWN["origin"])
+    _field(page, "Điểm đặc biệt").fill(OWN["special"])
+    _field(page, "Ai hay mua / hay dùng").fill(OWN["customers"])
+    _button(page, "Lưu").click()
+    page.get_by_text(f"Đã lưu “{OWN['name']}”").wait_for()
+    saved = json.loads(next((server["root"] / "notebooks" / "ket_qua").glob("*.json"))
+                       .read_text(encoding="utf-8"))
+    assert OWN["name"] in json.dumps(saved, ensure_ascii=False)
+    # Reloaded (a tap on the browser's reload), the lesson uses the saved service; the batch
+    # writer makes the month's posts for it.
+    _open_app(page, server, "03_noi_dung_marketing.ipynb")
+    page.get_by_text(f"Đang dùng sản phẩm của bạn: {OWN['name']}").first.wait_for()
+    run = _button(page, "Chạy")
+    run.scroll_into_view_if_needed()
+    run.click()
+    batch = page.locator(".widget-vbox").filter(has=run).first
+    batch.get_by_text(OWN["name"]).first.wait_for()
+    _check_layout(page, "03_noi_dung_marketing")
+
+    # Lesson 05: the chat, told about the participant's own shop in its instructions box.
+    _open_app(page, server, "05_cham_soc_khach_hang.ipynb")
+    system = page.get_by_placeholder(re.compile("^Ví dụ: Bạn là nhân viên chăm sóc khách hàng"))
+    system.first.fill(f"Bạn trả lời tin nhắn cho {OWN['name']}, {OWN['origin']}. "
+                      f"Bảo dưỡng xe 80.000 đồng/lần. Mở cửa 7:00–18:00.")
+    message = page.get_by_placeholder(re.compile("^Gõ tin nhắn của khách hàng")).first
+    message.fill("Bảo dưỡng xe giá bao nhiêu vậy?")
+    chat = page.locator(".widget-vbox").filter(has=message).first
+    _button(chat, "Gửi").click()
+    chat.get_by_text(re.compile("80[.]000")).first.wait_for()
+    _check_layout(page, "05_cham_soc_khach_hang")
+
+    # Lesson 09: the plan form opens with the saved service; "Tạo kế hoạch"; download it.
+    _open_app(page, server, "09_du_an_cuoi_khoa.ipynb")
+    _button(page, "Tạo kế hoạch").click()
+    page.get_by_text(re.compile("^Đã tạo kế hoạch cho")).first.wait_for()
+    page.locator("#course-files-refresh").click()
+    link = page.locator("#course-files-list a", has_text="ke_hoach.xlsx")
+    with page.expect_download() as download_info:
+        link.click()
+    target = ARTIFACTS / "ke_hoach_tai_ve.xlsx"
+    download_info.value.save_as(target)
+    from openpyxl import load_workbook
+
+    book = load_workbook(target, read_only=True)
+    cells = " ".join(str(v) for sheet in book.worksheets
+                     for row in sheet.iter_rows(values_only=True) for v in row if v)
+    book.close()
+    assert "Minh Tâm" in cells
+    _check_layout(page, "09_du_an_cuoi_khoa")
