@@ -230,6 +230,15 @@ def _scan_outputs(out: Path, secrets: hidden.Secrets) -> list[str]:
     return found
 
 
+def _with_refused(result: dict, more: list[dict]) -> dict:
+    """What was not let into or out of the sandbox, in the result and its reason."""
+    refused = result.pop("refused_in", []) + more
+    if refused:
+        result["refused"] = refused
+        result["reason"] += " " + safecopy.describe(refused)
+    return result
+
+
 def _kernel_exit(wdir: Path) -> int | None:
     path = wdir / "private" / "sandbox.json.exit"
     try:
@@ -257,6 +266,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     for item in refused:
         if item["path"] in {f"{n}.ipynb" for n in NOTEBOOKS}:  # the notebook itself
             result.update(reason("refused_notebook", name=item["path"], why=item["why"]))
+            result["refused"] = result.pop("refused_in")
             return result
     # Unreadable files are reported precisely; a missing notebook only when none is there
     # (nbgrader itself gives 0 to a missing one among several).
@@ -264,7 +274,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     broken = [c for c in checks if c and c["reason_code"] != "missing"]
     if broken or all(checks):
         result.update(broken[0] if broken else checks[0])
-        return result
+        return _with_refused(result, [])
     started = time.monotonic()
     # Anything the submission started (even a background process in its own session) lives
     # in the kernel's bubblewrap PID namespace and ends with the kernel: no uid-wide kill,
@@ -289,7 +299,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
             result.update(reason("kernel_killed"))
             result["final"] = False
         add_review(result, review)
-        return result
+        return _with_refused(result, report.get("refused", []))
     try:
         result.update(_read_grades(f"sqlite:///{wdir / 'gradebook.db'}", course.course_id,
                                    aid, student_id))
@@ -305,10 +315,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     result["ok"] = True
     secrets = SECRETS[0].without(_own_text(dst)) if SECRETS else hidden.Secrets([])
     leaks = _scan_outputs(out, secrets)
-    refused = result.get("refused_in", []) + report.get("refused", [])
-    if refused:
-        result["refused"] = refused
-        result["reason"] += " " + safecopy.describe(refused)
+    _with_refused(result, report.get("refused", []))
     add_review(result, review + report.get("tamper", []) + leaks)
     # Hand the graded folder to the parent under a unique name; it copies and deletes it.
     handoff = Path(args.run_dir) / "out" / f"{student_id}"
