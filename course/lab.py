@@ -2,8 +2,8 @@
 
 Starts JupyterLab on the course start page with the participant settings in
 `course/jupyter_config/` (the same folder Binder's `start` script uses): Vietnamese
-interface, no news pop-up, larger fonts, nbgrader's instructor panels hidden and the
-API-key scrubbing save hook.
+interface, no news pop-up, larger fonts, nbgrader's instructor panels hidden, the
+API-key scrubbing save hook, and every lesson's app view (Voilà, `/ung-dung/NN_….ipynb`).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from course.config import backend_from_env
 CONFIG_DIR = Path(__file__).resolve().parent / "jupyter_config"
 DATA_DIR = CONFIG_DIR / "data"
 START_PAGE = "notebooks/00_bat_dau.ipynb"
+# The app view (Voilà) of the start page; course/app_links.py finds the lesson's folder.
+APP_START = "/ung-dung/00_bat_dau.ipynb"
 
 
 def project_root() -> Path:
@@ -66,6 +68,8 @@ def hints(env: Mapping[str, str], root: Path) -> list[str]:
              "\"Ứng dụng AI – ChatGPT trong sản xuất, kinh doanh\"..."]
     if (root / START_PAGE).exists():
         lines.append(f"Trang bắt đầu: {START_PAGE}")
+        lines.append(f"Dạng ứng dụng (dễ dùng, chạy được trên điện thoại): thêm {APP_START} "
+                     "vào sau địa chỉ http://127.0.0.1:... của JupyterLab.")
     else:
         lines.append(f"Chưa thấy trang bắt đầu {START_PAGE}; JupyterLab mở thư mục khóa học.")
     if is_offline(env):
