@@ -14,6 +14,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,7 +218,7 @@ def _unpack(source: Path, into: Path, refused: list[tuple[str, str]] | None = No
     as mtime. Entries not extracted are added to ``refused`` as (name, Vietnamese reason)."""
     import stat
 
-    from autograder.exchange import Refused, copy_fd
+    from autograder.exchange import Refused, copy_fd, kind
 
     refused = refused if refused is not None else []
     times = {}
@@ -240,8 +241,6 @@ def _unpack(source: Path, into: Path, refused: list[tuple[str, str]] | None = No
                 continue
             mode = info.external_attr >> 16  # Unix file type and mode, when made on Unix
             if info.create_system == 3 and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
-                from autograder.exchange import kind
-
                 refused.append((name, f"là {kind(mode)} trong tệp zip: không giải nén"))
                 continue
             if info.file_size > max_file:
@@ -253,21 +252,31 @@ def _unpack(source: Path, into: Path, refused: list[tuple[str, str]] | None = No
                                       "tệp zip"))
                 continue
             target = into.joinpath(*parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                refused.append((name, "trùng tên với một mục khác trong tệp zip"))
+                continue
             if os.path.lexists(target):
                 refused.append((name, "trùng tên với một mục khác trong tệp zip"))
                 continue
-            with zf.open(info) as src, tempfile.TemporaryFile() as buf:
-                left = max_file + 1
-                while left > 0 and (chunk := src.read(min(left, 1024 * 1024))):
-                    buf.write(chunk)
-                    left -= len(chunk)
-                buf.seek(0)
-                try:
+            try:
+                with zf.open(info) as src, tempfile.TemporaryFile() as buf:
+                    left = max_file + 1
+                    while left > 0 and (chunk := src.read(min(left, 1024 * 1024))):
+                        buf.write(chunk)
+                        left -= len(chunk)
+                    buf.seek(0)
                     total += copy_fd(buf.fileno(), target, max_file)
-                except Refused as why:
-                    refused.append((name, str(why)))
-                    continue
+            except Refused as why:
+                refused.append((name, str(why)))
+                continue
+            except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+                refused.append((name, "hỏng hoặc có mật khẩu trong tệp zip: không giải nén"))
+                continue
+            except OSError as exc:  # e.g. a name too long for this disk
+                refused.append((name, f"không giải nén được ({exc.strerror})"))
+                continue
             # A zip entry's date is a wall time with no zone: read it in the course's zone,
             # not the server's (a UTC server made a 23:50 Vietnam file 7 hours late).
             stamp = timezone.from_wall_time(*info.date_time).timestamp()

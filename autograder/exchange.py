@@ -73,6 +73,7 @@ class Refusal:
 @dataclass
 class CopyResult:
     files: int = 0
+    folders: int = 0
     bytes: int = 0
     refused: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
 
@@ -183,6 +184,11 @@ def copy_tree_fd(src_fd: int, dest: Path, owner_uid: int | None, limits: Limits,
                 result.refused.append((relname, f"không đọc được ({exc.strerror})"))
                 continue
             if stat.S_ISDIR(st.st_mode):
+                if result.files + result.folders >= limits.max_files:
+                    result.refused.append((relname + "/", f"quá {limits.max_files} tệp và thư "
+                                                          "mục trong một bài nộp"))
+                    continue
+                result.folders += 1
                 if depth >= limits.max_depth:
                     result.refused.append((relname + "/", f"thư mục lồng quá sâu (tối đa "
                                                           f"{limits.max_depth} cấp)"))
@@ -208,7 +214,7 @@ def copy_tree_fd(src_fd: int, dest: Path, owner_uid: int | None, limits: Limits,
             if not stat.S_ISREG(st.st_mode):
                 result.refused.append((relname, f"là {kind(st.st_mode)}, không phải tệp thường"))
                 continue
-            if result.files >= limits.max_files:
+            if result.files + result.folders >= limits.max_files:
                 result.refused.append((relname, f"quá {limits.max_files} tệp trong một bài nộp"))
                 continue
             room = limits.max_submission_bytes - result.bytes

@@ -257,8 +257,15 @@ def test_collect_files_refuses_links_fifos_and_caps(tmp_path, capsys):
         zf.writestr(link, str(secret))
         zf.writestr(f"hv003_{ASSIGNMENT}.ipynb", b" " * (MAX_FILE_BYTES + 1),
                     compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr("hong.ipynb", b"HONG-HONG-" * 10)
+        zf.writestr("ghi_chu.txt", "Em nộp bài.")
+        zf.writestr("ghi_chu.txt/trung_ten.ipynb", nb)
+    data = archive.read_bytes()
+    archive.write_bytes(data.replace(b"HONG-HONG-", b"SUA-SUA-XX"))  # a bad CRC, same size
     main(["--course", str(course), "collect", ASSIGNMENT, "--zip", str(archive)])
     out = capsys.readouterr().out
+    assert "hong.ipynb: hỏng hoặc có mật khẩu trong tệp zip" in out, out
+    assert "ghi_chu.txt/trung_ten.ipynb: trùng tên" in out, out
     assert f"hv002_{ASSIGNMENT}.ipynb: là liên kết tượng trưng (symlink) trong tệp zip" in out
     assert f"hv003_{ASSIGNMENT}.ipynb: quá lớn" in out
     assert not (course / "submitted" / "hv002").exists()
