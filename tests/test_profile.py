@@ -161,3 +161,38 @@ def test_every_fact_given_is_used_and_nothing_else(tmp_path) -> None:
     assert gaps["[giờ mở cửa]"] == "7:00–21:00" and gaps["[giá]"] == "15.000"
     bare = profile.clean({k: v for k, v in LAUNDRY.items() if k not in ("giao_nhan",)})
     assert "[giao nhận]" not in profile.gap_values(bare)  # not given: stays a visible gap
+
+
+def test_the_story_does_not_start_with_a_bare_name_sentence() -> None:
+    """Lesson 06's story opens with a statement about the business, not "Tên. Giá …"."""
+    sp = profile.clean(LAUNDRY)
+    text = profile.story(sp, "chuyện mẫu")
+    first = text.split(". ")[0]
+    assert first.strip().lower() != str(sp["ten_sp"]).lower()
+    assert text.startswith(str(sp["ten_sp"])) and "15.000" in first
+
+
+def test_lesson05_chat_answers_from_the_saved_profile() -> None:
+    """Lesson 05's own-business chat: the saved facts, a fallback, arithmetic, a hand-over."""
+    import course
+    from course.widgets import ChatBox
+
+    course.configure(backend="offline", cache=False)
+    oranges = {**OWN, "ten_sp": "cam Vinh vườn nhà cô Lan", "ten_co_so": "", "gia_ban_vnd": "40k",
+               "don_vi": "kg", "noi_san_xuat": "Nghi Lộc, Nghệ An", "kenh_chinh": "Zalo",
+               "giao_nhan": "nhận cam tại vườn hoặc gửi xe khách"}
+    for data, price, total in ((LAUNDRY, "15.000", "45.000"), (oranges, "40.000", "120.000")):
+        sp = profile.clean(data)
+        prompt = profile.chat_prompt(sp)
+        assert str(sp["ten_sp"]) in prompt
+        for key in ("gio_mo_cua", "giao_nhan", "dieu_khoan"):
+            assert str(data.get(key) or "") in prompt, key
+        questions = profile.chat_questions(sp)
+        chat = ChatBox(system_prompt=prompt)
+        answers = [course.strip_label(chat.send(q)) for q in questions]
+        assert price in answers[0]
+        assert total in answers[1] and "×" in answers[1]  # a calculation on the given price
+        assert "hỏi" in answers[2] and price not in answers[2]  # not in the facts: fallback
+        assert "chuyển" in answers[3]  # a complaint goes to a person
+        if data.get("giao_nhan"):
+            assert data["giao_nhan"] in " ".join(answers)

@@ -174,7 +174,9 @@ def story(profile: dict[str, object], sample_story: str) -> str:
     """Lesson 06's story: the sample's own story, or the participant's facts, nothing added."""
     if profile.get("mau"):
         return sample_story
-    return f"{profile['ten_sp']}. " + " ".join(f"{x}." for x in facts(profile))
+    first, *rest = facts(profile)  # the name opens a statement, not a bare "Tên." sentence
+    return f"{profile['ten_sp']}: {first[:1].lower()}{first[1:]}. " + " ".join(
+        f"{x}." for x in rest)
 
 
 def brand_voice(profile: dict[str, object], sample_voice: str) -> str:
@@ -203,6 +205,38 @@ def post_prompt(profile: dict[str, object]) -> str:
             "Không bịa số liệu, không tự thêm ưu đãi, quà tặng hay phí.")
 
 
+_FALLBACK = "Dạ, em sẽ hỏi lại chủ cơ sở rồi nhắn anh/chị ngay ạ."
+
+
+def chat_prompt(profile: dict[str, object]) -> str:
+    """Lesson 05's own-business assistant: every saved fact on its own line, a voice and the
+    exact fallback sentence, so the chat answers from this business's facts and nothing else."""
+    lines = [f"Bạn trả lời tin nhắn cho {business_name(profile)}."]
+    if business_name(profile) != profile["ten_sp"]:
+        lines.append(f"Sản phẩm, dịch vụ: {profile['ten_sp']}.")
+    lines += [f"{x}." for x in facts(profile)]
+    lines += ["Xưng em, gọi khách là anh/chị.",
+              "Nếu câu hỏi không có trong thông tin này, trả lời đúng câu:", _FALLBACK]
+    return "\n".join(lines)
+
+
+def chat_questions(profile: dict[str, object]) -> list[str]:
+    """Questions that try lesson 05's chat on this business: a fact, a follow-up needing a
+    calculation on the given price, one the facts do not answer, a complaint for a person,
+    then one about delivery or the service area when it was given."""
+    unit = str(profile.get("don_vi") or "").split("/")[-1].strip()
+    service = kind_of(profile).main == "service"
+    out = ["Giá bao nhiêu vậy ạ?",
+           f"Vậy 3 {unit} thì bao nhiêu?" if unit else "Vậy lấy 3 thì bao nhiêu?",
+           "Có nhận thanh toán bằng thẻ không?",
+           "Làm hỏng đồ của tôi rồi, tôi muốn xin lại tiền!" if service else
+           "Hàng không đúng mô tả, tôi muốn xin lại tiền!"]
+    if str(profile.get("giao_nhan") or "").strip():
+        out.append("Nhận hàng thế nào vậy?" if kind_of(profile).main == "product" else
+                   "Giao nhận thế nào vậy?")
+    return out
+
+
 def gap_values(profile: dict[str, object]) -> dict[str, str]:
     """The capstone's [gaps] this profile can fill; the others stay for the owner to fill."""
     values = {"[giá]": number(profile["gia_ban_vnd"]),  # type: ignore[arg-type]
@@ -227,6 +261,7 @@ def keywords(profile: dict[str, object], sample: list[str]) -> list[str]:
 
 
 __all__ = ["CHANNELS", "DEFAULT_SAMPLE", "PROFILE_FILE", "brand_voice", "business_name",
-           "clean", "describe", "facts", "from_sample", "gap_values", "is_service", "keywords",
+           "chat_prompt", "chat_questions", "clean", "describe", "facts", "from_sample",
+           "gap_values", "is_service", "keywords",
            "kind_label", "kind_of", "load", "parse_price", "post_prompt", "profile_path",
            "sample_names", "save", "story"]
