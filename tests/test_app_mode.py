@@ -431,3 +431,79 @@ def test_own_business_through_the_app_by_clicks_only(server, page):
     book.close()
     assert "Minh Tâm" in cells
     _check_layout(page, "09_du_an_cuoi_khoa")
+
+
+# --- The notebook view (JupyterLab) on a phone, then on a laptop ------------------------------
+
+LAB_LAYOUT = """() => {
+  const side = document.querySelector('#jp-left-stack').parentElement;
+  const dock = document.querySelector('#jp-main-dock-panel').getBoundingClientRect();
+  return {W: innerWidth, sideVisible: getComputedStyle(side).visibility === 'visible'
+            && side.getBoundingClientRect().width > 0 && !side.classList.contains('lm-mod-hidden'),
+          dockLeft: dock.left, dockWidth: dock.width,
+          dirty: [...document.querySelectorAll('.lm-TabBar-tab.jp-mod-dirty')]
+                   .map(t => t.textContent)};
+}"""
+
+
+def _wait_kernel_idle(server: dict, path: str) -> None:
+    """JupyterLab writes the kernel's language_info into the notebook once the kernel is ready."""
+    deadline = time.monotonic() + SLOW_MS / 1000
+    while time.monotonic() < deadline:
+        sessions = json.loads(_get(server, "/api/sessions")[2])
+        states = [s["kernel"]["execution_state"] for s in sessions if s["path"] == path]
+        if states and states[0] == "idle":
+            return
+        time.sleep(0.5)
+    pytest.fail(f"no idle kernel for {path}")
+
+
+def test_jupyterlab_on_a_phone_then_a_laptop_and_a_lesson_opens_clean(server, page):
+    lesson = "notebooks/05_cham_soc_khach_hang.ipynb"
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server['base']}/lab/tree/{lesson}")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    _wait_kernel_idle(server, lesson)
+    page.wait_for_timeout(1500)
+    phone = page.evaluate(LAB_LAYOUT)
+    page.screenshot(path=str(ARTIFACTS / "lab_412.png"))
+    assert not phone["sideVisible"], phone
+    assert phone["dockWidth"] >= phone["W"] - 70, phone  # only the two icon bars beside it
+    assert phone["dirty"] == [], phone  # opening a lesson changes nothing
+    # The file browser is still there: a tap on its icon opens it over the lesson...
+    page.locator('.jp-SideBar.jp-mod-left li[data-id="filebrowser"]').hover()
+    assert page.evaluate(LAB_LAYOUT)["sideVisible"]
+    page.screenshot(path=str(ARTIFACTS / "lab_412_file_browser.png"))
+    # ... and a tap on the lesson closes it.
+    page.mouse.click(PHONE["width"] - 20, PHONE["height"] // 2)
+    assert not page.evaluate(LAB_LAYOUT)["sideVisible"]
+    # A fresh computer (its own workspace): the normal layout.
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{server['base']}/lab/workspaces/may-tinh/tree/{lesson}")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    page.wait_for_timeout(1500)
+    laptop = page.evaluate(LAB_LAYOUT)
+    page.screenshot(path=str(ARTIFACTS / "lab_1366.png"))
+    assert laptop["sideVisible"], laptop
+    assert 200 <= laptop["dockLeft"] <= 0.4 * laptop["W"], laptop
+    assert laptop["dirty"] == [], laptop
+    page.set_viewport_size(PHONE)
+
+
+@pytest.mark.xfail(strict=True, reason="JupyterLab saves the side panel's share of the width "
+                   "(Lumino relative sizes: ~0.7 at 412 px, where the panel keeps its 250 px "
+                   "minimum) in the workspace and restores it on a computer; needs a "
+                   "lab extension or a workspace filter, not done (issue 25 item 4)")
+def test_a_phone_layout_does_not_carry_back_to_a_laptop(server, page):
+    lesson = "notebooks/05_cham_soc_khach_hang.ipynb"
+    page.set_viewport_size(PHONE)
+    page.goto(f"{server['base']}/lab/workspaces/dien-thoai/tree/{lesson}")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    page.wait_for_timeout(2000)
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{server['base']}/lab/workspaces/dien-thoai")
+    page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
+    page.wait_for_timeout(1500)
+    laptop = page.evaluate(LAB_LAYOUT)
+    page.set_viewport_size(PHONE)
+    assert laptop["dockLeft"] <= 0.4 * laptop["W"], laptop
