@@ -515,3 +515,43 @@ def test_issue21_one_item_per_thing_listed_outside_tables() -> None:
     assert not invented(body, prompt)  # what each plan holds: the owner's gap, not a guess
     body = body_of("Viết bài đăng Facebook và Zalo cho spa Lan Anh.")
     assert body.startswith("Facebook:") and "\n\nZalo:\n" in body and body.count("spa Lan Anh") >= 2
+
+
+def test_a_summary_with_a_word_limit_ends_at_a_sentence_boundary() -> None:
+    """"Tóm tắt … dưới N từ" keeps whole given sentences within the limit, never half of one."""
+    course.configure(backend="offline", cache=False)
+    src = ("Tiệm giặt Hoa Mai giặt sấy 15.000 đồng một ký. Tiệm mở cửa từ 7 giờ sáng đến 9 giờ "
+           "tối mỗi ngày, kể cả chủ nhật và ngày lễ. Tiệm nhận giao tận nhà trong Đông Hà.")
+    sentences = [x.strip() for x in re.split(r"(?<=[.!?])\s+", src)]
+    for limit in (12, 20, 30):
+        body = body_of(f'Tóm tắt đoạn sau dưới {limit} từ: "{src}"').strip()
+        assert 0 < len(body.split()) <= limit, (limit, body)
+        assert body.endswith((".", "!", "?")), (limit, body)
+        assert all(x in sentences or x.rstrip(".") + "," in src or x.rstrip(".") in src
+                   for x in re.split(r"(?<=[.!?])\s+", body)), (limit, body)
+    body = body_of(f'Tóm tắt đoạn sau dưới 20 từ: "{src}"')
+    assert body.strip() == sentences[0]  # the second sentence would pass the limit
+
+
+def test_a_service_landing_page_draws_on_the_facts_given() -> None:
+    """Lesson 06's "Trang sản phẩm" for a laundry: its points are the owner's own facts."""
+    from course.lessons import profile
+
+    course.configure(backend="offline", cache=False)
+    sp = profile.clean({"ten_sp": "tiệm giặt sấy Hoa Mai", "gia_ban_vnd": "15.000",
+                        "don_vi": "kg", "noi_san_xuat": "Đông Hà",
+                        "diem_noi_bat": "giặt sấy riêng từng khách, gấp gọn",
+                        "khach_hang_muc_tieu": "sinh viên", "kenh_chinh": "Zalo",
+                        "gio_mo_cua": "7:00–21:00", "loai_hinh": "Dịch vụ",
+                        "giao_nhan": "giao nhận tận nhà trong Đông Hà"})
+    story = profile.story(sp, "")
+    body = course.strip_label(course.ask(
+        "Viết trang giới thiệu sản phẩm cho Google Maps và Facebook, có 5 ý nổi bật. "
+        f"Sản phẩm: {sp['ten_sp']}. Dựa trên câu chuyện sau: {story}",
+        system=profile.brand_voice(sp, "")))
+    points = [m.group(1) for m in map(ITEM.match, body.splitlines()) if m]
+    assert len(points) == 5, body
+    for fact in ("15.000", "giặt sấy riêng từng khách", "7:00–21:00"):
+        assert fact in body, (fact, body)
+    assert all(x.rstrip(".") in story for x in points), body  # every point is a fact given
+    assert "Tận tâm trong từng việc nhỏ" not in body  # a stock point while facts were given

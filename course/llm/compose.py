@@ -110,6 +110,8 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
         if fr.tone == "playful" and kind not in ("hashtag", "keyword") and not EMOJI.search(text):
             text = f"{text} {rng.choice(g['tones']['playful']['emoji'])}"
         filled.append(text)
+    if kind == "point":  # "5 ý nổi bật … dựa trên câu chuyện sau": the owner's facts first
+        filled = [x.rstrip(".") for x in fr.facts + fr.source] + filled
     if kind == "hashtag":  # the business's own tag first
         own = f"#{s['tag']}"
         filled = list(dict.fromkeys(([own] if own in filled else []) + filled))

@@ -215,10 +215,7 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
         source = _quoted(prompt)
         sentences = re.split(r"(?<=[.!?])\s+", source.strip())
         n = fr.sentences or fr.count or 2
-        text = " ".join(sentences[:n])
-        if fr.words and len(text.split()) > fr.words[0]:
-            text = " ".join(text.split()[: fr.words[0]])
-        return text
+        return _within(sentences[:n], fr.words[0]) if fr.words else " ".join(sentences[:n])
     if fr.task == "reply" and not fr.count:
         s = compose.slots(fr, rng)
         return compose.fill(rng.choice(_generic()["reply"]), s)
@@ -245,6 +242,25 @@ def generate(prompt: str, rng: random.Random, temperature: float | None, system:
     if fr.has_task_verb and (fr.name or fr.product):
         return compose.text_piece(fr, rng, temperature)
     return grounded.cannot(None)
+
+
+def _within(sentences: list[str], limit: int) -> str:
+    """Whole sentences while they fit in `limit` words; never half a sentence. When the first
+    alone is too long: its leading clauses (up to a comma) that fit, closed with a full stop."""
+    kept: list[str] = []
+    for x in sentences:
+        if len(" ".join([*kept, x]).split()) > limit:
+            break
+        kept.append(x)
+    if kept:
+        return " ".join(kept)
+    head = ""
+    for clause in re.split(r"(?<=[,;:])\s+", sentences[0] if sentences else ""):
+        if len(f"{head} {clause}".split()) > limit:
+            break
+        head = f"{head} {clause}".strip()
+    head = head or " ".join((sentences[0] if sentences else "").split()[:limit])
+    return head.rstrip(",;: ") + "." if head else head
 
 
 def stream_answer(messages: list[dict], temperature: float | None = None):
