@@ -1,8 +1,11 @@
 """The offline backend ("mô phỏng"): deterministic answers with no network and no key.
 
 1. Curated answers for the lessons' and assignments' own prompts (data/offline/curated/*.json).
-2. A customer-care FAQ in the system prompt (`Hỏi:` / `Đáp:` lines) is answered from its best entry;
-   other system prompts are answered from their own fact sentences (course/llm/grounded.py).
+2. A customer's question to an assistant goes to the chat (course/llm/grounded.py): with a FAQ
+   (`Hỏi:` / `Đáp:` lines) or plain fact sentences in the system prompt, it answers from the
+   relevant entry or fact, calculates on given prices, uses the owner's voice, fallback and
+   hand-over sentences. `Hỏi:`/`Đáp:` pairs pasted into the request itself (no system prompt
+   question) are still answered from their best entry here (`_faq`).
 3. Sentiment classification requests get the lexicon classifier of course.lessons.sentiment.
 4. Anything else is read into a frame (course/llm/frame.py: product, counts, limits, format,
    JSON keys, table columns) and written from templates (course/llm/compose.py). A request with
