@@ -1,13 +1,16 @@
-"""Lessons 02, 03, 04, 06 and 09 run for businesses that are not in the course data.
+"""Lessons 02 to 09 run for businesses that are not in the course data.
 
 Three participant profiles are written into the results folder of a copy of the lessons (what
 ProductForm's Lưu button does): a homestay (lodging), a laundry in Đông Hà (a SERVICE) and a
 retired teacher's Cam Vinh oranges (farm produce). The lessons are executed as a participant
 would run them (nbclient, offline). Every export must name that business, contain no sample
 brand and no sample fee, add no offer, gift, fee or promise the owner did not give, and, for the
-service, no wording that only fits goods (gift, origin, storage, packaging, delivery). Lessons
-05 and 07 work on the course's own sample shop data (reviews, a year of sales) and do not read
-the profile; they are covered by `pytest --nbval-lax notebooks/…` in `make test`.
+service, no wording that only fits goods (gift, origin, storage, packaging, delivery). Lesson
+05's own-business assistant answers from the saved facts and is exported (tro_ly_cua_ban.md).
+Two exports are, on purpose, about the course's sample shop and its data (lesson 05's drafts for
+its 42 sample reviews, lesson 07's report on its year of sales): they must not carry the
+participant's name, as that would pass the sample's numbers off as theirs. Lesson 08 has no
+own-business step; it is run with the profile saved so a participant's file cannot break it.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sim_properties import product_only  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-LESSONS = ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so",
-           "09_du_an_cuoi_khoa")
+LESSONS = ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang",
+           "05_cham_soc_khach_hang", "06_noi_dung_so", "07_phan_tich_du_lieu",
+           "08_an_toan_trach_nhiem", "09_du_an_cuoi_khoa")
+OWN_STEPS = ("03_noi_dung_marketing", "04_pheu_ban_hang", "06_noi_dung_so", "09_du_an_cuoi_khoa")
+SAMPLE_DATA = ("tra_loi_khieu_nai.xlsx", "bao_cao_thang.md")  # the sample shop's own data
 BASE = {"ten_co_so": "", "loai_hinh": "", "gio_mo_cua": "", "giao_nhan": "", "dieu_khoan": ""}
 PROFILES = {
     "homestay": {**BASE, "ten_sp": "Homestay Mây Phong Nha", "gia_ban_vnd": "450.000",
@@ -108,6 +114,8 @@ def exports(work: Path) -> dict[str, str]:
     rest of its library are the course's sample prompts, about honey and coffee on purpose)."""
     out = {}
     for path in sorted((work / "ket_qua").iterdir()):
+        if path.name in SAMPLE_DATA:
+            continue
         if path.name == "thu_vien_prompt.xlsx":
             lib = pd.read_excel(path)
             own = lib[lib["ten_prompt"].astype(str).str.startswith("Bài đăng – ")]
@@ -134,7 +142,8 @@ def test_every_export_names_the_business_and_nothing_of_the_samples(ran) -> None
     work, sp = ran
     files = exports(work)
     assert {"thu_vien_prompt.xlsx", "lich_noi_dung.xlsx", "lich_gui_tin.csv",
-            "mot_cau_chuyen_bon_dinh_dang.md", "ke_hoach.xlsx", "ke_hoach.md"} <= set(files)
+            "mot_cau_chuyen_bon_dinh_dang.md", "ke_hoach.xlsx", "ke_hoach.md",
+            "tro_ly_cua_ban.md"} <= set(files)
     for name, text in files.items():
         if name == "profile" or name.startswith("san_pham"):
             continue
@@ -169,8 +178,40 @@ def test_a_service_gets_no_goods_wording(ran) -> None:
         pytest.skip("goods wording is right for a product or a homestay")
     for name, text in exports(work).items():
         assert not product_only(text), (name, product_only(text))
-    text = "\n".join(outputs(work / f"{n}.ipynb", printed=True) for n in LESSONS[1:])
+    text = "\n".join(outputs(work / f"{n}.ipynb", printed=True) for n in OWN_STEPS)
+    text += own_chat(work)
     assert not product_only(text), product_only(text)
+
+
+def own_chat(work: Path) -> str:
+    """What lesson 05's own-business chat cell printed."""
+    nb = nbformat.read(work / "05_cham_soc_khach_hang.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if "profile.chat_prompt(sp)" in c.source)
+    return "\n".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+
+
+def test_the_sample_shops_data_is_not_passed_off_as_the_participants(ran) -> None:
+    work, sp = ran
+    for name in SAMPLE_DATA:
+        path = work / "ket_qua" / name
+        text = (path.read_text(encoding="utf-8") if path.suffix == ".md" else
+                "\n".join(pd.read_excel(path).astype(str).to_numpy().ravel()))
+        assert sp["ten_sp"] not in text, name
+
+
+def test_lesson05_chat_answers_from_the_participants_facts(ran) -> None:
+    work, sp = ran
+    text = own_chat(work)
+    from course import numbers
+    price = numbers.number(sp["gia_ban_vnd"])
+    assert f"Đang dùng sản phẩm của bạn: {sp['ten_sp']}" in text
+    assert f"Trợ lý: Dạ, giá {price} đồng" in text
+    if "/" not in str(sp["don_vi"]):  # "phòng đôi/đêm": the price is quoted, not multiplied
+        assert f"× {price} đồng" in text  # the follow-up is calculated from the given price
+    assert "Dạ, em sẽ hỏi lại" in text  # a question the facts do not answer
+    assert not foreign(text), foreign(text)
+    md = (work / "ket_qua" / "tro_ly_cua_ban.md").read_text(encoding="utf-8")
+    assert sp["ten_sp"] in md and price in md
 
 
 def test_lesson03_calendar_posts_name_the_business(ran) -> None:
