@@ -168,6 +168,19 @@ def enumeration(original: str, f: str) -> list[str]:
     return []
 
 
+def _default_columns(original: str, f: str, rows: list[str]) -> list[str]:
+    """Columns for a table of listed things when the request named none: the thing first
+    (its own noun, "Gói", "Ngày", "Kênh"), then what only the owner knows, as gaps."""
+    table = cues()["table_columns"]
+    if all(fold(r).startswith(("thu ", "chu nhat")) for r in rows):
+        return list(table["days"])
+    if all(fold(r) in CHANNELS or fold(r) == "tiktok shop" for r in rows):
+        return list(table["channels"])
+    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?({_ENUM_NOUNS})(?!\w)", f)
+    head = original[m.start(2):m.end(2)] if m else table["thing"]
+    return [head[:1].upper() + head[1:], *table["things"]]
+
+
 def _rows(original: str, f: str, columns: list[str]) -> list[str]:
     listed = enumeration(original, f)
     if listed:
@@ -177,7 +190,7 @@ def _rows(original: str, f: str, columns: list[str]) -> list[str]:
                "Website", "YouTube"):
         i = f.find(fold(ch))
         if i >= 0 and not any(fold(ch) in fold(x) for _, x in found):
-            found.append((i, original[i:i + len(ch)]))
+            found.append((i, ch))  # the channel's own spelling, "zalo" -> "Zalo"
     if len(found) >= 2:
         return [x for _, x in sorted(found)]
     m = re.search(r"(?:cho|so sanh|gom|moi dong|cac)\s+(?:cac\s+|moi\s+)?(?:san pham|mon|kenh|"
@@ -267,6 +280,8 @@ def read(prompt: str) -> Frame:
     if fr.fmt == "table":
         fr.columns = _columns(instr, f)
         fr.rows = _rows(instr, f, fr.columns)
+        if fr.rows and not fr.columns:  # "bảng so sánh 3 gói A, B, C": columns that fit them
+            fr.columns = _default_columns(instr, f, fr.rows)
 
     # Per-item limit: "mỗi câu dưới 12 từ", "each under 8 words".
     per = re.search(rf"(?<!\w)(?:moi|each|tung)(?!\w)[^,.;\n\d]{{0,30}}?{_LIMIT}?\s*(\d{{1,3}})"
@@ -288,7 +303,10 @@ def read(prompt: str) -> Frame:
             else "max"
         fr.chars = (int(m.group(1)), mode)
         break
-    if re.search(r"ngan gon|that ngan|short|concise|suc tich", f):
+    if re.search(r"ngan gon|that ngan|short|concise|suc tich", f) or re.search(
+            r"(?<!\w)(?:bai|bai dang|bai viet|tin nhan|doan|post|caption|loi)\s+(?:\w+\s+){0,2}"
+            r"ngan(?!\w)", f):  # "bài đăng Zalo ngắn"
+
         fr.short_wanted = True
     fr.cta = bool(re.search(r"keu goi|call to action|\bcta\b|loi moi dat", f))
 
@@ -314,6 +332,9 @@ def read(prompt: str) -> Frame:
         same = re.fullmatch(r"(.+?)\s+của\s+(.+)", fr.name, flags=re.IGNORECASE)
         if same and fold(same.group(1)) == fold(same.group(2)):
             fr.name = same.group(1)
+    if fr.name and fold(instr) == instr.lower() and fr.name == fr.name.lower():
+        # typed without diacritics or capitals: one spelling, a name's, in every sentence
+        fr.name = " ".join(w[:1].upper() + w[1:] for w in fr.name.split())
     fr.product = sample_named(instr, f, fr)
     fr.biz = detect(fr.name or "", business or "", fr.product.short if fr.product else "")
 
@@ -368,6 +389,9 @@ def read(prompt: str) -> Frame:
         if post_at and post_at.start() < fr.count_at and fr.kind == "hashtag":
             fr.hashtags = (fr.count or 3, "exact")  # "bài đăng kèm 3 hashtag": one post
             fr.count = fr.kind = None
+    if fr.count == 1 and fr.kind in (None, "message") and (
+            fr.task in ("post", "email", "description", "script") or fr.kind == "message"):
+        fr.count = None  # "Viết 1 bài đăng": one text, not a numbered list of one
     if fr.fmt == "table" and fr.count is None and not fr.rows:
         m = re.search(rf"(?<!\w){_NUM}\s+(?:ngay|tuan|buoi|thang|dot)(?!\w)", f)
         if m:

@@ -169,6 +169,10 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
         if not candidate or (fold(candidate) in _BARE and (owned or not m.group(0).startswith(
                 ("cho", "ve", "for", "about")))) or fold(candidate) in ("dich vu", "san pham"):
             continue
+        inner = re.search(r"\s(?:ban|gioi thieu|quang ba)\s", f[start:end])
+        if inner and not _has_accents(original) and not \
+                original[start + inner.start() + 1:][:1].isupper():
+            continue  # "ve huu ban cam vinh" (no diacritics): what is sold follows "ban"
         if not starts_like_a_name(original, start + (len(original[start:end]) -
                                                      len(original[start:end].lstrip()))):
             continue  # "giới thiệu ngắn", "về hưu": an adjective or verb, not a name
