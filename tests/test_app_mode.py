@@ -470,6 +470,10 @@ def test_jupyterlab_on_a_phone_then_a_laptop_and_a_lesson_opens_clean(server, pa
     assert not phone["sideVisible"], phone
     assert phone["dockWidth"] >= phone["W"] - 70, phone  # only the two icon bars beside it
     assert phone["dirty"] == [], phone  # opening a lesson changes nothing
+    # The first cell's app link is there; the app-only note is not.
+    link = page.locator(".jp-NotebookPanel a", has_text="Mở dạng ứng dụng").first
+    assert link.get_attribute("href") == "/hub/user-redirect/ung-dung/05_cham_soc_khach_hang.ipynb"
+    assert not page.locator(".jp-NotebookPanel .course-app-only").first.is_visible()
     # The file browser is still there: a tap on its icon opens it over the lesson...
     page.locator('.jp-SideBar.jp-mod-left li[data-id="filebrowser"]').hover()
     assert page.evaluate(LAB_LAYOUT)["sideVisible"]
