@@ -494,10 +494,6 @@ def test_jupyterlab_on_a_phone_then_a_laptop_and_a_lesson_opens_clean(server, pa
     page.set_viewport_size(PHONE)
 
 
-@pytest.mark.xfail(strict=True, reason="JupyterLab saves the side panel's share of the width "
-                   "(Lumino relative sizes: ~0.7 at 412 px, where the panel keeps its 250 px "
-                   "minimum) in the workspace and restores it on a computer; needs a "
-                   "lab extension or a workspace filter, not done (issue 25 item 4)")
 def test_a_phone_layout_does_not_carry_back_to_a_laptop(server, page):
     lesson = "notebooks/05_cham_soc_khach_hang.ipynb"
     page.set_viewport_size(PHONE)
@@ -509,5 +505,22 @@ def test_a_phone_layout_does_not_carry_back_to_a_laptop(server, page):
     page.locator(".jp-NotebookPanel .jp-Cell").first.wait_for()
     page.wait_for_timeout(1500)
     laptop = page.evaluate(LAB_LAYOUT)
+    page.screenshot(path=str(ARTIFACTS / "lab_1366_after_phone.png"))
     page.set_viewport_size(PHONE)
-    assert laptop["dockLeft"] <= 0.4 * laptop["W"], laptop
+    assert laptop["sideVisible"], laptop
+    assert 200 <= laptop["dockLeft"] <= 0.4 * laptop["W"], laptop
+
+
+def test_workspace_filter_keeps_a_computer_layout_and_drops_a_phone_width():
+    from course.lab_layout import without_phone_widths
+
+    def workspace(sizes):
+        return json.dumps({"data": {"layout-restorer:data": {
+            "left": {"collapsed": False}, "relativeSizes": sizes}}, "metadata": {"id": "x"}})
+
+    desk = workspace([0.2, 0.8, 0])
+    assert without_phone_widths(desk) == desk
+    phone = json.loads(without_phone_widths(workspace([0.72, 0.28, 0])))
+    assert "relativeSizes" not in phone["data"]["layout-restorer:data"]
+    assert phone["data"]["layout-restorer:data"]["left"] == {"collapsed": False}
+    assert without_phone_widths("not json") == "not json"

@@ -26,6 +26,8 @@ c.ServerApp.jpserver_extensions = {
     # beside this file, template in data/voila/templates/khoa_hoc) and the lessons' app link.
     "voila.server_extension": True,
     "course.app_links": True,
+    # A phone's side-panel width is not saved into the workspace a computer reopens.
+    "course.lab_layout": True,
 }
 
 # Course stylesheet and self-hosted Vietnamese fonts (custom/custom.css; custom/fonts/ made by
