@@ -111,7 +111,11 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
             text = f"{text} {rng.choice(g['tones']['playful']['emoji'])}"
         filled.append(text)
     if kind == "point":  # "5 ý nổi bật … dựa trên câu chuyện sau": the owner's facts first
-        filled = [x.rstrip(".") for x in fr.facts + fr.source] + filled
+        own = [x.rstrip(".") for x in fr.facts]
+        if len(own) > n and not fr.source:  # 3 facts in 2 sentences: all of them
+            own = [", ".join(own[i::n]) for i in range(n)]
+        own = [x[:1].upper() + x[1:] for x in own]  # "giao nhận tận nhà" as an item: a capital
+        filled = own + [x.rstrip(".") for x in fr.source] + filled
     if kind == "hashtag":  # the business's own tag first
         own = f"#{s['tag']}"
         filled = list(dict.fromkeys(([own] if own in filled else []) + filled))
@@ -138,6 +142,8 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
                                                             for x in out):
         for j, x in enumerate(out):  # the named product goes into the first item that has room
             cand = f"{name}: {x[0].lower()}{x[1:]}"
+            if not any(ch.isupper() for ch in cand.split()[0][1:]):  # "iPhone" stays
+                cand = cand[:1].upper() + cand[1:]  # an item starts with a capital, even a name
             if len(cand.split()) <= limit and (room is None or len(cand) <= room):
                 out[j] = cand
                 break

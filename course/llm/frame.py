@@ -354,6 +354,12 @@ def read(prompt: str) -> Frame:
         seg = instr[m.start(1):m.end(1)]
         seg = re.split(r"\.\s+(?=[A-ZĐÀ-Ỹ])", seg)[0]
         fr.facts = [x.strip(" .") for x in seg.split(";") if len(x.strip()) > 3][:6]
+    if not fr.facts:  # "về dịch vụ … (giặt sấy 15.000 đồng/kg, giao nhận tận nhà, mở 7:00–21:00)"
+        for m in re.finditer(r"\(([^()\n]{5,300})\)", instr):
+            parts = [x.strip(" .") for x in re.split(r"[,;]\s+", m.group(1)) if x.strip(" .")]
+            if len(parts) >= 2 and all(1 <= len(x.split()) <= 12 for x in parts):
+                fr.facts = parts[:6]
+                break
     m = re.search(r"(?:cac |nhung )?tu khoa\s*(?:sau)?\s*:\s*([^.\n]{2,200})", f)
     if m and fr.kind != "keyword":
         fr.keywords = _split_list(instr[m.start(1):m.end(1)])[:6]

@@ -209,7 +209,7 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
     for m in re.finditer(r"(?<!\w)(?:o|tai)\s+([^\n]{2,50})", f):
         seg = f[m.start(1):m.end(1)] + " "
         end = min([seg.find(s) for s in pstops if seg.find(s) >= 0] + [len(seg)])
-        cand = clean_name(original[m.start(1):m.start(1) + end])
+        cand = clean_name(original[m.start(1):m.start(1) + end].split("(")[0])  # "Đông Hà (…)"
         # A place is a proper name: it starts with a capital letter ("Phong Nha", "Huế").
         if cand and cand[0].isupper() and len(cand) <= 40:
             place = cand
