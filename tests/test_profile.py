@@ -196,3 +196,5 @@ def test_lesson05_chat_answers_from_the_saved_profile() -> None:
         assert "chuyển" in answers[3]  # a complaint goes to a person
         if data.get("giao_nhan"):
             assert data["giao_nhan"] in " ".join(answers)
+        if data.get("gio_mo_cua"):  # "7:00–21:00" alone, with no "mỗi ngày" after it
+            assert f"Dạ, giờ mở cửa: {data['gio_mo_cua']}" in " ".join(answers)

@@ -223,7 +223,7 @@ def chat_prompt(profile: dict[str, object]) -> str:
 def chat_questions(profile: dict[str, object]) -> list[str]:
     """Questions that try lesson 05's chat on this business: a fact, a follow-up needing a
     calculation on the given price, one the facts do not answer, a complaint for a person,
-    then one about delivery or the service area when it was given."""
+    then one about the hours and one about delivery or the service area when given."""
     unit = str(profile.get("don_vi") or "").split("/")[-1].strip()
     service = kind_of(profile).main == "service"
     out = ["Giá bao nhiêu vậy ạ?",
@@ -231,6 +231,8 @@ def chat_questions(profile: dict[str, object]) -> list[str]:
            "Có nhận thanh toán bằng thẻ không?",
            "Làm hỏng đồ của tôi rồi, tôi muốn xin lại tiền!" if service else
            "Hàng không đúng mô tả, tôi muốn xin lại tiền!"]
+    if str(profile.get("gio_mo_cua") or "").strip():
+        out.append("Mấy giờ mở cửa vậy?")
     if str(profile.get("giao_nhan") or "").strip():
         out.append("Nhận hàng thế nào vậy?" if kind_of(profile).main == "product" else
                    "Giao nhận thế nào vậy?")
