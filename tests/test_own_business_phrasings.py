@@ -96,3 +96,61 @@ def test_slogans_make_no_claims_and_keep_one_casing(prompt: str):
     assert len(ITEM.findall(body)) == n, body
     spellings = {m for m in re.findall(r"(?i)tiem giat say hoa mai", body)}
     assert len(spellings) <= 1, body
+
+
+# --------------------------------------------------------------------------- tutor, studio, garage
+@pytest.mark.parametrize(("prompt", "rows"), [
+    ("Lập bảng so sánh 3 khóa Cơ bản, Nâng cao, Luyện thi của lớp tiếng Anh Sao Mai.",
+     ["Cơ bản", "Nâng cao", "Luyện thi"]),
+    ("Lập bảng 3 gói chụp ảnh cưới Cơ bản, Tiêu chuẩn, Cao cấp cho studio ảnh Nắng Mai",
+     ["Cơ bản", "Tiêu chuẩn", "Cao cấp"]),
+    ("lap bang lich dang bai tu thu hai den thu tu cho studio anh nang mai",
+     ["Thứ Hai", "Thứ Ba", "Thứ Tư"]),
+    ("lap bang so sanh zalo, facebook va tiktok cho gara o to minh phat",
+     ["Zalo", "Facebook", "TikTok"]),
+])
+def test_tables_of_listed_things(prompt: str, rows: list[str]):
+    body = ask(prompt, True)
+    assert [r[0] for r in table_rows(body)] == rows, body
+
+
+def test_tutor_named_by_what_they_teach_with_the_price():
+    body = ask("Tôi dạy kèm Toán lớp 9 tại nhà ở Vinh, 150.000 đồng/buổi. "
+               "Viết 1 bài đăng Facebook ngắn.", True)
+    assert "dạy kèm Toán lớp 9" in body and "150.000 đồng/buổi" in body, body
+    assert "[tên" not in body and not ITEM.search(body), body
+
+
+def test_plain_tutor_name_is_kept_whole_and_cased_once():
+    body = ask("viet 3 cau chao hoc sinh moi cho lop day kem toan co Lan", True)
+    assert len(ITEM.findall(body)) == 3, body
+    spellings = set(re.findall(r"(?i)lop day kem toan co lan", body))
+    assert len(spellings) == 1, body
+
+
+@pytest.mark.parametrize("prompt", [
+    "Viết 2 câu giới thiệu về gara ô tô Minh Phát (thay dầu 300.000 đồng, mở 8:00–18:00).",
+    "viết 2 câu giới thiệu studio ảnh Nắng Mai (chụp ảnh thẻ 50.000 đồng, lấy ngay, mở 8:00–20:00)",
+])
+def test_given_facts_fill_the_sentences(prompt: str):
+    body = ask(prompt, True)
+    items = [x for x in ITEM.split(body) if x.strip()]
+    assert len(items) == 2 and all(x.strip()[0].isupper() for x in items), body
+    facts = re.search(r"\((.+)\)", prompt).group(1).split(", ")
+    for fact in facts:
+        assert fact.lower() in body.lower(), (fact, body)
+
+
+@pytest.mark.parametrize("prompt", [
+    "Tôi mở gara sửa xe máy ở Đông Hà. Viết 1 tin nhắn nhắc khách bảo dưỡng xe.",
+    "viet 5 hashtag cho gara sua xe may tuan",
+    "viết 3 khẩu hiệu cho gara ô tô minh phát",
+])
+def test_garage_requests_keep_the_name_and_invent_nothing(prompt: str):
+    body = ask(prompt, True)
+    assert "gara" in fold(body), body
+    n = re.search(r"(?<!\w)([35])(?!\w)", prompt)
+    if n:
+        assert len(ITEM.findall(body)) == int(n.group(1)), body
+    else:
+        assert not ITEM.search(body), body

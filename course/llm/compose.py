@@ -119,8 +119,9 @@ def items(fr: Frame, n: int, rng: random.Random, temperature: float | None,
     if kind == "hashtag":  # the business's own tag first
         own = f"#{s['tag']}"
         filled = list(dict.fromkeys(([own] if own in filled else []) + filled))
+    given = set(own) if kind == "point" else set()  # "Mở 8:00–18:00": a fact, however short
     fits = [x for x in filled if (kind in ("hashtag", "keyword", "name") or
-                                  3 <= len(x.split()) <= limit)
+                                  (3 if x not in given else 1) <= len(x.split()) <= limit)
             and (room is None or len(x) <= room)]
     if len(fits) < n:  # fall back on short stock phrases that still fit
         stock = [x for x in g["short_items"] if 3 <= len(x.split()) <= limit

@@ -162,7 +162,11 @@ def enumeration(original: str, f: str) -> list[str]:
         end = m.start(2) + _cut(original[m.start(2):m.end(2)], f[m.start(2):m.end(2)],
                                 "cua|cho|voi|theo|de|trong|tai|o|nham|co|hay|moi|tren|thanh"
                                 "|dang")
-        items = [x for x in _split_list(original[m.start(2):end]) if 0 < len(x.split()) <= 5]
+        items = _split_list(original[m.start(2):end])
+        lead = re.match(r"(?:[a-zà-ỹđ]\S*\s+)+(?=[A-ZĐÀ-Ỹ])", items[0]) if items else None
+        if lead and all(x[:1].isupper() for x in items[1:]):
+            items[0] = items[0][lead.end():]  # "3 gói chụp ảnh cưới Cơ bản, Tiêu chuẩn, …"
+        items = [x for x in items if 0 < len(x.split()) <= 5]
         if len(items) == _num(m.group(1)) and len(items) >= 2:
             return items
     return []
@@ -332,7 +336,7 @@ def read(prompt: str) -> Frame:
         same = re.fullmatch(r"(.+?)\s+của\s+(.+)", fr.name, flags=re.IGNORECASE)
         if same and fold(same.group(1)) == fold(same.group(2)):
             fr.name = same.group(1)
-    if fr.name and fold(instr) == instr.lower() and fr.name == fr.name.lower():
+    if fr.name and fold(instr) == instr.lower() and fr.name[:1].islower():
         # typed without diacritics or capitals: one spelling, a name's, in every sentence
         fr.name = " ".join(w[:1].upper() + w[1:] for w in fr.name.split())
     fr.product = sample_named(instr, f, fr)

@@ -74,13 +74,26 @@ def detect(*texts: str) -> Kind:
 
 def starts_with_cue(text: str) -> bool:
     """Whether `text` opens with a business word ("phòng khám …", "tiệm giặt …", "homestay …")."""
+    return cue_length(text) > 0
+
+
+def cue_length(text: str) -> int:
+    """How many characters of `text` its opening business word takes ("dạy kèm" -> 7), or 0."""
     low = nfc(text).lower()
     accented = _has_accents(low)
-    for _main, _sub, acc, pl in _patterns():
-        pat = acc if accented else pl
-        if pat is not None and (m := pat.match(low if accented else fold(low))) and m.start() == 0:
-            return True
-    return False
+    subject = low if accented else fold(low)
+    at = 0
+    while True:  # overlapping business words chain: "lớp dạy" + "dạy kèm" -> "lớp dạy kèm"
+        best = at
+        for _main, _sub, acc, pl in _patterns():
+            pat = acc if accented else pl
+            for start in {at, *(i + 1 for i, ch in enumerate(subject[:at]) if ch == " ")}:
+                m = pat.match(subject, start) if pat is not None else None
+                if m and m.end() > best:
+                    best = m.end()
+        if best == at:
+            return at
+        at = best
 
 
 def from_profile(value: str) -> Kind:

@@ -108,15 +108,25 @@ _BARE = {"dich vu", "san pham", "tiem", "quan", "cua hang", "co so", "shop", "co
          "hang", "mon", "phong", "goi", "doanh nghiep", "thuong hieu", "nha hang"}
 
 
+# A price at a name's end is dropped ("… 150.000"), a small number kept ("lớp 9", "phòng 2").
+_PRICE_TAIL = re.compile(r"(?:\s+\d{1,3}(?:[.,]\d{3})+|\s+\d{3,})+$")
+
+
 def clean_name(text: str) -> str:
     text = text.strip(" \t\"'“”‘’()[]-–")
     return re.sub(r"\s+", " ", text)
 
 
 def _stop_at(original: str, f: str, start: int, seg: str, stop_re: re.Pattern[str]) -> int:
-    """Where a name ends: the first stop word that really is one ("gồm", not "gốm")."""
+    """Where a name ends: the first stop word that really is one ("gồm", not "gốm"), never
+    inside the business word the name opens with ("dạy kèm", not "dạy" + "kèm")."""
     c = cues()
+    from .kinds import cue_length
+
+    keep = cue_length(original[start:start + 40])
     for cut in stop_re.finditer(" " + seg + " "):
+        if cut.start() < keep:
+            continue
         at = start + cut.start()  # position of the stop word in `f`
         word = f[at:at + cut.end() - cut.start() - 1].strip()
         first = word.split()[0]
@@ -163,7 +173,7 @@ def named(original: str, f: str, skip: tuple[int, int] = (-1, -1)) -> tuple[str 
         lead = re.match(rf"(?:(?:{trig})\s+)+", fold_chars(candidate.lower()))
         if lead:  # "của quán bún hến" -> "quán bún hến"
             candidate = candidate[lead.end():]
-        candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "phòng đôi 450.000 đ" -> name only
+        candidate = _PRICE_TAIL.sub("", candidate)  # "phòng đôi 450.000 đ" -> name only
         owned = _OWNER.search(candidate)
         candidate = _OWNER.sub("", candidate)  # "cam của tôi" -> "cam": "của tôi" is no name
         if not candidate or (fold(candidate) in _BARE and (owned or not m.group(0).startswith(
@@ -236,7 +246,7 @@ def _by_business_word(original: str, f: str, stop_re: re.Pattern[str],
             continue
         end = start + _stop_at(original, f, start, seg.group(0), stop_re)
         candidate = _OWNER.sub("", clean_name(original[start:end]))
-        candidate = re.sub(r"(?:\s+\d+)+$", "", candidate)  # "… 150.000 đồng": no number
+        candidate = _PRICE_TAIL.sub("", candidate)  # "… 150.000 đồng": no number
         if candidate and fold(candidate) not in _BARE and len(candidate.split()) >= 2:
             return candidate
     return None
