@@ -186,7 +186,7 @@ def test_a_service_gets_no_goods_wording(ran) -> None:
 def own_chat(work: Path) -> str:
     """What lesson 05's own-business chat cell printed."""
     nb = nbformat.read(work / "05_cham_soc_khach_hang.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if "profile.chat_prompt(sp)" in c.source)
+    cell = next(c for c in nb.cells if "chat_cua_ban.send(" in c.source)
     return "\n".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
 
 

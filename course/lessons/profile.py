@@ -1,7 +1,7 @@
 """The participant's own product ("Sản phẩm của bạn"), saved once and read by every lesson.
 
 The form `course.widgets.ProductForm` writes `ket_qua/san_pham_cua_ban.json` next to the lesson;
-lessons 03, 04, 06 and 09 call `load()` and get a dict shaped like a row of products.csv
+lessons 02 to 06 and 09 call `load()` and get a dict shaped like a row of products.csv
 (ten_sp, gia_ban_vnd, don_vi, noi_san_xuat, diem_noi_bat, khach_hang_muc_tieu) plus
 kenh_chinh, ten_co_so, the kind of business (loai_hinh: goods, service, lodging, food & drink
 venue), opening hours (gio_mo_cua), delivery / pickup / service area (giao_nhan), terms
