@@ -25,6 +25,31 @@ def ensure_tools_on_path() -> None:
     bindir = os.path.dirname(sys.executable)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    _alembic_head_in_process()
+
+
+def _alembic_head_in_process() -> None:
+    """Answer nbgrader's `alembic heads` question in this process.
+
+    A new gradebook asks it through a subprocess: a Python start per grader and worker, and a
+    grader killed at that moment left the process running. The answer is a constant of the
+    installed nbgrader's migration scripts, read here with alembic's own API.
+    """
+    import nbgrader.api as api
+
+    if getattr(api.get_alembic_version, "in_process", False):
+        return
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader import dbutil
+
+    def head() -> str:
+        cfg = Config()
+        cfg.set_main_option("script_location", dbutil.ALEMBIC_DIR)
+        return ScriptDirectory.from_config(cfg).get_current_head()
+
+    head.in_process = True  # type: ignore[attr-defined]
+    api.get_alembic_version = head
 
 
 def default_course_dir() -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 import unicodedata
 import zipfile
 import zlib
@@ -354,3 +355,28 @@ def test_hub_usernames_mapped_to_roster_ids(tmp_path):
     bad.write_text("chi mot cot\nnguyenvana\n", encoding="utf-8")
     with pytest.raises(CourseError, match="hai cột"):
         read_login_map(bad)
+
+
+def test_a_new_gradebook_needs_no_alembic_subprocess(tmp_path, monkeypatch):
+    """nbgrader's `alembic heads` is answered in-process: same head, no program started (a
+    grader killed while that program ran used to leave it behind)."""
+    import subprocess
+
+    import nbgrader.api as api
+    from nbgrader import dbutil
+
+    from autograder.coursectx import ensure_tools_on_path
+
+    with dbutil._temp_alembic_ini("sqlite:////tmp/unused.db") as ini:
+        bindir = Path(sys.executable).parent
+        expected = subprocess.check_output([str(bindir / "alembic"), "-c", ini, "heads"],
+                                           text=True).split()[0]
+    ensure_tools_on_path()
+
+    def no_programs(*args, **kwargs):
+        raise AssertionError(f"a program was started: {args}")
+
+    monkeypatch.setattr(api.sp, "check_output", no_programs)
+    assert api.get_alembic_version() == expected
+    with api.Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}", course_id="c") as gb:
+        assert gb.students == []
