@@ -122,6 +122,23 @@ def test_roster_budgets_and_instructor_raise(tmp_path):
     assert store.budget_override("hv001") == 30_000 and store.budget_override("hv002") is None
 
 
+def test_class_day_follows_the_course_time_zone():
+    """One time-zone setting: the gateway's day turns over with COURSE_TIMEZONE's midnight."""
+    assert config.from_env({}).tz_offset_hours == 7  # default: Vietnam
+    tokyo = config.from_env({"COURSE_TIMEZONE": "Asia/Tokyo"})
+    assert tokyo.tz_offset_hours == 9
+    assert periods.period(tokyo, ts("2026-11-29T14:59:00"))[0] == "2026-11-29"
+    assert periods.period(tokyo, ts("2026-11-29T15:00:00"))[0] == "2026-11-30"
+    assert config.from_env({"COURSE_TIMEZONE": "Sao/Hoa"}).tz_offset_hours == 7  # a typo
+    explicit = config.from_env({"COURSE_TIMEZONE": "Asia/Tokyo", "GATEWAY_TZ_OFFSET_HOURS": "8"})
+    assert explicit.tz_offset_hours == 8
+    from traitlets.config import Config
+
+    service = hubconf.add_gateway(Config(), env={"COURSE_TIMEZONE": "Asia/Tokyo"}, port=18766,
+                                  db_path="/tmp/x.sqlite3")
+    assert service["environment"]["COURSE_TIMEZONE"] == "Asia/Tokyo"
+
+
 def test_hub_config_gets_service_roles_and_spawner_environment():
     from traitlets.config import Config
 

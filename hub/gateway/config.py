@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 # Upstreams an organiser can name with GATEWAY_UPSTREAM; the URL can always be overridden.
@@ -20,6 +21,22 @@ UPSTREAMS: dict[str, tuple[str, str, str | None]] = {
     "litellm": ("http://localhost:4000/v1", "gpt-4o-mini", "LITELLM_MASTER_KEY"),
 }
 NO_KEY = "not-needed"  # local servers ignore the key; the Authorization header still goes
+
+
+def course_offset_hours(env: dict) -> float:
+    """The UTC offset of the course's one time zone (COURSE_TIMEZONE, see course.timezone),
+    so the class day turns over when the certificates' and reports' day does."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from course.timezone import DEFAULT
+
+    name = (env.get("COURSE_TIMEZONE") or "").strip() or DEFAULT
+    try:
+        zone = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(DEFAULT)
+    offset = datetime.now(zone).utcoffset()
+    return offset.total_seconds() / 3600 if offset else 0.0
 
 
 def _num(env: dict, name: str, default: float) -> float:
@@ -37,7 +54,7 @@ class GatewayConfig:
     budget_vnd: float = 20_000  # per participant per class day
     class_cap_vnd: float = 0  # whole class per day; 0 = no cap
     reset_hour: int = 0  # local hour at which a class day starts
-    tz_offset_hours: float = 7  # Vietnam (UTC+7)
+    tz_offset_hours: float = 7  # the course's zone (COURSE_TIMEZONE, default Vietnam, UTC+7)
     reset_every_seconds: float = 0  # >0: rehearsals and tests reset after this many seconds
     rate_per_minute: int = 20  # per participant
     quiz_per_minute: int = 30  # quiz results a participant may report per minute
@@ -82,7 +99,7 @@ def from_env(env: dict | None = None) -> GatewayConfig:
     c.budget_vnd = _num(env, "GATEWAY_BUDGET_VND", c.budget_vnd)
     c.class_cap_vnd = _num(env, "GATEWAY_CLASS_CAP_VND", c.class_cap_vnd)
     c.reset_hour = int(_num(env, "GATEWAY_RESET_HOUR", c.reset_hour)) % 24
-    c.tz_offset_hours = _num(env, "GATEWAY_TZ_OFFSET_HOURS", c.tz_offset_hours)
+    c.tz_offset_hours = _num(env, "GATEWAY_TZ_OFFSET_HOURS", course_offset_hours(env))
     c.reset_every_seconds = _num(env, "GATEWAY_RESET_EVERY_SECONDS", 0)
     c.rate_per_minute = int(_num(env, "GATEWAY_RATE_PER_MINUTE", c.rate_per_minute))
     c.quiz_per_minute = int(_num(env, "GATEWAY_QUIZ_RATE_PER_MINUTE", c.quiz_per_minute))

@@ -87,7 +87,8 @@ def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int 
     if env.get("GATEWAY_ENABLED", "1") == "0":
         return None
     port = port or int(env.get("GATEWAY_PORT") or 0) or free_port()
-    service_env = {k: v for k, v in env.items() if k.startswith("GATEWAY_")}
+    service_env = {k: v for k, v in env.items()
+                   if k.startswith("GATEWAY_") or k == "COURSE_TIMEZONE"}
     key_var = UPSTREAMS.get((env.get("GATEWAY_UPSTREAM") or "openai").lower(), ("", "", None))[2]
     if key_var and env.get(key_var) and not env.get("GATEWAY_UPSTREAM_KEY"):
         service_env[key_var] = env[key_var]
