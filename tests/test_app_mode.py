@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -23,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from lab_server import running_lab
 
 from course.app_links import find_lesson
-from course.lab import lab_command, lab_environment
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -52,12 +49,6 @@ OWN = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _error_notebook(path: Path) -> None:
     """A participant's notebook whose second cell fails: the app must say so in Vietnamese."""
     import nbformat
@@ -81,44 +72,12 @@ def server(tmp_path_factory) -> Iterator[dict]:
     shutil.copytree(REPO / "notebooks", root / "notebooks",
                     ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
     _error_notebook(root / "thu" / "loi.ipynb")
-    port, token = _free_port(), "app-test-token"
-    env = lab_environment({k: v for k, v in os.environ.items()
-                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
-    env.update({
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "COURSE_CACHE_DIR": str(tmp / "cache"),
-    })
-    cmd = lab_command(root, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                             f"--IdentityProvider.token={token}"])
-    log_path = tmp / "lab.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.terminate()
-        pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
-    info = {"base": base, "token": token, "root": root, "log": log_path, "tmp": tmp}
-    yield info
-    if TIMINGS:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "time_to_interactive.json").write_text(
-            json.dumps(TIMINGS, indent=1, ensure_ascii=False), encoding="utf-8")
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_lab(root, tmp, "app-test-token") as lab:
+        yield {**lab, "root": root, "tmp": tmp}
+        if TIMINGS:
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "time_to_interactive.json").write_text(
+                json.dumps(TIMINGS, indent=1, ensure_ascii=False), encoding="utf-8")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

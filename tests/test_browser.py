@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -20,9 +19,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lab_server import running_lab
 
 from course.keyguard import REDACTED
-from course.lab import START_PAGE, lab_command, lab_environment
+from course.lab import START_PAGE
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,12 +49,6 @@ def _msg(key: str) -> str:
     from course.i18n import t
 
     return t(key)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 SAMPLE = "Để tập, số liệu, kiểm tra, nghiêng, Quảng Trị"
@@ -116,41 +110,8 @@ def lab(tmp_path_factory) -> Iterator[dict]:
     exchange = tmp / "not-a-folder" / "exchange"
     (root / "nbgrader_config.py").write_text(
         f"c = get_config()\nc.Exchange.root = {str(exchange)!r}\n", encoding="utf-8")
-    port, token = _free_port(), "browser-test-token"
-    env = lab_environment({k: v for k, v in os.environ.items()
-                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
-    env.update({
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "COURSE_CACHE_DIR": str(tmp / "cache"),
-    })
-    cmd = lab_command(root, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                             f"--IdentityProvider.token={token}"])
-    log_path = tmp / "lab.log"
-    log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    ready = False
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            ready = True
-            break
-        except OSError:
-            time.sleep(0.3)
-    if not ready:
-        proc.terminate()
-        pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
-    yield {"base": base, "token": token, "root": root, "log": log_path, "tmp": tmp}
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with running_lab(root, tmp, "browser-test-token") as server:
+        yield {**server, "root": root, "tmp": tmp}
 
 
 def _launch(p, profile: Path, env: dict | None = None):

@@ -11,28 +11,23 @@ instructor's collect / autograde / generate_feedback / release_feedback, "Xem nh
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from lab_server import running_lab
 from test_browser import (
     ACTIVE,
     ARTIFACTS,
     CHROMIUM,
-    _free_port,
     _launch,
     _open,
     _run_cell,
     _wait_idle,
     sync_api,
 )
-from test_widgets_submit import AID, COURSE_ID, REPO, TIME, answer, make_class, nbgrader
-
-from course.lab import lab_command, lab_environment
+from test_widgets_submit import AID, COURSE_ID, TIME, answer, make_class, nbgrader
 
 ENGLISH = re.compile(r"\b(Validate|Submit|Submitted|Fetch|Feedback|Traceback|Error|UTC)\b")
 
@@ -45,48 +40,17 @@ def klass(tmp_path_factory) -> Iterator[dict]:
     tmp = tmp_path_factory.mktemp("lop_hoc")
     places = make_class(tmp)
     home = places["home"]
-    port, token = _free_port(), "submit-test-token"
-    env = lab_environment({k: v for k, v in os.environ.items()
-                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
-    env.update({
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "COURSE_CACHE_DIR": str(tmp / "cache-ai"),
-        "COURSE_BACKEND": "offline",
-    })
-    log = (tmp / "lab.log").open("w")
-    proc = subprocess.Popen(
-        lab_command(home, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
-                           f"--IdentityProvider.token={token}"]),
-        cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("JupyterLab did not start:\n" + (tmp / "lab.log").read_text())
+    token = "submit-test-token"
+    with running_lab(home, tmp, token, extra_env={"COURSE_CACHE_DIR": str(tmp / "cache-ai"),
+                                                  "COURSE_BACKEND": "offline"}) as lab:
         # The participant fetches the exercise: nbgrader's own server handler (Assignments tab).
         fetch = urllib.request.Request(
-            f"{base}/assignments/fetch", method="POST",
+            f"{lab['base']}/assignments/fetch", method="POST",
             data=json.dumps({"course_id": COURSE_ID, "assignment_id": AID}).encode(),
             headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
         with urllib.request.urlopen(fetch, timeout=120) as reply:
             assert json.loads(reply.read())["success"]
-        yield {**places, "base": base, "token": token, "root": home}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        yield {**places, "base": lab["base"], "token": token, "root": home}
 
 
 @pytest.fixture(scope="module")

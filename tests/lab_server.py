@@ -1,0 +1,70 @@
+"""A course JupyterLab for browser tests: the course's own command and environment
+(course.lab), on 127.0.0.1, with no API key, stopped when the block ends."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from course.lab import lab_command, lab_environment
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_lab(root: Path, tmp: Path, token: str, *,
+                extra_env: dict | None = None) -> Iterator[dict]:
+    """Serve `root` until the block ends; yields base URL, token and the log's path.
+
+    Settings, workspaces, runtime files and the answer cache live under `tmp`, so no test
+    sees another's layout or cache.
+    """
+    env = lab_environment({k: v for k, v in os.environ.items()
+                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
+    env.update({
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "COURSE_CACHE_DIR": str(tmp / "cache"),
+        **(extra_env or {}),
+    })
+    port = free_port()
+    cmd = lab_command(root, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                             f"--IdentityProvider.token={token}"])
+    log_path = tmp / "lab.log"
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
+        yield {"base": base, "token": token, "log": log_path}
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
