@@ -1,6 +1,8 @@
-"""Simulated answers for bt1_prompt (instructor-only). Format: see ``autograder/simulate.py``."""
+"""Simulated answers for bt1_prompt (instructor-only).
+Format: ``autograder/rehearsal/spec.py``; reason tags: ``autograder/rehearsal/__init__.py``.
+"""
 
-from autograder.simulate import Spec, choices, needs_choices, prompt_variants
+from autograder.rehearsal.spec import Spec, choices, needs_choices, prompt_variants
 
 _BT1_QUESTIONS = {"cau_1": "A", "cau_2": "D", "cau_3": "B", "cau_4": "C"}  # wrong letters
 

@@ -1,6 +1,8 @@
-"""Simulated answers for bt3_funnel (instructor-only). Format: see ``autograder/simulate.py``."""
+"""Simulated answers for bt3_funnel (instructor-only).
+Format: ``autograder/rehearsal/spec.py``; reason tags: ``autograder/rehearsal/__init__.py``.
+"""
 
-from autograder.simulate import Spec, variant
+from autograder.rehearsal.spec import Spec, variant
 
 SPEC = Spec(
     needs={

@@ -1,6 +1,8 @@
-"""Simulated answers for bt4_cskh (instructor-only). Format: see ``autograder/simulate.py``."""
+"""Simulated answers for bt4_cskh (instructor-only).
+Format: ``autograder/rehearsal/spec.py``; reason tags: ``autograder/rehearsal/__init__.py``.
+"""
 
-from autograder.simulate import Spec, choices, needs_choices, variant
+from autograder.rehearsal.spec import Spec, choices, needs_choices, variant
 
 _BT4_QUESTIONS = {"cau_1": "A", "cau_2": "C"}  # wrong letters
 

@@ -1,0 +1,5 @@
+import sys
+
+from autograder.rehearsal.cli import main
+
+sys.exit(main())
