@@ -18,8 +18,10 @@ import time
 import warnings
 from pathlib import Path
 
+from suite_helpers import use_tests_helpers  # benchmarks/: this script's folder
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+use_tests_helpers()  # tests/ on PYTHONPATH (suite_helpers.py)
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ["COURSE_BACKEND"] = "offline"
 warnings.simplefilter("ignore")

@@ -38,9 +38,10 @@ import time
 from pathlib import Path
 
 import httpx
+from suite_helpers import use_tests_helpers  # benchmarks/: this script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+use_tests_helpers()  # tests/ on PYTHONPATH (suite_helpers.py)
 
 from gateway_hub import Hub  # noqa: E402
 from llm_server import FakeLLMServer, Scripted, completion  # noqa: E402
@@ -199,12 +200,9 @@ def largest_body() -> bytes:
 
 def scan_figures() -> list[tuple[int, float, float, int]]:
     """(bytes, course find_pii seconds, gateway prepare_text seconds, matches) per size."""
-    sys.path.insert(0, str(ROOT))
-    sys.path.insert(0, str(ROOT / "hub"))
-    from gateway.config import GatewayConfig
-    from gateway.work import prepare_text
-
     from course.privacy import find_pii
+    from hub.gateway.config import GatewayConfig
+    from hub.gateway.work import prepare_text
 
     find_pii(business_text(2000))  # rules and tokenizer loaded before the clock
     prepare_text([{"role": "user", "content": "Xin chào"}], "gpt-4o-mini", 20_000, True)

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
+from suite_helpers import use_tests_helpers  # benchmarks/: this script's folder
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+use_tests_helpers()  # tests/ on PYTHONPATH (suite_helpers.py)
 os.environ["COURSE_CACHE_DIR"] = tempfile.mkdtemp(prefix="course-bench-")
 
 import openai  # noqa: E402

@@ -22,7 +22,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -32,8 +31,6 @@ import nbformat
 from jupyter_client import BlockingKernelClient
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 from course.lab import START_PAGE, lab_command, lab_environment  # noqa: E402
 
 TOKEN = "bench-token"

@@ -21,14 +21,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from suite_helpers import use_tests_helpers  # benchmarks/: this script's folder
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+use_tests_helpers()  # tests/ on PYTHONPATH (suite_helpers.py)
 os.environ.pop("OPENAI_API_KEY", None)
 os.environ["COURSE_BACKEND"] = "offline"
 
 FIRST = """
 import sys, time
-sys.path.insert(0, {tests!r})
 t0 = time.perf_counter()
 from course.llm import offline
 t1 = time.perf_counter()

@@ -12,15 +12,12 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
 from course.lab import START_PAGE, lab_command, lab_environment  # noqa: E402
 
 MENUS = ("Tệp", "Chỉnh sửa", "Chạy", "Kernel")  # the menus lessons and the error help name

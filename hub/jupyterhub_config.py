@@ -18,12 +18,12 @@ import secrets
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
+from hub.exchange import prepare as prepare_exchange
+from hub.run import DEFAULT_STATE
+from hub.spawner import COURSE_ID, CourseSpawner
+from hub.users import load_roster
 
-from hub.exchange import prepare as prepare_exchange  # noqa: E402
-from hub.spawner import COURSE_ID, CourseSpawner  # noqa: E402
-from hub.users import load_roster  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 c = get_config()  # noqa: F821  (injected by traitlets)
 
@@ -32,7 +32,7 @@ def setting(name: str, default: str) -> str:
     return os.environ.get(f"COURSE_HUB_{name}", default)
 
 
-STATE = Path(setting("STATE", "/srv/ai-kinh-doanh-hub"))
+STATE = Path(setting("STATE", DEFAULT_STATE))
 STATE.mkdir(parents=True, exist_ok=True)
 os.chmod(STATE, 0o700)  # database, cookie secret and passwords: root only
 PARTICIPANT_ENV = setting("ENV", "/opt/ai-kinh-doanh/env")
@@ -139,7 +139,6 @@ c.JupyterHub.services = [{
                 "jupyterhub_idle_culler", f"--timeout={CULL_IDLE}",
                 f"--cull-every={int(setting('CULL_EVERY', str(max(CULL_IDLE // 6, 1))))}",
                 f"--max-age={int(setting('MAX_AGE', '0'))}"],
-    "environment": {"PYTHONPATH": str(HERE.parent)},
 }, {
     # No process: a token for `python -m hub.run --stop-class` (stop every server, then the hub).
     "name": "class-stop", "api_token": state_secret("class_stop_token"),
@@ -149,9 +148,10 @@ c.JupyterHub.last_activity_interval = int(setting("ACTIVITY_INTERVAL", "60"))
 
 # --- Extra services (e.g. the LLM gateway, hub/gateway/) ----------------------------------
 # Each file *.py in the folders of COURSE_HUB_SERVICES_DIR (default hub/services.d/; several
-# folders separated by ":") is run here with `c` in scope, in name order; it appends to
-# c.JupyterHub.services and c.JupyterHub.load_roles.
+# folders separated by ":") is JupyterHub extra configuration, loaded in name order with
+# `load_subconfig` (traitlets): it gets a `c` of its own, merged into this one afterwards, so it
+# adds with c.JupyterHub.services.append(…), c.JupyterHub.load_roles.append(…) and
+# c.Spawner.environment.update(…) and never replaces what is set here.
 for folder in setting("SERVICES_DIR", str(HERE / "services.d")).split(os.pathsep):
     for path in sorted(glob.glob(os.path.join(folder, "*.py"))):
-        exec(compile(Path(path).read_text(encoding="utf-8"), path, "exec"),  # noqa: S102
-             {"c": c, "__file__": path, "__name__": "hub_service"})
+        load_subconfig(path)  # noqa: F821  (injected by traitlets, like get_config)

@@ -5,16 +5,10 @@ Skips are honest (tests/honest_skips.py): a printed reason locally, a failure in
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from llm_server import FakeLLMServer  # tests/ is on the path: pyproject's pytest `pythonpath`
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from llm_server import FakeLLMServer  # noqa: E402
-
-from course.i18n import set_strict  # noqa: E402
+from course.i18n import set_strict
 
 pytest_plugins = ["honest_skips"]
 

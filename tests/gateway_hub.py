@@ -2,7 +2,7 @@
 
 The hub runs from a throw-away folder on 127.0.0.1 with dynamic ports, DummyAuthenticator
 and SimpleLocalProcessSpawner (no OS users needed); the gateway is plugged in with the same
-`gateway.hubconf.add_gateway` call as the workshop hub's configuration. A spawned "server" is
+`hub.gateway.hubconf.add_gateway` call as the workshop hub's configuration. A spawned "server" is
 this file run as a script: it records the environment the spawner gave it (what a real
 single-user server and its kernels inherit) and answers HTTP so the hub sees it as ready.
 
@@ -24,7 +24,6 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-HUB_DIR = ROOT / "hub"
 CHP = ROOT / ".venv" / "hub-node" / "node_modules" / ".bin" / "configurable-http-proxy"
 PYTHON = sys.executable
 
@@ -41,9 +40,7 @@ def chp_path() -> str | None:
 
 
 CONFIG = """
-import sys
-sys.path.insert(0, {hub_dir!r})
-from gateway.hubconf import add_gateway
+from hub.gateway.hubconf import add_gateway
 
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {port}
@@ -90,7 +87,7 @@ class Hub:
     def start(self, timeout: float = 60) -> Hub:
         self.env_dir.mkdir(parents=True, exist_ok=True)
         config = CONFIG.format(
-            hub_dir=str(HUB_DIR), port=self.port, hub_port=free_port(),
+            port=self.port, hub_port=free_port(),
             proxy_api_port=free_port(), chp=chp_path(), python=PYTHON, script=__file__,
             env_dir=str(self.env_dir), admin_token=self.admin_token,
             gateway_env=self.gateway_env, gateway_port=self.gateway_port)

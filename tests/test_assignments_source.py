@@ -11,12 +11,14 @@ import json
 import os
 import re
 import shutil
-import sys
 import unicodedata
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from autograder import simulate
+from autograder.coursectx import ensure_tools_on_path
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = REPO / "assignments"
@@ -26,10 +28,6 @@ CODE_STUB = "# LÀM BÀI Ở ĐÂY: xóa hai dòng này"
 TEXT_STUB = "NHẬP CÂU TRẢ LỜI CỦA BẠN Ở ĐÂY"
 # Letters only in the tail: its last four characters cannot occur in a timestamp or an id.
 FAKE_KEY = "sk-test-GRADING-must-not-leak-KhoaGiaChiCoChu"
-
-sys.path.insert(0, str(REPO))
-from autograder import simulate  # noqa: E402
-from autograder.coursectx import ensure_tools_on_path  # noqa: E402
 
 
 def _nbg(cell) -> dict:

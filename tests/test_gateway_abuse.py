@@ -181,7 +181,7 @@ def usage_rows(hub: Hub) -> list[dict]:
 
 
 def gateway_pid(hub: Hub) -> int:
-    """The gateway service's process (the hub runs `python -m gateway` with its port)."""
+    """The gateway service's process (the hub runs `python -m hub.gateway` with its port)."""
     want = f":{hub.gateway_port}".encode()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -191,7 +191,7 @@ def gateway_pid(hub: Hub) -> int:
             env = (proc / "environ").read_bytes()
         except OSError:
             continue
-        if cmd[1:3] == [b"-m", b"gateway"] and b"JUPYTERHUB_SERVICE_URL=" in env \
+        if cmd[1:3] == [b"-m", b"hub.gateway"] and b"JUPYTERHUB_SERVICE_URL=" in env \
                 and want in env.split(b"JUPYTERHUB_SERVICE_URL=")[1].split(b"\0")[0]:
             return int(proc.name)
     raise AssertionError("gateway process not found")

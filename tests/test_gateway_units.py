@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,12 +11,10 @@ from pathlib import Path
 import pytest
 from multidict import CIMultiDict
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "hub"))
-
-from gateway import config, hubconf, periods  # noqa: E402
-from gateway.limits import InFlight, RateLimiter  # noqa: E402
-from gateway.store import Store  # noqa: E402
-from gateway.upstream import retry_after  # noqa: E402
+from hub.gateway import config, hubconf, periods
+from hub.gateway.limits import InFlight, RateLimiter
+from hub.gateway.store import Store
+from hub.gateway.upstream import retry_after
 
 
 def ts(text: str) -> float:
@@ -153,8 +150,9 @@ def test_hub_config_gets_service_roles_and_spawner_environment():
     assert {"name": "server", "scopes": ["users:activity!user", "access:servers!server",
                                          "access:services!service=ai"]} in c.JupyterHub.load_roles
     assert "server_token_scopes" not in c.Spawner
-    assert c.Spawner.environment["COURSE_GATEWAY_URL"] == "http://127.0.0.1:18765/services/ai/v1"
-    assert "sk-" not in str(dict(c.Spawner.environment))
+    spawner_env = c.Spawner.environment.get_value({})  # added lazily: merged into the hub's
+    assert spawner_env["COURSE_GATEWAY_URL"] == "http://127.0.0.1:18765/services/ai/v1"
+    assert "sk-" not in str(spawner_env)
     # no upstream configured: the service runs, participants stay on the simulation
     c2 = Config()
     hubconf.add_gateway(c2, env={}, port=18766)
@@ -165,47 +163,40 @@ def test_hub_config_gets_service_roles_and_spawner_environment():
     c3.JupyterHub.load_roles = [{"name": "server", "scopes": ["inherit"]}]
     hubconf.add_gateway(c3, env=env, port=18767)
     assert c3.JupyterHub.load_roles[0] == {"name": "server", "scopes": ["inherit"]}
+    # no `user` role in the configuration: JupyterHub's default one gets the access
+    assert c3.JupyterHub.extra_user_scopes.get_value(set()) == {"access:services!service=ai"}
 
 
-@pytest.fixture
-def no_leftover_gateway():
-    """Discovery registers "AI của lớp học" as a provider: take it away after the test."""
-    from course.config import PROVIDERS
-    from course.llm import gateway
+def test_services_d_file_loaded_with_load_subconfig_only_adds(tmp_path, monkeypatch):
+    """hub/services.d/ai_gateway.py as the workshop hub loads it (traitlets' load_subconfig):
+    its `c` is merged into the hub's, which keeps its services, roles and spawner settings."""
+    from traitlets.config.loader import PyFileConfigLoader
 
-    yield
-    PROVIDERS.pop(gateway.PROVIDER, None)
-    gateway._found = None
-
-
-def test_discovery_from_hub_or_litellm_environment(no_leftover_gateway):
-    from course.config import settings_from_env
-
-    hub = settings_from_env({"COURSE_GATEWAY_URL": "http://127.0.0.1:9/services/ai/v1/",
-                             "JUPYTERHUB_API_TOKEN": "abc", "COURSE_GATEWAY_MODEL": "gpt-4o-mini"})
-    assert (hub.backend, hub.provider, hub.base_url) == (
-        "openai", "lop-hoc", "http://127.0.0.1:9/services/ai/v1")
-    assert hub.api_key == "not-needed"  # the token is added per request, never stored here
-    # after a fallback to the simulation, the message's one-liner brings the class AI back
-    from course.config import updated
-
-    back = updated(updated(hub, backend="offline"), provider="lop-hoc")
-    assert (back.backend, back.base_url) == ("openai", "http://127.0.0.1:9/services/ai/v1")
-    litellm = settings_from_env({"LITELLM_API_BASE": "http://10.0.0.9:4000",
-                                 "LITELLM_API_KEY": "sk-virtual"})
-    assert litellm.base_url == "http://10.0.0.9:4000/v1" and litellm.backend == "openai"
-    # the participant's own choice wins: offline stays offline, their own key stays theirs
-    assert settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1", "JUPYTERHUB_API_TOKEN": "a",
-                              "COURSE_BACKEND": "offline"}).backend == "offline"
-    own = settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1", "JUPYTERHUB_API_TOKEN": "a",
-                             "OPENAI_API_KEY": "sk-own"})
-    assert own.provider != "lop-hoc"
-    # a gateway URL without a hub token is not a hub: offline simulation
-    assert settings_from_env({"COURSE_GATEWAY_URL": "http://x/v1"}).backend == "offline"
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.setenv("COURSE_HUB_STATE", str(tmp_path))
+    monkeypatch.setenv("GATEWAY_UPSTREAM", "ollama")
+    monkeypatch.delenv("GATEWAY_PORT", raising=False)
+    (tmp_path / "main.py").write_text(
+        'c.JupyterHub.services = [{"name": "idle-culler"}]\n'
+        'c.JupyterHub.load_roles = [{"name": "server", "scopes": ["inherit"]}]\n'
+        'c.Spawner.environment = {"KEEP": "1"}\n'
+        f'load_subconfig({str(repo / "hub" / "services.d" / "ai_gateway.py")!r})\n')
+    c = PyFileConfigLoader("main.py", str(tmp_path)).load_config()
+    assert [s["name"] for s in c.JupyterHub.services] == ["idle-culler", "ai"]
+    gateway = c.JupyterHub.services[1]
+    assert gateway["command"][1:3] == ["-m", "hub.with_parent"] and "hub.gateway" in gateway[
+        "command"]
+    assert [r["name"] for r in c.JupyterHub.load_roles] == ["server", "ai-gateway"]
+    assert c.JupyterHub.load_roles[0] == {"name": "server", "scopes": ["inherit"]}
+    assert "access:services!service=ai" in c.JupyterHub.extra_user_scopes.get_value(set())
+    assert c.Spawner.environment["KEEP"] == "1"
+    assert c.Spawner.environment["COURSE_GATEWAY_MODEL"]
+    port = int((tmp_path / "ai-gateway.port").read_text())  # kept for the next start
+    assert gateway["url"] == f"http://127.0.0.1:{port}"
 
 
 def test_holds_admit_while_below_the_budget_and_settle_exactly():
-    from gateway.limits import Reservations
+    from hub.gateway.limits import Reservations
 
     book = Reservations()
     budget, worst, spent = 20.0, 15.0, 0.0
@@ -223,7 +214,7 @@ def test_holds_admit_while_below_the_budget_and_settle_exactly():
 
 
 def test_request_schema_is_strict():
-    from gateway.validate import BadRequest, chat_request, parse_json
+    from hub.gateway.validate import BadRequest, chat_request, parse_json
 
     ok = chat_request(parse_json(json.dumps({
         "model": "gpt-4o-mini", "temperature": 0.7, "max_tokens": 100, "seed": 3, "stop": "x",
@@ -250,7 +241,7 @@ def test_request_schema_is_strict():
 
 
 def test_personal_data_scan_is_bounded_and_long_prompts_are_never_shared():
-    from gateway.work import prepare_text
+    from hub.gateway.work import prepare_text
 
     small = [{"role": "user", "content": "Gọi chị Lan 0912 345 678 nhé"}]
     tokens, personal, stored = prepare_text(small, "gpt-4o-mini", 20_000, store=True)
@@ -271,8 +262,9 @@ def test_exports_write_text_never_formulas():
     import csv
     import io
 
-    from gateway import dashboard
     from openpyxl import load_workbook
+
+    from hub.gateway import dashboard
 
     row = {"user": '=HYPERLINK("http://x","bấm")', "calls": 1, "cached": 0, "errors": 0,
            "tokens_in": 1, "tokens_out": 1, "cost_vnd": 1.0, "saved_vnd": 0.0,

@@ -74,7 +74,7 @@ def _gateway_pids(hub_pid: int) -> list[int]:
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"hub.with_parent" in argv and str(hub_pid).encode() in argv and b"gateway" in argv:
+        if b"hub.with_parent" in argv and str(hub_pid).encode() in argv and b"hub.gateway" in argv:
             found.append(int(entry.name))
     return found
 

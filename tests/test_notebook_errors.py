@@ -47,8 +47,8 @@ def cells(tmp_path_factory):
         "che_sdt('0912 345 678')",                                         # 18 ...called
         "x = 3\nassert x == 4, 'Điểm prompt chưa đủ 70'",                 # 19 check, message
         "y = [1]\n\nassert len(y) == 2",                                   # 20 check, no message
-        "lib = {}\nexec(compile('def f():\\n    assert False', 'lib.py', 'exec'), lib)\n"
-        "lib['f']()",                                                      # 21 a library's
+        "code = compile('def f():\\n    assert False', 'lib.py', 'exec')\nlib = {}\n"
+        "exec(code, lib)\nlib['f']()",                                    # 21 a library's
     ])
 
 
@@ -154,14 +154,13 @@ def test_an_assert_inside_a_library_keeps_its_traceback(cells):
 def test_an_untouched_assignment_speaks_vietnamese_at_every_error(tmp_path, aid, monkeypatch):
     """'Run all' on an assignment as released (nbgrader's own ClearSolutions with the course's
     stub): every error a participant meets starts with a Vietnamese sentence."""
-    import sys
     from pathlib import Path
 
     from nbgrader import preprocessors as nbp
 
-    root = Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(root))
     from autograder import nbconfig
+
+    root = Path(__file__).resolve().parents[1]
 
     monkeypatch.setenv("COURSE_BACKEND", "offline")
     cfg = nbconfig.load(root / "assignments")

@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
 from nbclient import NotebookClient
+from sim_properties import product_only
 
 from course.lessons import profile
 from course.lessons.planning import names_it, unproven
 from course.llm.names import sample_terms
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sim_properties import product_only  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang",

@@ -1,4 +1,4 @@
-"""`python -m gateway` (cwd: hub/): what JupyterHub runs as the managed service."""
+"""`python -m hub.gateway`: what JupyterHub runs as the managed service."""
 
 from .app import main
 

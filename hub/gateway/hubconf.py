@@ -1,17 +1,21 @@
 """Plug the class AI gateway into a jupyterhub_config.py with one call.
 
-    import sys; sys.path.insert(0, "<repo>/hub")
-    from gateway.hubconf import add_gateway
+    from hub.gateway.hubconf import add_gateway
     add_gateway(c)            # after c.JupyterHub.services / load_roles are set
 
+It only adds (list append, dict update), so it also works in a file loaded with JupyterHub's
+`load_subconfig` (hub/services.d/), whose `c` is merged into the main configuration later.
+
 What it does:
-- registers the managed service `ai` (run as `python -m gateway` from hub/), its settings
+- registers the managed service `ai` (run as `python -m hub.gateway`), its settings
   passed through its own environment: every GATEWAY_* variable of the hub's environment and
   the one provider key it needs. Nothing of it reaches a participant: spawners pass only
   their `env_keep` list and `Spawner.environment`.
-- lets every user's token reach the service (role `user` gets
-  `access:services!service=ai`; the single-user server's token gets it through the `server`
-  role, or `Spawner.server_token_scopes` when the configuration sets that);
+- lets every user's token reach the service (`access:services!service=ai` in the `user` role
+  when the configuration defines one, else in `JupyterHub.extra_user_scopes`); the
+  single-user server's token gets it through the `server` role, or
+  `Spawner.server_token_scopes` when the configuration sets that (`server_token=False`: the
+  configuration's own `server` role already inherits the user's scopes);
 - lets the service read user names and groups (to recognise instructors);
 - tells each spawned server where the gateway is (COURSE_GATEWAY_URL, COURSE_GATEWAY_MODEL)
   when an upstream is configured; otherwise participants keep the offline simulation.
@@ -28,12 +32,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from pathlib import Path
 from typing import Any
 
 from .config import UPSTREAMS
 
-HUB_DIR = Path(__file__).resolve().parent.parent
 SERVER_SCOPES = ["users:activity!user", "access:servers!server"]  # JupyterHub's `server` role
 
 
@@ -51,35 +53,41 @@ def upstream_configured(env: dict) -> bool:
                 or (key_var and env.get(key_var)) or name in ("ollama", "vllm"))
 
 
-def _value(section: Any, name: str, empty: Any) -> Any:
-    """The current value of a config entry, materialised so it can be extended in place."""
-    if name in section:
-        value = section[name]
-        if hasattr(value, "get_value"):  # traitlets LazyConfigValue (append/update ops)
-            value = value.get_value(empty)
-        section[name] = value
-        return value
-    section[name] = empty
-    return empty
+def _concrete(section: Any, name: str) -> Any:
+    """A config entry's value if this configuration has set it, else None.
+
+    Never materialises a traitlets LazyConfigValue: an entry this `c` does not set stays
+    lazy, so in a sub-configuration its appends merge into the main configuration's list
+    instead of replacing it."""
+    if name not in section:
+        return None
+    value = section[name]
+    return None if hasattr(value, "get_value") else value
 
 
-def _server_token_reaches(c: Any, roles: list, access: str) -> None:
+def _server_token_reaches(c: Any, access: str) -> None:
     """Let the single-user server's own token (JUPYTERHUB_API_TOKEN) call the service."""
-    if "server_token_scopes" in c.Spawner:
-        scopes = _value(c.Spawner, "server_token_scopes", [])
-        if isinstance(scopes, list) and access not in scopes:
-            scopes.append(access)
+    scopes = _concrete(c.Spawner, "server_token_scopes")
+    if scopes is not None or "server_token_scopes" in c.Spawner:
+        if scopes is None or access not in scopes:
+            c.Spawner.server_token_scopes.append(access)
         return
-    server = next((r for r in roles if r.get("name") == "server"), None)
+    server = next((r for r in _concrete(c.JupyterHub, "load_roles") or []
+                   if r.get("name") == "server"), None)
     if server is None:
-        roles.append({"name": "server", "scopes": [*SERVER_SCOPES, access]})
+        c.JupyterHub.load_roles.append({"name": "server", "scopes": [*SERVER_SCOPES, access]})
     elif not {"inherit", access} & set(server.setdefault("scopes", [])):
         server["scopes"].append(access)  # "inherit" already covers it (the user role has it)
 
 
 def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int | None = None,
-                host: str = "127.0.0.1", db_path: str | None = None) -> dict | None:
-    """Add the gateway service to config `c`; returns the service entry (None if disabled)."""
+                host: str = "127.0.0.1", db_path: str | None = None,
+                server_token: bool = True) -> dict | None:
+    """Add the gateway service to config `c`; returns the service entry (None if disabled).
+
+    `server_token=False` leaves the server token's scopes to the configuration (whose `server`
+    role inherits the user's): a sub-configuration cannot see that role, and a second
+    `server` role would stop the hub ("Role server multiply defined")."""
     env = dict(os.environ if env is None else env)
     for var, value in list(env.items()):  # the workshop hub's own spelling of its settings
         if var.startswith("COURSE_HUB_GATEWAY_"):
@@ -97,35 +105,33 @@ def add_gateway(c: Any, *, name: str = "ai", env: dict | None = None, port: int 
         service_env["GATEWAY_BUDGETS_FILE"] = roster  # a `budget_vnd` column, if it has one
     service_env["GATEWAY_DB"] = db_path or env.get("GATEWAY_DB") or os.path.abspath(
         "ai-gateway.sqlite3")
-    # the gateway imports the course library (price table, personal-data masking)
-    service_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(HUB_DIR.parent), env.get("PYTHONPATH", "")) if p)
-    service = {
+    service = {  # `hub` and `course` are installed in the hub's Python (make install)
         "name": name,
         "url": f"http://{host}:{port}",
-        "command": [sys.executable, "-m", "gateway"],
-        "cwd": str(HUB_DIR),
+        "command": [sys.executable, "-m", "hub.gateway"],
         "environment": service_env,
         "oauth_no_confirm": True,
         "display": True,
         "info": {"vi": "AI của lớp học – trang giảng viên"},
     }
-    _value(c.JupyterHub, "services", []).append(service)
-    roles = _value(c.JupyterHub, "load_roles", [])
+    c.JupyterHub.services.append(service)
     access = f"access:services!service={name}"
-    user_role = next((r for r in roles if r.get("name") == "user"), None)
-    if user_role is None:
-        roles.append({"name": "user", "scopes": ["self", access]})
+    user_role = next((r for r in _concrete(c.JupyterHub, "load_roles") or []
+                      if r.get("name") == "user"), None)
+    if user_role is None:  # JupyterHub's default user role, plus this
+        c.JupyterHub.extra_user_scopes.add(access)
     elif access not in user_role.setdefault("scopes", ["self"]):
         user_role["scopes"].append(access)
-    roles.append({"name": f"{name}-gateway", "description": "Class AI gateway: who is who",
-                  "scopes": ["read:users:name", "read:users:groups"], "services": [name]})
-    _server_token_reaches(c, roles, access)
+    c.JupyterHub.load_roles.append({
+        "name": f"{name}-gateway", "description": "Class AI gateway: who is who",
+        "scopes": ["read:users:name", "read:users:groups"], "services": [name]})
+    if server_token:
+        _server_token_reaches(c, access)
     if upstream_configured(env):
-        spawner_env = _value(c.Spawner, "environment", {})
-        spawner_env["COURSE_GATEWAY_URL"] = f"http://{host}:{port}/services/{name}/v1"
-        spawner_env["COURSE_GATEWAY_MODEL"] = (
-            env.get("GATEWAY_MODEL")
-            or UPSTREAMS.get((env.get("GATEWAY_UPSTREAM") or "openai").lower(),
-                             ("", "gpt-4o-mini", None))[1])
+        c.Spawner.environment.update({
+            "COURSE_GATEWAY_URL": f"http://{host}:{port}/services/{name}/v1",
+            "COURSE_GATEWAY_MODEL": (
+                env.get("GATEWAY_MODEL")
+                or UPSTREAMS.get((env.get("GATEWAY_UPSTREAM") or "openai").lower(),
+                                 ("", "gpt-4o-mini", None))[1])})
     return service

@@ -1,6 +1,7 @@
 """The class AI gateway (hub/gateway): enabled by default, upstream from GATEWAY_* variables.
 
-Run by hub/jupyterhub_config.py with `c` in scope. Without an upstream configured
+Loaded by hub/jupyterhub_config.py with JupyterHub's `load_subconfig`: `c` is this file's own
+configuration, merged into the hub's afterwards (so it only appends). Without an upstream configured
 (GATEWAY_UPSTREAM_KEY / OPENAI_API_KEY, or GATEWAY_UPSTREAM=ollama|vllm with
 GATEWAY_UPSTREAM_URL…) the service still runs (its page says so) and participants keep the
 offline simulation. GATEWAY_ENABLED=0 turns it off. See docs/ai-lop-hoc.md.
@@ -16,9 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # hub/: `gateway` package
-
-from gateway.hubconf import add_gateway, free_port  # noqa: E402
+from hub.gateway.hubconf import add_gateway, free_port
+from hub.run import DEFAULT_STATE
 
 
 def _port_is_free(port: int) -> bool:
@@ -51,13 +51,15 @@ def _kept_port(state: Path) -> int:
     return port
 
 
-_db_url = str(c.JupyterHub.get("db_url") or "")  # noqa: F821 (c: the hub's config)
-_state = Path(_db_url[len("sqlite:///"):]).parent if _db_url.startswith("sqlite:///") else None
+# The hub's state folder (hub/jupyterhub_config.py's STATE: the same setting and default).
+_state = Path(os.environ.get("COURSE_HUB_STATE", DEFAULT_STATE))
 _port = None
-if _state and not (os.environ.get("GATEWAY_PORT") or os.environ.get("COURSE_HUB_GATEWAY_PORT")):
+if not (os.environ.get("GATEWAY_PORT") or os.environ.get("COURSE_HUB_GATEWAY_PORT")):
     _port = _kept_port(_state)
-_service = add_gateway(c, db_path=str(_state / "ai-gateway.sqlite3") if _state else None,  # noqa: F821
-                       port=_port)
+# server_token=False: the hub's `server` role inherits the user's scopes (this file cannot
+# see it, and a second `server` role would stop the hub).
+_service = add_gateway(c, db_path=str(_state / "ai-gateway.sqlite3"), port=_port,  # noqa: F821
+                       server_token=False)
 if _service:
-    _module = _service["command"].index("-m") + 1  # run `gateway` under hub.with_parent
+    _module = _service["command"].index("-m") + 1  # run `hub.gateway` under hub.with_parent
     _service["command"][_module:_module] = ["hub.with_parent", str(os.getpid())]

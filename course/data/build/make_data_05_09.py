@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import sys
 import unicodedata
 from pathlib import Path
 
@@ -215,7 +214,6 @@ def build_sales(rng: random.Random) -> Path:
 
 def build_curated_05() -> Path:
     """Refresh the lexicon entries of lesson05.json, keeping the hand-written ones."""
-    sys.path.insert(0, str(OUT.parents[2]))
     from course.lessons.sentiment import curated_entries
 
     path = OUT.parent / "offline" / "curated" / "lesson05.json"
