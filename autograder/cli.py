@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from autograder.coursectx import Course, CourseError, default_course_dir, ensure_tools_on_path
+from autograder.coursectx import Course, InstructorError, default_course_dir, ensure_tools_on_path
 
 log = logging.getLogger("autograder.cli")
 
@@ -98,9 +98,9 @@ def cmd_student_copies(args) -> int:
     from autograder.edition import generate_release
 
     course = _course(args)
-    done = generate_release(course.root, course.root / "release")
+    done = generate_release(course.root, course.step_root("release"))
     print(f"Đã tạo bản cho học viên (không lời giải) của {len(done)} bài tập trong "
-          f"{course.root / 'release'}.")
+          f"{course.step_root('release')}.")
     return 0
 
 
@@ -153,7 +153,7 @@ def cmd_collect(args) -> int:
         ids = collect_exchange(course, args.id)
         for login, sid in apply_login_map(course, args.id, mapping):
             print(f"  Bài của tên đăng nhập {login} được xếp cho mã {sid}.")
-        ids = sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{args.id}"))
+        ids = course.student_ids("submitted", args.id)
         print(f"Đã thu bài '{args.id}': hiện có {len(ids)} bài nộp.")
         return _roster_check(course, args.id, ids, args.add_unknown)
     rep = collect_files(course, args.id, Path(args.zip))
@@ -247,7 +247,7 @@ def cmd_feedback(args) -> int:
     from autograder.feedback import generate_feedback
 
     pages = generate_feedback(_course(args), args.id, args.student or None)
-    print(f"Đã tạo {len(pages)} trang nhận xét trong {_course(args).root / 'feedback'}.")
+    print(f"Đã tạo {len(pages)} trang nhận xét trong {_course(args).step_root('feedback')}.")
     return 0
 
 
@@ -424,7 +424,7 @@ def _log_file(args) -> Path | None:
 
     try:
         return start_run_log(_course(args).state_dir(), args.lenh)
-    except (CourseError, OSError):
+    except (InstructorError, OSError):
         return None
 
 
@@ -446,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         code = args.func(args)
         log.info("exit code %s", code)
         return code
-    except CourseError as exc:
+    except InstructorError as exc:
         log.error("stopped: %s", exc)
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2

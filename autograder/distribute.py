@@ -23,7 +23,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from autograder import nbconfig
-from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
 from autograder.roster import load_sidecar, plain
 from course import timezone
 
@@ -45,7 +45,7 @@ def _api(course: Course) -> NbGraderAPI:
             os.makedirs(exchange)
             os.chmod(exchange, 0o777)  # nbgrader's documented set-up: everyone may write
         except OSError as exc:
-            raise CourseError(
+            raise InstructorError(
                 f"Không tạo được thư mục trao đổi {exchange} ({exc.strerror}). Hãy tạo nó với "
                 f"quyền ghi cho mọi người (sudo mkdir -p {exchange} && sudo chmod 777 "
                 f"{exchange}), hoặc chọn thư mục khác bằng dòng c.Exchange.root = "
@@ -60,17 +60,17 @@ def release(course: Course, assignment_id: str, force: bool = False) -> str:
     api = _api(course)
     released = Path(exchange_root(course)) / course.course_id / "outbound" / assignment_id
     if released.exists() and not force:
-        raise CourseError(
+        raise InstructorError(
             f"Bài '{assignment_id}' đã được phát rồi. Muốn phát lại bản mới (thay bản cũ trên "
             "thư mục trao đổi; học viên đã tải bài về vẫn giữ bài của họ, người tải sau nhận "
             f"bản mới), chạy: python -m autograder release {assignment_id} --force")
     api.config.ExchangeReleaseAssignment.force = force  # read when nbgrader's app starts
     out = api.generate_assignment(assignment_id, force=True, create=True)
     if not out.get("success"):
-        raise CourseError(f"Không tạo được bản phát cho học viên:\n{out.get('log')}")
+        raise InstructorError(f"Không tạo được bản phát cho học viên:\n{out.get('log')}")
     out = api.release_assignment(assignment_id)
     if not out.get("success"):
-        raise CourseError(f"Không phát được bài lên thư mục trao đổi:\n{out.get('log')}")
+        raise InstructorError(f"Không phát được bài lên thư mục trao đổi:\n{out.get('log')}")
     return exchange_root(course)
 
 
@@ -84,14 +84,14 @@ def collect_exchange(course: Course, assignment_id: str) -> list[str]:
     start = utcnow()
     out = _api(course).collect(assignment_id)
     if not out.get("success"):
-        raise CourseError(f"Không thu được bài từ thư mục trao đổi:\n{out.get('log')}")
+        raise InstructorError(f"Không thu được bài từ thư mục trao đổi:\n{out.get('log')}")
     new = [r for r in load_refusals(course.root, assignment_id) if r.seen >= start]
     if new:
         print(f"Từ chối {len(new)} mục khi thu bài (không chép; bài còn lại vẫn được thu và "
               "chấm):")
         for r in new:
             print("  " + describe(r))
-    return sorted(p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}"))
+    return course.student_ids("submitted", assignment_id)
 
 
 LOGIN_MAP = "ten-dang-nhap.json"
@@ -104,12 +104,13 @@ def read_login_map(path: Path) -> dict[str, str]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CourseError(f"Không đọc được tệp đối chiếu {path} ({exc}). Cần tệp CSV UTF-8 "
-                          "hai cột: ten_dang_nhap, ma_hoc_vien.") from exc
+        raise InstructorError(f"Không đọc được tệp đối chiếu {path} ({exc}). Cần tệp CSV UTF-8 "
+                              "hai cột: ten_dang_nhap, ma_hoc_vien.") from exc
     rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
     if len(rows) < 2 or any(len(r) < 2 for r in rows):
-        raise CourseError(f"Tệp đối chiếu {Path(path).name} cần dòng tiêu đề rồi mỗi dòng hai "
-                          "cột: tên đăng nhập JupyterHub, mã học viên (ví dụ nguyenvana,hv001).")
+        raise InstructorError(f"Tệp đối chiếu {Path(path).name} cần dòng tiêu đề rồi mỗi dòng "
+                              "hai cột: tên đăng nhập JupyterHub, mã học viên (ví dụ "
+                              "nguyenvana,hv001).")
     return {r[0].strip(): r[1].strip() for r in rows[1:]}
 
 
@@ -169,8 +170,8 @@ class Matcher:
             for st in gb.students:
                 people.setdefault(st.id, " ".join(p for p in (st.last_name, st.first_name) if p))
         if not people:
-            raise CourseError("Chưa có danh sách lớp nên không biết tệp nào của ai. "
-                              "Hãy chạy trước: python -m autograder roster import TEP")
+            raise InstructorError("Chưa có danh sách lớp nên không biết tệp nào của ai. "
+                                  "Hãy chạy trước: python -m autograder roster import TEP")
         self.by_id = {sid.lower(): sid for sid in people}
         self.names = {sid: _tokens(name) for sid, name in people.items() if name}
 
@@ -226,8 +227,8 @@ def _unpack(source: Path, into: Path, refused: list[tuple[str, str]] | None = No
     with zipfile.ZipFile(source) as zf:
         infos = zf.infolist()
         if len(infos) > max_entries:
-            raise CourseError(f"{source.name} có {len(infos)} mục, quá giới hạn {max_entries}: "
-                              "không giải nén (có thể là tệp zip độc hại).")
+            raise InstructorError(f"{source.name} có {len(infos)} mục, quá giới hạn {max_entries}: "
+                                  "không giải nén (có thể là tệp zip độc hại).")
         for info in infos:
             name = info.filename
             if not info.flag_bits & 0x800:
@@ -331,10 +332,10 @@ def collect_files(course: Course, assignment_id: str, source: Path) -> CollectRe
     course.check_assignment(assignment_id)
     source = Path(source)
     if not os.path.lexists(source):
-        raise CourseError(f"Không tìm thấy {source}")
+        raise InstructorError(f"Không tìm thấy {source}")
     if source.is_symlink():
-        raise CourseError(f"{source.name} là liên kết tượng trưng (symlink): hãy chỉ thẳng tới "
-                          "thư mục hay tệp .zip thật.")
+        raise InstructorError(f"{source.name} là liên kết tượng trưng (symlink): hãy chỉ thẳng tới "
+                              "thư mục hay tệp .zip thật.")
     matcher = Matcher(course)
     others = [a for a in course.assignment_ids() if a != assignment_id]
     report = CollectReport()
@@ -347,7 +348,7 @@ def collect_files(course: Course, assignment_id: str, source: Path) -> CollectRe
         elif source.is_dir():
             base = source
         else:
-            raise CourseError(f"{source.name} không phải thư mục hay tệp .zip.")
+            raise InstructorError(f"{source.name} không phải thư mục hay tệp .zip.")
         chosen: dict[str, tuple[float, Path, str]] = {}
         for path, rel, st in _regular_files(base, report):
             if path.suffix.lower() != ".ipynb":

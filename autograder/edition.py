@@ -24,7 +24,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.coursectx import CourseError, ensure_tools_on_path
+from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def repo_root(start: Path | None = None) -> Path:
                                                     Path.cwd()]:
         if (cand / "notebooks").is_dir() and (cand / "assignments").is_dir():
             return cand.resolve()
-    raise CourseError("Không tìm thấy thư mục khóa học (cần có notebooks/ và assignments/). "
-                      "Hãy chạy lệnh trong thư mục gốc của kho, hoặc thêm --repo THU_MUC.")
+    raise InstructorError("Không tìm thấy thư mục khóa học (cần có notebooks/ và assignments/). "
+                          "Hãy chạy lệnh trong thư mục gốc của kho, hoặc thêm --repo THU_MUC.")
 
 
 def _squash(text: str) -> str:
@@ -144,37 +144,36 @@ def generate_release(course_root: Path, out: Path, ids: list[str] | None = None)
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    from autograder import nbconfig
-
     ensure_tools_on_path()
-    source = Path(course_root) / "source"
+    course = Course(course_root)
     if ids is None:
-        ids = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+        ids = course.assignment_ids()
     done = []
     with tempfile.TemporaryDirectory(prefix="ban-hoc-vien-") as tmp:
         work = Path(tmp) / "course"
-        (work / "source").mkdir(parents=True)
-        shutil.copy(Path(course_root) / "nbgrader_config.py", work)
+        work.mkdir()
+        shutil.copy(course.root / "nbgrader_config.py", work)
+        copy = Course(work)
         for aid in ids:
-            shutil.copytree(source / aid, work / "source" / aid,
+            shutil.copytree(course.source_dir(aid), copy.source_dir(aid),
                             ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-        cfg = nbconfig.load(work)
+        cfg = copy.config()
         cfg.GenerateAssignment.no_database = True
         cfg.SaveCells.enabled = False
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         for aid in ids:
             result = api.generate_assignment(aid, force=True, create=False)
             if not result.get("success"):
-                raise CourseError(f"Không tạo được bản cho học viên của '{aid}':\n"
-                                  f"{result.get('error') or result.get('log')}")
+                raise InstructorError(f"Không tạo được bản cho học viên của '{aid}':\n"
+                                      f"{result.get('error') or result.get('log')}")
             target = Path(out) / aid
             shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(work / "release" / aid, target)
+            shutil.copytree(copy.release_dir(aid), target)
             done.append(aid)
-    leaks = scan(Path(out), hidden_test_lines(source))
+    leaks = scan(Path(out), hidden_test_lines(course.step_root("source")))
     if leaks:
-        raise CourseError("Bản cho học viên còn lời giải hoặc bài kiểm tra ẩn: " +
-                          "; ".join(f"{x.path} ({x.what})" for x in leaks[:10]))
+        raise InstructorError("Bản cho học viên còn lời giải hoặc bài kiểm tra ẩn: " +
+                              "; ".join(f"{x.path} ({x.what})" for x in leaks[:10]))
     log.info("released copies %s into %s", done, out)
     return done
 
@@ -184,8 +183,8 @@ def build_edition(out: Path, repo: Path | None = None) -> list[str]:
     repo = repo_root(repo)
     out = Path(out).resolve()
     if out == repo or repo in out.parents and out.parts[len(repo.parts)] in INCLUDE:
-        raise CourseError(f"Không ghi bản học viên vào {out}: thư mục này nằm trong phần "
-                          "được chép. Hãy chọn một thư mục khác.")
+        raise InstructorError(f"Không ghi bản học viên vào {out}: thư mục này nằm trong phần "
+                              "được chép. Hãy chọn một thư mục khác.")
     with tempfile.TemporaryDirectory(prefix="ban-hoc-vien-", dir=out.parent
                                      if out.parent.is_dir() else None) as tmp:
         stage = Path(tmp) / "edition"
@@ -196,13 +195,13 @@ def build_edition(out: Path, repo: Path | None = None) -> list[str]:
         # Participants get their own README: the instructor's names solutions, tests, the hub
         # and tools that are not in this edition.
         shutil.copyfile(PARTICIPANT_README, stage / "README.md")
-        course = repo / "assignments"
+        course = Course(repo / "assignments")
         (stage / "assignments").mkdir(parents=True, exist_ok=True)
-        generate_release(course, stage / "assignments" / "release")
-        leaks = scan(stage, hidden_test_lines(course / "source"))
+        generate_release(course.root, stage / "assignments" / course.step_folder("release"))
+        leaks = scan(stage, hidden_test_lines(course.step_root("source")))
         if leaks:
-            raise CourseError("Dừng lại: bản cho học viên còn lời giải hoặc bài kiểm tra ẩn: " +
-                              "; ".join(f"{x.path} ({x.what})" for x in leaks[:10]))
+            raise InstructorError("Dừng lại: bản cho học viên còn lời giải hoặc bài kiểm tra ẩn: " +
+                                  "; ".join(f"{x.path} ({x.what})" for x in leaks[:10]))
         if out.exists():
             shutil.rmtree(out)
         shutil.move(str(stage), out)
@@ -219,8 +218,8 @@ def commit_to_branch(folder: Path, branch: str, repo: Path | None = None) -> str
     current = subprocess.run(git + ["symbolic-ref", "-q", "--short", "HEAD"],
                              capture_output=True, text=True).stdout.strip()
     if branch == current:
-        raise CourseError(f"Nhánh '{branch}' đang được dùng cho kho của giảng viên. "
-                          "Hãy chọn tên khác, ví dụ --branch hoc-vien.")
+        raise InstructorError(f"Nhánh '{branch}' đang được dùng cho kho của giảng viên. "
+                              "Hãy chọn tên khác, ví dụ --branch hoc-vien.")
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GIT_INDEX_FILE": str(Path(tmp) / "index"),
                "GIT_WORK_TREE": str(folder)}
@@ -234,7 +233,7 @@ def commit_to_branch(folder: Path, branch: str, repo: Path | None = None) -> str
         def run(*args: str) -> str:
             res = subprocess.run(git + list(args), env=env, capture_output=True, text=True)
             if res.returncode:
-                raise CourseError(f"Lệnh git {' '.join(args)} lỗi: {res.stderr.strip()}")
+                raise InstructorError(f"Lệnh git {' '.join(args)} lỗi: {res.stderr.strip()}")
             return res.stdout.strip()
 
         run("add", "--all", "--force", ".")

@@ -28,7 +28,7 @@ from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Dict, List, Unicode
 
 from autograder import hidden
-from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
 from autograder.grading import ResultStore
 from autograder.scores import question_titles
 
@@ -70,15 +70,16 @@ class HideHiddenTests(NbGraderPreprocessor):
         config=True)
     secret_lines = List(Unicode(), help="Hidden-test lines (hidden.Secrets.lines).").tag(
         config=True)
-    submitted_root = Unicode("", help="The course's submitted/ folder (the participant's own "
-                                      "text is not a leak).").tag(config=True)
 
     def _secrets(self, resources) -> hidden.Secrets:
         found = hidden.Secrets([])
         found.lines = list(self.secret_lines)
         info = resources["nbgrader"]
-        own = Path(self.submitted_root) / info["student"] / info["assignment"] / \
-            f"{info['notebook']}.ipynb"
+        # The participant's own submission (their own text is not a leak), where nbgrader's
+        # CourseDirectory of this run puts it.
+        cd = CourseDirectory(config=self.config)
+        own = Path(cd.format_path(cd.submitted_directory, info["student"], info["assignment"]),
+                   f"{info['notebook']}.ipynb")
         try:
             texts = [c.get("source", "") for c in json.loads(own.read_text("utf-8"))["cells"]]
         except (OSError, ValueError, KeyError, TypeError):
@@ -158,7 +159,6 @@ def _config(course: Course, assignment_id: str):
     cfg.HideHiddenTests.results_dir = str(course.state_dir("ket-qua", assignment_id))
     cfg.HideHiddenTests.titles = question_titles(course, assignment_id)
     cfg.HideHiddenTests.secret_lines = _secrets(course, assignment_id).lines
-    cfg.HideHiddenTests.submitted_root = str(course.root / "submitted")
     # nbgrader's API forces the template name "feedback"; ours shadows its own.
     cfg.HTMLExporter.template_name = "feedback"
     cfg.HTMLExporter.extra_template_basedirs = [str(TEMPLATES)]
@@ -171,7 +171,7 @@ def _secrets(course: Course, assignment_id: str) -> hidden.Secrets:
 
     return hidden.Secrets.from_notebooks(
         nbformat.read(p, as_version=4)
-        for p in sorted((course.root / "source" / assignment_id).glob("*.ipynb")))
+        for p in sorted(course.source_dir(assignment_id).glob("*.ipynb")))
 
 
 def _refuse_page(page: Path, assignment_id: str) -> None:
@@ -183,7 +183,7 @@ def _refuse_page(page: Path, assignment_id: str) -> None:
 
 def _fallback_page(course: Course, assignment_id: str, student_id: str, data: dict) -> Path:
     """A submission nbgrader could not run still gets a page saying why (score 0)."""
-    folder = course.root / "feedback" / student_id / assignment_id
+    folder = course.feedback_dir(assignment_id, student_id)
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / f"{assignment_id}.html"
     page.write_text(
@@ -204,8 +204,8 @@ def generate_feedback(course: Course, assignment_id: str,
     store = ResultStore(course, assignment_id)
     results = store.all()
     if not results:
-        raise CourseError(f"Chưa có bài nào của '{assignment_id}' được chấm. "
-                          f"Hãy chạy: python -m autograder grade {assignment_id}")
+        raise InstructorError(f"Chưa có bài nào của '{assignment_id}' được chấm. "
+                              f"Hãy chạy: python -m autograder grade {assignment_id}")
     cfg = _config(course, assignment_id)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
     pages: dict[str, Path] = {}
@@ -218,8 +218,8 @@ def generate_feedback(course: Course, assignment_id: str,
             continue
         out = api.generate_feedback(assignment_id, sid, force=True)
         if not out.get("success"):
-            raise CourseError(f"Không tạo được nhận xét cho {sid}:\n{out.get('log')}")
-        folder = course.root / "feedback" / sid / assignment_id
+            raise InstructorError(f"Không tạo được nhận xét cho {sid}:\n{out.get('log')}")
+        folder = course.feedback_dir(assignment_id, sid)
         own = [c.get("source", "") for p in course.submitted_dir(assignment_id, sid).glob(
             "*.ipynb") for c in _cells(p)]
         mine = secrets.without(own)

@@ -31,7 +31,7 @@ from pathlib import Path
 from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.utils import notebook_hash
 
-from autograder.coursectx import Course, CourseError
+from autograder.coursectx import Course, InstructorError
 
 log = logging.getLogger(__name__)
 DIRECT = "nhan-xet-gui-rieng"
@@ -115,9 +115,10 @@ def release_feedback(course: Course, assignment_id: str) -> FeedbackRelease:
     from autograder.distribute import _api
 
     course.check_assignment(assignment_id)
-    if not list((course.root / "feedback").glob(f"*/{assignment_id}/*.html")):
-        raise CourseError(f"Chưa có trang nhận xét nào của '{assignment_id}'. Hãy chạy trước: "
-                          f"python -m autograder feedback {assignment_id}")
+    if not any(any(course.feedback_dir(assignment_id, sid).glob("*.html"))
+               for sid in course.student_ids("feedback", assignment_id)):
+        raise InstructorError(f"Chưa có trang nhận xét nào của '{assignment_id}'. Hãy chạy trước: "
+                              f"python -m autograder feedback {assignment_id}")
     api = _api(course)
     coursedir = CourseDirectory(config=api.config)
     coursedir.assignment_id = assignment_id
@@ -127,5 +128,5 @@ def release_feedback(course: Course, assignment_id: str) -> FeedbackRelease:
         app.start()
     except Exception as exc:  # the summary below says who; anything else is the exchange's
         if not getattr(app, "result", None) or not app.result.failed:
-            raise CourseError(f"Không trả được nhận xét lên thư mục trao đổi: {exc}") from exc
+            raise InstructorError(f"Không trả được nhận xét lên thư mục trao đổi: {exc}") from exc
     return app.result

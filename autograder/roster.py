@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.coursectx import Course, CourseError
+from autograder.coursectx import Course, InstructorError
 from autograder.vnsort import split_name
 from course.text import fold
 
@@ -54,19 +54,19 @@ HOW = ("Tệp cần một dòng tiêu đề cột ở dòng 1 (ví dụ: id, ho_
 
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise CourseError(f"Không tìm thấy tệp danh sách: {path}")
+        raise InstructorError(f"Không tìm thấy tệp danh sách: {path}")
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         if path.suffix.lower() != ".xls" and not zipfile.is_zipfile(path):
-            raise CourseError(
+            raise InstructorError(
                 f"{path.name} có đuôi {path.suffix} nhưng không phải tệp Excel (có thể là tệp "
                 "văn bản hay CSV bị đổi tên). Hãy mở bằng Excel rồi chọn Lưu thành → Excel "
                 "Workbook (.xlsx), hoặc đổi đuôi tệp thành .csv nếu đó là CSV.")
         try:
             table = pd.read_excel(path, dtype=str, keep_default_na=False)
         except Exception as exc:
-            raise CourseError(f"Không đọc được tệp Excel {path.name} ({type(exc).__name__}). "
-                              "Hãy mở bằng Excel, kiểm tra trang đầu tiên có danh sách, rồi "
-                              "lưu lại dạng .xlsx hoặc .csv.") from exc
+            raise InstructorError(f"Không đọc được tệp Excel {path.name} ({type(exc).__name__}). "
+                                  "Hãy mở bằng Excel, kiểm tra trang đầu tiên có danh sách, rồi "
+                                  "lưu lại dạng .xlsx hoặc .csv.") from exc
     else:
         raw = path.read_bytes()
         for encoding in ("utf-8-sig", "utf-16", "cp1258"):
@@ -76,10 +76,10 @@ def _read_table(path: Path) -> pd.DataFrame:
             except UnicodeDecodeError:
                 continue
         else:
-            raise CourseError(f"Không đọc được bảng mã của {path.name}; hãy lưu lại dạng CSV "
-                              "UTF-8.")
+            raise InstructorError(f"Không đọc được bảng mã của {path.name}; hãy lưu lại dạng CSV "
+                                  "UTF-8.")
         if not text.strip():
-            raise CourseError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
+            raise InstructorError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
             delimiter = dialect.delimiter
@@ -89,9 +89,9 @@ def _read_table(path: Path) -> pd.DataFrame:
             table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
                                 sep=delimiter)
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise CourseError(f"Không đọc được {path.name} như một bảng CSV. " + HOW) from exc
+            raise InstructorError(f"Không đọc được {path.name} như một bảng CSV. " + HOW) from exc
     if table.empty and not len(table.columns):
-        raise CourseError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
+        raise InstructorError(f"Tệp {path.name} rỗng, chưa có học viên nào. " + HOW)
     return table
 
 
@@ -119,16 +119,16 @@ def _map_headers(table: pd.DataFrame) -> dict[str, str]:
     if missing:
         line = _header_row(table)
         if line:
-            raise CourseError(
+            raise InstructorError(
                 f"Dòng tiêu đề cột đang ở dòng {line}, phía trên còn dòng khác (ví dụ tên lớp "
                 f"'{columns[0]}'). Hãy xóa các dòng phía trên dòng tiêu đề cột rồi nhập lại.")
         labels = {"id": "mã học viên (id)", "ho_ten": "họ tên (ho_ten)"}
-        raise CourseError(
+        raise InstructorError(
             "Tệp danh sách thiếu cột " + ", ".join(labels[m] for m in missing)
             + ". Các cột đang có: " + ", ".join(map(str, columns)) + ". " + HOW
         )
     if unknown:
-        raise CourseError(
+        raise InstructorError(
             "Không biết dùng cột " + ", ".join(f"'{c}'" for c in unknown) + " vào đâu. Cột "
             "dùng được: mã học viên (id), họ tên (ho_ten), email, đơn vị (don_vi). Hãy xóa "
             "hoặc đổi tên cột đó rồi nhập lại (chưa nhập gì vào sổ điểm).")
