@@ -17,7 +17,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
-from .config import PROVIDERS, Provider
+from .config import Provider
 from .errors import COURSE_ERRORS as COURSE_ERRORS
 from .errors import CourseError, CourseTypeError, is_course_error
 from .llm import session as _session
@@ -70,6 +70,10 @@ def usage():  # -> pandas.DataFrame
 
 
 def __getattr__(name: str) -> Any:
+    if name == "PROVIDERS":  # computed: the presets plus, on a workshop hub, the class AI
+        from .config import providers
+
+        return providers(_session.get_settings())
     # Heavier or optional parts load on first use, so `import course` stays fast.
     lazy = {
         "SIMULATION_LABEL": ("course.llm.offline", "label"),

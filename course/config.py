@@ -1,4 +1,9 @@
-"""Connection settings: provider presets, environment variables and `configure()`."""
+"""Connection settings: provider presets, environment variables and `configure()`.
+
+`settings_from_env(env)` is a pure function of the environment it is given; on a workshop hub
+it stores the class gateway it finds (`course.llm.gateway.discover`) on the settings, and
+`providers(settings)` computes the provider list from the presets plus that gateway.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from .errors import CourseError
 from .i18n import t
+from .llm import gateway as gw
 
 
 @dataclass(frozen=True)
@@ -21,7 +28,8 @@ class Provider:
     needs_key: bool = True
 
 
-PROVIDERS: dict[str, Provider] = {
+# The presets; `providers(settings)` adds the class gateway where there is one.
+PRESETS: Mapping[str, Provider] = MappingProxyType({
     p.name: p
     for p in [
         Provider("openai", "OpenAI", None, "gpt-4o-mini"),
@@ -39,7 +47,7 @@ PROVIDERS: dict[str, Provider] = {
                  "Qwen/Qwen2.5-7B-Instruct", False),
         Provider("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini"),
     ]
-}
+})
 
 OFFLINE_MODEL = "mo-phong"  # the simulated model's name in usage tables
 LOCAL_KEY = "not-needed"  # placeholder key for local servers
@@ -48,11 +56,10 @@ LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal", 
                "192.168.", *(f"172.{n}." for n in range(16, 32)))
 
 
-def _default_cache_dir() -> Path:
-    base = os.environ.get("COURSE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
-    if os.environ.get("COURSE_CACHE_DIR"):
-        return Path(os.environ["COURSE_CACHE_DIR"])
-    return Path(base or Path.home() / ".cache") / "course-ai"
+def _default_cache_dir(env: Mapping[str, str]) -> Path:
+    if env.get("COURSE_CACHE_DIR"):
+        return Path(env["COURSE_CACHE_DIR"])
+    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "course-ai"
 
 
 def mask_key(key: str | None) -> str | None:
@@ -76,6 +83,7 @@ class Settings:
     timeout: float = 60.0
     max_retries: int = 2
     pii_policy: str = "warn"  # "warn" | "refuse" | "off"
+    gateway: gw.Gateway | None = None  # a workshop hub's class AI, found in the environment
 
     def __repr__(self) -> str:  # never print the key
         fields = {k: v for k, v in self.__dict__.items() if k != "api_key"}
@@ -88,9 +96,25 @@ class Settings:
             return self.model or OFFLINE_MODEL
         if self.model:
             return self.model
-        if self.provider in PROVIDERS:
-            return PROVIDERS[self.provider].default_model
-        return PROVIDERS["openai"].default_model
+        known = providers(self)
+        if self.provider in known:
+            return known[self.provider].default_model
+        return PRESETS["openai"].default_model
+
+    @property
+    def on_gateway(self) -> gw.Gateway | None:
+        """The class gateway when these settings talk to it, else None."""
+        return gw.serving(self.gateway, self.base_url) if self.backend == "openai" else None
+
+
+def providers(settings: Settings | None = None) -> dict[str, Provider]:
+    """The providers to choose from: the presets, plus "AI của lớp học" on a hub that has it."""
+    known = dict(PRESETS)
+    g = settings.gateway if settings is not None else None
+    if g is not None:
+        known[gw.PROVIDER] = Provider(gw.PROVIDER, t("gateway.provider_label"), g.base_url,
+                                      g.model, needs_key=False)
+    return known
 
 
 def is_local_url(url: str | None) -> bool:
@@ -114,22 +138,21 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     if not key and is_local_url(base_url):
         key = LOCAL_KEY  # local servers ignore the key, but the SDK wants one
     provider = env.get("COURSE_PROVIDER") or None
-    if provider and provider in PROVIDERS and not base_url:
-        base_url = PROVIDERS[provider].base_url
-    if not key and not base_url and (env.get("COURSE_BACKEND") or "").strip() != "offline":
-        from .llm import gateway  # a workshop hub's class AI gateway: no key to paste
-
-        if found := gateway.discover(env):
-            backend, provider, base_url, key = "openai", gateway.PROVIDER, found["base_url"], \
-                LOCAL_KEY
+    if provider and provider in PRESETS and not base_url:
+        base_url = PRESETS[provider].base_url
+    found = gw.discover(env)  # a workshop hub's class AI gateway: no key to paste
+    if found and not key and not base_url and (env.get("COURSE_BACKEND") or "").strip() \
+            != "offline":
+        backend, provider, base_url, key = "openai", gw.PROVIDER, found.base_url, LOCAL_KEY
     s = Settings(
         backend=backend,
-        provider=provider or _guess_provider(base_url),
+        provider=provider or _guess_provider(base_url, found),
         base_url=base_url,
         model=env.get("COURSE_MODEL") or None,
         api_key=key,
-        cache_dir=_default_cache_dir(),
+        cache_dir=_default_cache_dir(env),
         cache_enabled=(env.get("COURSE_CACHE", "1") != "0"),
+        gateway=found,
     )
     if env.get("COURSE_BUDGET_VND"):
         s.budget_vnd = float(env["COURSE_BUDGET_VND"])
@@ -149,10 +172,12 @@ def backend_from_env(env: Mapping[str, str] | None = None) -> str:
     return settings_from_env(env).backend
 
 
-def _guess_provider(base_url: str | None) -> str | None:
+def _guess_provider(base_url: str | None, gateway: gw.Gateway | None = None) -> str | None:
     if not base_url:
         return "openai"
-    for p in PROVIDERS.values():
+    if gateway is not None and gateway.serves(base_url):
+        return gw.PROVIDER
+    for p in PRESETS.values():
         if p.base_url and base_url.rstrip("/") == p.base_url.rstrip("/"):
             return p.name
     return "custom"
@@ -179,13 +204,14 @@ def updated(
 ) -> Settings:
     """Return new settings with the given changes; validates names with Vietnamese messages."""
     s = replace(current)
+    known = providers(current)
     if provider is not None:
-        if provider not in PROVIDERS and provider != "custom":
-            names = ", ".join(PROVIDERS)
+        if provider not in known and provider != "custom":
+            names = ", ".join(known)
             raise CourseError(t("config.unknown_provider", name=provider, names=names))
         s.provider = provider
-        if provider in PROVIDERS:
-            s.base_url = PROVIDERS[provider].base_url
+        if provider in known:
+            s.base_url = known[provider].base_url
             if model is None:
                 s.model = None
         if backend is None:
@@ -193,7 +219,7 @@ def updated(
     if base_url is not None:
         s.base_url = base_url.strip() or None
         if provider is None:
-            s.provider = _guess_provider(s.base_url)
+            s.provider = _guess_provider(s.base_url, s.gateway)
         if backend is None and s.base_url:
             s.backend = "openai"
     if api_key is not None:
@@ -203,7 +229,7 @@ def updated(
     elif s.base_url != current.base_url or s.provider != current.provider:
         s.api_key = None  # a key belongs to one server: never send it to another one
     if not s.api_key and (is_local_url(s.base_url) or (
-            s.provider in PROVIDERS and not PROVIDERS[s.provider].needs_key)):
+            s.provider in known and not known[s.provider].needs_key)):
         s.api_key = LOCAL_KEY  # local servers ignore the key, but the SDK wants one
     if model is not None:
         s.model = model.strip() or None

@@ -226,7 +226,8 @@ def _handler(shell, etype, evalue, tb, tb_offset=None):
 def course_warning_types() -> tuple[type[Warning], ...]:
     from .llm import client
 
-    return tuple(getattr(client, name) for name in ("PersonalDataWarning", "LongPromptWarning")
+    return tuple(getattr(client, name)
+                 for name in ("PersonalDataWarning", "LongPromptWarning", "WaitingNotice")
                  if hasattr(client, name))
 
 

@@ -2,7 +2,9 @@
 
 `_pipeline` reads top to bottom: prepare (messages, NFC, model) → guard (personal data, size,
 budget) → cache → backend (simulation or provider) → record (usage log and cache). `ask` and
-`chat` join the pieces; `stream` hands them out as they arrive.
+`chat` join the pieces; `stream` hands them out as they arrive. On a workshop hub, a refusal
+of the class AI (budget spent, paused, unreachable) moves the session to the simulation here,
+in the pipeline, and nowhere else.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import numbers
-from ..config import OFFLINE_MODEL, PROVIDERS, Settings
+from ..config import OFFLINE_MODEL, Settings, providers
 from ..i18n import t
 from ..privacy import find_pii, pii_summary
 from ..text import nfc
 from . import errors as E
-from . import offline, online
+from . import gateway, offline, online
 from .cache import request_key
 from .session import Session, current
 from .tokens import count_message_tokens, count_tokens, estimate_tokens
@@ -31,6 +33,10 @@ class PersonalDataWarning(UserWarning):
 
 class LongPromptWarning(UserWarning):
     """A very long prompt (a pasted document): it costs more; the simulation only skims it."""
+
+
+class WaitingNotice(UserWarning):
+    """A call to the class AI has waited a few seconds: why (the class queue, the provider)."""
 
 
 LONG_PROMPT_TOKENS = 20_000
@@ -106,6 +112,11 @@ def _pipeline(prompt_or_messages: str | list[dict], *, system: str | None, model
                 pieces.append(piece)
                 yield piece
             complete = True
+        except gateway.FallsBack as refusal:
+            # 4b. fall back: the class AI refused for now (budget, pause, unreachable); the
+            #     participant reads why, and the next cells run on the labelled simulation
+            session.fall_back(refusal.reason, refusal.until)
+            raise
         finally:
             # 5. record: usage (the API's counts when it gave them, else counted here) and
             #    the answer in the cache. A stream abandoned (the loop left, the generator
@@ -217,13 +228,29 @@ def _backend(req: Request, streaming: bool, reported: dict) -> Iterator[str]:
         return
     args = {"api_key": _api_key(s), "base_url": s.base_url, "timeout": s.timeout,
             "max_retries": s.max_retries, "model": req.model, "messages": req.messages,
-            "temperature": req.temperature, "max_tokens": req.max_tokens}
-    if streaming:
-        yield from online.stream(**args, usage_out=reported)
-    else:
-        reply = online.complete(**args)
-        reported.update(tokens_in=reply.tokens_in, tokens_out=reply.tokens_out)
-        yield reply.text
+            "temperature": req.temperature, "max_tokens": req.max_tokens,
+            "class_gateway": s.on_gateway}
+    # On a hub's class AI, a participant who waits is told why (queue or provider): the
+    # backend starts the notice as the request goes out; it ends with the first piece.
+    notice = args["notice"] = gateway.WaitNotice(s.on_gateway, _tell_waiting)
+    try:
+        if streaming:
+            for piece in online.stream(**args, usage_out=reported):
+                notice.cancel()
+                yield piece
+        else:
+            reply = online.complete(**args)
+            notice.cancel()
+            reported.update(tokens_in=reply.tokens_in, tokens_out=reply.tokens_out)
+            yield reply.text
+    finally:
+        notice.cancel()
+
+
+def _tell_waiting(text: str) -> None:
+    """Show a waiting notice like the course's other notices (a WaitingNotice warning); every
+    time, not once per place, as each wait has its own reason."""
+    warnings.warn_explicit(text, WaitingNotice, __file__, 0, module=__name__, registry={})
 
 
 def _record(session: Session, req: Request, tokens_in: int, tokens_out: int, *, exact: bool,
@@ -249,12 +276,16 @@ def test_connection() -> tuple[bool, str]:
     s = current().settings
     if s.backend == "offline":
         return True, t("llm.connection_offline")
-    label = PROVIDERS[s.provider].label if s.provider in PROVIDERS else (s.base_url or "OpenAI")
+    known = providers(s)
+    label = known[s.provider].label if s.provider in known else (s.base_url or "OpenAI")
     try:
         online.complete(api_key=_api_key(s), base_url=s.base_url, timeout=min(s.timeout, 20),
                         max_retries=0, model=s.effective_model,
                         messages=[{"role": "user", "content": "Xin chào"}], temperature=0,
-                        max_tokens=5)
+                        max_tokens=5, class_gateway=s.on_gateway)
+    except gateway.FallsBack as refusal:  # as in the pipeline (4b): the lesson goes on
+        current().fall_back(refusal.reason, refusal.until)
+        return False, str(refusal)
     except E.LLMError as err:
         return False, str(err)
     return True, t("llm.connection_ok", provider=label, model=s.effective_model)

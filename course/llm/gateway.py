@@ -2,23 +2,28 @@
 
 On the hub every single-user server has `JUPYTERHUB_API_TOKEN` (the participant's own hub
 token) and, from the spawner, `COURSE_GATEWAY_URL`. With both, the course talks to the class
-gateway (hub/gateway) with no key pasted: `discover` turns them into settings, the HTTP client
-below adds the token to each request to the gateway (it never sits in the settings, a status
-or an error), and `translate` turns the gateway's refusals into the course's errors.
+gateway (hub/gateway) with no key pasted: `discover` turns them into a `Gateway` value that
+the settings carry (`Settings.gateway`), the HTTP client below adds the token to each request
+to the gateway (read from the environment at request time: it never sits in the settings, a
+status or an error), and `translate` turns the gateway's refusals into the course's errors.
 
 A hub running `jupyterhub-litellm` works the same way: LITELLM_API_BASE + LITELLM_API_KEY.
 
 When the class budget is spent, the instructor pauses AI or the gateway cannot be reached,
-the participant gets a Vietnamese message once and the session falls back to the labelled
-offline simulation, so the lesson goes on.
+`translate` returns a `FallsBack` error; the client pipeline (course/llm/client.py) then moves
+the session to the labelled offline simulation, so the lesson goes on. Nothing here keeps
+state between calls: every function gets the `Gateway` it works for.
+
+This module imports nothing from course.config or the session (config imports it), so the
+import graph has no cycle.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,152 +33,190 @@ from . import errors as E
 PROVIDER = "lop-hoc"  # provider name in settings and status
 DEFAULT_MODEL = "gpt-4o-mini"
 NOTICE_AFTER = 3.0  # seconds before a waiting participant is told why
-_FALLBACK_CODES = ("gateway_budget_exceeded", "gateway_class_cap", "gateway_paused")
-
-_found: dict | None = None  # what `discover` saw last (base_url, kind, model)
-_fallback: dict | None = None  # why the session went to the simulation, if it did
 
 
-def discover(env: os._Environ[str] | dict[str, str] | None = None) -> dict | None:
-    """The class gateway from the environment: {"base_url", "model", "kind"} or None."""
-    global _found
-    env = os.environ if env is None else env
+@dataclass(frozen=True)
+class Gateway:
+    """The class AI gateway this notebook found in its environment."""
+
+    base_url: str
+    kind: str  # "hub" (hub/gateway) or "litellm" (jupyterhub-litellm)
+    model: str
+    # The environment it was found in: the token is read from it for each request.
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def serves(self, base_url: str | None) -> bool:
+        return bool(base_url) and str(base_url).rstrip("/") == self.base_url
+
+    def token(self) -> str:
+        name = "LITELLM_API_KEY" if self.kind == "litellm" else "JUPYTERHUB_API_TOKEN"
+        return self.env.get(name, "")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).netloc
+
+
+def discover(env: Mapping[str, str]) -> Gateway | None:
+    """The class gateway from the environment `env`, or None. No side effect."""
     url, token = env.get("COURSE_GATEWAY_URL"), env.get("JUPYTERHUB_API_TOKEN")
     if url and token:
-        found = {"base_url": url.rstrip("/"), "kind": "hub",
-                 "model": env.get("COURSE_GATEWAY_MODEL") or DEFAULT_MODEL}
-    elif env.get("LITELLM_API_BASE") and env.get("LITELLM_API_KEY"):
+        return Gateway(url.rstrip("/"), "hub",
+                       env.get("COURSE_GATEWAY_MODEL") or DEFAULT_MODEL, env)
+    if env.get("LITELLM_API_BASE") and env.get("LITELLM_API_KEY"):
         base = env["LITELLM_API_BASE"].rstrip("/")
-        found = {"base_url": base if base.endswith("/v1") else base + "/v1", "kind": "litellm",
-                 "model": env.get("COURSE_GATEWAY_MODEL") or env.get("LITELLM_MODEL")
-                 or DEFAULT_MODEL}
-    else:
-        return None
-    _found = found
-    _register_provider(found)
-    return found
+        return Gateway(base if base.endswith("/v1") else base + "/v1", "litellm",
+                       env.get("COURSE_GATEWAY_MODEL") or env.get("LITELLM_MODEL")
+                       or DEFAULT_MODEL, env)
+    return None
 
 
-def _register_provider(found: dict) -> None:
-    """Offer "AI của lớp học" in the connection panel (only on a hub that has it)."""
-    from ..config import PROVIDERS, Provider
-
-    PROVIDERS[PROVIDER] = Provider(PROVIDER, t("gateway.provider_label"), found["base_url"],
-                                   found["model"], needs_key=False)
+def serving(gateway: Gateway | None, base_url: str | None) -> Gateway | None:
+    """`gateway` when `base_url` is the class gateway's, else None."""
+    return gateway if gateway is not None and gateway.serves(base_url) else None
 
 
-def is_gateway(base_url: str | None) -> bool:
-    return bool(_found and base_url and base_url.rstrip("/") == _found["base_url"])
-
-
-def _token() -> str:
-    if _found and _found["kind"] == "litellm":
-        return os.environ.get("LITELLM_API_KEY", "")
-    return os.environ.get("JUPYTERHUB_API_TOKEN", "")
-
-
-def lesson_tag() -> str:
+def lesson_tag(env: Mapping[str, str]) -> str:
     """The notebook being run ("02_viet_prompt"), so the instructor sees lessons, not files."""
-    name = os.environ.get("COURSE_LESSON") or os.environ.get("JPY_SESSION_NAME") or ""
+    name = env.get("COURSE_LESSON") or env.get("JPY_SESSION_NAME") or ""
     return Path(name).stem[:60] if name else ""
 
 
-# --------------------------------------------------------------------------- HTTP client
-_timers: dict[int, threading.Timer] = {}
-
-
-def _on_request(request) -> None:  # httpx request hook
-    if not is_gateway(str(request.url).split("/chat/")[0].split("/models")[0]):
-        return
-    request.headers["Authorization"] = f"Bearer {_token()}"
-    tag = lesson_tag()
+def _headers(gateway: Gateway) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {gateway.token()}"}
+    tag = lesson_tag(gateway.env)
     if tag:
-        request.headers["X-Course-Lesson"] = tag.encode("ascii", "ignore").decode() or "lesson"
-    if request.url.path.endswith("/chat/completions") and _found and _found["kind"] == "hub":
-        timer = threading.Timer(NOTICE_AFTER, _notice)
-        timer.daemon = True
-        _timers[id(request)] = timer
-        timer.start()
+        headers["X-Course-Lesson"] = tag.encode("ascii", "ignore").decode() or "lesson"
+    return headers
 
 
-def _on_response(response) -> None:  # httpx response hook: headers arrived
-    timer = _timers.pop(id(response.request), None)
-    if timer is not None:
-        timer.cancel()
-
-
-def http_client(base_url: str | None):  # -> httpx.Client | None
-    """An HTTP client for the openai SDK that signs requests to the class gateway."""
-    if not is_gateway(base_url):
+# --------------------------------------------------------------------------- HTTP client
+def http_client(gateway: Gateway | None):  # -> httpx.Client | None
+    """An HTTP client for the openai SDK that signs each request to `gateway`."""
+    if gateway is None:
         return None
     import openai
 
-    return openai.DefaultHttpxClient(
-        event_hooks={"request": [_on_request], "response": [_on_response]})
+    def sign(request) -> None:  # httpx request hook
+        if gateway.serves(str(request.url).split("/chat/")[0].split("/models")[0]):
+            request.headers.update(_headers(gateway))
+
+    return openai.DefaultHttpxClient(event_hooks={"request": [sign]})
 
 
-def me(timeout: float = 3.0) -> dict | None:
+def me(gateway: Gateway | None, timeout: float = 3.0) -> dict | None:
     """The participant's budget and the class queue from the gateway (None if unreachable)."""
-    if not _found or _found["kind"] != "hub":
+    if gateway is None or gateway.kind != "hub":
         return None
     import httpx
 
     try:
-        resp = httpx.get(_found["base_url"] + "/me", timeout=timeout,
-                         headers={"Authorization": f"Bearer {_token()}"})
+        resp = httpx.get(gateway.base_url + "/me", timeout=timeout,
+                         headers={"Authorization": f"Bearer {gateway.token()}"})
     except httpx.HTTPError:
         return None
     return resp.json() if resp.status_code == 200 else None
 
 
-def report_quiz(quiz: str, right: int, total: int, *, wait: bool = True) -> bool:
+def report_quiz(quiz: str, right: int, total: int, *, wait: bool = True,
+                gateway: Gateway | None = None) -> bool:
     """Tell the instructors' page a quiz score (on the hub's gateway; elsewhere nothing).
 
-    `wait=False` sends it from a background thread so a click never waits for the network.
+    `gateway` defaults to the one this process's environment names. `wait=False` sends it
+    from a background thread, started here, so a click never waits for the network.
     """
-    if not _found or _found["kind"] != "hub":
+    gateway = gateway or discover(os.environ)
+    if gateway is None or gateway.kind != "hub":
         return False
     if not wait:
-        threading.Thread(target=report_quiz, args=(quiz, right, total), daemon=True).start()
+        threading.Thread(target=report_quiz, args=(quiz, right, total),
+                         kwargs={"gateway": gateway}, daemon=True).start()
         return True
     import httpx
 
-    headers = {"Authorization": f"Bearer {_token()}"}
-    if lesson_tag():
-        headers["X-Course-Lesson"] = lesson_tag().encode("ascii", "ignore").decode()
     try:
-        resp = httpx.post(_found["base_url"] + "/quiz", headers=headers, timeout=5,
+        resp = httpx.post(gateway.base_url + "/quiz", headers=_headers(gateway), timeout=5,
                           json={"quiz": quiz, "right": right, "total": total})
     except httpx.HTTPError:
         return False
     return resp.status_code == 200
 
 
-def _notice() -> None:
-    """Tell a participant who has waited NOTICE_AFTER seconds why (queue or provider)."""
-    info = me(timeout=2.0) or {}
-    queue = info.get("queue") or {}
+def waiting_text(gateway: Gateway) -> str:
+    """Why a participant waits (the class queue or the provider), from the gateway's /me."""
+    info = me(gateway, timeout=2.0)
+    queue = (info.get("queue") if isinstance(info, dict) else None) or {}
     if queue.get("you_waiting"):
-        text = t("gateway.waiting_queue", waiting=queue.get("waiting", 0),
+        return t("gateway.waiting_queue", waiting=queue.get("waiting", 0),
                  limit=queue.get("limit", 0))
-    elif queue.get("upstream_retry_in"):
-        text = t("gateway.waiting_upstream", seconds=round(queue["upstream_retry_in"]))
-    else:
-        text = t("gateway.waiting_slow")
-    print(text, flush=True)
+    if queue.get("upstream_retry_in"):
+        return t("gateway.waiting_upstream", seconds=round(queue["upstream_retry_in"]))
+    return t("gateway.waiting_slow")
+
+
+class WaitNotice:
+    """After NOTICE_AFTER seconds without an answer, `notify(waiting_text(gateway))` once.
+
+    The client pipeline starts one explicitly around a call to a hub's gateway and cancels
+    it when the answer starts; `notify` is the pipeline's own way of telling the participant.
+    """
+
+    def __init__(self, gateway: Gateway | None, notify: Callable[[str], None],
+                 after: float | None = None) -> None:
+        self._timer: threading.Timer | None = None
+        if gateway is not None and gateway.kind == "hub":
+            self._timer = threading.Timer(NOTICE_AFTER if after is None else after,
+                                          lambda: notify(waiting_text(gateway)))
+            self._timer.daemon = True
+
+    def start(self) -> WaitNotice:
+        if self._timer is not None and not self._timer.ident and not self._timer.finished.is_set():
+            self._timer.start()  # once; never after a cancel
+        return self
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 # --------------------------------------------------------------------------- errors
+class FallsBack(E.LLMError):
+    """The class AI refused for now (budget, class cap, pause) or cannot be reached: the
+    client pipeline moves the session to the simulation. `reason` is the gateway's code."""
+
+    reason: str = ""
+    until: str | None = None  # when the class AI is back ("00:00 ngày 30/11/2026"), if known
+
+
+class BudgetSpent(FallsBack, E.BudgetExceededError):
+    pass
+
+
+class Paused(FallsBack):
+    pass
+
+
+class Unreachable(FallsBack, E.LLMConnectionError):
+    pass
+
+
+def _falls_back(error: FallsBack, reason: str, until: object = None) -> FallsBack:
+    error.reason, error.until = reason, (str(until) if until else None)
+    return error
+
+
 def _vnd(x: object) -> str:
-    from .. import numbers
+    from ..numbers import money
 
     try:
-        return numbers.money(float(x or 0))  # type: ignore[arg-type]
+        return money(float(x or 0))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return str(x)
 
 
 def _error_body(body: object) -> dict:
+    import json
+
     if isinstance(body, str):
         try:
             body = json.loads(body)
@@ -185,18 +228,17 @@ def _error_body(body: object) -> dict:
     return err if isinstance(err, dict) else {}
 
 
-def translate(exc: Exception, base_url: str | None) -> E.LLMError | None:
-    """The course error for a failure talking to the class gateway; None if not ours."""
-    if not is_gateway(base_url):
+def translate(exc: Exception, gateway: Gateway | None) -> E.LLMError | None:
+    """The course error for a failure talking to `gateway`; None if not the gateway's own.
+
+    A pure mapping: the session is left as it is (the pipeline decides on `FallsBack`)."""
+    if gateway is None:
         return None
-    for timer in list(_timers.values()):  # a failed call has no waiting to announce
-        timer.cancel()
-    _timers.clear()
     import openai
 
     if isinstance(exc, openai.APIConnectionError) and not isinstance(exc, openai.APITimeoutError):
-        _fall_back("unreachable")
-        return E.LLMConnectionError(t("gateway.unreachable"), detail="gateway unreachable")
+        return _falls_back(Unreachable(t("gateway.unreachable"), detail="gateway unreachable"),
+                           "unreachable")
     if not isinstance(exc, openai.APIError):
         return None
     err = _error_body(exc.body)
@@ -205,19 +247,17 @@ def translate(exc: Exception, base_url: str | None) -> E.LLMError | None:
     detail = f"HTTP {status} {code}".strip()
     contact = err.get("contact") or t("gateway.default_contact")
     if code == "gateway_budget_exceeded":
-        _fall_back(code, err.get("resets_text"))
-        return E.BudgetExceededError(
+        return _falls_back(BudgetSpent(
             t("gateway.budget_exceeded", used=_vnd(err.get("used_vnd")),
               budget=_vnd(err.get("budget_vnd")), resets=err.get("resets_text") or "",
-              contact=contact), detail=detail)
+              contact=contact), detail=detail), code, err.get("resets_text"))
     if code == "gateway_class_cap":
-        _fall_back(code, err.get("resets_text"))
-        return E.BudgetExceededError(
+        return _falls_back(BudgetSpent(
             t("gateway.class_cap", cap=_vnd(err.get("cap_vnd")),
-              resets=err.get("resets_text") or "", contact=contact), detail=detail)
+              resets=err.get("resets_text") or "", contact=contact), detail=detail),
+            code, err.get("resets_text"))
     if code == "gateway_paused":
-        _fall_back(code)
-        return E.LLMError(t("gateway.paused", contact=contact), detail=detail)
+        return _falls_back(Paused(t("gateway.paused", contact=contact), detail=detail), code)
     if code == "gateway_rate_limited":
         return E.RateLimitError(t("gateway.rate_limited", seconds=err.get("seconds") or 60,
                                   per_minute=err.get("per_minute") or ""), detail=detail)
@@ -238,36 +278,28 @@ def translate(exc: Exception, base_url: str | None) -> E.LLMError | None:
     return None  # context too long, content refused…: the course's usual mapping
 
 
-def _fall_back(reason: str, until: str | None = None) -> None:
-    """Switch this session to the labelled offline simulation (the lesson goes on)."""
-    global _fallback
-    _fallback = {"reason": reason, "until": until, "since": time.time()}
-    from .. import configure
-
-    configure(backend="offline")
+_BUDGET_FIELDS = {"budget_vnd", "spent_vnd", "remaining_vnd", "resets_at"}
 
 
-def fallback() -> dict | None:
-    return _fallback
+def annotate(status: dict, gateway: Gateway | None, fallback: dict | None) -> dict:
+    """Add the class gateway's view to `course.status()`: label, budget left, reset time.
 
-
-def annotate(status: dict) -> dict:
-    """Add the class gateway's view to `course.status()`: label, budget left, reset time."""
-    global _fallback
+    `fallback` is the session's record of why it went to the simulation, if it did."""
     on_gateway = status.get("provider") == PROVIDER and status.get("backend") == "openai"
     if on_gateway:
-        _fallback = None  # back on the class AI (course.configure(provider="lop-hoc"))
-    if not on_gateway and not _fallback:
+        fallback = None  # back on the class AI (course.configure(provider="lop-hoc"))
+    if not on_gateway and not fallback:
         return status
     status = dict(status)
     status["label"] = t("gateway.provider_label")
-    if _fallback and not on_gateway:
-        status["gateway"] = {"state": "fallback", **_fallback}
+    if fallback:
+        status["gateway"] = {"state": "fallback", **fallback}
         status["note"] = t("gateway.status_fallback")
         return status
-    info = me()
-    if info is None:
-        status["gateway"] = {"state": "unreachable" if _found["kind"] == "hub" else "litellm"}
+    info = me(gateway)
+    if not isinstance(info, dict) or not _BUDGET_FIELDS <= set(info):  # unreachable, or not
+        hub = gateway is not None and gateway.kind == "hub"
+        status["gateway"] = {"state": "unreachable" if hub else "litellm"}
         status["note"] = t("gateway.status_line_no_budget", model=status.get("model"))
         return status
     status.update(budget_vnd=info["budget_vnd"], spent_vnd=info["spent_vnd"],
@@ -279,7 +311,3 @@ def annotate(status: dict) -> dict:
                        remaining=_vnd(info["remaining_vnd"]), budget=_vnd(info["budget_vnd"]),
                        resets=info.get("resets_text") or "")
     return status
-
-
-def gateway_host() -> str | None:
-    return urlsplit(_found["base_url"]).netloc if _found else None

@@ -28,11 +28,12 @@ class Reply:
 
 
 @lru_cache(maxsize=8)
-def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int):  # -> OpenAI
+def _client(api_key: str, base_url: str | None, timeout: float, max_retries: int,
+            class_gateway: gateway.Gateway | None = None):  # -> OpenAI
     import openai  # imported on first online call: `import course` stays fast offline
 
     return openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout,
-                         max_retries=max_retries, http_client=gateway.http_client(base_url))
+                         max_retries=max_retries, http_client=gateway.http_client(class_gateway))
 
 
 def _where(base_url: str | None) -> str:
@@ -46,14 +47,18 @@ def _code(exc) -> str:
     return str(code).lower()
 
 
-def translate(exc: Exception, *, base_url: str | None, timeout: float, model: str) -> E.LLMError:
-    """Map an SDK/transport exception to our Vietnamese error (no key, no request body)."""
+def translate(exc: Exception, *, base_url: str | None, timeout: float, model: str,
+              class_gateway: gateway.Gateway | None = None) -> E.LLMError:
+    """Map an SDK/transport exception to our Vietnamese error (no key, no request body).
+
+    `class_gateway`: the workshop hub's class AI when `base_url` is its address."""
     import openai
 
-    mapped = gateway.translate(exc, base_url)  # the class AI gateway's own refusals
+    class_gateway = gateway.serving(class_gateway, base_url)
+    mapped = gateway.translate(exc, class_gateway)  # the class AI gateway's own refusals
     if mapped is not None:
         return mapped
-    if gateway.is_gateway(base_url) and isinstance(exc, openai.APIStatusError) \
+    if class_gateway is not None and isinstance(exc, openai.APIStatusError) \
             and _code(exc) in ("gateway_body_too_large", "gateway_bad_request"):
         # the class gateway's own Vietnamese sentence: what was wrong, how to shorten
         err = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else {}
@@ -112,13 +117,19 @@ def _params(model: str, messages: list[dict], temperature: float | None,
 
 def complete(*, api_key: str, base_url: str | None, timeout: float, max_retries: int,
              model: str, messages: list[dict], temperature: float | None,
-             max_tokens: int | None) -> Reply:
+             max_tokens: int | None, class_gateway: gateway.Gateway | None = None,
+             notice: gateway.WaitNotice | None = None) -> Reply:
+    """One answer. `class_gateway`: the workshop hub's class AI when `base_url` is its
+    address; `notice` is started as the request goes out (the caller cancels it)."""
     error: E.LLMError | None = None
     try:
-        client = _client(api_key, base_url, timeout, max_retries)
+        client = _client(api_key, base_url, timeout, max_retries, class_gateway)
+        if notice is not None:
+            notice.start()
         resp = client.chat.completions.create(**_params(model, messages, temperature, max_tokens))
     except Exception as exc:  # translated below, outside this block
-        error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+        error = translate(exc, base_url=base_url, timeout=timeout, model=model,
+                          class_gateway=class_gateway)
     if error is not None:
         _log_failure(error, base_url)
         raise error
@@ -160,14 +171,19 @@ def _open_stream(client, base_url: str | None, params: dict):  # -> openai.Strea
 
 def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: int,
            model: str, messages: list[dict], temperature: float | None,
-           max_tokens: int | None, usage_out: dict) -> Iterator[str]:
+           max_tokens: int | None, usage_out: dict,
+           class_gateway: gateway.Gateway | None = None,
+           notice: gateway.WaitNotice | None = None) -> Iterator[str]:
     """Yield text chunks; put the API's token counts in `usage_out` when it reports them."""
     error: E.LLMError | None = None
     try:
-        client = _client(api_key, base_url, timeout, max_retries)
+        client = _client(api_key, base_url, timeout, max_retries, class_gateway)
+        if notice is not None:
+            notice.start()
         chunks = _open_stream(client, base_url, _params(model, messages, temperature, max_tokens))
     except Exception as exc:
-        error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+        error = translate(exc, base_url=base_url, timeout=timeout, model=model,
+                          class_gateway=class_gateway)
     if error is not None:
         _log_failure(error, base_url)
         raise error
@@ -179,7 +195,8 @@ def stream(*, api_key: str, base_url: str | None, timeout: float, max_retries: i
             except StopIteration:
                 return
             except Exception as exc:
-                error = translate(exc, base_url=base_url, timeout=timeout, model=model)
+                error = translate(exc, base_url=base_url, timeout=timeout, model=model,
+                                  class_gateway=class_gateway)
             if error is not None:
                 _log_failure(error, base_url)
                 raise error

@@ -3,16 +3,21 @@
 A notebook has one current session. `configure`, `status`, `usage`, `reset_usage` and
 `cost_vnd` are thin functions over it. Widgets may call the model from a thread (BatchRun),
 so every read-and-change of the session happens under `Session.lock`.
+
+Nothing is read at import: the session reads the environment on first use (`settings`), so
+`import course` runs no discovery and no network call.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from ..config import LOCAL_KEY, Settings, mask_key, settings_from_env, updated
 from ..keyguard import remember_key
+from . import gateway
 from . import usage as pricing
 from .cache import ResponseCache
 from .usage import UsageLog
@@ -23,25 +28,44 @@ class Session:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.lock = threading.RLock()
-        self._settings = settings if settings is not None else settings_from_env()
+        self._settings = settings  # None: read from the environment on first use
         self.usage = UsageLog(self.lock)
         self._cache: ResponseCache | None = None
+        self._fallback: dict | None = None  # why the class AI gave way to the simulation
 
     @property
     def settings(self) -> Settings:
         with self.lock:
+            if self._settings is None:
+                self._settings = settings_from_env()
             return self._settings
+
+    @property
+    def fallback(self) -> dict | None:
+        with self.lock:
+            return self._fallback
 
     def configure(self, **changes: Any) -> Settings:
         """Apply `changes` (names as in `course.config.updated`) atomically; return the result."""
         with self.lock:
-            self._settings = updated(self._settings, **changes)
+            self._settings = updated(self.settings, **changes)
+            if self._settings.on_gateway:
+                self._fallback = None  # back on the class AI
             return self._settings
 
-    def reset(self, settings: Settings | None = None) -> None:
-        """Back to `settings` (default: the environment's), with an empty usage log."""
+    def fall_back(self, reason: str, until: str | None = None) -> None:
+        """Switch to the labelled offline simulation after the class AI refused (the lesson
+        goes on); `status()` tells why until the participant is back on the class AI."""
         with self.lock:
-            self._settings = settings if settings is not None else settings_from_env()
+            self._settings = updated(self.settings, backend="offline")
+            self._fallback = {"reason": reason, "until": until, "since": time.time()}
+
+    def reset(self, settings: Settings | None = None) -> None:
+        """Back to `settings` (default: the environment's, read on next use), with an empty
+        usage log."""
+        with self.lock:
+            self._settings = settings
+            self._fallback = None
             self.usage.clear()
             self._close_cache()
 
@@ -63,7 +87,7 @@ class Session:
 
     def status(self) -> dict:
         with self.lock:
-            s = self._settings
+            s = self.settings
             spent = self.usage.spent_vnd()
         online = s.backend == "openai"
         return {
@@ -102,9 +126,10 @@ def configure(**changes: object) -> dict:
 
 
 def status() -> dict:
-    from . import gateway  # on a workshop hub: "AI của lớp học", budget left, reset time
-
-    return gateway.annotate(_current.status())
+    """The session's status; on a workshop hub with the class AI's label, budget left and
+    reset time, or why the session went to the simulation."""
+    s = _current.settings
+    return gateway.annotate(_current.status(), s.gateway, _current.fallback)
 
 
 def usage():  # -> pandas.DataFrame
