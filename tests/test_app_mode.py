@@ -392,6 +392,31 @@ def test_own_business_through_the_app_by_clicks_only(server, page):
     _check_layout(page, "09_du_an_cuoi_khoa")
 
 
+LAUNDRY_SALES = ("Tháng,Kênh,Dịch vụ,Doanh thu\n"
+                 "11/2025,Tại tiệm,Giặt sấy,12.000.000\n11/2025,Zalo,Giặt hấp,3.000.000\n"
+                 "12/2025,Tại tiệm,Giặt sấy,14.000.000\n12/2025,Zalo,Giặt hấp,3.500.000\n")
+
+
+def test_own_sales_file_through_the_app_by_clicks_only(server, page, tmp_path):
+    """Lesson 07 on a phone: a laundry's sales file chosen, analysed, its report saved."""
+    sales = tmp_path / "doanh_thu_tiem_giat.csv"
+    sales.write_text(LAUNDRY_SALES, encoding="utf-8")
+    _open_app(page, server, "07_phan_tich_du_lieu.ipynb")
+    choose = page.locator("button.widget-upload").first
+    choose.scroll_into_view_if_needed()
+    with page.expect_file_chooser() as chooser:
+        choose.click()
+    chooser.value.set_files(str(sales))
+    _field(page, "Tên cơ sở").fill("Tiệm giặt ủi Sạch Thơm")
+    _button(page, "Phân tích").click()
+    page.get_by_text(re.compile("Đã lưu báo cáo vào")).first.wait_for()
+    report = (server["root"] / "notebooks" / "ket_qua" / "bao_cao_thang.md").read_text(
+        encoding="utf-8")
+    assert report.startswith("# Báo cáo doanh thu tháng 12/2025 – Tiệm giặt ủi Sạch Thơm")
+    assert "Nông sản Quê Mình" not in report and "17,5 triệu đồng" in report
+    _check_layout(page, "07_phan_tich_du_lieu")
+
+
 # --- The notebook view (JupyterLab) on a phone, then on a laptop ------------------------------
 
 LAB_LAYOUT = """() => {

@@ -20,6 +20,9 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
 - `CapstoneForm(folder)`: lesson 09's five questions -> plan workbook.
 - `ProductForm(folder)`: "Sản phẩm của bạn" -> ket_qua/san_pham_cua_ban.json, read by
   lessons 03, 04, 06 and 09 through `course.lessons.profile.load()`.
+- Lesson steps that used to need code edits, as fields and buttons (the app view has no code):
+  `PromptRounds`, `FewShot`, `PromptLibrary` (02), `FaqSearch`, `ComplaintReply` (05),
+  `StoryFormats` (06), `SalesReport` (07, the participant's own sales file).
 
 Modules load on first use, so `course.setup()` or a quiz does not pay for pandas/matplotlib.
 """
@@ -35,6 +38,13 @@ _EXPORTS = {
     "fill_template": "batch_run",
     "run_batch": "batch_run",
     "ChatBox": "chat_box",
+    "ComplaintReply": "care_desk",
+    "FaqSearch": "care_desk",
+    "FewShot": "prompt_tools",
+    "PromptLibrary": "prompt_tools",
+    "PromptRounds": "prompt_tools",
+    "SalesReport": "own_sales",
+    "StoryFormats": "story_formats",
     "CompareSettings": "compare",
     "ConnectionPanel": "connection",
     "setup": "connection",
@@ -53,12 +63,19 @@ __all__ = [
     "CapstoneForm",
     "ChatBox",
     "CompareSettings",
+    "ComplaintReply",
     "ConnectionPanel",
+    "FaqSearch",
+    "FewShot",
     "FunnelChart",
     "PrivacyCheck",
     "ProductForm",
     "PromptBuilder",
+    "PromptLibrary",
+    "PromptRounds",
     "Quiz",
+    "SalesReport",
+    "StoryFormats",
     "TemperatureExplorer",
     "TokenCost",
     "fill_template",
@@ -70,14 +87,18 @@ __all__ = [
 if TYPE_CHECKING:
     from .batch_run import BatchRun, fill_template, run_batch
     from .capstone_form import CapstoneForm
+    from .care_desk import ComplaintReply, FaqSearch
     from .chat_box import ChatBox
     from .compare import CompareSettings
     from .connection import ConnectionPanel, setup
     from .funnel import FunnelChart, funnel_table
+    from .own_sales import SalesReport
     from .privacy_check import PrivacyCheck
     from .product_form import ProductForm
     from .prompt_builder import PromptBuilder
+    from .prompt_tools import FewShot, PromptLibrary, PromptRounds
     from .quiz import Quiz
+    from .story_formats import StoryFormats
     from .temperature import TemperatureExplorer
     from .token_cost import TokenCost
 
