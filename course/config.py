@@ -17,6 +17,7 @@ from typing import Any
 from .errors import CourseError
 from .i18n import t
 from .llm import gateway as gw
+from .llm import providers as presets
 
 
 @dataclass(frozen=True)
@@ -28,29 +29,16 @@ class Provider:
     needs_key: bool = True
 
 
-# The presets; `providers(settings)` adds the class gateway where there is one.
+# The presets (course/llm/providers.py, shared with the class gateway); `providers(settings)`
+# adds the class gateway where there is one. OpenAI's URL is left to the SDK (None).
 PRESETS: Mapping[str, Provider] = MappingProxyType({
-    p.name: p
-    for p in [
-        Provider("openai", "OpenAI", None, "gpt-4o-mini"),
-        Provider(
-            "gemini",
-            "Google Gemini",
-            "https://generativelanguage.googleapis.com/v1beta/openai/",
-            "gemini-2.5-flash",
-        ),
-        Provider("ollama", "Ollama (máy của bạn)", "http://localhost:11434/v1", "qwen2.5:3b",
-                 False),
-        Provider("lmstudio", "LM Studio (máy của bạn)", "http://localhost:1234/v1",
-                 "qwen2.5-7b-instruct", False),
-        Provider("vllm", "vLLM (máy chủ riêng)", "http://localhost:8000/v1",
-                 "Qwen/Qwen2.5-7B-Instruct", False),
-        Provider("openrouter", "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini"),
-    ]
+    p.name: Provider(p.name, p.label, None if p.base_url == presets.OPENAI_URL else p.base_url,
+                     p.default_model, p.needs_key)
+    for p in presets.for_course()
 })
 
 OFFLINE_MODEL = "mo-phong"  # the simulated model's name in usage tables
-LOCAL_KEY = "not-needed"  # placeholder key for local servers
+LOCAL_KEY = presets.LOCAL_KEY  # placeholder key for local servers
 # This machine or the classroom's own network (a shared Ollama/vLLM server on the LAN).
 LOCAL_HOSTS = ("localhost", "127.", "0.0.0.0", "[::1]", "host.docker.internal", "10.",
                "192.168.", *(f"172.{n}." for n in range(16, 32)))

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from ..i18n import t
 from . import errors as E
+from . import provider_errors
 
 PROVIDER = "lop-hoc"  # provider name in settings and status
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -214,20 +215,6 @@ def _vnd(x: object) -> str:
         return str(x)
 
 
-def _error_body(body: object) -> dict:
-    import json
-
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return {}
-    if not isinstance(body, dict):
-        return {}
-    err = body.get("error", body)
-    return err if isinstance(err, dict) else {}
-
-
 def translate(exc: Exception, gateway: Gateway | None) -> E.LLMError | None:
     """The course error for a failure talking to `gateway`; None if not the gateway's own.
 
@@ -241,9 +228,9 @@ def translate(exc: Exception, gateway: Gateway | None) -> E.LLMError | None:
                            "unreachable")
     if not isinstance(exc, openai.APIError):
         return None
-    err = _error_body(exc.body)
-    code = str(err.get("code") or "")
     status = getattr(exc, "status_code", None)
+    err = provider_errors.parse(exc.body, status).fields  # the gateway's code and figures
+    code = str(err.get("code") or "")
     detail = f"HTTP {status} {code}".strip()
     contact = err.get("contact") or t("gateway.default_contact")
     if code == "gateway_budget_exceeded":

@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from . import errors as E
-from . import gateway
+from . import gateway, provider_errors
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,6 @@ def _where(base_url: str | None) -> str:
     return urlsplit(base_url).netloc if base_url else "api.openai.com"
 
 
-def _code(exc) -> str:
-    body = exc.body if isinstance(exc.body, dict) else {}
-    err = body.get("error", body) if isinstance(body, dict) else {}
-    code = (err or {}).get("code") or (err or {}).get("type") or ""
-    return str(code).lower()
-
-
 def translate(exc: Exception, *, base_url: str | None, timeout: float, model: str,
               class_gateway: gateway.Gateway | None = None) -> E.LLMError:
     """Map an SDK/transport exception to our Vietnamese error (no key, no request body).
@@ -58,13 +51,11 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
     mapped = gateway.translate(exc, class_gateway)  # the class AI gateway's own refusals
     if mapped is not None:
         return mapped
-    if class_gateway is not None and isinstance(exc, openai.APIStatusError) \
-            and _code(exc) in ("gateway_body_too_large", "gateway_bad_request"):
-        # the class gateway's own Vietnamese sentence: what was wrong, how to shorten
-        err = exc.body.get("error", exc.body) if isinstance(exc.body, dict) else {}
-        message = err.get("message") if isinstance(err, dict) else None
-        if isinstance(message, str) and message:
-            return E.LLMError(message[:500], detail=f"HTTP {exc.status_code} {_code(exc)}")
+    if class_gateway is not None and isinstance(exc, openai.APIStatusError):
+        said = provider_errors.parse(exc.body, exc.status_code)
+        if said.code in ("gateway_body_too_large", "gateway_bad_request") and said.message:
+            # the class gateway's own Vietnamese sentence: what was wrong, how to shorten
+            return E.LLMError(said.message[:500], detail=f"HTTP {exc.status_code} {said.code}")
     if isinstance(exc, openai.APITimeoutError):
         return E.LLMTimeoutError(seconds=int(timeout), detail="timeout")
     if isinstance(exc, openai.APIConnectionError):
@@ -76,21 +67,21 @@ def translate(exc: Exception, *, base_url: str | None, timeout: float, model: st
     if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError):
         return E.MalformedResponseError(detail=type(exc).__name__)
     if isinstance(exc, openai.APIStatusError):
-        status, code = exc.status_code, _code(exc)
-        detail = f"HTTP {status} {code}".strip()
-        text = str(exc.body).lower() if exc.body is not None else ""
-        if status in (401, 403):
-            return E.AuthError(detail=detail)
-        if status == 429:
-            if "insufficient_quota" in code or "insufficient_quota" in text:
-                return E.QuotaExceededError(detail=detail)
-            return E.RateLimitError(detail=detail)
-        if status == 404:
-            return E.ModelNotFoundError(model=model, detail=detail)
-        if "context_length" in code or "context length" in text or "maximum context" in text:
-            return E.ContextTooLongError(detail=detail)
-        if "content_policy" in code or "content_filter" in code or "safety" in code:
+        status = exc.status_code
+        said = provider_errors.parse(exc.body, status)  # the provider's own words
+        detail = f"HTTP {status} {said.code}".strip()
+        if said.kind == "content_filter":  # before the 403s: OpenRouter's moderation is one
             return E.ContentRefusedError(detail=detail)
+        if status in (401, 403) or said.kind == "auth":  # Gemini: a bad key is a 400
+            return E.AuthError(detail=detail)
+        if said.kind == "quota":  # OpenAI's 429 insufficient_quota, OpenRouter's 402
+            return E.QuotaExceededError(detail=detail)
+        if status == 429 or said.kind == "rate_limit":
+            return E.RateLimitError(detail=detail)
+        if status == 404 or said.kind == "model_not_found":
+            return E.ModelNotFoundError(model=model, detail=detail)
+        if said.kind == "context_length":
+            return E.ContextTooLongError(detail=detail)
         if status >= 500:
             return E.ServerError(status=status, detail=detail)
         return E.LLMError(detail=detail)

@@ -10,17 +10,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-# Upstreams an organiser can name with GATEWAY_UPSTREAM; the URL can always be overridden.
+from course.llm import providers
+
+# Upstreams an organiser can name with GATEWAY_UPSTREAM (the course's provider presets,
+# course/llm/providers.py); the URL can always be overridden.
 UPSTREAMS: dict[str, tuple[str, str, str | None]] = {
     # name: (base URL, default model, the environment variable that may hold its key)
-    "openai": ("https://api.openai.com/v1", "gpt-4o-mini", "OPENAI_API_KEY"),
-    "gemini": ("https://generativelanguage.googleapis.com/v1beta/openai", "gemini-2.5-flash",
-               "GEMINI_API_KEY"),
-    "ollama": ("http://localhost:11434/v1", "qwen2.5:3b", None),
-    "vllm": ("http://localhost:8000/v1", "Qwen/Qwen2.5-7B-Instruct", None),
-    "litellm": ("http://localhost:4000/v1", "gpt-4o-mini", "LITELLM_MASTER_KEY"),
+    p.name: (p.base_url.rstrip("/"), p.default_model, p.key_env) for p in providers.upstreams()
 }
-NO_KEY = "not-needed"  # local servers ignore the key; the Authorization header still goes
+NO_KEY = providers.LOCAL_KEY  # local servers ignore the key; the Authorization header still goes
 
 
 def course_offset_hours(env: dict) -> float:
@@ -49,7 +47,7 @@ class GatewayConfig:
     upstream: str = "openai"
     upstream_url: str = UPSTREAMS["openai"][0]
     upstream_key: str = field(default="", repr=False)
-    model: str = "gpt-4o-mini"
+    model: str = UPSTREAMS["openai"][1]
     models: tuple[str, ...] = ()  # other models participants may ask for by name
     budget_vnd: float = 20_000  # per participant per class day
     class_cap_vnd: float = 0  # whole class per day; 0 = no cap
@@ -94,7 +92,7 @@ def from_env(env: dict | None = None) -> GatewayConfig:
         key = Path(env["GATEWAY_UPSTREAM_KEY_FILE"]).read_text(encoding="utf-8").strip()
     key = key or NO_KEY
     c = GatewayConfig(upstream=upstream, upstream_url=url, upstream_key=key,
-                      model=env.get("GATEWAY_MODEL") or model or "gpt-4o-mini")
+                      model=env.get("GATEWAY_MODEL") or model or UPSTREAMS["openai"][1])
     c.models = tuple(m.strip() for m in (env.get("GATEWAY_MODELS") or "").split(",") if m.strip())
     c.budget_vnd = _num(env, "GATEWAY_BUDGET_VND", c.budget_vnd)
     c.class_cap_vnd = _num(env, "GATEWAY_CLASS_CAP_VND", c.class_cap_vnd)

@@ -18,6 +18,8 @@ from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
 
+from course.llm import provider_errors
+
 from .config import GatewayConfig
 from .limits import InFlight
 
@@ -53,21 +55,22 @@ def retry_after(headers: Mapping[str, str], attempt: int, cap: float) -> float:
 
 
 def _error_for(resp_status: int, body: bytes) -> UpstreamError:
+    """The gateway's error for an upstream refusal, from its status and body (the course's
+    one parser of provider error bodies, course/llm/provider_errors.py); no upstream text."""
     if resp_status == 429:
         return UpstreamError(429, "gateway_upstream_rate_limited", resp_status)
-    if resp_status in (401, 403):
-        return UpstreamError(502, "gateway_upstream_auth", resp_status)
     if resp_status >= 500:
         return UpstreamError(502, "gateway_upstream_error", resp_status)
-    try:
-        err = json.loads(body or b"{}").get("error") or {}
-        err = err if isinstance(err, dict) else {}
-        code = str(err.get("code") or err.get("type") or "").lower()
-    except (ValueError, AttributeError):
-        code = ""
-    if resp_status == 404:
+    said = provider_errors.parse(body, resp_status)
+    if said.kind == "content_filter":  # before the 403s: OpenRouter's moderation is one
+        return UpstreamError(400 if resp_status == 403 else resp_status, "content_filter",
+                             resp_status)
+    if resp_status in (401, 403) or said.kind == "auth":  # Gemini: a bad key is a 400
+        return UpstreamError(502, "gateway_upstream_auth", resp_status)
+    if resp_status == 404 or said.kind == "model_not_found":
         return UpstreamError(404, "model_not_found", resp_status)
-    keep = next((c for c in PASS_CODES if c in code), "")
+    keep = said.kind if said.kind in PASS_CODES else next(
+        (c for c in PASS_CODES if c in said.code), "")
     return UpstreamError(resp_status, keep or "gateway_upstream_refused", resp_status)
 
 
