@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,9 +20,11 @@ DEFAULT = "Asia/Ho_Chi_Minh"
 ENV_VAR = "COURSE_TIMEZONE"
 
 
-def zone_name() -> str:
-    """The configured IANA zone name (checked), read each call so a test or a hub can set it."""
-    name = (os.environ.get(ENV_VAR) or "").strip() or DEFAULT
+def zone_name(env: Mapping[str, str] | None = None) -> str:
+    """The configured IANA zone name (checked), read each call so a test or a hub can set it;
+    from `env` when given (a service's own environment), else this process's."""
+    env = os.environ if env is None else env
+    name = (env.get(ENV_VAR) or "").strip() or DEFAULT
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -30,8 +33,8 @@ def zone_name() -> str:
     return name
 
 
-def zone() -> ZoneInfo:
-    return ZoneInfo(zone_name())
+def zone(env: Mapping[str, str] | None = None) -> ZoneInfo:
+    return ZoneInfo(zone_name(env))
 
 
 def now() -> datetime:

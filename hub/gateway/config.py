@@ -6,10 +6,13 @@ The upstream key is read here and nowhere else; `GatewayConfig.__repr__` never s
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from course import timezone as course_timezone
 from course.llm import providers
 
 # Upstreams an organiser can name with GATEWAY_UPSTREAM (the course's provider presets,
@@ -21,20 +24,14 @@ UPSTREAMS: dict[str, tuple[str, str, str | None]] = {
 NO_KEY = providers.LOCAL_KEY  # local servers ignore the key; the Authorization header still goes
 
 
-def course_offset_hours(env: dict) -> float:
-    """The UTC offset of the course's one time zone (COURSE_TIMEZONE, see course.timezone),
-    so the class day turns over when the certificates' and reports' day does."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    from course.timezone import DEFAULT
-
-    name = (env.get("COURSE_TIMEZONE") or "").strip() or DEFAULT
-    try:
-        zone = ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(DEFAULT)
-    offset = datetime.now(zone).utcoffset()
-    return offset.total_seconds() / 3600 if offset else 0.0
+def class_zone(env: Mapping[str, str]) -> tzinfo:
+    """The class day's time zone: the course's one zone (COURSE_TIMEZONE through
+    course.timezone, as deadlines and certificates), so the class day turns over when theirs
+    does. GATEWAY_TZ_OFFSET_HOURS (a fixed offset, e.g. "7") still overrides it."""
+    raw = (env.get("GATEWAY_TZ_OFFSET_HOURS") or "").strip()
+    if raw:
+        return timezone(timedelta(hours=float(raw)))
+    return course_timezone.zone(env)
 
 
 def _num(env: dict, name: str, default: float) -> float:
@@ -52,7 +49,7 @@ class GatewayConfig:
     budget_vnd: float = 20_000  # per participant per class day
     class_cap_vnd: float = 0  # whole class per day; 0 = no cap
     reset_hour: int = 0  # local hour at which a class day starts
-    tz_offset_hours: float = 7  # the course's zone (COURSE_TIMEZONE, default Vietnam, UTC+7)
+    zone: tzinfo = ZoneInfo(course_timezone.DEFAULT)  # the course's (COURSE_TIMEZONE)
     reset_every_seconds: float = 0  # >0: rehearsals and tests reset after this many seconds
     rate_per_minute: int = 20  # per participant
     quiz_per_minute: int = 30  # quiz results a participant may report per minute
@@ -78,6 +75,12 @@ class GatewayConfig:
     ip: str = "127.0.0.1"
 
     @property
+    def tz_offset_hours(self) -> float:
+        """The zone's UTC offset now, in hours (7 for Vietnam)."""
+        offset = datetime.now(self.zone).utcoffset()
+        return offset.total_seconds() / 3600 if offset else 0.0
+
+    @property
     def all_models(self) -> tuple[str, ...]:
         return (self.model, *[m for m in self.models if m != self.model])
 
@@ -97,7 +100,7 @@ def from_env(env: dict | None = None) -> GatewayConfig:
     c.budget_vnd = _num(env, "GATEWAY_BUDGET_VND", c.budget_vnd)
     c.class_cap_vnd = _num(env, "GATEWAY_CLASS_CAP_VND", c.class_cap_vnd)
     c.reset_hour = int(_num(env, "GATEWAY_RESET_HOUR", c.reset_hour)) % 24
-    c.tz_offset_hours = _num(env, "GATEWAY_TZ_OFFSET_HOURS", course_offset_hours(env))
+    c.zone = class_zone(env)
     c.reset_every_seconds = _num(env, "GATEWAY_RESET_EVERY_SECONDS", 0)
     c.rate_per_minute = int(_num(env, "GATEWAY_RATE_PER_MINUTE", c.rate_per_minute))
     c.quiz_per_minute = int(_num(env, "GATEWAY_QUIZ_RATE_PER_MINUTE", c.quiz_per_minute))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta
+from datetime import time as dt_time
 
 from .config import GatewayConfig
 
@@ -17,13 +18,13 @@ def period(cfg: GatewayConfig, ts: float | None = None) -> tuple[str, float]:
     if cfg.reset_every_seconds > 0:  # rehearsals and tests: short periods
         n = math.floor(ts / cfg.reset_every_seconds)
         return f"p{n}", (n + 1) * cfg.reset_every_seconds
-    shift = cfg.tz_offset_hours * 3600 - cfg.reset_hour * 3600
-    day = math.floor((ts + shift) / DAY)
-    pid = (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=day)).strftime("%Y-%m-%d")
-    return pid, (day + 1) * DAY - shift
+    # The class day is the local date `reset_hour` hours earlier, in the course's zone (its
+    # own offset on that date, so a zone with summer time turns over at its local hour too).
+    day = (datetime.fromtimestamp(ts, cfg.zone) - timedelta(hours=cfg.reset_hour)).date()
+    ends = datetime.combine(day + timedelta(days=1), dt_time(cfg.reset_hour), tzinfo=cfg.zone)
+    return day.isoformat(), ends.timestamp()
 
 
 def local_text(cfg: GatewayConfig, ts: float) -> str:
     """A time as Vietnamese readers write it: "00:00 ngày 30/11/2026" (class time zone)."""
-    tz = timezone(timedelta(hours=cfg.tz_offset_hours))
-    return datetime.fromtimestamp(ts, tz).strftime("%H:%M ngày %d/%m/%Y")
+    return datetime.fromtimestamp(ts, cfg.zone).strftime("%H:%M ngày %d/%m/%Y")
