@@ -7,6 +7,16 @@ kernel Voilà started. For the notebook view, the same lesson is run by nbclient
 course kernel (what "Run all" does in JupyterLab) and that kernel's PSS is read the same way.
 
     .venv/bin/python benchmarks/app_mode_bench.py [03_noi_dung_marketing.ipynb ...]
+
+With --browser, each lesson is instead opened in Chromium (Playwright, 412x915) through its app
+link, as tests/test_app_mode.py does, and the time to interactive is read: until the page and its
+first widget are shown ("first_widget_s") and until Voilà has run the whole lesson ("done_s").
+Voilà settings to compare are passed on as server options, e.g.
+
+    .venv/bin/python benchmarks/app_mode_bench.py --browser --runs 3 \
+        --voila progressive_rendering=True 05_cham_soc_khach_hang.ipynb
+
+The machine is shared: every row records the 1-minute load average when it was measured.
 """
 
 from __future__ import annotations
@@ -40,7 +50,39 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out]
 
 
-def main(lessons: list[str]) -> None:
+def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
+    """Time to interactive in Chromium at phone size, from the app link (like a participant)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 412, "height": 915}, locale="vi-VN")
+        page.set_default_timeout(300_000)
+        page.goto(f"{base}/api/status?token={token}")
+        for lesson in lessons:
+            for run in range(runs):
+                load = round(os.getloadavg()[0], 2)
+                started = time.monotonic()
+                page.goto(f"{base}/hub/user-redirect/ung-dung/{lesson}", wait_until="commit")
+                page.locator("#rendered_cells").wait_for(state="visible")
+                page.locator(".jupyter-widgets").first.wait_for(state="visible")
+                first = time.monotonic() - started
+                # Voilà hides its spinner when the last cell has run (both render modes).
+                page.wait_for_function("() => !document.querySelector('#loading') || "
+                                       "getComputedStyle(document.querySelector('#loading'))"
+                                       ".display === 'none'")
+                done = time.monotonic() - started
+                print(json.dumps({"lesson": lesson, "run": run + 1,
+                                  "first_widget_s": round(first, 2), "done_s": round(done, 2),
+                                  "load_1min": load}, ensure_ascii=False), flush=True)
+                page.goto("about:blank")  # leaving the page shuts its kernel down
+                time.sleep(2)
+        browser.close()
+
+
+def main(lessons: list[str], browser: bool = False, runs: int = 1,
+         voila: list[str] | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="app-bench-"))
     root = tmp / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks",
@@ -53,9 +95,10 @@ def main(lessons: list[str]) -> None:
     env.update({"JUPYTER_RUNTIME_DIR": str(tmp / "rt"), "COURSE_CACHE_DIR": str(tmp / "cache"),
                 "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "ws")})
     token = "bench"
+    extra = [f"--VoilaConfiguration.{setting}" for setting in voila or []]
     proc = subprocess.Popen(lab_command(root, ["--no-browser", "--ip=127.0.0.1",
                                                f"--port={port}",
-                                               f"--IdentityProvider.token={token}"]),
+                                               f"--IdentityProvider.token={token}", *extra]),
                             cwd=root, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -67,6 +110,12 @@ def main(lessons: list[str]) -> None:
                 break
             except OSError:
                 time.sleep(0.5)
+        print(json.dumps({"voila": voila or [], "load_1min": round(os.getloadavg()[0], 2)}),
+              flush=True)
+        if browser:
+            browser_times(base, token, ["00_bat_dau.ipynb"], 1)  # warm-up
+            browser_times(base, token, lessons, runs)
+            return
         # Warm-up render: the first one loads Voilà's templates and the kernel spec.
         warm = urllib.request.urlopen(urllib.request.Request(
             f"{base}/voila/render/notebooks/00_bat_dau.ipynb", headers=headers),
@@ -119,5 +168,15 @@ def main(lessons: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["02_viet_prompt.ipynb", "03_noi_dung_marketing.ipynb",
-                          "05_cham_soc_khach_hang.ipynb", "09_du_an_cuoi_khoa.ipynb"])
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("lessons", nargs="*", default=[
+        "02_viet_prompt.ipynb", "03_noi_dung_marketing.ipynb", "05_cham_soc_khach_hang.ipynb",
+        "09_du_an_cuoi_khoa.ipynb"])
+    parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--voila", action="append", default=[],
+                        help="a VoilaConfiguration setting, e.g. preheat_kernel=True")
+    args = parser.parse_args()
+    main(args.lessons, args.browser, args.runs, args.voila)
