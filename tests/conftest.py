@@ -34,6 +34,16 @@ def offline_course(monkeypatch, tmp_path_factory):
     session.reset()
 
 
+@pytest.fixture(scope="module")
+def upstream(request):
+    """The provider a gateway test module's hub forwards to, on 127.0.0.1, one per module:
+    the module's `UPSTREAM` server class if it has one (slow streams, set usage…), else the
+    scripted FakeLLMServer."""
+    server = getattr(request.module, "UPSTREAM", FakeLLMServer)().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def llm_server():
     server = FakeLLMServer().start()

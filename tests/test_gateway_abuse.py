@@ -119,18 +119,17 @@ class Upstream:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def start(self) -> Upstream:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        return self
 
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def upstream():
-    server = Upstream()
-    yield server
-    server.stop()
+UPSTREAM = Upstream  # this module's `upstream` fixture (tests/conftest.py)
 
 
 def _hub(folder: Path, upstream: Upstream, **env: str) -> Hub:

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from gateway_hub import PYTHON, Hub, chp_path
-from llm_server import FakeLLMServer, Scripted, completion, error
+from llm_server import Scripted, completion, error
 
 pytestmark = pytest.mark.skipif(
     chp_path() is None, reason="configurable-http-proxy missing: run scripts/ensure-hub.sh")
@@ -26,13 +26,6 @@ pytestmark = pytest.mark.skipif(
 CLASS_KEY = "sk-class-ORGANISER-KEY-9f8e7d6c5b4a3210"
 PARTICIPANTS = ("an", "binh", "cuong", "dung", "em", "giang")
 INSTRUCTOR = "thay-hung"
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    server = FakeLLMServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -498,69 +491,22 @@ def test_instructor_opens_the_page_through_the_hub_login(hub):
 
 
 @pytest.fixture(scope="module")
-def short_day_hub(upstream, tmp_path_factory):
-    """A rehearsal hub whose class 'day' lasts 4 seconds, to see a budget reset."""
-    h = Hub(tmp_path_factory.mktemp("hub-reset"), {
+def capped_hub(upstream, tmp_path_factory):
+    """A hub with a class cap and a low rate limit. The class day turning (budgets and the
+    cap back) is tested on the gateway's own clock (test_gateway_units.py), not waited for."""
+    h = Hub(tmp_path_factory.mktemp("hub-capped"), {
         "GATEWAY_UPSTREAM_URL": upstream.base_url, "GATEWAY_UPSTREAM_KEY": CLASS_KEY,
-        "GATEWAY_BUDGET_VND": "500", "GATEWAY_RESET_EVERY_SECONDS": "4",
-        "GATEWAY_CLASS_CAP_VND": "2000", "GATEWAY_RATE_PER_MINUTE": "4"})
+        "GATEWAY_BUDGET_VND": "1500", "GATEWAY_CLASS_CAP_VND": "2000",
+        "GATEWAY_RATE_PER_MINUTE": "4"})
     h.start()
-    for name in ("an", "binh", "cuong", "dung", "em"):
+    for name in ("binh", "cuong", "dung", "em"):
         h.add_user(name)
     yield h
     h.stop()
 
 
-def test_budget_resets_when_the_class_day_turns(short_day_hub, upstream):
-    env = spawned(short_day_hub, "an")["env"]
-    auth = {"Authorization": f"Bearer {env['JUPYTERHUB_API_TOKEN']}"}
-    url = env["COURSE_GATEWAY_URL"] + "/chat/completions"
-
-    def ask(text: str) -> httpx.Response:
-        return httpx.post(url, headers=auth, timeout=10, json={
-            "model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]})
-
-    me = httpx.get(env["COURSE_GATEWAY_URL"] + "/me", headers=auth, timeout=10).json()
-    time.sleep(max(0.0, me["resets_at"] - time.time()) + 0.1)  # start of a fresh period
-    upstream.push(Scripted(body=completion("đắt", prompt_tokens=100_000,
-                                           completion_tokens=50_000)))
-    assert ask("Một câu đắt tiền").status_code == 200
-    refused = ask("Thêm một câu")
-    assert refused.status_code == 402
-    err = refused.json()["error"]
-    assert err["code"] == "gateway_budget_exceeded" and err["budget_vnd"] == 500
-    time.sleep(max(0.0, err["resets_at"] - time.time()) + 0.2)
-    assert ask("Thêm một câu").status_code == 200  # a new class day: the budget is back
-
-
-def test_class_cap_stops_everyone_for_the_rest_of_the_day(short_day_hub, upstream):
-    envs = {n: spawned(short_day_hub, n)["env"] for n in ("binh", "cuong", "dung")}
-
-    def ask(name: str) -> httpx.Response:
-        env = envs[name]
-        return httpx.post(env["COURSE_GATEWAY_URL"] + "/chat/completions", timeout=10,
-                          headers={"Authorization": f"Bearer {env['JUPYTERHUB_API_TOKEN']}"},
-                          json={"model": "gpt-4o-mini",
-                                "messages": [{"role": "user", "content": f"Câu của {name}"}]})
-
-    me = httpx.get(envs["binh"]["COURSE_GATEWAY_URL"] + "/me", timeout=10, headers={
-        "Authorization": f"Bearer {envs['binh']['JUPYTERHUB_API_TOKEN']}"}).json()
-    time.sleep(max(0.0, me["resets_at"] - time.time()) + 0.1)
-    for _ in range(2):  # two participants spend ≈ 1.170 đồng each: 2.340 ≥ the cap of 2.000
-        upstream.push(Scripted(body=completion("đắt", prompt_tokens=100_000,
-                                               completion_tokens=50_000)))
-    assert ask("binh").status_code == 200 and ask("cuong").status_code == 200
-    refused = ask("dung")  # dung has spent nothing, but the class has
-    assert refused.status_code == 402
-    assert refused.json()["error"]["code"] == "gateway_class_cap"
-
-
-def test_a_participant_sending_too_fast_is_slowed_down_in_vietnamese(short_day_hub, tmp_path):
-    env = spawned(short_day_hub, "em")["env"]
-    me = httpx.get(env["COURSE_GATEWAY_URL"] + "/me", timeout=10, headers={
-        "Authorization": f"Bearer {env['JUPYTERHUB_API_TOKEN']}"}).json()
-    time.sleep(max(0.0, me["resets_at"] - time.time()) + 0.1)  # past the class cap's day
-    out = last_json(run_course(short_day_hub, "em", """
+def test_a_participant_sending_too_fast_is_slowed_down_in_vietnamese(capped_hub, tmp_path):
+    out = last_json(run_course(capped_hub, "em", """
         import json, course
         result = []
         for i in range(5):  # the limit here is 4 a minute
@@ -573,3 +519,24 @@ def test_a_participant_sending_too_fast_is_slowed_down_in_vietnamese(short_day_h
     """, tmp_path))
     assert out[:4] == ["ok"] * 4
     assert "hơi nhanh" in out[4] and "4 lượt mỗi phút" in out[4]
+
+
+def test_class_cap_stops_everyone_for_the_rest_of_the_day(capped_hub, upstream):
+    envs = {n: spawned(capped_hub, n)["env"] for n in ("binh", "cuong", "dung")}
+
+    def ask(name: str) -> httpx.Response:
+        env = envs[name]
+        return httpx.post(env["COURSE_GATEWAY_URL"] + "/chat/completions", timeout=10,
+                          headers={"Authorization": f"Bearer {env['JUPYTERHUB_API_TOKEN']}"},
+                          json={"model": "gpt-4o-mini",
+                                "messages": [{"role": "user", "content": f"Câu của {name}"}]})
+
+    for _ in range(2):  # two participants spend ≈ 1.170 đồng each: 2.340 ≥ the cap of 2.000
+        upstream.push(Scripted(body=completion("đắt", prompt_tokens=100_000,
+                                               completion_tokens=50_000)))
+    assert ask("binh").status_code == 200 and ask("cuong").status_code == 200
+    refused = ask("dung")  # dung has spent nothing, but the class has
+    assert refused.status_code == 402
+    error = refused.json()["error"]
+    assert error["code"] == "gateway_class_cap" and error["cap_vnd"] == 2000
+    assert error["resets_text"].startswith("00:00 ngày ")  # the next class day, in words

@@ -38,6 +38,99 @@ def test_class_day_can_start_at_another_hour():
     assert periods.period(cfg, ts("2026-11-29T23:00:00"))[0] == "2026-11-30"
 
 
+
+class Clock:
+    """The gateway's injectable clock, moved by the test (no waiting for a class day)."""
+
+    def __init__(self, when: str) -> None:
+        self.now = ts(when)
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _gateway(tmp_path, clock: Clock, **settings: float):
+    from hub.gateway.app import Gateway
+
+    cfg = config.GatewayConfig()
+    cfg.db_path = tmp_path / "ai-gateway.sqlite3"
+    for name, value in settings.items():
+        setattr(cfg, name, value)
+    return Gateway(cfg, clock)
+
+
+def _spend(gw, pid: str, user: str, cost: float) -> None:
+    gw.store.add_usage(ts=gw.clock(), period=pid, user=user, lesson="", model="gpt-4o-mini",
+                       tokens_in=1, tokens_out=1, cost_vnd=cost, saved_vnd=0.0, cached=0,
+                       stream=0, status=200, error="", seconds=0.1, queued=0.0)
+
+
+def test_budget_turns_with_the_class_day_on_the_gateway_clock(tmp_path):
+    from hub.gateway.app import Refusal
+    from hub.gateway.limits import Reservation
+
+    clock = Clock("2026-11-29T16:00:00")  # 23:00 in Vietnam
+    gw = _gateway(tmp_path, clock, budget_vnd=500)
+    pid, resets = gw.period()
+    assert (pid, resets) == ("2026-11-29", ts("2026-11-29T17:00:00"))
+    calls = [gw.admit("an", 400, pid, resets), gw.admit("an", 400, pid, resets)]
+    assert all(isinstance(c, Reservation) for c in calls)  # the second: 400 held < 500
+    refused = gw.admit("an", 400, pid, resets)  # 800 held: no third call on its way
+    assert isinstance(refused, Refusal) and refused.code == "gateway_budget_exceeded"
+    _spend(gw, pid, "an", 600)  # the calls end and cost more than the budget
+    for call in calls:
+        call.release()
+    refused = gw.admit("an", 1, *gw.period())
+    assert (refused.status, refused.fields["used_vnd"], refused.fields["budget_vnd"]) == (
+        402, 600, 500)
+    assert refused.fields["resets_text"] == "00:00 ngày 30/11/2026"
+    assert gw.me("an")["remaining_vnd"] == 0
+    clock.now = resets  # midnight in Vietnam: a new class day, the budget is back
+    assert gw.period()[0] == "2026-11-30"
+    fresh = gw.admit("an", 1, *gw.period())
+    assert isinstance(fresh, Reservation) and gw.me("an")["remaining_vnd"] == 499
+    fresh.release()
+    assert gw.me("an")["remaining_vnd"] == 500 and gw.me("an")["period"] == "2026-11-30"
+
+
+def test_class_cap_stops_everyone_until_the_next_class_day(tmp_path):
+    from hub.gateway import dashboard
+    from hub.gateway.app import Refusal
+    from hub.gateway.limits import Reservation
+
+    clock = Clock("2026-11-30T02:00:00")
+    gw = _gateway(tmp_path, clock, budget_vnd=5_000, class_cap_vnd=2_000)
+    pid, resets = gw.period()
+    _spend(gw, pid, "binh", 1_170)
+    _spend(gw, pid, "cuong", 1_170)
+    refused = gw.admit("dung", 10, pid, resets)  # dung spent nothing, but the class has
+    assert isinstance(refused, Refusal) and refused.code == "gateway_class_cap"
+    assert refused.fields["cap_vnd"] == 2_000 and gw.me("dung")["class_cap_reached"]
+    today = dashboard.summary(gw, gw.period()[0])
+    assert today["totals"]["class_spent_today_vnd"] == 2_340
+    clock.now += 86_400
+    assert isinstance(gw.admit("dung", 10, *gw.period()), Reservation)
+    assert dashboard.summary(gw, gw.period()[0])["totals"]["calls"] == 0  # a new day
+    assert dashboard.summary(gw, None)["totals"]["calls"] == 2
+
+
+def test_gates_pause_then_rate_limit(tmp_path):
+    gw = _gateway(tmp_path, Clock("2026-11-30T02:00:00"), rate_per_minute=2)
+    gw.limiter = type(gw.limiter)(2)
+    gw.store.set_switch("paused", True)
+    assert gw.gate("an").code == "gateway_paused"
+    gw.store.set_switch("paused", False)
+    assert gw.gate("an") is None and gw.gate("an") is None
+    slowed = gw.gate("an")
+    assert (slowed.status, slowed.code, slowed.fields["per_minute"]) == (
+        429, "gateway_rate_limited", 2) and slowed.retry_after > 0
+
+
+def test_cached_answers_are_served_in_turn(tmp_path):
+    gw = _gateway(tmp_path, Clock("2026-11-30T02:00:00"))
+    variants = [{"text": "một"}, {"text": "hai"}, {"text": "ba"}]
+    assert [gw.next_variant(variants)["text"] for _ in range(4)] == ["một", "hai", "ba", "một"]
+
 def test_rate_limit_per_participant():
     limiter = RateLimiter(3)
     assert [limiter.check("an", now=t) for t in (0, 1, 2)] == [0, 0, 0]

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from llm_server import FakeLLMServer, Scripted, completion
+from llm_server import Scripted, completion
 
 from hub.testing import (
     HubClient,
@@ -27,13 +27,6 @@ PASSWORD = "mat-khau-hoc-vien"
 CLASS_KEY = "sk-class-ORGANISER-WORKSHOP-5566778899"
 
 skip_module_unless_hub_can_run("the workshop hub")
-
-
-@pytest.fixture(scope="module")
-def upstream():
-    server = FakeLLMServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture(scope="module")

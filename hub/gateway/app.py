@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import fnmatch
 import hashlib
+import importlib.util
 import json
 import logging
 import os
 import re
 import signal
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from .limits import InFlight, RateLimiter, Reservation, Reservations
 from .store import Store
 from .upstream import Upstream, UpstreamError
 from .validate import BadRequest, parse_json
-from .work import Examiner, count_tokens
+from .work import Examined, Examiner, count_tokens
 
 log = logging.getLogger("ai-gateway")
 # Parameters forwarded upstream; anything else (tools, n, logit_bias, user…) is dropped.
@@ -39,7 +42,10 @@ DRAIN_BYTES = 64 * 1024 * 1024  # an oversized body is read and dropped up to th
 QUIZ_BODY_BYTES = 4096
 # models that take `max_completion_tokens` and refuse `max_tokens`
 _COMPLETION_TOKENS_MODELS = re.compile(r"^(o\d|gpt-5)")
-QUIZ_DIR = Path(__file__).resolve().parents[2] / "course" / "data" / "quizzes"
+# the course's quizzes, from the installed `course` package (found, not imported)
+QUIZ_DIR = Path(importlib.util.find_spec("course").submodule_search_locations[0],
+                "data", "quizzes")
+Clock = Callable[[], float]  # seconds since the epoch: time.time, or a test's own clock
 
 
 def cost_vnd(cfg: GatewayConfig, model: str, tokens_in: int, tokens_out: int) -> float:
@@ -68,12 +74,53 @@ def cache_key(body: dict) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-class Gateway:
-    """State shared by the handlers: settings, store, limits, upstream, hub look-ups."""
+def creative(up: dict) -> bool:
+    """A request asking for variety (temperature > 0): the cache keeps several answers."""
+    return (up.get("temperature") or 0) > 0
 
-    def __init__(self, cfg: GatewayConfig) -> None:
+
+def upstream_body(seen: Examined, cfg: GatewayConfig) -> dict:
+    """What the provider gets: the class model, the checked messages, the allowed parameters
+    and always a cap on the answer's tokens (the worst case held must be a real cap)."""
+    model = seen.model
+    up = {"model": model, "messages": seen.request.messages, **seen.request.params}
+    if "max_tokens" not in up and "max_completion_tokens" not in up:
+        cap = ("max_completion_tokens" if _COMPLETION_TOKENS_MODELS.match(model)
+               else "max_tokens")
+        up[cap] = cfg.default_max_tokens
+    if seen.messages_json is not None:
+        up["messages_json"] = seen.messages_json  # encoded by the worker (upstream.encode)
+    return up
+
+
+def worst_case_vnd(cfg: GatewayConfig, seen: Examined, up: dict) -> float:
+    """The most this call can cost: its prompt (with a margin where tiktoken only stands in
+    for the model's tokenizer) and the answer's token cap, at the model's price."""
+    return cost_vnd(cfg, seen.model, held_prompt_tokens(seen.tokens_in, seen.model),
+                    max_output(up, cfg))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request turned away before it costs anything, as the API error it is answered with."""
+
+    status: int
+    code: str
+    message: str
+    fields: dict = field(default_factory=dict)
+    retry_after: float | None = None
+
+
+class Gateway:
+    """State shared by the handlers: settings, store, limits, upstream, hub look-ups.
+
+    `clock` (seconds since the epoch) decides the class period and stamps the records: the
+    service uses time.time; tests pass their own to cross a class day without waiting."""
+
+    def __init__(self, cfg: GatewayConfig, clock: Clock = time.time) -> None:
         self.cfg = cfg
-        self.store = Store(cfg.db_path)
+        self.clock = clock
+        self.store = Store(cfg.db_path, clock=clock)
         if cfg.budgets_file and cfg.budgets_file.exists():
             self.store.load_roster_budgets(cfg.budgets_file)
         if not self.store.has_switch("store_prompts"):
@@ -95,6 +142,48 @@ class Gateway:
     def budget_for(self, user: str) -> float:
         override = self.store.budget_override(user)
         return self.cfg.budget_vnd if override is None else override
+
+    def period(self) -> tuple[str, float]:
+        """The class period now: its id and when it ends (epoch seconds)."""
+        return periods.period(self.cfg, self.clock())
+
+    def next_variant(self, variants: list[dict]) -> dict:
+        """One of a cached request's answers, each in turn (a class asking for variety gets
+        different answers, not the same one forty times)."""
+        return variants[next(self._rotation) % len(variants)]
+
+    def gate(self, user: str) -> Refusal | None:
+        """The instructor's pause and the participant's rate limit (before any budget)."""
+        cfg = self.cfg
+        if self.store.switch("paused"):
+            return Refusal(503, "gateway_paused", "paused by the instructor",
+                           {"contact": cfg.contact})
+        wait = self.limiter.check(user)
+        if wait:
+            return Refusal(429, "gateway_rate_limited", "too many requests",
+                           {"seconds": round(wait), "per_minute": cfg.rate_per_minute},
+                           retry_after=wait)
+        return None
+
+    def admit(self, user: str, worst_vnd: float, pid: str, resets: float
+              ) -> Reservation | Refusal:
+        """Check the participant's and the class's budget for period `pid` and hold the
+        call's worst case against both, in one synchronous step: no other call can be
+        admitted between this one's check and its hold."""
+        cfg = self.cfg
+        spent, held = self.store.spent(pid, user), self.holds.held(pid, user)
+        budget = self.budget_for(user)
+        when = {"resets_at": resets, "resets_text": periods.local_text(cfg, resets),
+                "contact": cfg.contact}
+        if spent + held >= budget:
+            return Refusal(402, "gateway_budget_exceeded", "budget spent",
+                           {"used_vnd": round(spent + held), "budget_vnd": round(budget),
+                            **when})
+        if cfg.class_cap_vnd and (self.store.class_spent(pid) + self.holds.held_class(pid)
+                                  >= cfg.class_cap_vnd):
+            return Refusal(402, "gateway_class_cap", "class budget spent",
+                           {"cap_vnd": round(cfg.class_cap_vnd), **when})
+        return self.holds.hold(pid, user, worst_vnd)
 
     async def person(self, name: str) -> dict:
         """The hub's user model (admin flag, groups), asked with the service's own token."""
@@ -120,7 +209,7 @@ class Gateway:
 
     def me(self, user: str) -> dict:
         cfg = self.cfg
-        pid, resets = periods.period(cfg)
+        pid, resets = self.period()
         budget, spent = self.budget_for(user), self.store.spent(pid, user)
         held = self.holds.held(pid, user)  # calls on their way, at their worst case
         return {
@@ -132,46 +221,6 @@ class Gateway:
             "class_cap_reached": bool(cfg.class_cap_vnd
                                       and self.store.class_spent(pid) >= cfg.class_cap_vnd),
             "queue": self.inflight.state_for(user),
-        }
-
-    def summary(self, period: str | None) -> dict:
-        cfg, store = self.cfg, self.store
-        pid, resets = periods.period(cfg)
-        rows = store.summary(period)
-        overrides = store.overrides()
-        quizzes = store.quizzes()
-        for user in (overrides.keys() | quizzes.keys()) - {r["user"] for r in rows}:
-            rows.append({"user": user, "calls": 0, "cached": 0, "errors": 0, "tokens_in": 0,
-                         "tokens_out": 0, "cost_vnd": 0.0, "saved_vnd": 0.0, "last_ts": None,
-                         "lessons": ""})
-        rows.sort(key=lambda r: r["user"])
-        for r in rows:
-            r["budget_vnd"] = overrides.get(r["user"], cfg.budget_vnd)
-            today = store.spent(pid, r["user"])
-            r["spent_today_vnd"] = round(today, 2)
-            r["remaining_vnd"] = round(max(0.0, r["budget_vnd"] - today), 2)
-            r["quizzes"] = quizzes.get(r["user"], "")
-        calls = sum(r["calls"] for r in rows)
-        cached = sum(r["cached"] for r in rows)
-        return {
-            "period": period or "all", "current_period": pid, "resets_at": resets,
-            "participants": rows,
-            "totals": {"calls": calls, "cached": cached, "errors": sum(r["errors"] for r in rows),
-                       "tokens_in": sum(r["tokens_in"] for r in rows),
-                       "tokens_out": sum(r["tokens_out"] for r in rows),
-                       "cost_vnd": round(sum(r["cost_vnd"] for r in rows), 2),
-                       "saved_vnd": round(sum(r["saved_vnd"] for r in rows), 2),
-                       "cache_hit_rate": round(cached / calls, 4) if calls else 0.0,
-                       "class_spent_today_vnd": round(store.class_spent(pid), 2),
-                       "class_cap_vnd": cfg.class_cap_vnd},
-            "in_flight": {"limit": self.inflight.limit, "peak": self.inflight.peak,
-                          "active": self.inflight.active, "waiting": self.inflight.waiting},
-            "holds_open": self.holds.count,
-            "class_held_today_vnd": round(self.holds.held_class(pid), 2),
-            "upstream_calls": self.upstream.calls, "usage_records": store.count_usage(),
-            "paused": store.switch("paused"), "store_prompts": store.switch("store_prompts"),
-            "prompts_stored": store.prompt_count(), "model": cfg.model,
-            "upstream": cfg.upstream, "budget_vnd": cfg.budget_vnd,
         }
 
 
@@ -215,6 +264,10 @@ class API(Base):
         self.finish(json.dumps({"error": {"message": message, "type": "gateway", "code": code,
                                           **extra}}, ensure_ascii=False))
 
+    def refuse(self, refusal: Refusal) -> None:
+        self.fail(refusal.status, refusal.code, refusal.message,
+                  retry_after=refusal.retry_after, retry=False, **refusal.fields)
+
     def write_error(self, status_code: int, **kwargs: object) -> None:
         code = "gateway_forbidden" if status_code == 403 else "gateway_error"
         self.fail(status_code, code, "not allowed" if status_code == 403 else "error",
@@ -225,6 +278,11 @@ class API(Base):
         if not user or user.get("kind", "user") != "user":
             raise web.HTTPError(403)
         return user["name"]
+
+    def lesson(self) -> str:
+        """The lesson the course library names in X-Course-Lesson, as a short plain tag
+        (the participant's input: letters, digits, '.', '-' and '_' only)."""
+        return _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
 
 
 class Models(API):
@@ -349,8 +407,7 @@ class Quiz(BoundedBody):
         except BadRequest as err:
             return self.fail(400, "gateway_bad_request", err.message, retry=False,
                              field=err.field)
-        lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
-        self.gw.store.add_quiz(user, lesson, quiz, right, total)
+        self.gw.store.add_quiz(user, self.lesson(), quiz, right, total)
         self.finish({"ok": True})
 
 
@@ -381,79 +438,84 @@ class Chat(BoundedBody):
                 self._hold.release()
 
     async def _post(self) -> None:
+        """The request's path, top to bottom: each step answers and stops, or hands on."""
+        # 1. read: a body within its limit, from a participant
         if self._too_big:
             return self.refuse_size(self._size)
         user = self.participant()
+        gw = self.gw
+        # 2. examine: parse, check the schema, count tokens, scan for personal data
+        seen = await self._examine(user)
+        if seen is None:
+            return
+        # 3. gate: the instructor's pause, the participant's rate
+        refusal = gw.gate(user)
+        if refusal is not None:
+            return self.refuse(refusal)
+        # 4. upstream body: the class model, allowed parameters, a real cap on the answer
+        up = upstream_body(seen, gw.cfg)
+        # 5. admit: both budgets checked and the worst case held, with no await between
+        pid, resets = gw.period()
+        admitted = gw.admit(user, worst_case_vnd(gw.cfg, seen, up), pid, resets)
+        if isinstance(admitted, Refusal):
+            return self.refuse(admitted)
+        self._hold = admitted
+        lesson = self.lesson()
+        self._record_base = {"period": pid, "user": user, "lesson": lesson,
+                             "model": seen.model, "stream": int(seen.request.stream)}
+        if seen.stored is not None:  # masked, and only when the instructor turned it on
+            gw.store.add_prompt(user, lesson, seen.stored)
+        # 6. cache: the class's earlier answer (a personal request is never kept nor shared)
+        key = "" if seen.personal else cache_key(up)
+        if await self._from_cache(up, key, seen.request.stream):
+            return
+        # 7. forward: the provider answers; `_settle` records the real cost exactly once
+        await self._forward_once(up, key, seen.request.stream)
+
+    async def _examine(self, user: str) -> Examined | None:
+        """The checked request, or None after answering 400. Large bodies are parsed,
+        counted and scanned in a worker process, never on the event loop (work.py)."""
         gw, cfg = self.gw, self.gw.cfg
         raw, self._chunks = self.body(), []
-        # parsing, checking, token counting and the personal-data scan: off the event loop
-        # for large bodies (see work.py)
         seen = await gw.examiner.examine(user, raw, cfg.all_models, cfg.scan_chars,
                                          gw.store.switch("store_prompts"))
         del raw
         if seen.request is None:
-            message, field = seen.error or ("", "")
-            return self.fail(400, "gateway_bad_request", message, retry=False, field=field)
-        req, model, personal, stored = seen.request, seen.model, seen.personal, seen.stored
-        lesson = _LESSON.sub("", self.request.headers.get("X-Course-Lesson", ""))[:60]
-        if gw.store.switch("paused"):
-            return self.fail(503, "gateway_paused", "paused by the instructor", retry=False,
-                             contact=cfg.contact)
-        wait = gw.limiter.check(user)
-        if wait:
-            return self.fail(429, "gateway_rate_limited", "too many requests", retry_after=wait,
-                             retry=False, seconds=round(wait), per_minute=cfg.rate_per_minute)
-        up = {"model": model, "messages": req.messages, **req.params}
-        if "max_tokens" not in up and "max_completion_tokens" not in up:
-            # the worst case held must be a real cap: the provider is told it too
-            cap = ("max_completion_tokens" if _COMPLETION_TOKENS_MODELS.match(model)
-                   else "max_tokens")
-            up[cap] = cfg.default_max_tokens
-        if seen.messages_json is not None:
-            up["messages_json"] = seen.messages_json  # encoded by the worker (upstream.encode)
+            message, field_name = seen.error or ("", "")
+            self.fail(400, "gateway_bad_request", message, retry=False, field=field_name)
+            return None
         self._tokens_in = seen.tokens_in
-        tokens_in = seen.tokens_in
-        # -- admission and hold: one synchronous step (no await between check and hold)
-        pid, resets = periods.period(cfg)
-        spent, held = gw.store.spent(pid, user), gw.holds.held(pid, user)
-        budget = gw.budget_for(user)
-        if spent + held >= budget:
-            return self.fail(402, "gateway_budget_exceeded", "budget spent", retry=False,
-                             used_vnd=round(spent + held), budget_vnd=round(budget),
-                             resets_at=resets, resets_text=periods.local_text(cfg, resets),
-                             contact=cfg.contact)
-        if cfg.class_cap_vnd and (gw.store.class_spent(pid) + gw.holds.held_class(pid)
-                                  >= cfg.class_cap_vnd):
-            return self.fail(402, "gateway_class_cap", "class budget spent", retry=False,
-                             cap_vnd=round(cfg.class_cap_vnd), resets_at=resets,
-                             resets_text=periods.local_text(cfg, resets), contact=cfg.contact)
-        worst = cost_vnd(cfg, model, held_prompt_tokens(tokens_in, model), max_output(up, cfg))
-        self._hold = gw.holds.hold(pid, user, worst)
-        self._record_base = {"period": pid, "user": user, "lesson": lesson, "model": model,
-                             "stream": int(req.stream)}
-        if stored is not None:
-            gw.store.add_prompt(user, lesson, stored)
-        key = "" if personal else cache_key(up)  # a personal request is never kept nor shared
-        creative = (up.get("temperature") or 0) > 0
-        if key and not creative and key in gw.pending:
+        return seen
+
+    async def _from_cache(self, up: dict, key: str, stream: bool) -> bool:
+        """Answer from the class cache if it can (True), settling at no cost."""
+        if not key:
+            return False
+        gw = self.gw
+        if not creative(up) and key in gw.pending:
             # the same request is on its way for someone else (a whole class running the
             # same cell): wait for that answer instead of paying for it again
             await asyncio.shield(gw.pending[key])
-        variants = gw.store.cache_variants(key) if key else []
-        if variants and (not creative or len(variants) >= cfg.cache_variants):
-            hit = variants[next(gw._rotation) % len(variants)]
-            gw.cache_hits += 1
-            self.set_header("X-Gateway-Cache", "hit")
-            self._settle(hit["tokens_in"], hit["tokens_out"], 0.0, saved=hit["cost_vnd"],
-                         cached=1)
-            with contextlib.suppress(StreamClosedError):
-                await self._answer_cached(hit, model, req.stream)
-            return
-        leader = bool(key) and not creative and key not in gw.pending
+        variants = gw.store.cache_variants(key)
+        if not variants or (creative(up) and len(variants) < gw.cfg.cache_variants):
+            return False
+        hit = gw.next_variant(variants)
+        gw.cache_hits += 1
+        self.set_header("X-Gateway-Cache", "hit")
+        self._settle(hit["tokens_in"], hit["tokens_out"], 0.0, saved=hit["cost_vnd"],
+                     cached=1)
+        with contextlib.suppress(StreamClosedError):
+            await self._answer_cached(hit, up["model"], stream)
+        return True
+
+    async def _forward_once(self, up: dict, key: str, stream: bool) -> None:
+        """Forward; the first of identical requests tells the others when its answer is in."""
+        gw = self.gw
+        leader = bool(key) and not creative(up) and key not in gw.pending
         if leader:
             gw.pending[key] = asyncio.get_running_loop().create_future()
         try:
-            await self._forward(up, key, req.stream)
+            await self._forward(up, key, stream)
         finally:
             if leader:
                 gw.pending.pop(key).set_result(None)
@@ -507,7 +569,7 @@ class Chat(BoundedBody):
         if self._settled:
             return
         self._settled = True
-        rec = {**self._record_base, "ts": time.time(), "tokens_in": tokens_in,
+        rec = {**self._record_base, "ts": self.gw.clock(), "tokens_in": tokens_in,
                "tokens_out": tokens_out, "cost_vnd": cost, "saved_vnd": saved,
                "cached": cached, "status": status, "error": error,
                "seconds": round(time.perf_counter() - self._started, 4)}
@@ -529,8 +591,7 @@ class Chat(BoundedBody):
         self._settle(t_in, t_out, cost)
         if key and text:
             self.gw.store.cache_put(key, text, model, t_in, t_out, cost,
-                                    self.gw.cfg.cache_variants if (up.get("temperature") or 0) > 0
-                                    else 1)
+                                    self.gw.cfg.cache_variants if creative(up) else 1)
 
     async def _complete(self, up: dict, key: str) -> None:
         data = await self.gw.upstream.complete(up, self._record_base["user"])
@@ -579,7 +640,7 @@ class Chat(BoundedBody):
     async def _answer_cached(self, hit: dict, model: str, stream: bool) -> None:
         usage = {"prompt_tokens": hit["tokens_in"], "completion_tokens": hit["tokens_out"],
                  "total_tokens": hit["tokens_in"] + hit["tokens_out"]}
-        created = int(time.time())
+        created = int(self.gw.clock())
         if not stream:
             self.set_header("Content-Type", "application/json")
             return self.finish(json.dumps({
@@ -620,11 +681,15 @@ class Instructor(Base):
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(dashboard.error_page(status_code))
 
+    def summary(self, period: str) -> dict:
+        """The instructors' figures for "all" days or for today's class period."""
+        return dashboard.summary(self.gw, None if period == "all" else self.gw.period()[0])
+
 
 class Dashboard(Instructor):
     def get(self) -> None:
         period = self.get_argument("period", "today")
-        summary = self.gw.summary(None if period == "all" else self.gw.me("-")["period"])
+        summary = self.summary(period)
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(dashboard.page(summary, self.gw.cfg, self.xsrf_token.decode(), period,
                                    self.gw.store.switch("paused"),
@@ -655,22 +720,20 @@ class Dashboard(Instructor):
 
 class Summary(Instructor):
     def get(self) -> None:
-        period = self.get_argument("period", "today")
-        self.finish(self.gw.summary(None if period == "all" else self.gw.me("-")["period"]))
+        self.finish(self.summary(self.get_argument("period", "today")))
 
 
 class Export(Instructor):
     def get(self, ext: str) -> None:
-        period = self.get_argument("period", "all")
-        summary = self.gw.summary(None if period == "all" else self.gw.me("-")["period"])
+        summary = self.summary(self.get_argument("period", "all"))
         data, mime = dashboard.export(summary, ext, self.gw.cfg)
         self.set_header("Content-Type", mime)
         self.set_header("Content-Disposition", f'attachment; filename="ai-lop-hoc.{ext}"')
         self.finish(data)
 
 
-def make_app(cfg: GatewayConfig) -> web.Application:
-    gw = Gateway(cfg)
+def make_app(cfg: GatewayConfig, clock: Clock = time.time) -> web.Application:
+    gw = Gateway(cfg, clock)
     p = cfg.prefix
     args = {"gw": gw}
     app = web.Application(

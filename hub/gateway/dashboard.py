@@ -10,10 +10,14 @@ import csv
 import io
 from datetime import datetime, timedelta, timezone
 from html import escape
+from typing import TYPE_CHECKING
 
 from course.numbers import number
 
 from .config import GatewayConfig
+
+if TYPE_CHECKING:
+    from .app import Gateway
 
 COLUMNS = [  # (key, Vietnamese header)
     ("user", "Học viên"), ("calls", "Số lượt gọi"), ("cached", "Lượt lấy từ bộ nhớ đệm"),
@@ -23,6 +27,49 @@ COLUMNS = [  # (key, Vietnamese header)
     ("budget_vnd", "Hạn mức mỗi ngày (đồng)"), ("remaining_vnd", "Còn lại hôm nay (đồng)"),
     ("last", "Hoạt động gần nhất"), ("lessons", "Bài học"), ("quizzes", "Trắc nghiệm"),
 ]
+
+
+def summary(gw: Gateway, period: str | None) -> dict:
+    """What the instructors' page, its JSON and its exports show: per participant and for
+    the class, over one class period (`period`) or all of them (None)."""
+    cfg, store = gw.cfg, gw.store
+    pid, resets = gw.period()
+    rows = store.summary(period)
+    overrides = store.overrides()
+    quizzes = store.quizzes()
+    for user in (overrides.keys() | quizzes.keys()) - {r["user"] for r in rows}:
+        rows.append({"user": user, "calls": 0, "cached": 0, "errors": 0, "tokens_in": 0,
+                     "tokens_out": 0, "cost_vnd": 0.0, "saved_vnd": 0.0, "last_ts": None,
+                     "lessons": ""})
+    rows.sort(key=lambda r: r["user"])
+    for r in rows:
+        r["budget_vnd"] = overrides.get(r["user"], cfg.budget_vnd)
+        today = store.spent(pid, r["user"])
+        r["spent_today_vnd"] = round(today, 2)
+        r["remaining_vnd"] = round(max(0.0, r["budget_vnd"] - today), 2)
+        r["quizzes"] = quizzes.get(r["user"], "")
+    calls = sum(r["calls"] for r in rows)
+    cached = sum(r["cached"] for r in rows)
+    return {
+        "period": period or "all", "current_period": pid, "resets_at": resets,
+        "participants": rows,
+        "totals": {"calls": calls, "cached": cached, "errors": sum(r["errors"] for r in rows),
+                   "tokens_in": sum(r["tokens_in"] for r in rows),
+                   "tokens_out": sum(r["tokens_out"] for r in rows),
+                   "cost_vnd": round(sum(r["cost_vnd"] for r in rows), 2),
+                   "saved_vnd": round(sum(r["saved_vnd"] for r in rows), 2),
+                   "cache_hit_rate": round(cached / calls, 4) if calls else 0.0,
+                   "class_spent_today_vnd": round(store.class_spent(pid), 2),
+                   "class_cap_vnd": cfg.class_cap_vnd},
+        "in_flight": {"limit": gw.inflight.limit, "peak": gw.inflight.peak,
+                      "active": gw.inflight.active, "waiting": gw.inflight.waiting},
+        "holds_open": gw.holds.count,
+        "class_held_today_vnd": round(gw.holds.held_class(pid), 2),
+        "upstream_calls": gw.upstream.calls, "usage_records": store.count_usage(),
+        "paused": store.switch("paused"), "store_prompts": store.switch("store_prompts"),
+        "prompts_stored": store.prompt_count(), "model": cfg.model,
+        "upstream": cfg.upstream, "budget_vnd": cfg.budget_vnd,
+    }
 
 
 def vnd(x: float | None) -> str:

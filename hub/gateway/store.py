@@ -12,6 +12,7 @@ import json
 import sqlite3
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 SCHEMA = """
@@ -37,7 +38,8 @@ USAGE_FIELDS = ("ts", "period", "user", "lesson", "model", "tokens_in", "tokens_
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock  # the gateway's clock: stamps the cache, quizzes and prompts
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -154,12 +156,12 @@ class Store:
         if n >= max(1, max_variants):
             return
         self.db.execute("INSERT OR IGNORE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (key, n, text, model, tokens_in, tokens_out, cost_vnd, time.time()))
+                        (key, n, text, model, tokens_in, tokens_out, cost_vnd, self.clock()))
 
     # -- quiz results the lessons' quizzes report (the latest per quiz) --------------------
     def add_quiz(self, user: str, lesson: str, quiz: str, right: int, total: int) -> None:
         self.db.execute("INSERT OR REPLACE INTO quizzes VALUES (?, ?, ?, ?, ?, ?)",
-                        (user, lesson, quiz, right, total, time.time()))
+                        (user, lesson, quiz, right, total, self.clock()))
 
     def quizzes(self) -> dict[str, str]:
         """Per participant: "lesson – quiz: right/total; …" (latest result of each quiz)."""
@@ -173,7 +175,7 @@ class Store:
     # -- prompts (only when the instructor turned it on; already masked) -------------------
     def add_prompt(self, user: str, lesson: str, messages: list[dict]) -> None:
         self.db.execute("INSERT INTO prompts (ts, user, lesson, text) VALUES (?, ?, ?, ?)",
-                        (time.time(), user, lesson, json.dumps(messages, ensure_ascii=False)))
+                        (self.clock(), user, lesson, json.dumps(messages, ensure_ascii=False)))
 
     def prompt_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM prompts").fetchone()[0]
