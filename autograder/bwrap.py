@@ -49,16 +49,31 @@ def hidden_paths(course_root: str, exchange: str | None) -> list[str]:
 NPROC = 128
 FILE_MB = 64
 TMP_MB = 256
+# Per-submission totals, whatever the number of processes: memory of all of them together
+# (a cgroup as root, the sandbox's watchdog otherwise; default: the --memory-mb value) and
+# the working folder plus home (a tmpfs of this size as root, the watchdog otherwise). The
+# folder also holds what was handed in (up to safecopy.HANDED_IN's 200 MB).
+DISK_MB = 256
 
 
 def sandbox_spec(*, uid: int | None, memory_mb: int, home: str, net: bool, status_file: str,
                  hide: list[str], nproc: int = NPROC, file_mb: int = FILE_MB,
-                 tmp_mb: int = TMP_MB) -> dict:
-    """The settings ``sandbox_exec.py`` reads (one definition for kernels and the check)."""
+                 tmp_mb: int = TMP_MB, memory_total_mb: int | None = None,
+                 disk_mb: int = DISK_MB, disk_tmpfs: bool = False,
+                 cgroup: dict | None = None) -> dict:
+    """The settings ``sandbox_exec.py`` reads (one definition for kernels and the check).
+
+    ``cgroup``: ``{"procs": [...], "events": str, "version": int}`` of the submission's
+    cgroup (``autograder.cgroups``), or None: the watchdog enforces ``memory_total_mb``.
+    """
+    cgroup = cgroup or {}
     return {"uid": uid, "memory_mb": memory_mb, "home": home, "net": net,
             "status_file": status_file, "ro": visible_paths(), "hide": hide,
             "bwrap": bwrap_path(), "nproc": nproc, "file_mb": file_mb, "tmp_mb": tmp_mb,
-            "parent": os.getpid()}
+            "memory_total_mb": memory_mb if memory_total_mb is None else memory_total_mb,
+            "disk_mb": disk_mb, "disk_tmpfs": disk_tmpfs,
+            "cgroup_procs": cgroup.get("procs", []), "oom_events": cgroup.get("events", ""),
+            "cgroup_version": cgroup.get("version", 0), "parent": os.getpid()}
 
 
 class SandboxUnavailable(Exception):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
-from autograder import safecopy
+from autograder import cgroups, safecopy
 from autograder.bwrap import SandboxUnavailable, check_sandbox
 from autograder.coursectx import Course, CourseError, ensure_tools_on_path
 from autograder.reasons import NOT_FINAL, reason
@@ -447,6 +447,7 @@ def _run(course: Course, assignment_id: str, run_dir: Path, uid_base: int | None
         for w in pool:
             w.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
+        cgroups.remove_stale(also=os.getpid())  # this run's submission cgroups, and old ones
     return summary
 
 

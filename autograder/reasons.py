@@ -38,6 +38,11 @@ REASONS = {
     "refused_notebook": "Tệp bài nộp {name} không được nhận ({why}): 0 điểm. Nếu tệp quá "
                         "lớn: mở bài, chọn Kernel → Restart Kernel and Clear Outputs, lưu rồi "
                         "nộp lại.",
+    "memory_total": "Bài làm dùng quá {mb} MB bộ nhớ, tính chung mọi tiến trình của bài (kể cả "
+                    "các tiến trình con nó mở), nên cả bài đã bị dừng: 0 điểm. Hãy dùng ít dữ "
+                    "liệu hơn và đừng mở nhiều tiến trình cùng lúc.",
+    "disk_total": "Bài làm ghi quá {mb} MB tệp vào thư mục làm bài (tính chung mọi tệp) nên cả "
+                  "bài đã bị dừng: 0 điểm.",
     "worker_lost": "Luồng chấm bài này bị dừng giữa chừng (không do bài làm): chưa có điểm, "
                    "lần chấm sau sẽ chấm lại.",
 }

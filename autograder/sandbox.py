@@ -24,10 +24,15 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import AsyncKernelManager
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Bool, Integer, List, Unicode
+from traitlets import Bool, Dict, Integer, List, Unicode
 
 from autograder import hidden, safecopy, tamper
-from autograder.bwrap import FILE_MB, NPROC, TMP_MB, WRAPPER, sandbox_spec
+from autograder.bwrap import DISK_MB, FILE_MB, NPROC, TMP_MB, WRAPPER, sandbox_spec
+
+DISK_FULL = ("bài làm ghi quá {mb} MB (giới hạn cả bài): phần ghi thêm bị chặn, các tệp bài "
+             "làm tạo ra không được giữ")
+DISK_PATH = "thư mục làm bài"
+DISK_SLACK = 1024 * 1024  # less free than this on the tmpfs: the submission filled it
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -49,6 +54,12 @@ class SandboxKernelManager(AsyncKernelManager):
     sandbox_network_off = Bool(True, help="Cut the kernel off the network.").tag(config=True)
     sandbox_status_file = Unicode("", help="Where the wrapper records what it enforced.").tag(
         config=True)
+    sandbox_disk_mb = Integer(DISK_MB, help="Working folder and home together, MB.").tag(
+        config=True)
+    sandbox_disk_tmpfs = Bool(False, help="The folders are a tmpfs of that size already "
+                                          "(the worker mounted it).").tag(config=True)
+    sandbox_cgroup = Dict(help="The submission's cgroup (procs, events, version); empty: "
+                               "the wrapper's watchdog bounds the total.").tag(config=True)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -71,7 +82,8 @@ class SandboxKernelManager(AsyncKernelManager):
                 uid=self.sandbox_uid, memory_mb=self.sandbox_memory_mb, home=self.sandbox_home,
                 net=self.sandbox_network_off, status_file=self.sandbox_status_file,
                 hide=list(self.sandbox_hide), nproc=self.sandbox_nproc,
-                file_mb=self.sandbox_file_mb, tmp_mb=TMP_MB))
+                file_mb=self.sandbox_file_mb, tmp_mb=TMP_MB, disk_mb=self.sandbox_disk_mb,
+                disk_tmpfs=self.sandbox_disk_tmpfs, cgroup=dict(self.sandbox_cgroup) or None))
         elif self.sandbox_status_file:
             with open(self.sandbox_status_file, "w") as fh:
                 json.dump({"mode": "none", "errors": [], "network_off": False, "uid": None,
@@ -112,6 +124,10 @@ class SandboxExecute(Execute):
         config=True)
     setup_cells = List(Unicode(), help="grade_ids of the instructor's setup cells "
                                        "(tamper.setup_ids).").tag(config=True)
+    disk_cap_mb = Integer(0, help="The submission's disk total (run_root: working folder "
+                                  "and home); 0: not bounded here.").tag(config=True)
+    disk_tmpfs = Bool(False, help="run_root is a tmpfs of disk_cap_mb (writes past it fail); "
+                                  "otherwise it is measured afterwards.").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxKernelManager
@@ -154,9 +170,18 @@ class SandboxExecute(Execute):
             nb.cells = [c for c in nb.cells if tamper.PROBE_KEY not in c.metadata]
             if run is not None:
                 meta["path"] = graded_dir
-                # Back to the autograded folder: folders and regular files within the caps.
-                report["refused"] += safecopy.copy_tree(
-                    run, graded_dir, skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
+                full = self._disk_full()
+                if full:
+                    # Past the total (writes failed with ENOSPC on the tmpfs, or the watchdog
+                    # was outrun): what the submission wrote is not kept.
+                    report["disk_full"] = full
+                    report["refused"].append({"path": DISK_PATH, "why": DISK_FULL.format(
+                        mb=self.disk_cap_mb)})
+                else:
+                    # Back to the autograded folder: folders and regular files within caps.
+                    report["refused"] += safecopy.copy_tree(
+                        run, graded_dir,
+                        skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
                 shutil.rmtree(run, ignore_errors=True)
             if finished and self.probes:
                 report["probes"] = len(probes)
@@ -166,6 +191,24 @@ class SandboxExecute(Execute):
                 with open(self.report_file, "w", encoding="utf-8") as fh:
                     json.dump(report, fh, ensure_ascii=False)
         return nb, out
+
+    def _disk_full(self) -> str:
+        """"tmpfs" (filled), "over" (measured past the total, no tmpfs) or ""."""
+        if not self.disk_cap_mb:
+            return ""
+        if self.disk_tmpfs:
+            st = os.statvfs(self.run_root)
+            return "tmpfs" if st.f_bavail * st.f_frsize < DISK_SLACK else ""
+        used = 0
+        for top, dirs, files in os.walk(self.run_root):  # never follows a linked folder
+            for name in dirs + files:
+                try:
+                    used += max(os.lstat(os.path.join(top, name)).st_blocks * 512, 512)
+                except OSError:
+                    continue
+            if used > self.disk_cap_mb * 1024 * 1024:
+                return "over"
+        return ""
 
     # A probe waits at most this long: a kernel stuck in C code after a timed-out cell would
     # otherwise double the time the rest of the notebook takes to time out.

@@ -22,11 +22,19 @@ Limits are rlimits set here, inherited by bwrap and the kernel, in both modes: a
 per process (``memory_mb``), number of processes (``nproc``: a fork bomb gets EAGAIN, not
 the grader's server), size of any one file written (``file_mb``: the write fails with
 EFBIG), open files, no core dumps; the kernel's ``/tmp`` is a tmpfs of bounded size.
+Totals for the submission as a whole: with a cgroup made by the worker (root), bwrap starts
+inside it (``cgroup_procs``) and the kernel bounds memory and processes; this process then
+only watches its OOM count (``oom_events``) and stops the whole submission after an OOM
+kill. Without one, ``Watch`` sums the memory (PSS) of every process of the sandbox and the
+size of its writable folders, and stops the submission past ``memory_total_mb`` or
+``disk_mb``, noting ``"stopped"`` in the status file first.
 
 Nothing falls back to running unconfined: if bwrap is missing or fails, the kernel does not
 start. The settings arrive as JSON in ``AUTOGRADER_SANDBOX``: ``{"uid": int|null,
 "memory_mb": int, "nproc": int, "file_mb": int, "tmp_mb": int, "home": str, "net": bool,
-"status_file": str, "ro": [str], "hide": [str], "bwrap": str}``. What was enforced is
+"status_file": str, "ro": [str], "hide": [str], "bwrap": str, "memory_total_mb": int,
+"disk_mb": int, "disk_tmpfs": bool, "cgroup_procs": [str], "oom_events": str,
+"cgroup_version": int}``. What was enforced is
 written to ``status_file`` (in a directory student code cannot see) so the grader can
 report it.
 """
@@ -238,13 +246,145 @@ def main(argv: list[str]) -> None:
     status.update(set_limits(spec, as_root))
     if uid is not None:
         status["uid"] = uid  # one uid per worker slot of this run only: its own NPROC count
-    _write(spec.get("status_file") or os.path.join(home, ".sandbox.json"),
-           json.dumps({**status, "supervised": True}))
+    status.update(_totals(spec, home, cwd))
+    status["supervised"] = True
+    status_file = spec.get("status_file") or os.path.join(home, ".sandbox.json")
+    _write(status_file, json.dumps(status))
     # The kernel manager interrupts a cell with SIGINT to the whole process group; bwrap
     # would die of it. Ignored here, inherited by bwrap; ipykernel sets its own handler
     # while a cell runs, so the interrupt still reaches the student's code.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    supervise([bwrap, *args, "--", *cmd], env, parent)
+    watch = Watch(spec, status, status_file, [home, cwd])
+    supervise([bwrap, *args, "--", *cmd], env, parent, watch, spec.get("cgroup_procs") or [])
+
+
+def _totals(spec: dict, home: str, cwd: str) -> dict:
+    """What bounds the submission as a whole, as recorded for the report."""
+    total = int(spec.get("memory_total_mb") or 0)
+    mechanism = f"cgroup-v{spec['cgroup_version']}" if spec.get("cgroup_procs") else (
+        "watchdog" if total else "none")
+    disk = int(spec.get("disk_mb") or 0)
+    return {"memory_total_mb": total or None, "memory_mechanism": mechanism,
+            "disk_mb": disk or None,
+            "disk_mechanism": ("tmpfs" if spec.get("disk_tmpfs") else "watchdog") if disk
+            else "none"}
+
+
+def _children_map() -> dict[int, list[int]]:
+    kids: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        # The command name (field 2) may hold spaces and brackets: parse after its last ')'.
+        fields = stat[stat.rfind(b")") + 2:].split()
+        kids.setdefault(int(fields[1]), []).append(int(entry.name))
+    return kids
+
+
+def _memory_of(pid: int) -> int:
+    """Proportional set size in bytes (a forked child's shared pages count once overall)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _disk_of(paths: list[str], stop_at: int) -> int:
+    """Bytes used under ``paths`` (never through a link), counting stops past ``stop_at``."""
+    total, todo = 0, list(paths)
+    while todo and total <= stop_at:
+        try:
+            with os.scandir(todo.pop()) as it:
+                for entry in it:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    total += max(st.st_blocks * 512, 512)
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+        except OSError:
+            continue
+    return total
+
+
+class Watch:
+    """Per-submission totals the rlimits cannot express, checked while the sandbox runs.
+
+    With a cgroup, the kernel enforces the memory total; this only notices an OOM kill
+    inside and then stops the whole submission (cgroup v1 kills one process only). Without
+    one (an ordinary user), it sums the memory of every process of the sandbox and the size
+    of its writable folders, and stops the submission past either total.
+    """
+
+    MEMORY_EVERY, DISK_EVERY = 0.25, 1.0
+
+    def __init__(self, spec: dict, status: dict, status_file: str, folders: list[str]):
+        self.status, self.status_file = status, status_file
+        self.events = spec.get("oom_events") or ""
+        self.memory = 0 if spec.get("cgroup_procs") else \
+            int(spec.get("memory_total_mb") or 0) * 1024 * 1024
+        self.disk = 0 if spec.get("disk_tmpfs") else int(spec.get("disk_mb") or 0) * 1024 * 1024
+        self.folders = [os.path.realpath(f) for f in folders]
+        self.oom_before = _oom_kills(self.events) if self.events else 0
+        self.next_disk = 0.0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.events or self.memory or self.disk)
+
+    def check(self, root: int) -> str | None:
+        """``"memory"`` or ``"disk"`` when the submission must be stopped."""
+        import time
+
+        if self.events and _oom_kills(self.events) > self.oom_before:
+            self.status["memory_used_mb"] = None
+            return "memory"
+        if self.memory:
+            kids, todo, used = _children_map(), [root], 0
+            while todo:
+                pid = todo.pop()
+                used += _memory_of(pid)
+                todo += kids.get(pid, [])
+            if used > self.memory:
+                self.status["memory_used_mb"] = used // (1024 * 1024)
+                return "memory"
+        if self.disk and time.monotonic() >= self.next_disk:
+            self.next_disk = time.monotonic() + self.DISK_EVERY
+            used = _disk_of(self.folders, self.disk)
+            if used > self.disk:
+                self.status["disk_used_mb"] = used // (1024 * 1024)
+                return "disk"
+        return None
+
+    def stop(self, what: str) -> None:
+        self.status["stopped"] = what
+        _write(self.status_file, json.dumps(self.status))
+
+
+def _oom_kills(events: str) -> int:
+    try:
+        with open(events) as fh:
+            for line in fh:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _kill_group(*_args) -> None:
@@ -253,7 +393,18 @@ def _kill_group(*_args) -> None:
     os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
-def supervise(argv: list[str], env: dict[str, str], parent: int) -> None:
+def _join(procs: list[str]) -> None:
+    """Enter the submission's cgroup(s): bwrap and all it starts are counted there."""
+    for path in procs:
+        fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW)
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+
+
+def supervise(argv: list[str], env: dict[str, str], parent: int,
+              watch: Watch | None = None, procs: list[str] | None = None) -> None:
     """Run bwrap as a child and stay its parent until it ends; exit with its status.
 
     bwrap's ``--die-with-parent`` ties the sandbox to bwrap, and bwrap's start-up can drop a
@@ -275,15 +426,32 @@ def supervise(argv: list[str], env: dict[str, str], parent: int) -> None:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
             _die_with_parent(signal.SIGKILL)  # bwrap dies with this supervisor
+            try:
+                _join(procs or [])
+            except OSError as exc:  # never unbounded: no cgroup, no kernel
+                sys.stderr.write(f"sandbox_exec: cannot join the submission's cgroup: "
+                                 f"{exc.strerror}\n")
+                os._exit(126)
             os.execvpe(argv[0], argv, env)
         except OSError as exc:
             sys.stderr.write(f"sandbox_exec: cannot start bubblewrap ({argv[0]}): "
                              f"{exc.strerror}\n")
         os._exit(127)
+    import time
+
     while True:
         try:
-            _, status = os.waitpid(pid, 0)
-            break
+            if watch is None or not watch.active:
+                _, status = os.waitpid(pid, 0)
+                break
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            what = watch.check(pid)
+            if what:
+                watch.stop(what)  # recorded first: the worker reads why it ended
+                _kill_group()
+            time.sleep(watch.MEMORY_EVERY)
         except ChildProcessError:
             os._exit(1)
     code = os.waitstatus_to_exitcode(status)

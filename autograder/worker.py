@@ -36,10 +36,26 @@ def _parent_gone(argv: list[str]) -> bool:
     return os.getppid() != int(argv[argv.index("--parent-pid") + 1])
 
 
+_libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE, MNT_DETACH, CLONE_NEWNS = 2, 4, 16384, 1 << 18, 2, \
+    0x20000
+
+
+def _private_mounts() -> bool:
+    """A mount namespace of this worker's own (root only): the per-submission tmpfs it
+    mounts is seen by its sandboxes only, and vanishes with the worker however it ends.
+    Called while the process is still single-threaded (unshare affects the caller only)."""
+    if os.geteuid() != 0 or _libc.unshare(CLONE_NEWNS) != 0:
+        return False
+    return _libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) == 0
+
+
+PRIVATE_MOUNTS = False
 if __name__ == "__main__":  # before the slow imports below (seconds on a loaded machine)
     _die_with_parent()
     if _parent_gone(sys.argv):
         sys.exit("autograder.worker: grader already gone")
+    PRIVATE_MOUNTS = "--unsandboxed" not in sys.argv and _private_mounts()
 
 import nbformat  # noqa: E402
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
@@ -48,8 +64,8 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.apps import NbGraderAPI  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 
-from autograder import hidden, nbconfig, safecopy, tamper  # noqa: E402
-from autograder.bwrap import hidden_paths  # noqa: E402
+from autograder import cgroups, hidden, nbconfig, safecopy, tamper  # noqa: E402
+from autograder.bwrap import DISK_MB, NPROC, hidden_paths  # noqa: E402
 from autograder.coursectx import Course, ensure_tools_on_path  # noqa: E402
 from autograder.reasons import (  # noqa: E402
     add_review,
@@ -74,14 +90,18 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     # The kernel and its folder are thrown away after each submission: no graceful wait.
     cfg.Execute.shutdown_kernel = "immediate"
     skm = cfg.SandboxKernelManager
-    skm.sandbox_home = str(wdir / "home")
     skm.sandbox_uid = args.uid if os.geteuid() == 0 and args.uid >= 0 else None
     skm.sandbox_memory_mb = args.memory_mb
     skm.sandbox_enabled = not args.unsandboxed
     skm.sandbox_hide = hidden_paths(str(course.root), nbconfig.exchange_root(cfg))
     skm.sandbox_network_off = not args.allow_network
     skm.sandbox_status_file = str(wdir / "private" / "sandbox.json")
-    cfg.SandboxExecute.run_root = str(wdir / "run")
+    skm.sandbox_disk_tmpfs = cfg.SandboxExecute.disk_tmpfs = BOX_TMPFS
+    cfg.SandboxExecute.disk_cap_mb = DISK_MB if not args.unsandboxed else 0
+    # Home and working folder share one bounded box: a tmpfs of DISK_MB as root, a folder
+    # the sandbox's watchdog measures otherwise.
+    skm.sandbox_home = str(wdir / "box" / "home")
+    cfg.SandboxExecute.run_root = str(wdir / "box")
     cfg.SandboxExecute.report_file = str(wdir / "private" / "execute.json")
     return cfg
 
@@ -93,19 +113,37 @@ def _prepare_dirs(course: Course, wdir: Path, assignment_id: str) -> None:
         (wdir / name).mkdir(exist_ok=True)
         os.chmod(wdir / name, 0o700)
     # Parent of the kernel's working folder: the sandbox uid only passes through it.
-    (wdir / "run").mkdir(exist_ok=True)
-    os.chmod(wdir / "run", 0o711)
+    (wdir / "box").mkdir(exist_ok=True)
+    os.chmod(wdir / "box", 0o711)
     src = course.root / "source" / assignment_id
     shutil.copytree(src, wdir / "source" / assignment_id, dirs_exist_ok=True)
 
 
+BOX_TMPFS = False  # set in main(): each submission's box is a fresh tmpfs of DISK_MB
+
+
+def _fresh_box(box: Path) -> None:
+    """An empty box for the next submission: a new tmpfs (the old one and all it held go
+    at once), or an emptied folder where mounting is not possible."""
+    if BOX_TMPFS:
+        while os.path.ismount(box):
+            _libc.umount2(str(box).encode(), MNT_DETACH)
+        opts = f"size={DISK_MB}m,mode=0711,nr_inodes={safecopy.MAX_ENTRIES * 8}".encode()
+        if _libc.mount(b"tmpfs", str(box).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts):
+            raise OSError(ctypes.get_errno(), f"mount tmpfs on {box}")
+    else:
+        for name in ("home", "lam-bai"):
+            shutil.rmtree(box / name, ignore_errors=True)
+
+
 def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
-    for name in ("submitted", "autograded", "home", "run/lam-bai"):
+    for name in ("submitted", "autograded"):
         shutil.rmtree(wdir / name, ignore_errors=True)
+    _fresh_box(wdir / "box")
     (wdir / "submitted").mkdir(mode=0o700)
-    (wdir / "home").mkdir(mode=0o700)
+    (wdir / "box" / "home").mkdir(mode=0o700)
     if uid is not None:
-        os.chown(wdir / "home", uid, uid)
+        os.chown(wdir / "box" / "home", uid, uid)
     db = wdir / "gradebook.db"
     shutil.copyfile(template_db, db)
     os.chmod(db, 0o600)
@@ -247,6 +285,27 @@ def _kernel_exit(wdir: Path) -> int | None:
         return None
 
 
+CGROUPS: list = []  # [CgroupParent | None], found at the first submission
+SUBMISSIONS = [0]
+
+
+def _new_cgroup(api: NbGraderAPI, wdir: Path, args: argparse.Namespace):
+    """A fresh cgroup for this submission (root, sandboxed, cgroups writable) or None."""
+    skm = api.config.SandboxKernelManager
+    if not CGROUPS:
+        CGROUPS.append(cgroups.find(args.parent_pid or os.getppid())
+                       if skm.sandbox_enabled and os.geteuid() == 0 else None)
+    parent = CGROUPS[0]
+    if parent is None:
+        skm.sandbox_cgroup = {}
+        return None
+    SUBMISSIONS[0] += 1
+    group = parent.new(f"{wdir.name}-{SUBMISSIONS[0]}", args.memory_mb, NPROC)
+    skm.sandbox_cgroup = {"procs": group.procs, "events": group.events,
+                          "version": group.version}
+    return group
+
+
 def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
               student_id: str) -> dict:
     aid = args.assignment
@@ -278,16 +337,34 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     started = time.monotonic()
     # Anything the submission started (even a background process in its own session) lives
     # in the kernel's bubblewrap PID namespace and ends with the kernel: no uid-wide kill,
-    # which would also hit another grading run on the same machine.
-    outcome = api.autograde(aid, student_id, force=True, create=True)
+    # which would also hit another grading run on the same machine. With a cgroup, the
+    # submission's processes are also bounded and killed together.
+    group = _new_cgroup(api, wdir, args)
+    try:
+        outcome = api.autograde(aid, student_id, force=True, create=True)
+    finally:
+        ooms = group.oom_kills() if group else 0
+        if group:
+            group.remove()
     result["seconds"] = round(time.monotonic() - started, 3)
     status_file = wdir / "private" / "sandbox.json"
+    box: dict = {}
     if status_file.exists():
-        result["sandbox"] = json.loads(status_file.read_text())
-    log = outcome.get("log", "") or ""
-    review = _static_review(dst)
+        box = result["sandbox"] = json.loads(status_file.read_text())
     report_file = wdir / "private" / "execute.json"
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else {}
+    # Without a tmpfs, past the disk total is "stopped" even when the watchdog was outrun.
+    stopped = "memory" if ooms else box.get("stopped") or (
+        "disk" if report.get("disk_full") == "over" else None)
+    if stopped:
+        # The submission as a whole passed a total: stopped by the grader, a final result.
+        total = box.get("memory_total_mb") if stopped == "memory" else box.get("disk_mb")
+        result.update(reason(f"{stopped}_total", mb=total or args.memory_mb))
+        result["stopped"] = stopped
+        add_review(result, _static_review(dst))
+        return _with_refused(result, [])
+    log = outcome.get("log", "") or ""
+    review = _static_review(dst)
     if not outcome.get("success"):
         result.update(classify_failure(log + "\n" + (outcome.get("error") or ""),
                                        timeout=args.timeout or 30, memory_mb=args.memory_mb))
@@ -347,6 +424,8 @@ def main(argv: list[str] | None = None) -> None:
     # The protocol owns the real stdout; anything printed by libraries goes to stderr.
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
+    global BOX_TMPFS
+    BOX_TMPFS = PRIVATE_MOUNTS and not args.unsandboxed
     course = Course(Path(args.course))
     wdir = Path(args.workdir)
     _prepare_dirs(course, wdir, args.assignment)

@@ -25,6 +25,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
+from procscan import processes_mentioning, processes_running
 
 from autograder.coursectx import Course
 from autograder.grading import UID_BASE, UID_SPAN, grade_assignment
@@ -100,14 +101,7 @@ def _course(base: Path) -> Path:
 
 
 def _sleepers() -> list[str]:
-    out = []
-    for proc in Path("/proc").iterdir():
-        try:
-            if proc.name.isdigit() and (proc / "cmdline").read_bytes() == b"sleep\x00987\x00":
-                out.append(proc.name)
-        except OSError:
-            continue
-    return out
+    return processes_running("sleep", "987")
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="separate uids need root (see instructor guide)")
@@ -253,20 +247,7 @@ time.sleep(60)"""
 
 
 def _mentioning(marker: str) -> list[str]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            if "State:\tZ" in (proc / "status").read_text():
-                continue
-            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker.encode() in blob:
-            found.append(proc.name + " " + (proc / "cmdline").read_bytes()[:60].decode(
-                errors="replace"))
-    return found
+    return processes_mentioning(marker, width=60)
 
 
 def test_sandbox_dies_with_its_worker_at_any_moment(tmp_path):

@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from procscan import processes_mentioning
 
 from autograder.coursectx import Course
 from autograder.grading import UID_BASE, UID_BLOCK, UID_SPAN, UidLease, grade_assignment
@@ -380,26 +381,31 @@ def test_feedback_refused_when_a_page_still_leaks(attacked, tmp_path):
 
 
 def _processes_of(marker: Path) -> list[str]:
-    """Live processes whose command line or environment mentions ``marker`` (a test's own
-    folder: other helpers' grading runs on this machine are not ours)."""
-    key = str(marker).encode()
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit() or proc.name == str(os.getpid()):
-            continue
-        try:
-            if "State:\tZ" in (proc / "status").read_text():
-                continue
-            blob = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
-        except OSError:
-            continue
-        if key in blob:
-            found.append(proc.name + " " + (proc / "cmdline").read_bytes()[:80].decode(
-                errors="replace"))
-    return found
+    """Live processes mentioning ``marker`` (a test's own folder: other helpers' grading
+    runs on this machine are not ours)."""
+    return processes_mentioning(marker)
 
 
 # --------------------------------------------------------------- an instructor's own server
+
+# Five children of 220 MB: each under RLIMIT_AS (1024 MB), together past the 1024 MB total.
+SPREAD = CORRECT + '''import os, time
+for _ in range(5):
+    if os.fork() == 0:
+        block = b"x" * (220 * 1024 * 1024)
+        time.sleep(60)
+        os._exit(0)
+time.sleep(30)
+print("SPREAD survived")
+'''
+# Forty files of 8 MB: each under the per-file cap, 320 MB together.
+MANY_FILES = CORRECT + '''import os
+os.makedirs("du-lieu", exist_ok=True)
+for i in range(40):
+    with open(f"du-lieu/{i:02d}.bin", "wb") as fh:
+        fh.write(b"y" * (8 * 1024 * 1024))
+print("DISK written")
+'''
 
 SERVER = '''import subprocess, sys, time
 from pathlib import Path
@@ -432,6 +438,9 @@ def test_bombs_inside_a_non_root_instructors_grading():
         root = make_course(work)
         submit(root, "hv02", FORK_BOMB.replace("time.sleep(120)", "time.sleep(8)"))
         submit(root, "hv03", BIG_FILE)
+        # No cgroup, no tmpfs as an ordinary user: the sandbox's watchdog holds the totals.
+        submit(root, "hv04", SPREAD)
+        submit(root, "hv05", MANY_FILES)
         (home / "tmp").mkdir()
         subprocess.run(["chown", "-R", f"{name}:", str(work), str(home / "tmp")], check=True)
         env = {"PATH": os.environ["PATH"], "HOME": str(home), "TMPDIR": str(home / "tmp"),
@@ -453,9 +462,15 @@ def test_bombs_inside_a_non_root_instructors_grading():
         results = {p.stem: json.loads(p.read_text(encoding="utf-8"))
                    for p in (root / ".autograder" / "ket-qua" / AID).glob("*.json")}
         assert {sid: d["score"] for sid, d in results.items()} == \
-            {"hv02": 5.0, "hv03": 5.0}, results
+            {"hv02": 5.0, "hv03": 5.0, "hv04": 0.0, "hv05": 0.0}, results
         box = results["hv02"]["sandbox"]
         assert box["mode"] == "bwrap" and not box["root"] and box["nproc"] == NPROC
+        assert box["memory_mechanism"] == "watchdog" and box["disk_mechanism"] == "watchdog"
+        assert results["hv04"]["reason_code"] == "memory_total", results["hv04"]["reason"]
+        assert results["hv04"]["sandbox"]["memory_used_mb"] > 1024
+        assert results["hv05"]["reason_code"] == "disk_total", results["hv05"]["reason"]
+        assert "tính chung mọi tệp" in results["hv05"]["reason"]
+        assert not (root / "autograded" / "hv05").exists()
         graded = nbformat.read(root / "autograded" / "hv02" / AID / f"{AID}.ipynb",
                                as_version=4)
         printed = "".join(o.get("text", "") for c in graded.cells

@@ -1,0 +1,108 @@
+"""Totals per submission, whatever the number of processes (real nbgrader, bubblewrap).
+
+RLIMIT_AS bounds one process; a submission that spreads its memory over several children
+must still be stopped at the per-submission total, with a Vietnamese reason, and the rest of
+the class graded exactly. The same for disk: many files each under the per-file cap whose
+total passes the working folder's cap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import nbformat
+import pytest
+from procscan import processes_mentioning
+from test_grading_attacks import AID, CORRECT, make_course, submit
+
+from autograder.coursectx import Course
+from autograder.grading import grade_assignment
+
+pytestmark = [pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning"),
+              pytest.mark.skipif(os.geteuid() != 0, reason="cgroups and a tmpfs per "
+                                 "submission need root (see instructor guide)")]
+
+MEMORY_MB = 700
+# Five children of 220 MB each: every process stays far under RLIMIT_AS (700 MB), together
+# they pass the 700 MB total. Each child touches its pages (b"x" * n), so they are real.
+SPREAD = CORRECT + '''import os, time
+kids = []
+for _ in range(5):
+    pid = os.fork()
+    if pid == 0:
+        block = b"x" * (220 * 1024 * 1024)
+        time.sleep(60)
+        os._exit(0)
+    kids.append(pid)
+time.sleep(30)
+print("SPREAD survived")
+'''
+# Forty files of 8 MB: each far under the 64 MB per-file cap, 320 MB together.
+MANY_FILES = CORRECT + '''import os
+os.makedirs("du-lieu", exist_ok=True)
+written = 0
+try:
+    for i in range(40):
+        with open(f"du-lieu/{i:02d}.bin", "wb") as fh:
+            fh.write(b"y" * (8 * 1024 * 1024))
+        written += 1
+    print("DISK written", written)
+except OSError as err:
+    print("DISK stopped", written, type(err).__name__)
+'''
+CLASS = {"hv01": (CORRECT, 5.0), "hv02": (SPREAD, 0.0), "hv03": (MANY_FILES, 5.0),
+         "hv04": ("def tong(a, b):\n    return 5\n", 2.0)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    base = tmp_path_factory.mktemp("gioi-han")
+    os.chmod(base, 0o755)
+    root = make_course(base)
+    for sid, (answer, _score) in CLASS.items():
+        submit(root, sid, answer)
+    summary = grade_assignment(Course(root), AID, workers=2, timeout=60, progress=False,
+                               memory_mb=MEMORY_MB, work_dir=str(base))
+    results = {p.stem: json.loads(p.read_text(encoding="utf-8"))
+               for p in (root / ".autograder" / "ket-qua" / AID).glob("*.json")}
+    return {"root": root, "base": base, "summary": summary, "results": results}
+
+
+def test_class_graded_exactly(graded):
+    assert sorted(graded["summary"].graded) == sorted(CLASS), graded["summary"]
+    with Course(graded["root"]).gradebook() as gb:
+        got = {sid: gb.find_submission(AID, sid).score for sid in CLASS}
+    assert got == {sid: score for sid, (_a, score) in CLASS.items()}, graded["results"]
+
+
+def test_memory_spread_over_processes_is_stopped(graded):
+    data = graded["results"]["hv02"]
+    assert data["reason_code"] == "memory_total", data["reason"]
+    assert f"{MEMORY_MB} MB bộ nhớ, tính chung mọi tiến trình" in data["reason"]
+    assert "hv02" in graded["summary"].problems
+    box = data["sandbox"]
+    assert box["memory_mechanism"] in ("cgroup-v1", "cgroup-v2")
+    assert box["memory_total_mb"] == MEMORY_MB and box["memory_mb"] == MEMORY_MB
+    # Honest neighbours were bounded the same way and were not disturbed.
+    assert graded["results"]["hv01"]["sandbox"]["memory_mechanism"] == box["memory_mechanism"]
+    assert not processes_mentioning(graded["base"]), "a child of the submission outlived it"
+
+
+def test_many_small_files_past_the_folder_total_are_refused(graded):
+    from autograder.bwrap import DISK_MB
+
+    data = graded["results"]["hv03"]
+    assert data["sandbox"]["disk_mechanism"] == "tmpfs"
+    assert data["sandbox"]["disk_mb"] == DISK_MB
+    refused = [r for r in data["refused"] if r["path"] == "thư mục làm bài"]
+    assert refused and f"quá {DISK_MB} MB" in refused[0]["why"], data["refused"]
+    assert "giới hạn cả bài" in data["reason"]
+    out = graded["root"] / "autograded" / "hv03" / AID
+    nb = nbformat.read(out / f"{AID}.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    stopped = re.search(r"DISK stopped (\d+) OSError", printed)
+    assert stopped and 20 <= int(stopped.group(1)) < 40, printed
+    kept = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    assert not (out / "du-lieu").exists() and kept < 1024 * 1024, kept
