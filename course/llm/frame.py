@@ -4,7 +4,11 @@ The frame keeps what the participant said verbatim: the product, brand, place or
 named (any casing, with or without diacritics), how many items, the limit per item, the total
 length, hashtag and emoji counts, JSON keys and table columns. `course.llm.compose` then fills
 data-file templates with these values, so a homestay in Phong Nha stays a homestay in Phong Nha.
-Cue words live in data/offline/frame.json and generic.json.
+
+`read` runs small named readers (`_read_count`, `_read_tags`, `_read_format`, `_read_length`,
+`_read_tone_and_channel`, `_read_names`, `_read_details`, `_read_task`), each filling its part
+of the frame. Their cue words live in data/offline/frame.json (the "read" group, one entry
+per reader) and generic.json (kinds and tones).
 """
 
 from __future__ import annotations
@@ -20,11 +24,6 @@ from .offline_data import NUMBER_WORDS, cues, generic
 MAX_READ = 6000  # characters of a prompt the simulation reads (a 50-page paste stays fast)
 
 _NUM = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
-_LIMIT = (r"(?:duoi|toi da|khong qua|khong vuot qua|it hon|ngan hon|trong vong|trong|khoang"
-          r"|chung|tam|under|max|at most|no more than|less than|about|around|<=?)")
-_STRICT = ("duoi", "it hon", "ngan hon", "under", "less than", "<")
-_SAFE_NOUNS = {"slogan", "hashtag", "keyword", "keywords", "headline", "tagline", "slogans"}
-CHANNELS = ("facebook", "zalo", "tiktok", "shopee", "lazada", "instagram", "website", "youtube")
 
 
 @dataclass
@@ -178,7 +177,8 @@ def _default_columns(original: str, f: str, rows: list[str]) -> list[str]:
     table = cues()["table_columns"]
     if all(fold(r).startswith(("thu ", "chu nhat")) for r in rows):
         return list(table["days"])
-    if all(fold(r) in CHANNELS or fold(r) == "tiktok shop" for r in rows):
+    if all(fold(r) in cues()["read"]["channel"]["names"] or fold(r) == "tiktok shop"
+           for r in rows):
         return list(table["channels"])
     m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?({_ENUM_NOUNS})(?!\w)", f)
     head = original[m.start(2):m.end(2)] if m else table["thing"]
@@ -190,8 +190,7 @@ def _rows(original: str, f: str, columns: list[str]) -> list[str]:
     if listed:
         return listed
     found = []
-    for ch in ("Zalo", "Facebook", "TikTok Shop", "TikTok", "Shopee", "Lazada", "Instagram",
-               "Website", "YouTube"):
+    for ch in cues()["read"]["channel"]["spellings"]:
         i = f.find(fold(ch))
         if i >= 0 and not any(fold(ch) in fold(x) for _, x in found):
             found.append((i, ch))  # the channel's own spelling, "zalo" -> "Zalo"
@@ -209,75 +208,110 @@ def _rows(original: str, f: str, columns: list[str]) -> list[str]:
     return []
 
 
+def _any(words: list[str]) -> str:
+    """Cue pieces of frame.json as one regex alternative, in the order written."""
+    return "|".join(words)
+
+
+def _limit() -> str:
+    return rf"(?:{_any(cues()['read']['length']['limits'])})"
+
+
 def read(prompt: str) -> Frame:
+    """The frame of a request: each small reader below fills its part, in this order."""
     original = nfc(prompt[:MAX_READ])
     instr = _instruction(original)
     low = instr.lower()
     f = fold_chars(low)
-    g = generic()
-    c = cues()
     fr = Frame()
+    _read_count(fr, f)
+    _read_tags(fr, f)
+    _read_format(fr, instr, low, f)
+    _read_length(fr, f)
+    _read_tone_and_channel(fr, f)
+    _read_names(fr, instr, f)
+    _read_details(fr, original, instr, low, f)
+    fr.source = _pasted_sentences(nfc(prompt[:MAX_READ])[len(instr):])
+    _read_task(fr, low, f)
+    _sentence_plan(instr, f, fr)
+    fr.listed = (fr.rows or _rows(instr, f, [])) if fr.fmt != "json" else []
+    fr.given = given_items(nfc(prompt[:MAX_READ])[len(instr):] or original)
+    fr.out_of_scope = _scope(f, fr)
+    return fr
 
-    # Kind and count: "3 khẩu hiệu", "năm ý tưởng", "5 slogans".
-    nouns = sorted(((n, k) for k, v in g["kinds"].items() for n in v["nouns"]),
-                   key=lambda x: -len(x[0]))
+
+def _kind_nouns() -> list[tuple[str, str]]:
+    """(noun, kind) of generic.json's kinds, longest noun first."""
+    return sorted(((n, k) for k, v in generic()["kinds"].items() for n in v["nouns"]),
+                  key=lambda x: -len(x[0]))
+
+
+def _read_count(fr: Frame, f: str) -> None:
+    """Kind and count: "3 khẩu hiệu", "năm ý tưởng", "5 slogans", "Liệt kê 4 món"."""
+    c = cues()["read"]["count"]
+    nouns = _kind_nouns()
     kind_of = dict(nouns)
     noun_re = "|".join(re.escape(n) for n, _ in nouns)
-    counted = re.compile(rf"(?<!\w){_NUM}\s+(?:(?:cai|mau|loai|bai|phuong an)\s+)?({noun_re})s?"
+    counted = re.compile(rf"(?<!\w){_NUM}\s+(?:(?:{_any(c['classifiers'])})\s+)?({noun_re})s?"
                          r"(?!\w)")
     for m in counted.finditer(f):
         kind = kind_of[m.group(2)]
         before = f[:m.start()]
-        if re.search(r"(toi da|khong qua|duoi|it hon|max|at most|kem|co|va|voi|gom)\s*$",
-                     before) and kind in ("hashtag", "emoji"):
+        if re.search(rf"({_any(c['inside_one_text'])})\s*$", before) and kind in (
+                "hashtag", "emoji"):
             continue  # "tối đa 3 hashtag", "kèm 2 emoji" are counts inside one text
         if kind == "emoji":
             continue
         fr.count, fr.kind, fr.count_at = min(_num(m.group(1)), 30), kind, m.start()
         break
     if fr.count is None and "json" in f:  # "… JSON với khóa ten_mon, gia, 4 món"
-        m = re.search(rf"(?<!\w){_NUM}\s+(?:mon|san pham|muc|phan tu|items?|loai|goi|phong"
-                      r"|dich vu|tour|doi tuong|objects?)(?!\w)", f)
+        m = re.search(rf"(?<!\w){_NUM}\s+(?:{_any(c['json_items'])})(?!\w)", f)
         if m:
             fr.count = min(_num(m.group(1)), 30)
     if fr.count is None:  # "Liệt kê 4 món …": a count without a known noun
-        m = re.search(r"(?<!\w)(?:liet ke|viet|tao|goi y|dat|cho toi|soan|lap|neu|list|mang)"
+        m = re.search(rf"(?<!\w)(?:{_any(c['verbs'])})"
                       r"\s+(?:gom\s+|co\s+)?(\d{1,2}|hai|ba|bon|nam|sau|bay|tam|chin|muoi)"
                       r"\s+[a-z]", f)  # digits or Vietnamese numbers: "tên" is not "ten"
         if m:
             fr.count, fr.count_at = min(_num(m.group(1)), 30), m.start()
     if fr.kind is None:
+        safe = set(c["safe_nouns"])
         for noun, kind in nouns:
             if kind == "cta":
                 continue  # "kết thúc bằng lời kêu gọi hành động": a part of one text, no list
-            if (" " in noun or noun in _SAFE_NOUNS) and re.search(
+            if (" " in noun or noun in safe) and re.search(
                     rf"(?<!\w){re.escape(noun)}(?!\w)", f):
                 fr.kind = kind
                 break
 
-    # Hashtag and emoji counts: "kèm 3 hashtag", "tối đa 2 emoji", "không dùng emoji".
+
+def _read_tags(fr: Frame, f: str) -> None:
+    """Hashtag and emoji counts: "kèm 3 hashtag", "tối đa 2 emoji", "không dùng emoji"."""
+    c = cues()["read"]["tags"]
     for what in ("hashtag", "emoji"):
         n = None
-        alt = "the tag|tag" if what == "hashtag" else "bieu tuong cam xuc|icon|bieu tuong"
-        m = re.search(rf"(toi da|khong qua|duoi|it hon|max|at most)?\s*{_NUM}\s+(?:{what}|{alt})"
+        m = re.search(rf"({_any(c['at_most'])})?\s*{_NUM}\s+(?:{_any(c['words'][what])})"
                       r"s?(?!\w)", f)
         if m and not (fr.kind == what and fr.count_at == m.start(2)):
             n = (_num(m.group(2)), "max" if m.group(1) else "exact")
-        if re.search(rf"(khong|dung|no|without)\s+(?:dung\s+|co\s+|chen\s+|kem\s+|su dung\s+)?"
-                     rf"(?:{what}|icon|bieu tuong)", f):
+        if re.search(rf"({_any(c['negations'])})\s+(?:(?:{_any(c['negated_verbs'])})\s+)?"
+                     rf"(?:{_any(c['negated_words'][what])})", f):
             n = (0, "exact")
         if n is not None:
             setattr(fr, "hashtags" if what == "hashtag" else "emoji", n)
 
-    # Format. "bảng" (table) and "bằng" (by) fold to the same word: check the accented text.
+
+def _read_format(fr: Frame, instr: str, low: str, f: str) -> None:
+    """JSON (and its keys), table (columns, rows), bullets or numbered."""
+    c = cues()["read"]["format"]
     if "json" in f:
         fr.fmt = "json"
     elif re.search(r"(?<!\w)bảng(?!\w)|\btable\b", low) or (re.search(
-            r"\b(dang|thanh|ke|lap|ve) bang\b", f) and "bằng" not in low):
+            rf"\b({_any(c['table_verbs'])}) bang\b", f) and "bằng" not in low):
         fr.fmt = "table"
-    elif re.search(r"gach dau dong|gach dau|bullet|cham dau dong|dau cham", f):
+    elif re.search(_any(c["bullets"]), f):
         fr.fmt = "bullets"
-    elif re.search(r"danh so|so thu tu|numbered|(?:^|\s)1\.\s", f):
+    elif re.search(_any(c["numbered"]), f):
         fr.fmt = "numbered"
     if fr.fmt == "json":
         fr.keys = _keys(instr, f)
@@ -287,44 +321,50 @@ def read(prompt: str) -> Frame:
         if fr.rows and not fr.columns:  # "bảng so sánh 3 gói A, B, C": columns that fit them
             fr.columns = _default_columns(instr, f, fr.rows)
 
-    # Per-item limit: "mỗi câu dưới 12 từ", "each under 8 words".
-    per = re.search(rf"(?<!\w)(?:moi|each|tung)(?!\w)[^,.;\n\d]{{0,30}}?{_LIMIT}?\s*(\d{{1,3}})"
-                    r"\s*(tu|chu|words?)(?!\w)", f)
+
+def _read_length(fr: Frame, f: str) -> None:
+    """Per-item limit ("mỗi câu dưới 12 từ"), total words or characters, "ngắn gọn"."""
+    c = cues()["read"]["length"]
+    limit, about = _limit(), _any(c["about"])
+    per = re.search(rf"(?<!\w)(?:{_any(c['each'])})(?!\w)[^,.;\n\d]{{0,30}}?{limit}?\s*"
+                    rf"(\d{{1,3}})\s*({_any(c['words'])})(?!\w)", f)
     if per:
         k = int(per.group(1))
-        strict = any(s in f[per.start():per.end()] for s in _STRICT)
+        strict = any(s in f[per.start():per.end()] for s in c["strict"])
         fr.item_max = max(3, k - 1 if strict else k)
-    m = None
-    for m in re.finditer(rf"(?:{_LIMIT}\s*)?(\d{{1,5}})\s*(tu|chu|words?)(?!\w)", f):
+    for m in re.finditer(rf"(?:{limit}\s*)?(\d{{1,5}})\s*({_any(c['words'])})(?!\w)", f):
         if per and per.start() <= m.start() < per.end():
             continue
-        mode = "about" if re.search(r"khoang|chung|tam|about|around", f[m.start():m.end()]) \
-            or not re.search(_LIMIT, f[m.start():m.end()]) else "max"
+        mode = "about" if re.search(about, f[m.start():m.end()]) \
+            or not re.search(limit, f[m.start():m.end()]) else "max"
         fr.words = (int(m.group(1)), mode)
         break
-    for m in re.finditer(rf"(?:{_LIMIT}\s*)?(\d{{1,5}})\s*(ky tu|characters|chars)(?!\w)", f):
-        mode = "about" if re.search(r"khoang|chung|tam|about|around", f[m.start():m.end()]) \
-            else "max"
+    for m in re.finditer(rf"(?:{limit}\s*)?(\d{{1,5}})\s*({_any(c['chars'])})(?!\w)", f):
+        mode = "about" if re.search(about, f[m.start():m.end()]) else "max"
         fr.chars = (int(m.group(1)), mode)
         break
-    if re.search(r"ngan gon|that ngan|short|concise|suc tich", f) or re.search(
-            r"(?<!\w)(?:bai|bai dang|bai viet|tin nhan|doan|post|caption|loi)\s+(?:\w+\s+){0,2}"
-            r"ngan(?!\w)", f):  # "bài đăng Zalo ngắn"
+    if re.search(_any(c["short"]), f) or re.search(
+            rf"(?<!\w)(?:{_any(c['short_texts'])})\s+(?:\w+\s+){{0,2}}ngan(?!\w)", f):
+        fr.short_wanted = True  # "bài đăng Zalo ngắn"
 
-        fr.short_wanted = True
-    fr.cta = bool(re.search(r"keu goi|call to action|\bcta\b|loi moi dat", f))
 
-    for tone, data in g["tones"].items():
+def _read_tone_and_channel(fr: Frame, f: str) -> None:
+    """The tone named (generic.json's tones) and the channel (first found), e-mail last."""
+    for tone, data in generic()["tones"].items():
         if any(re.search(rf"(?<!\w){re.escape(x)}(?!\w)", f) for x in data["cues"]):
             fr.tone, fr.tone_named = tone, True
             break
-    for ch in CHANNELS:
+    c = cues()["read"]["channel"]
+    for ch in c["names"]:
         if ch in f:
             fr.channel = ch
             break
-    if re.search(r"\bemail\b|\be-mail\b|\bthu dien tu\b|\bthu\b.*\btieu de thu\b", f):
+    if re.search(_any(c["email"]), f):
         fr.channel = fr.channel or "email"
 
+
+def _read_names(fr: Frame, instr: str, f: str) -> None:
+    """The product or business named, the place, a sample product, the kind of business."""
     business, span = business_named(instr, f)
     fr.name, fr.place = named(instr, f, span)
     if business and (fr.name is None or fold(business) in fold(fr.name)
@@ -342,18 +382,20 @@ def read(prompt: str) -> Frame:
     fr.product = sample_named(instr, f, fr)
     fr.biz = detect(fr.name or "", business or "", fr.product.short if fr.product else "")
 
-    m = re.search(r"(?<!\w)(?:danh cho|doi tuong(?: la)?|khach hang(?: muc tieu)?(?: la| ?:)"
-                  r"|khach (?:cua (?:toi|minh|em|chung toi) |chu yeu |chinh )?la"
-                  r"|huong toi|nham vao|gui|cho)\s+((?:nguoi|khach|cac|gioi|phu nu|sinh vien|me"
-                  r"|gia dinh|nha hang|quan|tre|hoc sinh|nhan vien|chu|du khach|cap doi|ban)"
-                  r"[^,.;:\n]{0,40})", f)
+
+def _read_details(fr: Frame, original: str, instr: str, low: str, f: str) -> None:
+    """Call to action, audience, price, the owner's facts and keywords, verbatim."""
+    c = cues()["read"]["details"]
+    fr.cta = bool(re.search(_any(c["cta"]), f))
+    m = re.search(rf"(?<!\w)(?:{_any(c['audience_triggers'])})\s+"
+                  rf"((?:{_any(c['audience_heads'])})[^,.;:\n]{{0,40}})", f)
     if m:
         fr.audience = original[m.start(1):m.end(1)].strip()
     m = re.search(r"(\d{1,3}(?:[.,]\d{3})+|\d+\s?(?:k|nghin|ngan|trieu)(?!\w))"
                   r"\s*(?:dong|d|vnd)?(?!\w)(?:\s*/\s*\w+)?", fold_chars(original.lower()))
     if m:
         fr.price = original[m.start():m.end()].strip()
-    m = re.search(r"(?:du kien|thong tin|facts?)\s*:\s*([^\n]{5,600})", fold_chars(low))
+    m = re.search(rf"(?:{_any(c['facts'])})\s*:\s*([^\n]{{5,600}})", fold_chars(low))
     if m:
         seg = instr[m.start(1):m.end(1)]
         seg = re.split(r"\.\s+(?=[A-ZĐÀ-Ỹ])", seg)[0]
@@ -368,34 +410,36 @@ def read(prompt: str) -> Frame:
     if m and fr.kind != "keyword":
         fr.keywords = _split_list(instr[m.start(1):m.end(1)])[:6]
 
-    pasted = nfc(prompt[:MAX_READ])[len(instr):]
-    if pasted.strip():
-        sentences = re.split(r"(?<=[.!?])\s+", pasted.split(":", 1)[-1].strip())
-        fr.source = [x.strip() for x in sentences if 3 <= len(x.split()) <= 35][:6]
-    fr.has_task_verb = bool(_has_word(f, c["task_verbs"]))
-    if re.match(r"\W*(?:hãy\s+|giúp\s+\w+\s+)?(?:chỉnh\s+)?(?:sửa|viết lại)(?!\w)", low) or (
-            fold(low) == low and re.match(r"\W*(?:hay\s+)?(?:chinh\s+)?sua\s+(?:lai\s+)?"
-                                          r"(?:bai|doan|tin|noi dung|caption)", f)):
+
+def _pasted_sentences(pasted: str) -> list[str]:
+    """Sentences of a text pasted after "sau:" (kept verbatim, a few)."""
+    if not pasted.strip():
+        return []
+    sentences = re.split(r"(?<=[.!?])\s+", pasted.split(":", 1)[-1].strip())
+    return [x.strip() for x in sentences if 3 <= len(x.split()) <= 35][:6]
+
+
+def _read_task(fr: Frame, low: str, f: str) -> None:
+    """What kind of text (fix, reply, summary, script, description, post, email), and the
+    counts that a single text turns into ("bài đăng kèm 3 hashtag", "Viết 1 bài đăng")."""
+    c = cues()["read"]["task"]
+    fr.has_task_verb = bool(_has_word(f, cues()["task_verbs"]))
+    if re.match(c["fix"], low) or (fold(low) == low and re.match(c["fix_plain"], f)):
         fr.task = "fix"  # "Sửa bài đăng sau: …": the given text, corrected
         fr.has_task_verb = True
-    elif re.search(r"\b(tra loi|phan hoi|xin loi)\b.*\b(khach|phan nan|khieu nai|danh gia)", f):
-        fr.task = "reply"
-    elif re.search(r"(?<!\w)tom (?:tat|luoc)(?!\w)|\bsummar", f):
-        fr.task = "summary"
-    elif re.search(r"\bkich ban\b|\bscript\b", f):
-        fr.task = "script"
-    elif re.search(r"\bmo ta\b|\btrang (?:gioi thieu|san pham)\b|\bdescription\b", f) and not \
-            fr.count:
-        fr.task = "description"
-    elif re.search(r"\bbai (?:dang|viet)\b|\bbai\b|\bpost\b|\bcaption\b|\bstatus\b", f):
-        fr.task = "post"
-    elif fr.channel == "email":
-        fr.task = "email"
+    else:
+        for task, pattern in c["order"]:
+            if re.search(pattern, f) and not (task == "description" and fr.count):
+                fr.task = task
+                break
+        else:
+            if fr.channel == "email":
+                fr.task = "email"
     if fr.channel == "email" and fr.task in ("post", None):
         fr.task = "email"
     if fr.task in ("post", "email", "description", "script") and fr.kind in ("hashtag", "keyword")\
             and fr.count_at > 0:
-        post_at = re.search(r"\bbai (dang|viet)\b|\bpost\b|\bcaption\b|\bstatus\b|\bmo ta\b", f)
+        post_at = re.search(c["one_text"], f)
         if post_at and post_at.start() < fr.count_at and fr.kind == "hashtag":
             fr.hashtags = (fr.count or 3, "exact")  # "bài đăng kèm 3 hashtag": one post
             fr.count = fr.kind = None
@@ -403,14 +447,10 @@ def read(prompt: str) -> Frame:
             fr.task in ("post", "email", "description", "script") or fr.kind == "message"):
         fr.count = None  # "Viết 1 bài đăng": one text, not a numbered list of one
     if fr.fmt == "table" and fr.count is None and not fr.rows:
-        m = re.search(rf"(?<!\w){_NUM}\s+(?:ngay|tuan|buoi|thang|dot)(?!\w)", f)
+        periods = _any(cues()["read"]["count"]["table_periods"])
+        m = re.search(rf"(?<!\w){_NUM}\s+(?:{periods})(?!\w)", f)
         if m:
             fr.count = min(_num(m.group(1)), 31)
-    _sentence_plan(instr, f, fr)
-    fr.listed = (fr.rows or _rows(instr, f, [])) if fr.fmt != "json" else []
-    fr.given = given_items(nfc(prompt[:MAX_READ])[len(instr):] or original)
-    fr.out_of_scope = _scope(f, fr)
-    return fr
 
 
 _ORDINALS = {"dau": 0, "dau tien": 0, "thu nhat": 0, "thu hai": 1, "thu 2": 1, "thu ba": 2,

@@ -32,8 +32,14 @@ class Product:
 
 
 @cache
+def _aliases() -> dict:
+    """data/offline/product_aliases.json, read once (every reader below shares it)."""
+    return json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+
+
+@cache
 def samples() -> tuple[tuple[tuple[str, ...], Product], ...]:
-    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
+    aliases = _aliases()
     out = []
     with open(DATA / "products.csv", encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
@@ -48,8 +54,7 @@ def samples() -> tuple[tuple[tuple[str, ...], Product], ...]:
 @cache
 def sample_terms() -> tuple[str, ...]:
     """Names, brands and places of the course's samples (lower case, with diacritics)."""
-    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
-    return tuple(nfc(x).lower() for x in aliases.get("_sample_terms", []))
+    return tuple(nfc(x).lower() for x in _aliases().get("_sample_terms", []))
 
 
 
@@ -311,8 +316,7 @@ def sample_named(original: str, f: str, fr: Frame) -> Product | None:
 
 def _written_as_sample(written: str, alias: str) -> bool:
     """"Gà Cùa" / "ga Cua" name the sample; "gà của" (chicken of …) does not."""
-    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
-    forms = aliases.get("_ambiguous", {}).get(alias)
+    forms = _aliases().get("_ambiguous", {}).get(alias)
     if not forms:
         return True
     if written.lower() in forms:
@@ -322,5 +326,4 @@ def _written_as_sample(written: str, alias: str) -> bool:
 
 @cache
 def _generic_aliases() -> frozenset[str]:
-    aliases = json.loads((DATA / "offline" / "product_aliases.json").read_text(encoding="utf-8"))
-    return frozenset(aliases.get("_generic", []))
+    return frozenset(_aliases().get("_generic", []))
