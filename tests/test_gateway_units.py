@@ -378,3 +378,41 @@ def test_exports_write_text_never_formulas():
     rows = list(csv.reader(io.StringIO(text)))[1:]
     assert [r[0] for r in rows] == ["'=HYPERLINK(\"http://x\",\"bấm\")", "'\tcmd"]
     assert [r[-2] for r in rows] == ["'-2+3", "'+x"] and rows[1][-1] == "'\rA"
+
+
+def test_instructors_page_escapes_participants_input_and_writes_numbers_like_the_course():
+    """Names, lesson tags and quiz titles are participants' input: shown as text, never as
+    HTML. Figures are written by course.numbers, the course's one formatter."""
+    from course.numbers import money, number, ratio_percent
+    from hub.gateway import dashboard
+
+    row = {"user": '<script>alert("an")</script>', "calls": 12_345, "cached": 3, "errors": 1,
+           "tokens_in": 1_234_567, "tokens_out": 89_012, "cost_vnd": 1_234.56,
+           "saved_vnd": 0.35, "spent_today_vnd": 1_234.56, "budget_vnd": 20_000,
+           "remaining_vnd": 18_765.44, "last_ts": None,
+           "lessons": "<img src=x onerror=alert(1)>", "quizzes": "Bài <b>02</b>: 1/5"}
+    summary = {"participants": [row], "model": "<i>gpt-4o-mini</i>", "upstream": "openai",
+               "budget_vnd": 20_000,
+               "totals": {"calls": 12_345, "cached": 3, "errors": 1, "tokens_in": 1_234_567,
+                          "tokens_out": 89_012, "cost_vnd": 1_234_567.8, "saved_vnd": 0.35,
+                          "cache_hit_rate": 0.375, "class_spent_today_vnd": 2_500,
+                          "class_cap_vnd": 0}}
+    html = dashboard.page(summary, config.GatewayConfig(), 'xsrf"token',
+                          '"><script>alert(2)</script>', paused=False, store_prompts=False)
+    for raw in ("<script", "<img", "<i>gpt", "<b>02"):
+        assert raw not in html
+    assert "<td>&lt;script&gt;alert(&#34;an&#34;)&lt;/script&gt;</td>" in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert 'name="_xsrf" value="xsrf&#34;token"' in html
+    assert f"<b>{money(1_234_567.8)}</b>" in html and money(0.35) in html  # prose: đồng
+    assert f"({ratio_percent(0.375)})" in html  # the cache's share of the calls
+    assert f"{number(12_345)} lượt gọi" in html and f"{number(1_234_567)} token" in html
+    assert f'<td class="n">{money(1_234.56, unit="")}</td>' in html  # under "(đồng)"
+    assert f'<td class="n">{number(89_012)}</td>' in html
+    assert " đ " not in html and " đ<" not in html  # no currency written by hand
+    assert "không giới hạn" in html  # no class cap
+    empty = dashboard.page(dict(summary, participants=[]), config.GatewayConfig(), "x", "all",
+                           paused=True, store_prompts=True)
+    assert "Chưa có học viên nào" in empty and "TẠM DỪNG" in empty and "đang được lưu" in empty
+    assert "403" in dashboard.error_page(403) and "chỉ dành cho giảng viên" in (
+        dashboard.error_page(403))

@@ -1,7 +1,9 @@
 """The instructors' page (Vietnamese) and its CSV / Excel exports.
 
-Everything shown is escaped; participants' prompts never appear here (they are stored,
-masked, only when the instructor turns that on, and are not displayed).
+Pages come from Jinja2 templates (hub/gateway/templates/) with autoescape, so everything a
+participant typed (name, lesson tag, quiz title) is shown as text; figures are written by
+course.numbers. Participants' prompts never appear here (they are stored, masked, only when
+the instructor turns that on, and are not displayed).
 """
 
 from __future__ import annotations
@@ -9,16 +11,19 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime, timedelta, timezone
-from html import escape
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from course.numbers import number
+import jinja2
+
+from course.numbers import money, number, ratio_percent
 
 from .config import GatewayConfig
 
 if TYPE_CHECKING:
     from .app import Gateway
 
+TEMPLATES = Path(__file__).with_name("templates")
 COLUMNS = [  # (key, Vietnamese header)
     ("user", "Học viên"), ("calls", "Số lượt gọi"), ("cached", "Lượt lấy từ bộ nhớ đệm"),
     ("errors", "Lượt lỗi / bị từ chối"), ("tokens_in", "Token gửi đi"),
@@ -70,10 +75,6 @@ def summary(gw: Gateway, period: str | None) -> dict:
         "prompts_stored": store.prompt_count(), "model": cfg.model,
         "upstream": cfg.upstream, "budget_vnd": cfg.budget_vnd,
     }
-
-
-def vnd(x: float | None) -> str:
-    return number(x or 0) + " đ"
 
 
 def _when(cfg: GatewayConfig, ts: float | None) -> str:
@@ -137,74 +138,48 @@ def export(summary: dict, ext: str, cfg: GatewayConfig) -> tuple[bytes, str]:
     return buf.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-STYLE = """body{font-family:system-ui,'Noto Sans',sans-serif;margin:1.5rem;color:#222}
-table{border-collapse:collapse;font-size:.9rem}td,th{border:1px solid #ccc;padding:.3rem .5rem}
-th{background:#f2f2f2}td.n{text-align:right}.box{border:1px solid #ddd;padding:.8rem;
-margin:.8rem 0;border-radius:6px}.warn{background:#fff4e5}.ok{background:#eef8ee}
-button{padding:.3rem .8rem}"""
+def _pages() -> jinja2.Environment:
+    """The gateway's HTML templates (hub/gateway/templates/), every value escaped."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True,
+        lstrip_blocks=True, undefined=jinja2.StrictUndefined)
 
 
-def _form(xsrf: str, action: str, label: str, extra: str = "") -> str:
-    return (f'<form method="post" style="display:inline"><input type="hidden" name="_xsrf" '
-            f'value="{escape(xsrf)}"><input type="hidden" name="action" value="{action}">'
-            f'{extra}<button>{escape(label)}</button></form>')
+PAGES = _pages()
+
+
+def _cell(key: str, value: object) -> dict:
+    """One table cell: amounts (under a "(đồng)" header) and counts written by
+    course.numbers, right-aligned; text as it is (the template escapes it)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return {"text": str(value), "number": False}
+    return {"text": money(value, unit="") if key.endswith("_vnd") else number(value),
+            "number": True}
+
+
+def figures(summary: dict) -> dict:
+    """The class totals as the page writes them (course.numbers, one formatter)."""
+    t = summary["totals"]
+    return {
+        "calls": number(t["calls"]), "cached": number(t["cached"]),
+        "errors": number(t["errors"]), "tokens_in": number(t["tokens_in"]),
+        "tokens_out": number(t["tokens_out"]), "cost": money(t["cost_vnd"]),
+        "saved": money(t["saved_vnd"]), "class_spent_today": money(t["class_spent_today_vnd"]),
+        "cache_hit_rate": ratio_percent(t["cache_hit_rate"]),
+    }
 
 
 def page(summary: dict, cfg: GatewayConfig, xsrf: str, period: str, paused: bool,
          store_prompts: bool) -> str:
-    t = summary["totals"]
-    head = "".join(f"<th>{escape(h)}</th>" for _, h in COLUMNS)
-    body = []
-    for row in rows_for_export(summary, cfg):
-        cells = "".join(
-            f'<td class="n">{vnd(v) if k.endswith("_vnd") else escape(str(v))}</td>'
-            if isinstance(v, int | float) else f"<td>{escape(str(v))}</td>"
-            for (k, _), v in zip(COLUMNS, row, strict=True))
-        body.append(f"<tr>{cells}</tr>")
-    table = (f"<table><tr>{head}</tr>{''.join(body)}</table>" if body
-             else "<p>Chưa có học viên nào dùng AI của lớp trong khoảng thời gian này.</p>")
-    pause = (_form(xsrf, "resume", "Bật lại AI cho cả lớp") if paused
-             else _form(xsrf, "pause", "Tạm dừng AI cho cả lớp"))
-    state = ("<b>AI của lớp đang TẠM DỪNG.</b> Học viên thấy thông báo và dùng chế độ mô phỏng."
-             if paused else "AI của lớp đang bật.")
-    prompts = (
-        "Câu lệnh (prompt) của học viên <b>đang được lưu</b> (đã che dữ liệu cá nhân). "
-        + _form(xsrf, "prompts_off", "Ngừng lưu câu lệnh") if store_prompts else
-        "Câu lệnh (prompt) của học viên <b>không được lưu</b>: trang này chỉ có số lượt, token "
-        "và chi phí. " + _form(xsrf, "prompts_on", "Bật lưu câu lệnh (đã che dữ liệu cá nhân)"))
-    raise_form = _form(
-        xsrf, "budget", "Đặt hạn mức",
-        '<label>Học viên <input name="user" size="12" required></label> '
-        '<label>Hạn mức mỗi ngày (đồng) <input name="budget_vnd" size="10" required '
-        'inputmode="numeric"></label> ')
-    other = "all" if period != "all" else "today"
-    other_label = "Xem mọi ngày" if period != "all" else "Chỉ xem hôm nay"
-    cap = vnd(t["class_cap_vnd"]) if t["class_cap_vnd"] else "không giới hạn"
-    scope = "hôm nay" if period != "all" else "mọi ngày"
-    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<title>AI của lớp học – trang giảng viên</title><style>{STYLE}</style></head><body>
-<h1>AI của lớp học</h1>
-<p>Mô hình: <b>{escape(summary["model"])}</b> (nhà cung cấp: {escape(summary["upstream"])}).
-Hạn mức mặc định: {vnd(summary["budget_vnd"])} mỗi học viên mỗi ngày. Trần chi phí cả lớp mỗi
-ngày: {cap}.</p>
-<div class="box {'warn' if paused else 'ok'}">{state} {pause}</div>
-<div class="box">{prompts}</div>
-<h2>Tổng cả lớp ({scope})</h2>
-<p>{t["calls"]} lượt gọi · {t["tokens_in"]} token gửi đi · {t["tokens_out"]} token nhận về ·
-chi phí <b>{vnd(t["cost_vnd"])}</b> · cả lớp đã dùng hôm nay {vnd(t["class_spent_today_vnd"])}
-· lỗi hoặc bị từ chối: {t["errors"]}</p>
-<p>Bộ nhớ đệm của lớp: {t["cached"]} lượt trả lời không phải gọi nhà cung cấp
-({t["cache_hit_rate"] * 100:.0f}%), tiết kiệm <b>{vnd(t["saved_vnd"])}</b>.</p>
-<p><a href="?period={other}">{other_label}</a> · Tải về:
-<a href="export.csv?period={escape(period)}">CSV</a> ·
-<a href="export.xlsx?period={escape(period)}">Excel</a></p>
-<h2>Từng học viên</h2>{table}
-<h2>Nâng hạn mức cho một học viên</h2><div class="box">{raise_form}</div>
-</body></html>"""
+    rows = [[_cell(k, r[k] if k != "last" else _when(cfg, r.get("last_ts"))) for k, _ in COLUMNS]
+            for r in summary["participants"]]
+    cap = summary["totals"]["class_cap_vnd"]
+    return PAGES.get_template("dashboard.html").render(
+        xsrf=xsrf, period=period, all_days=period == "all", paused=paused,
+        store_prompts=store_prompts, model=summary["model"], upstream=summary["upstream"],
+        budget=money(summary["budget_vnd"]), cap=money(cap) if cap else "không giới hạn",
+        totals=figures(summary), headers=[h for _, h in COLUMNS], rows=rows)
 
 
 def error_page(status: int) -> str:
-    text = ("Trang này chỉ dành cho giảng viên và người quản trị lớp học."
-            if status == 403 else "Có lỗi khi mở trang. Hãy tải lại trang.")
-    return (f'<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{status}'
-            f"</title></head><body><h1>{status}</h1><p>{escape(text)}</p></body></html>")
+    return PAGES.get_template("error.html").render(status=status)
