@@ -221,7 +221,7 @@ def scan_figures() -> list[tuple[int, float, float, int]]:
 
 
 def gateway_pid(hub: Hub) -> int:
-    """The gateway service's process: `-m gateway` with this hub's service URL."""
+    """The gateway service's process: `-m hub.gateway` with this hub's service URL."""
     want = f":{hub.gateway_port}".encode()
     for proc in Path("/proc").iterdir():
         try:
@@ -231,7 +231,7 @@ def gateway_pid(hub: Hub) -> int:
             continue
         url = env.split(b"JUPYTERHUB_SERVICE_URL=")[1].split(b"\0")[0] \
             if b"JUPYTERHUB_SERVICE_URL=" in env else b""
-        if b"gateway" in cmd and want in url and b"multiprocessing" not in b" ".join(cmd):
+        if b"hub.gateway" in cmd and want in url and b"multiprocessing" not in b" ".join(cmd):
             return int(proc.name)
     raise RuntimeError("gateway process not found")
 
