@@ -130,10 +130,22 @@ def cmd_formgrader(args) -> int:
     print("Đang mở JupyterLab của giảng viên với Formgrader (chấm tay, ví dụ bt6_capstone). "
           "Trang đầu là Formgrader; trong Lab cũng có ở menu Nbgrader → Formgrader. "
           "Dừng bằng Ctrl+C. Đừng mở trang này cho học viên.", flush=True)
+    # `kill` of this tool stops JupyterLab too (it used to live on, orphaned, holding its port).
+    # The handler is in place before JupyterLab starts: a kill in between is not lost.
+    lab: subprocess.Popen | None = None
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+        if lab is not None:
+            lab.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
     lab = subprocess.Popen(formgrader_command(course.root, args.jupyter_args), cwd=course.root,
                            env=formgrader_environment(dict(os.environ)))
-    # `kill` of this tool stops JupyterLab too (it used to live on, orphaned, holding its port).
-    signal.signal(signal.SIGTERM, lambda *_: lab.terminate())
+    if stopping:
+        lab.terminate()
     try:
         return lab.wait()
     except KeyboardInterrupt:  # one Ctrl+C stops it (JupyterLab alone would ask to confirm)

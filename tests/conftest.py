@@ -10,7 +10,7 @@ from llm_server import FakeLLMServer  # tests/ is on the path: pyproject's pytes
 
 from course.i18n import set_strict
 
-pytest_plugins = ["honest_skips"]
+pytest_plugins = ["honest_skips", "leftover_processes"]
 
 FAKE_KEY = "sk-test-SECRETKEY-1234567890abcdefWXYZ"
 

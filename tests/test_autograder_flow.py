@@ -17,6 +17,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -238,7 +239,8 @@ def test_formgrader_launch_for_hand_grading(flow, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "formgrader", "--no-browser",
                              f"--port={port}", "--ip=127.0.0.1",
                              f"--IdentityProvider.token={token}"],
-                            cwd=m.repo, env=env, stdout=log, stderr=subprocess.STDOUT)
+                            cwd=m.repo, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)  # its JupyterLab joins this group
     try:
         page = None
         deadline = time.monotonic() + 180  # a guard against hanging, not a speed assertion
@@ -256,9 +258,18 @@ def test_formgrader_launch_for_hand_grading(flow, tmp_path):
             names = [a["name"] for a in json.loads(resp.read())]
         assert AID in names  # it reads this course's gradebook
     finally:
+        # The tool stops its JupyterLab on SIGTERM; whatever is left of the group (the tool
+        # killed before its handler, a slow shutdown) is killed, never left serving.
         proc.terminate()
-        proc.wait(timeout=60)
-        log.close()
+        try:
+            proc.wait(timeout=60)
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            log.close()
 
 
 def test_unknown_submitter_can_be_added(flow):
