@@ -55,13 +55,23 @@ def generate_release(course_root: Path, assignment: str, work_dir: Path) -> Path
     ensure_tools_on_path()
     work_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(course_root / "nbgrader_config.py", work_dir / "nbgrader_config.py")
-    shutil.copytree(course_root / "source" / assignment, work_dir / "source" / assignment,
-                    dirs_exist_ok=True)
+    shutil.copytree(notebook_path(course_root, "source", assignment).parent,
+                    notebook_path(work_dir, "source", assignment).parent, dirs_exist_ok=True)
     api = NbGraderAPI(config=course_config(work_dir))
     result = api.generate_assignment(assignment, force=True)
     if not result["success"]:
         raise RuntimeError(f"generate_assignment {assignment} failed:\n{result['log']}")
-    return work_dir / "release" / assignment / f"{assignment}.ipynb"
+    return notebook_path(work_dir, "release", assignment)
+
+
+def notebook_path(root: Path, step: str, assignment: str) -> Path:
+    """<root>/<step>/<id>/<id>.ipynb where nbgrader's CourseDirectory of that course puts it
+    (``source_directory``, ``release_directory`` as its nbgrader_config.py sets them)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    cd = CourseDirectory(config=course_config(root))
+    folder = cd.format_path(getattr(cd, f"{step}_directory"), ".", assignment)
+    return Path(folder, f"{assignment}.ipynb")
 
 
 def solution_code(source_nb: Any) -> dict[str, str]:
@@ -137,8 +147,7 @@ def simulate(out_dir: Path | str, assignment: str, n: int = 30, seed: int = 0, *
         with tempfile.TemporaryDirectory(prefix="sim-release-") as tmp:
             release_path = generate_release(course_root, assignment, Path(tmp))
             release_nb = nbformat.read(release_path, as_version=4)
-    source_nb = nbformat.read(course_root / "source" / assignment / f"{assignment}.ipynb",
-                              as_version=4)
+    source_nb = nbformat.read(notebook_path(course_root, "source", assignment), as_version=4)
     codes = solution_code(source_nb)
     points = test_points(release_nb)
     sols = list(codes)
