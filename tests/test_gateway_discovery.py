@@ -110,6 +110,14 @@ def test_translate_maps_and_the_pipeline_falls_back(llm_server):
     assert course.configure(provider="lop-hoc")["backend"] == "openai"
     assert "gateway" not in session.current().status() and session.current().fallback is None
     assert not course.is_simulated(course.ask("Viết mô tả mật ong", temperature=0))
+    # a participant who moves to their own key after a fallback is told nothing about it
+    llm_server.push(Scripted(402, BUDGET_SPENT))
+    with pytest.raises(course.BudgetExceededError):
+        course.ask("Một câu khác", temperature=0)
+    assert course.status()["gateway"]["state"] == "fallback"
+    course.configure(provider="ollama")  # their own model on their own machine
+    st = course.status()
+    assert st["provider"] == "ollama" and "gateway" not in st and "label" not in st
 
 
 def test_a_stream_refused_by_the_class_ai_falls_back_too(llm_server):

@@ -273,8 +273,8 @@ def annotate(status: dict, gateway: Gateway | None, fallback: dict | None) -> di
 
     `fallback` is the session's record of why it went to the simulation, if it did."""
     on_gateway = status.get("provider") == PROVIDER and status.get("backend") == "openai"
-    if on_gateway:
-        fallback = None  # back on the class AI (course.configure(provider="lop-hoc"))
+    if status.get("backend") != "offline":
+        fallback = None  # on a real model again (the class AI or the participant's own)
     if not on_gateway and not fallback:
         return status
     status = dict(status)

@@ -49,8 +49,8 @@ class Session:
         """Apply `changes` (names as in `course.config.updated`) atomically; return the result."""
         with self.lock:
             self._settings = updated(self.settings, **changes)
-            if self._settings.on_gateway:
-                self._fallback = None  # back on the class AI
+            if self._settings.backend == "openai":
+                self._fallback = None  # a real model again: the class AI or the participant's
             return self._settings
 
     def fall_back(self, reason: str, until: str | None = None) -> None:
