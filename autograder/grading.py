@@ -106,6 +106,10 @@ class GradeSummary:
     interrupted: bool = False
 
 
+NOT_GRADED_YET = ("Đã nộp nhưng chưa chấm xong: lượt chấm dừng giữa chừng hoặc chưa chạy tới bài "
+                  "này. Chạy lại lệnh grade để chấm.")
+
+
 def submission_hash(folder: Path) -> str:
     """What was handed in, for 'already graded': regular files only, never through a link
     (a FIFO or a link to one would block the grader; the worker refuses them anyway)."""
@@ -142,6 +146,7 @@ class ResultStore:
     """Result files: one JSON per submission, the source of truth for 'already graded'."""
 
     def __init__(self, course: Course, assignment_id: str):
+        self.course, self.assignment_id = course, assignment_id
         self.dir = course.state_dir("ket-qua", assignment_id)
         self.staging = course.state_dir("dang-chuyen", assignment_id)
 
@@ -158,6 +163,24 @@ class ResultStore:
 
     def save(self, student_id: str, data: dict) -> None:
         _atomic_write(self.path(student_id), data)
+        (self.course.state_dir("chua-xong", self.assignment_id) / f"{student_id}.json").unlink(
+            missing_ok=True)
+
+    # Handed in, no final result yet: why, for the report ("chưa chấm xong", not "missing").
+    def mark_unfinished(self, student_id: str, why: str) -> None:
+        _atomic_write(self.course.state_dir("chua-xong", self.assignment_id) /
+                      f"{student_id}.json", {"reason": why})
+
+    def unfinished(self) -> dict[str, str]:
+        """Submissions handed in whose current version has no result, with the reason."""
+        marks = {}
+        for p in self.course.state_dir("chua-xong", self.assignment_id).glob("*.json"):
+            try:
+                marks[p.stem] = json.loads(p.read_text(encoding="utf-8"))["reason"]
+            except (OSError, ValueError, KeyError):
+                continue
+        return {sid: marks.get(sid, NOT_GRADED_YET)
+                for sid in pending_submissions(self.course, self.assignment_id, self)}
 
 
 def ensure_assignment(course: Course, assignment_id: str) -> None:
@@ -465,6 +488,9 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
             todo = [sid for sid in todo if sid in roster]
             if summary.not_on_roster:
                 log.warning("not on the roster, not graded: %s", summary.not_on_roster)
+            for sid in summary.not_on_roster:
+                store.mark_unfinished(sid, "Mã này không có trong danh sách lớp nên chưa chấm. "
+                                           "Thêm vào danh sách lớp rồi chấm lại.")
         all_ids = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}")}
         summary.skipped = sorted(all_ids - set(todo) - set(summary.not_on_roster))
         if not todo:
@@ -516,6 +542,7 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
                     # written, so the next run grades this submission again.
                     summary.unfinished.append(res["student_id"])
                     summary.problems[res["student_id"]] = res["reason"]
+                    store.mark_unfinished(res["student_id"], res["reason"])
                     bar.update(1)
                     continue
                 _accept(course, store, gb, assignment_id, res)

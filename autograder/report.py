@@ -77,7 +77,15 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
     out.mkdir(parents=True, exist_ok=True)
     suffix = f"-{assignment_id}" if assignment_id else ""
     handed_in = table[list(maxima)].notna().any(axis=1)
-    done, absent = table[handed_in], table[~handed_in]
+    # Handed in, no final result (a run stopped mid-way, a kernel killed from outside): not
+    # "chưa nộp", and not counted in the averages until graded.
+    pending = {sid: f"{a}: {why}" if len(maxima) > 1 else why
+               for a in maxima for sid, why in ResultStore(course, a).unfinished().items()}
+    waiting = table["ma_hv"].isin(pending)
+    done, absent = table[handed_in], table[~handed_in & ~waiting]
+    if done.empty and pending:
+        raise CourseError(f"Chưa có bài nào chấm xong ({len(pending)} bài đã nộp đang chờ). Hãy "
+                          "chạy lại lệnh grade rồi lập báo cáo.")
     if done.empty:
         raise CourseError("Chưa ai nộp bài nên chưa có gì để báo cáo. Hãy thu bài và chấm trước.")
     dist = _distribution(done["ty_le"], out / f"phan-bo-diem{suffix}.png")
@@ -112,6 +120,8 @@ def build_report(course: Course, assignment_id: str | None = None, help_below: f
     issue_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(issues.items())]
     late_rows = [[sid, names.get(sid, sid), "; ".join(v)] for sid, v in sorted(late.items())]
     absent_rows = [[r.ma_hv, r.ho_ten, r.don_vi] for r in absent.itertuples()]
+    pending_rows = [[sid, names.get(sid, sid), why] for sid, why in sorted(pending.items())]
+    waiting_note = f" Đã nộp nhưng chưa chấm xong: {len(pending_rows)}." if pending_rows else ""
     refused_rows = [[r.student, names.get(r.student, ""), a, f"{r.item}/{r.path}" if r.path
                      else r.item, r.reason]
                     for a in maxima for r in load_refusals(course.root, a)]
@@ -131,7 +141,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}<
 <h2>{html.escape(title)}</h2>
 {warning}
 <p>Lập lúc {timezone.now():%d/%m/%Y %H:%M} ({timezone.label()}).</p>
-<p>Sĩ số: {len(table)}. Đã nộp: {len(done)}. Chưa nộp: {len(absent)}.</p>
+<p>Sĩ số: {len(table)}. Đã nộp: {len(done)}. Chưa nộp: {len(absent)}.{waiting_note}</p>
 <p>Trong {len(done)} người đã nộp (người chưa nộp không tính vào trung bình):
 điểm trung bình {done["ty_le"].mean():.1f}%, trung vị {done["ty_le"].median():.1f}%,
 đạt từ {help_below:g}% trở lên: {pass_count}/{len(done)}.</p>
@@ -149,6 +159,10 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px}}<
 <p>Tệp hay thư mục nộp bài không được chép (liên kết, tệp thiết bị, tệp quá lớn, tệp của người
 khác, bài nộp mang mã của người khác). Phần còn lại của lớp vẫn được thu và chấm.</p>
 {_table(refused_rows, ["Mã", "Họ và tên", "Bài", "Mục", "Lý do"])}
+<h3>Chưa chấm xong ({len(pending_rows)})</h3>
+<p>Đã nộp nhưng chưa có điểm cuối cùng (lượt chấm bị dừng giữa chừng, trình chạy bị tắt từ bên
+ngoài...). Chạy lại lệnh grade: chỉ những bài này được chấm tiếp.</p>
+{_table(pending_rows, ["Mã", "Họ và tên", "Lý do"])}
 <h3>Nộp muộn ({len(late_rows)})</h3>
 {_table(late_rows, ["Mã", "Họ và tên", "Muộn"])}
 <h3>Chưa nộp ({len(absent_rows)})</h3>

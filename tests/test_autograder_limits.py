@@ -106,3 +106,20 @@ def test_many_small_files_past_the_folder_total_are_refused(graded):
     assert stopped and 20 <= int(stopped.group(1)) < 40, printed
     kept = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     assert not (out / "du-lieu").exists() and kept < 1024 * 1024, kept
+
+
+def test_report_lists_handed_in_but_not_graded(graded, tmp_path):
+    """A submission a run never reached (stopped mid-way) is "chưa chấm xong", not missing."""
+    from autograder.grading import NOT_GRADED_YET
+    from autograder.report import build_report
+
+    submit(graded["root"], "hv09", CORRECT)
+    try:
+        page = build_report(Course(graded["root"]), AID, out_dir=tmp_path).read_text("utf-8")
+    finally:
+        import shutil
+
+        shutil.rmtree(graded["root"] / "submitted" / "hv09")
+    pending = page.split("<h3>Chưa chấm xong (1)</h3>", 1)[1].split("<h3>", 1)[0]
+    assert "hv09" in pending and NOT_GRADED_YET.split(":")[0] in pending
+    assert "hv09" not in page.split("<h3>Chưa nộp", 1)[1]

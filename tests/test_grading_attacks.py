@@ -282,6 +282,11 @@ def test_report_lists_them(attacked, tmp_path):
     for sid in ("hv02", "hv03", "hv05", "hv06", "hv07", "hv08", "hv10"):
         assert sid in section, sid
     assert "Cần xem lại" in section and "liên kết tượng trưng" in section
+    # hv12's kernel was killed from outside twice: handed in, not graded, not "chưa nộp".
+    pending = page.split("<h3>Chưa chấm xong (1)</h3>", 1)[1].split("<h3>", 1)[0]
+    assert "hv12" in pending and "bị dừng hẳn từ bên ngoài" in pending
+    assert "hv12" not in page.split("<h3>Chưa nộp", 1)[1]
+    assert "Đã nộp nhưng chưa chấm xong: 1." in page
 
 
 def test_nothing_outside_is_copied_out(attacked):
