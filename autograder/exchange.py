@@ -10,7 +10,10 @@ same collect (same selection of the newest submission, same ``--update`` and
 
 * each inbound entry is examined with ``lstat`` and must be a real folder whose OS owner is
   the participant its name claims (the hub's OS user name is the roster id, lower case) or
-  the collecting user itself (a single-user machine); anything else is refused;
+  the collecting user itself (a single-user machine); anything else is refused. Both
+  nbgrader's layout (``inbound/<id>+<bài>+...``) and the hub's (``inbound/<id>/<id>+<bài>+...``,
+  a folder per person, hub/exchange.py) are read; in the latter the person's folder, too, must
+  be owned by that person, and a submission in it must carry that person's id;
 * files are opened relative to an already opened folder with ``O_NOFOLLOW`` and checked
   with ``fstat`` on the open descriptor, so nothing is ever followed, even if the
   participant swaps a file for a link while collect runs; only regular files owned by the
@@ -293,6 +296,20 @@ def describe(r: Refusal) -> str:
     return f"Từ chối [{r.student}] {where}: {r.reason}"
 
 
+def _open_dir_path(top: str, rel: str) -> int:
+    """Open ``top/rel`` as a folder, following no link at any step of ``rel``."""
+    fd = os.open(top, _DIR_FLAGS)
+    try:
+        for part in rel.split("/"):
+            sub = os.open(part, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = sub
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 # How much earlier than the folder's own change time a submission may say it was made (the
 # copy of a large submission takes seconds; clocks of one hub agree).
 BACKDATE_SLACK = timedelta(minutes=10)
@@ -349,6 +366,61 @@ class SafeCollect(ExchangeCollect):
                    f"bài nộp được tạo ({real:%d/%m/%Y %H:%M} UTC): dùng giờ thật")
         self._refuse(student_id, rec["filename"], "timestamp.txt", why)
 
+    def _scan_person(self, pattern: str, folder: str) -> list[dict]:
+        """The submissions in a person's own inbound folder (the hub makes one for each
+        person of the roster, owned by them, hub/exchange.py)."""
+        try:
+            st = os.lstat(os.path.join(self.inbound_path, folder))
+        except FileNotFoundError:
+            return []
+        if not stat.S_ISDIR(st.st_mode):
+            self._refuse(folder, folder, "", f"là {kind(st.st_mode)}, không phải thư mục nộp "
+                         "bài")
+            return []
+        if not self._accepts_owner(folder, st.st_uid):
+            self._refuse(folder, folder, "", f"thư mục nộp bài mang mã {folder} nhưng do tài "
+                         f"khoản {_owner_name(st.st_uid)} tạo: không thu bài nào trong đó")
+            return []
+        try:
+            names = sorted(os.listdir(os.path.join(self.inbound_path, folder)))
+        except OSError as exc:
+            self._refuse(folder, folder, "", f"không đọc được thư mục nộp bài ({exc.strerror})")
+            return []
+        return [rec for name in names for rec in self._scan(pattern, name, folder)]
+
+    def _scan(self, pattern: str, name: str, folder: str = "") -> list[dict]:
+        """One submission folder ``name`` (in inbound/ or in the person's ``folder``):
+        [its record], or [] when it is refused or does not match ``pattern``."""
+        if not fnmatch.fnmatchcase(name, pattern):
+            return []
+        item = f"{folder}/{name}" if folder else name
+        parts = name.rsplit("+", 3)
+        claimed = parts[0]
+        try:
+            timestamp = parse_utc(parts[2])
+        except Exception:  # nbgrader would stop the whole class's collect here
+            self._refuse(claimed, item, "", "tên thư mục nộp bài không đúng dạng "
+                         "<mã>+<bài>+<thời điểm>+<chuỗi ngẫu nhiên>")
+            return []
+        try:
+            st = os.lstat(os.path.join(self.inbound_path, item))
+        except FileNotFoundError:
+            return []
+        if not stat.S_ISDIR(st.st_mode):
+            self._refuse(claimed, item, "", f"là {kind(st.st_mode)}, không phải thư mục "
+                         "bài nộp")
+            return []
+        if not self._accepts_owner(claimed, st.st_uid):
+            self._refuse(claimed, item, "", f"mang mã {claimed} nhưng do tài khoản "
+                         f"{_owner_name(st.st_uid)} tạo: không nhận (nộp thay người khác)")
+            return []
+        if folder and claimed.lower() != folder.lower():
+            self._refuse(claimed, item, "", f"mang mã {claimed} nhưng nằm trong thư mục nộp "
+                         f"bài của {folder}: không nhận (nộp thay người khác)")
+            return []
+        return [{"username": claimed, "filename": item, "timestamp": timestamp,
+                 "uid": st.st_uid, "ino": (st.st_dev, st.st_ino)}]
+
     def init_src(self):
         self.refusals: list[Refusal] = []
         if self.coursedir.course_id == "":
@@ -366,30 +438,10 @@ class SafeCollect(ExchangeCollect):
         pattern = f"{student_id}+{self.coursedir.assignment_id}+*"
         records = []
         for name in sorted(os.listdir(self.inbound_path)):
-            if not fnmatch.fnmatchcase(name, pattern):
-                continue
-            parts = name.rsplit("+", 3)
-            claimed = parts[0]
-            try:
-                timestamp = parse_utc(parts[2])
-            except Exception:  # nbgrader would stop the whole class's collect here
-                self._refuse(claimed, name, "", "tên thư mục nộp bài không đúng dạng "
-                             "<mã>+<bài>+<thời điểm>+<chuỗi ngẫu nhiên>")
-                continue
-            try:
-                st = os.lstat(os.path.join(self.inbound_path, name))
-            except FileNotFoundError:
-                continue
-            if not stat.S_ISDIR(st.st_mode):
-                self._refuse(claimed, name, "", f"là {kind(st.st_mode)}, không phải thư mục "
-                             "bài nộp")
-                continue
-            if not self._accepts_owner(claimed, st.st_uid):
-                self._refuse(claimed, name, "", f"mang mã {claimed} nhưng do tài khoản "
-                             f"{_owner_name(st.st_uid)} tạo: không nhận (nộp thay người khác)")
-                continue
-            records.append({"username": claimed, "filename": name, "timestamp": timestamp,
-                            "uid": st.st_uid, "ino": (st.st_dev, st.st_ino)})
+            if "+" in name:  # nbgrader's own layout: inbound/<id>+<bài>+<thời điểm>+<...>
+                records += self._scan(pattern, name)
+            elif fnmatch.fnmatchcase(name, student_id):  # the hub's: inbound/<id>/<id>+...
+                records += self._scan_person(pattern, name)
         usergroups = defaultdict(list)
         for rec in records:
             usergroups[rec["username"]].append(rec)
@@ -440,7 +492,7 @@ class SafeCollect(ExchangeCollect):
                                   self.coursedir.assignment_id)
                     continue
             try:
-                fd = os.open(os.path.join(self.inbound_path, rec["filename"]), _DIR_FLAGS)
+                fd = _open_dir_path(self.inbound_path, rec["filename"])
             except OSError as exc:
                 self._refuse(student_id, rec["filename"], "", f"không mở được thư mục bài "
                              f"nộp ({exc.strerror})")

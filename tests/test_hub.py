@@ -1,6 +1,6 @@
 """The workshop hub on this machine: real OS users, real JupyterHub, proxy and servers.
 
-Three participants and one instructor from a small roster log in over HTTP, get their own
+Four participants and one instructor from a small roster log in over HTTP, get their own
 servers (as their own OS users, under memory/CPU limits), find the participant edition in
 their home, and an assignment goes through nbgrader's exchange and comes back graded.
 Needs root (useradd, servers run as the users); skipped with the reason otherwise.
@@ -25,13 +25,20 @@ from hub.testing import (
     skip_module_unless_hub_can_run,
 )
 
-ASSIGNMENT = "bt1_prompt"
-COURSE_ID = "ai-kinh-doanh"
-PASSWORD = "mat-khau-hoc-vien"
-
 skip_module_unless_hub_can_run("the hub test")
 
-from hub.edition import publish  # noqa: E402
+pytest.register_assert_rewrite("hub_fixtures")  # its checks report like a test's
+from hub_fixtures import (  # noqa: E402
+    ASSIGNMENT,
+    COURSE_ID,
+    PASSWORD,
+    TOOL,
+    fetch_and_answer,
+)
+
+# shared_class: the class on one hub, shared with tests/test_hub_exchange_security.py
+# (tests/hub_fixtures.py): hv1-hv4 and gv1, every server spawned and opened over HTTP.
+pytest_plugins = ["hub_fixtures"]
 
 
 @pytest.fixture(scope="module")
@@ -40,34 +47,19 @@ def env_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def users():
-    with HubUsers(["hv1", "hv2", "hv3"], instructors=["gv1"]) as made:
-        yield made
+def users(shared_class):
+    return shared_class.users
 
 
 @pytest.fixture(scope="module")
-def hub(users, env_path):
-    edition = users.base / "edition"
-    publish(edition)
-    with RunningHub(users.roster_file, users.instructors, env_path=env_path,
-                    edition_repo=edition, settings={"MEM_MB": "1024", "CPUS": "1"}) as running:
-        yield running
+def hub(shared_class):
+    return shared_class.hub
 
 
 @pytest.fixture(scope="module")
-def clients(hub, users) -> dict[str, HubClient]:
+def clients(shared_class) -> dict[str, HubClient]:
     """Everyone on the roster logged in over HTTP, server spawned and opened."""
-    result = {}
-    for name in users.participants + users.instructors:
-        client = HubClient(hub.url)
-        r = client.login(name, PASSWORD)
-        assert r.status_code == 302, (name, r.status_code, hub.log())
-        assert client.spawn().status_code in (201, 202)
-        result[name] = client
-    for client in result.values():
-        client.wait_ready(timeout=180)
-        assert client.open_server().status_code == 200
-    return result
+    return shared_class.clients
 
 
 def _server_pid(name: str) -> int:
@@ -203,50 +195,26 @@ def test_memory_and_cpu_limits_apply_to_each_server(clients, users):
     assert f"{limits.GROUP}/{name}" in out[0]["stdout"]
 
 
-def _answer(nb: dict) -> dict:
-    """What a participant types: question 1 right (C), question 2 wrong (A)."""
-    for cell in nb["cells"]:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id == "sol_cau_1":
-            cell["source"] = 'cau_1 = """\nC\n"""'
-        if grade_id == "sol_cau_2":
-            cell["source"] = 'cau_2 = """\nA\n"""'
-    return nb
-
-
-def test_release_fetch_submit_collect_grade_feedback(clients, users, hub):
+def test_release_fetch_submit_collect_grade_feedback(clients, users, hub, shared_class):
     teacher = clients[users.instructors[0]]
-    learner_name = users.participants[2]
+    learner_name = users.participants[3]  # hv4: hv1-hv3 are the exchange-security class
     learner = clients[learner_name]
-    tool = "import subprocess, sys\ndef run(*a):\n" \
-           "    r = subprocess.run([sys.executable, '-m', *a], capture_output=True, text=True," \
-           " cwd=os.path.expanduser('~/ai-kinh-doanh'))\n" \
-           "    print(r.returncode, r.stdout[-1500:], r.stderr[-1500:])\nimport os"
-    out = teacher.execute([tool, f"run('autograder', 'release', {ASSIGNMENT!r})"])
-    assert out[1]["stdout"].startswith("0 "), out
+    shared_class.release()  # gv1: `python -m autograder release` succeeds (asserted there)
 
     # The participant's Assignment List (nbgrader's own REST handlers in their server).
     listed = learner.get("assignments", params={"course_id": COURSE_ID}).json()
     assert listed["success"], listed
     released = [a for a in listed["value"] if a["assignment_id"] == ASSIGNMENT]
     assert released and released[0]["status"] == "released"
-    r = learner.post("assignments/fetch", data={"course_id": COURSE_ID,
-                                                "assignment_id": ASSIGNMENT})
-    assert r.json()["success"], r.text
-    path = f"api/contents/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
-    nb = learner.get(path).json()["content"]
-    assert "BEGIN SOLUTION" not in str(nb) and "BEGIN HIDDEN TESTS" not in str(nb)
-    saved = learner.s.put(learner.server(path), json={"type": "notebook", "content": _answer(nb)},
-                          headers={"X-XSRFToken": learner.xsrf(f"/user/{learner_name}/")},
-                          timeout=60)
-    assert saved.status_code == 200, saved.text
+    fetched = fetch_and_answer(learner)
+    assert "BEGIN SOLUTION" not in fetched and "BEGIN HIDDEN TESTS" not in fetched
     r = learner.post("assignments/submit", data={"course_id": COURSE_ID,
                                                  "assignment_id": ASSIGNMENT})
     assert r.json()["success"], r.text
-    inbound = hub.exchange / COURSE_ID / "inbound"
+    inbound = hub.exchange / COURSE_ID / "inbound" / learner_name  # their own folder
     assert any(p.name.startswith(f"{learner_name}+{ASSIGNMENT}+") for p in inbound.iterdir())
 
-    out = teacher.execute([tool, f"run('autograder', 'collect', {ASSIGNMENT!r})",
+    out = teacher.execute([TOOL, f"run('autograder', 'collect', {ASSIGNMENT!r})",
                            f"run('autograder', 'grade', {ASSIGNMENT!r}, '--quiet')",
                            f"run('autograder', 'feedback', {ASSIGNMENT!r})",
                            f"run('nbgrader', 'release_feedback', {ASSIGNMENT!r})"],

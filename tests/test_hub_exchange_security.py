@@ -2,10 +2,12 @@
 
 Real hub, real OS users: one instructor and three participants, of whom hv2 attacks. hv2
 tries to take the exchange over (rename or replace the course folder, plant an assignment,
-write into what was released), puts symlinks to the instructor's source notebook, gradebook
-and shell history (and a FIFO) into its own submission, and hands in a blank notebook in
-hv3's name. Each is refused and reported to the instructor in Vietnamese, and the class is
-still collected and graded correctly. Needs root; skipped with the reason otherwise.
+write into what was released), tries to hand in in hv3's name (a submission folder named
+for hv3 in inbound/, or anything in hv3's own inbound folder: the file system refuses
+both), puts symlinks to the instructor's source notebook, gradebook and shell history (and
+a FIFO) into its own submission, and puts a blank notebook named for hv3 into its own
+inbound folder. Each is refused and reported to the instructor in Vietnamese, and the class
+is still collected and graded correctly. Needs root; skipped with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -18,108 +20,121 @@ from pathlib import Path
 
 import pytest
 
-from hub.testing import (
-    HubClient,
-    HubUsers,
-    RunningHub,
-    participant_env,
-    skip_module_unless_hub_can_run,
-)
-
-ASSIGNMENT = "bt1_prompt"
-COURSE_ID = "ai-kinh-doanh"
-PASSWORD = "mat-khau-hoc-vien"
-HISTORY_SECRET = "export OPENAI_API_KEY=sk-lich-su-cua-giang-vien-khong-duoc-lo"
+from hub.testing import HubClient, skip_module_unless_hub_can_run
 
 skip_module_unless_hub_can_run("the hub exchange test")
 
-from hub.edition import publish  # noqa: E402
+pytest.register_assert_rewrite("hub_fixtures")  # its checks report like a test's
+from hub_fixtures import ASSIGNMENT, COURSE_ID, TOOL, fetch_and_answer  # noqa: E402
+
+pytest_plugins = ["hub_fixtures"]  # shared_class: one class on one hub, with tests/test_hub.py
+
+HISTORY_SECRET = "export OPENAI_API_KEY=sk-lich-su-cua-giang-vien-khong-duoc-lo"
+
+
+# The class of this file is hv1, hv2 (who attacks) and hv3; hv4 is tests/test_hub.py's.
+@pytest.fixture(scope="module")
+def users(shared_class):
+    return shared_class.users
 
 
 @pytest.fixture(scope="module")
-def env_path() -> Path:
-    return participant_env()
+def hub(shared_class):
+    return shared_class.hub
 
 
 @pytest.fixture(scope="module")
-def users():
-    with HubUsers(["hv1", "hv2", "hv3"], instructors=["gv1"]) as made:
-        yield made
+def clients(shared_class) -> dict[str, HubClient]:
+    return shared_class.clients
 
 
 @pytest.fixture(scope="module")
-def hub(users, env_path):
-    edition = users.base / "edition"
-    publish(edition)
-    with RunningHub(users.roster_file, users.instructors, env_path=env_path,
-                    edition_repo=edition) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def clients(hub, users) -> dict[str, HubClient]:
-    result = {}
-    for name in users.participants + users.instructors:
-        client = HubClient(hub.url)
-        assert client.login(name, PASSWORD).status_code == 302, hub.log()
-        assert client.spawn().status_code in (201, 202)
-        result[name] = client
-    for client in result.values():
-        client.wait_ready(timeout=180)
-        assert client.open_server().status_code == 200
-    return result
-
-
-TOOL = ("import os, subprocess, sys\ndef run(*a):\n"
-        "    r = subprocess.run([sys.executable, '-m', *a], capture_output=True, text=True,"
-        " cwd=os.path.expanduser('~/ai-kinh-doanh'))\n"
-        "    print(r.returncode, r.stdout[-6000:], r.stderr[-3000:])")
-
-
-def _answer(nb: dict) -> dict:
-    """Question 1 right (C), question 2 wrong (A): 1 point (as in tests/test_hub.py)."""
-    for cell in nb["cells"]:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id == "sol_cau_1":
-            cell["source"] = 'cau_1 = """\nC\n"""'
-        if grade_id == "sol_cau_2":
-            cell["source"] = 'cau_2 = """\nA\n"""'
-    return nb
-
-
-def _fetch_and_answer(client: HubClient) -> None:
-    r = client.post("assignments/fetch", data={"course_id": COURSE_ID,
-                                               "assignment_id": ASSIGNMENT})
-    assert r.json()["success"], r.text
-    path = f"api/contents/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
-    nb = client.get(path).json()["content"]
-    saved = client.s.put(client.server(path), json={"type": "notebook", "content": _answer(nb)},
-                         headers={"X-XSRFToken": client.xsrf(f"/user/{client.name}/")},
-                         timeout=60)
-    assert saved.status_code == 200, saved.text
-
-
-@pytest.fixture(scope="module")
-def released(clients, users, hub):
-    teacher = clients[users.instructors[0]]
-    out = teacher.execute([TOOL, f"run('autograder', 'release', {ASSIGNMENT!r})"])
-    assert out[1]["stdout"].startswith("0 "), out
+def released(shared_class, users):
+    course = shared_class.release()
     # Something worth stealing in the instructor's home.
     history = users.home(users.instructors[0]) / ".bash_history"
     history.write_text(HISTORY_SECRET + "\n", encoding="utf-8")
     owner = pwd.getpwnam(users.instructors[0])
     os.chown(history, owner.pw_uid, owner.pw_gid)
     history.chmod(0o600)
-    return hub.exchange / COURSE_ID
+    return course
 
 
-def test_exchange_is_roots_and_instructors_only(released, hub):
+def test_exchange_is_roots_and_instructors_only(released, hub, users):
+    import grp
+
     root, course = hub.exchange, released
     for path, mode in ((root, 0o1775), (course, 0o2775), (course / "outbound", 0o2775),
-                       (course / "feedback", 0o2771), (course / "inbound", 0o3773)):
+                       (course / "feedback", 0o2771), (course / "inbound", 0o751)):
         st = path.lstat()
         assert stat.S_ISDIR(st.st_mode) and st.st_uid == 0, path
         assert stat.S_IMODE(st.st_mode) == mode, (path, oct(st.st_mode))
+    # One inbound folder per person of the roster, theirs, closed to everyone else.
+    people = users.participants + users.instructors
+    assert sorted(p.name for p in (course / "inbound").iterdir()) == sorted(people)
+    for name in people:
+        st = (course / "inbound" / name).lstat()
+        assert stat.S_ISDIR(st.st_mode) and st.st_uid == pwd.getpwnam(name).pw_uid, name
+        assert st.st_gid == grp.getgrnam("giang-vien").gr_gid
+        assert stat.S_IMODE(st.st_mode) == 0o2770, (name, oct(st.st_mode))
+
+
+def test_nobody_can_hand_in_in_another_participants_name(released, clients, users):
+    """hv2 tries to make a submission folder named for hv3 (nbgrader's layout, and a folder
+    for hv3 in inbound/), and to put one into hv3's own inbound folder: the file system
+    refuses every one, so nothing in hv3's name made by hv2 ever exists."""
+    hv2, hv3 = users.participants[1:3]
+    inbound = str(released / "inbound")
+    code = f"""
+import datetime, json, os
+inbound = {inbound!r}
+ts = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+sub = f"{hv3}+{ASSIGNMENT}+{{ts}}+gia-mao"
+res = {{}}
+def attempt(name, action):
+    try:
+        action()
+        res[name] = "LAM DUOC"
+    except OSError as exc:
+        res[name] = type(exc).__name__
+attempt("flat_submission_for_other", lambda: os.mkdir(os.path.join(inbound, sub)))
+attempt("folder_for_someone_new", lambda: os.mkdir(os.path.join(inbound, "khach-moi")))
+attempt("submission_in_others_folder", lambda: os.mkdir(os.path.join(inbound, {hv3!r}, sub)))
+attempt("file_in_others_folder",
+        lambda: open(os.path.join(inbound, {hv3!r}, "x"), "w").close())
+attempt("list_others_folder", lambda: os.listdir(os.path.join(inbound, {hv3!r})))
+attempt("rename_own_folder", lambda: os.rename(os.path.join(inbound, {hv2!r}),
+                                               os.path.join(inbound, {hv3!r} + "-2")))
+attempt("remove_own_folder", lambda: os.rmdir(os.path.join(inbound, {hv2!r})))
+attempt("link_for_other", lambda: os.symlink(os.path.join(inbound, {hv2!r}),
+                                             os.path.join(inbound, sub)))
+print(json.dumps(res))
+"""
+    out = clients[hv2].execute([code])[0]
+    assert out["status"] == "ok", out
+    results = json.loads(out["stdout"])
+    assert results == {name: "PermissionError" for name in results}, results
+    assert len(results) == 8
+    assert sorted(p.name for p in (released / "inbound").iterdir()) == sorted(
+        users.participants + users.instructors)
+    attacker = pwd.getpwnam(hv2).pw_uid
+    assert not [p for p in (released / "inbound" / hv3).iterdir() if p.lstat().st_uid == attacker]
+
+
+def test_nbgrader_submit_in_another_name_is_refused(attacked, clients, users, released):
+    """nbgrader's own `submit --student <other id>`: refused before anything is written."""
+    hv2, hv3 = users.participants[1:3]
+    before = sorted(p.name for p in (released / "inbound" / hv2).iterdir())
+    code = (f"import subprocess, sys\nr = subprocess.run([sys.executable, '-m', 'nbgrader', "
+            f"'submit', {ASSIGNMENT!r}, '--course', {COURSE_ID!r}, '--student', {hv3!r}], "
+            "capture_output=True, text=True, cwd=__import__('os').path.expanduser('~'))\n"
+            "print(r.returncode, r.stdout[-2000:], r.stderr[-3000:])")
+    out = clients[hv2].execute([code])[0]
+    assert not out["stdout"].startswith("0 "), out
+    assert f"Chỉ nộp được bài của chính bạn (mã {hv2}), không nộp thay {hv3}" in out["stdout"]
+    assert sorted(p.name for p in (released / "inbound" / hv2).iterdir()) == before
+    assert sorted(p.name for p in (released / "inbound").iterdir()) == sorted(
+        users.participants + users.instructors)
 
 
 def test_participant_cannot_take_the_exchange_over(released, clients, users, hub):
@@ -163,11 +178,12 @@ print(json.dumps(res))
 
 @pytest.fixture(scope="module")
 def attacked(released, clients, users, hub):
-    """hv1 and hv3 hand in honestly; hv2 hands in with links and a FIFO, then hands in a
-    blank notebook in hv3's name (newer than hv3's own submission)."""
-    hv1, hv2, hv3 = users.participants
+    """hv1 and hv3 hand in honestly; hv2 hands in with links and a FIFO, then puts a blank
+    notebook named for hv3 (newer than hv3's own submission) into its own inbound folder,
+    the only one it can write."""
+    hv1, hv2, hv3 = users.participants[:3]
     for name in (hv1, hv3, hv2):
-        _fetch_and_answer(clients[name])
+        fetch_and_answer(clients[name])
     for name in (hv1, hv3):
         r = clients[name].post("assignments/submit", data={"course_id": COURSE_ID,
                                                            "assignment_id": ASSIGNMENT})
@@ -175,7 +191,7 @@ def attacked(released, clients, users, hub):
     teacher_course = users.home(users.instructors[0]) / COURSE_ID
     code = f"""
 import datetime, json, os, secrets, shutil
-inbound = {str(released / "inbound")!r}
+inbound = {str(released / "inbound" / hv2)!r}  # the only place hv2 can write
 ts = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(minutes=5)).strftime(
     "%Y-%m-%d %H:%M:%S.%f UTC")
 mine = os.path.join(inbound, f"{hv2}+{ASSIGNMENT}+{{ts}}+{{secrets.token_urlsafe(9)}}")
@@ -235,7 +251,7 @@ def test_links_and_fifo_in_a_submission_are_refused_and_listed(attacked, users):
 
 
 def test_submission_in_another_participants_name_is_refused(attacked, users):
-    hv2, hv3 = users.participants[1:]
+    hv2, hv3 = users.participants[1:3]
     out = attacked["collect"]
     assert f"mang mã {hv3} nhưng do tài khoản {hv2} tạo: không nhận" in out, out
     got = attacked["course"] / "submitted" / hv3 / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
@@ -248,12 +264,12 @@ def test_class_is_still_graded_correctly(attacked, users):
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{attacked['course'] / 'gradebook.db'}") as gb:
-        for name in users.participants:
+        for name in users.participants[:3]:
             assert gb.find_submission(ASSIGNMENT, name).score == 1.0, name
 
 
 def test_refusals_are_in_the_class_report(attacked, users):
-    hv2, hv3 = users.participants[1:]
+    hv2, hv3 = users.participants[1:3]
     page = (attacked["course"] / "bao-cao" / f"bao-cao-{ASSIGNMENT}.html").read_text(
         encoding="utf-8")
     assert "Bị từ chối khi thu bài" in page
@@ -262,7 +278,7 @@ def test_refusals_are_in_the_class_report(attacked, users):
 
 
 def test_each_participant_fetches_only_their_own_feedback(attacked, clients, users):
-    hv1, hv2, hv3 = users.participants
+    hv1, hv2, hv3 = users.participants[:3]
     for name in (hv1, hv3):
         r = clients[name].post("assignments/fetch_feedback",
                                data={"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})
@@ -307,13 +323,47 @@ def test_planted_course_folder_is_moved_aside_at_hub_start(users, tmp_path):
         shutil.rmtree(root, ignore_errors=True)
 
 
+def test_planted_inbound_folder_is_moved_aside_at_hub_start(users):
+    """Under the old writable inbound/, hv2 made the folder inbound/hv3/ (and a link for
+    hv1's): the hub's set-up moves both aside and gives each person a folder of their own."""
+    from hub.exchange import prepare
+
+    hv1, hv2, hv3 = users.participants[:3]
+    root = Path(os.environ.get("TMPDIR", "/tmp")) / f"exchange-cu-{hv3}"
+    inbound = root / COURSE_ID / "inbound"
+    inbound.mkdir(parents=True)
+    inbound.chmod(0o3773)
+    attacker = pwd.getpwnam(hv2)
+    (inbound / hv3).mkdir()
+    (inbound / hv3 / f"{hv3}+{ASSIGNMENT}+2026-03-02 08:00:00.000000 UTC+x").mkdir()
+    (inbound / hv1).symlink_to(inbound / hv3)
+    for path in (inbound / hv3, *(inbound / hv3).iterdir()):
+        os.chown(path, attacker.pw_uid, attacker.pw_gid)
+    try:
+        notes = prepare(root, people=[hv1, hv2, hv3])
+        assert len(notes) == 2 and all("Đã cách ly" in n for n in notes), notes
+        for name in (hv1, hv2, hv3):
+            st = (inbound / name).lstat()
+            assert stat.S_ISDIR(st.st_mode) and st.st_uid == pwd.getpwnam(name).pw_uid, name
+            assert not list((inbound / name).iterdir())
+        aside = sorted(p.name for p in (root / COURSE_ID).iterdir() if ".bi-cach-ly-" in p.name)
+        assert [n.split(".bi-cach-ly-")[0] for n in aside] == sorted(
+            [f"inbound-{hv1}", f"inbound-{hv3}"])
+        assert stat.S_IMODE((inbound).stat().st_mode) == 0o751
+        assert prepare(root, people=[hv1, hv2, hv3]) == []  # a second start: nothing to repair
+    finally:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_submissions_are_closed_to_other_participants(attacked, clients, users, released):
     """nbgrader leaves a submission folder mode 777; here only its owner and the instructors
     may enter it, even for someone who learnt its name."""
     import grp
 
     hv1, hv2 = users.participants[:2]
-    entry = max((released / "inbound").glob(f"{hv1}+{ASSIGNMENT}+*"))
+    entry = max((released / "inbound" / hv1).glob(f"{hv1}+{ASSIGNMENT}+*"))
     st = entry.lstat()
     assert stat.S_IMODE(st.st_mode) == 0o770, oct(st.st_mode)
     assert st.st_gid == grp.getgrnam("giang-vien").gr_gid

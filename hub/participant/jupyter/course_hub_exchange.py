@@ -3,14 +3,17 @@
 nbgrader's default classes expect the exchange root to be writable by everyone (and the
 release step chmods it to 777, and wants to own the course folder). On the hub, root owns
 the exchange and the course folder, only instructors (group giang-vien) may write them, and
-a participant may only create a submission folder in inbound/. These subclasses keep every
-nbgrader behaviour and change only that:
+a participant may only hand in into their own folder ``inbound/<their OS user>/``, which
+root made for them (nobody can create anything else in inbound/, so nobody can hand in in
+someone else's name). These subclasses keep every nbgrader behaviour and change only that:
 
 * the root need only exist as a real folder (not a link); it is never chmodded;
 * an existing course folder is accepted when root or the user owns it (never created
   writable for everyone);
-* a submission folder is closed to other participants (mode 770, group of the
-  instructors), instead of nbgrader's 777;
+* submit writes into ``inbound/<user>/`` (a real folder the user owns), only under the
+  user's own id; the submission folder is closed to other participants (mode 770, group of
+  the instructors), instead of nbgrader's 777;
+* an instructor's ``nbgrader list --inbound`` lists the submissions in those folders;
 * what an instructor releases is writable by the other instructors (group), readable by all.
 
 Loaded by ``nbgrader_config.py`` next to this file (on every hub server's config path; the
@@ -19,7 +22,10 @@ participant edition has no ``autograder``, so this module lives here).
 
 from __future__ import annotations
 
+import base64
+import glob
 import os
+import re
 import stat
 
 from nbgrader.exchange.default import (
@@ -31,6 +37,7 @@ from nbgrader.exchange.default import (
     ExchangeReleaseFeedback,
     ExchangeSubmit,
 )
+from nbgrader.utils import check_mode, get_username
 
 
 class HubExchangeMixin:
@@ -67,7 +74,19 @@ class HubFetchAssignment(HubExchangeMixin, ExchangeFetchAssignment):
 
 
 class HubList(HubExchangeMixin, ExchangeList):
-    pass
+    def init_dest(self):
+        super().init_dest()
+        if self.inbound:  # the submissions are one level down: inbound/<id>/<id>+<bài>+...
+            course_id = self.coursedir.course_id or "*"
+            pattern = "{}+{}+*".format(self.coursedir.student_id or "*",
+                                       self.coursedir.assignment_id or "*")
+            self.assignments = sorted(self.assignments + glob.glob(
+                os.path.join(self.root, course_id, "inbound", "*", pattern)))
+
+    def parse_assignment(self, assignment):
+        if self.inbound:  # nbgrader's pattern, with the person's folder taken out
+            assignment = re.sub(r"/inbound/[^/+]+/([^/]+)$", r"/inbound/\1", assignment)
+        return super().parse_assignment(assignment)
 
 
 class HubFetchFeedback(HubExchangeMixin, ExchangeFetchFeedback):
@@ -88,11 +107,42 @@ def _chmod_tree(top: str, top_mode: int, dir_mode: int, file_mode: int) -> None:
 
 
 class HubSubmit(HubExchangeMixin, ExchangeSubmit):
+    def init_dest(self):
+        """nbgrader's init_dest, with the submission going into ``inbound/<user>/``."""
+        if self.coursedir.course_id == "":
+            self.fail("No course id specified. Re-run with --course flag.")
+        me = get_username()
+        student_id = me if self.coursedir.student_id == "*" else self.coursedir.student_id
+        if student_id != me:
+            self.fail(f"Chỉ nộp được bài của chính bạn (mã {me}), không nộp thay {student_id}.")
+        if not self.authenticator.has_access(self.coursedir.student_id,
+                                             self.coursedir.course_id):
+            self.fail("You do not have access to this course.")
+        inbound = os.path.join(self.root, self.coursedir.course_id, "inbound")
+        self.inbound_path = os.path.join(inbound, me)
+        try:
+            st = os.lstat(self.inbound_path)
+        except FileNotFoundError:
+            self.fail(f"Chưa có thư mục nộp bài của bạn ({self.inbound_path}): hãy báo giảng "
+                      "viên (hub tạo thư mục này cho mỗi người trong danh sách lớp khi khởi "
+                      "động).")
+        if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+            self.fail(f"Thư mục nộp bài {self.inbound_path} không phải của bạn: hãy báo giảng "
+                      "viên.")
+        if not check_mode(self.inbound_path, write=True, execute=True):
+            self.fail(f"Không ghi được vào thư mục nộp bài {self.inbound_path}: hãy báo giảng "
+                      "viên.")
+        self.cache_path = os.path.join(self.cache, self.coursedir.course_id)
+        name = f"{student_id}+{self.coursedir.assignment_id}+{self.timestamp}"
+        if self.add_random_string:
+            name += "+" + base64.urlsafe_b64encode(os.urandom(9)).decode("ascii")
+        self.assignment_filename = name
+
     def copy_files(self):
         super().copy_files()
         dest = os.path.join(self.inbound_path, self.assignment_filename)
         # nbgrader leaves the submission mode 777 (hidden only by its random name). In the
-        # hub's inbound the folder gets the instructors' group (set-gid), so the instructors
+        # person's inbound folder it gets the instructors' group (set-gid), so the instructors
         # can still read and remove it with nobody else able to enter it. (Files inside keep
         # "others" read: some are made after copytree cleared the set-gid bit, so their
         # group is the participant's own; the closed folder is what keeps others out.)
