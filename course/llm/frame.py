@@ -71,6 +71,15 @@ def _num(token: str) -> int:
     return int(token) if token.isdigit() else NUMBER_WORDS[token]
 
 
+def _any(words: list[str]) -> str:
+    """Cue pieces of frame.json as one regex alternative, in the order written."""
+    return "|".join(words)
+
+
+def _limit() -> str:
+    return rf"(?:{_any(cues()['read']['length']['limits'])})"
+
+
 def _has_word(f: str, words: list[str] | tuple[str, ...]) -> str | None:
     for w in words:
         if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", f):
@@ -89,21 +98,24 @@ def _split_list(text: str) -> list[str]:
     return [clean_name(p) for p in parts if clean_name(p)]
 
 
+def _lists() -> dict:
+    return cues()["read"]["lists"]
+
+
 def _keys(original: str, f: str) -> list[str]:
-    pattern = (r"(?:khoa|keys?|truong|fields?|thuoc tinh)\s*(?:la|:|gom)?\s*"
-               r"([^.\n]{1,120})")
+    c = _lists()
+    pattern = rf"(?:{_any(c['key_words'])})\s*(?:la|:|gom)?\s*([^.\n]{{1,120}})"
     m = re.search(r"(?:cac |nhung |voi |co |gom )" + pattern, f) or re.search(pattern, f)
     if not m:
         return []
     text = original[m.start(1):m.end(1)]
-    joins = {"va", "and", "voi", "la", "gom", "cac", "khoa", "keys", ":"}
+    joins, leads, stops = set(c["key_joins"]), set(c["key_leads"]), set(c["key_stops"])
     out: list[str] = []
     for token in re.findall(r"[^\s,;:\"'“”`()]+", text):
         word = token.strip(".")
-        if fold(word) in joins or (not out and fold(word) in {"sau", "nhu"}):
+        if fold(word) in joins or (not out and fold(word) in leads):
             continue
-        if fold(word) in {"cho", "cua", "ve", "trong", "de", "moi", "theo", "dang", "bang", "khi",
-                          "tu", "o", "tai", "for", "of", "with", "about", "gom"}:
+        if fold(word) in stops:
             break
         if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,30}", word) and word not in out:
             out.append(word)
@@ -118,32 +130,25 @@ def _columns(original: str, f: str) -> list[str]:
         return []
     seg = f[m.start(1):m.end(1)]
     end = m.start(1) + _cut(original[m.start(1):m.end(1)], seg,
-                            "cho|voi|moi|ve|trong|theo|for|nham|giua|so sanh|de|to|of")
+                            _any(_lists()["column_stops"]))
     return [c for c in _split_list(original[m.start(1):end]) if len(c) <= 30][:8]
-
-
-_STOPS = {"cua": "của", "cho": "cho", "voi": "với", "theo": "theo", "de": "để", "trong": "trong",
-          "tai": "tại", "o": "ở", "nham": "nhằm", "co": "có", "hay": "hay hãy", "moi": "mỗi",
-          "tren": "trên", "thanh": "thành", "dang": "dạng đăng", "ve": "về", "giua": "giữa",
-          "for": "for", "to": "to", "of": "of", "so": "so", "gom": "gồm"}
 
 
 def _cut(written: str, folded: str, words: str) -> int:
     """Where a list ends: the first stop word *as written* ("để", not "đề"; "có", not "Cơ")."""
     plain = fold(written) == written.lower()
+    as_written = _lists()["as_written"]
     for c in re.finditer(rf"\s(?:{words})(?=\s)", " " + folded + " "):
         word = re.match(r"\w*", written[c.start():]).group(0)  # type: ignore[union-attr]
         first = fold(word)
         if plain and word[:1].isupper():
             continue  # "Co ban, Tieu chuan" (no diacritics): a capital starts a listed name
-        if plain or word.lower() in _STOPS.get(first, first).split():
+        if plain or word.lower() in as_written.get(first, first).split():
             return c.start() - 1 if c.start() else 0
     return len(folded)
 
 
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-_ENUM_NOUNS = (r"goi|loai|phong|mon|dich vu|khoa hoc|khoa|lop|kenh|san pham|combo|tour|buoi"
-               r"|chi nhanh|co so|muc|nhom|phan khuc|doi tuong")
 
 
 def enumeration(original: str, f: str) -> list[str]:
@@ -155,12 +160,12 @@ def enumeration(original: str, f: str) -> list[str]:
         a, b = names.index(m.group(1)), names.index(m.group(2))
         if a < b:
             return list(WEEKDAYS[a:b + 1])
-    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?(?:{_ENUM_NOUNS})\s*(?:la|gom|:)?"
-                  r"\s*([^.;:\n()]{3,160})", f)
+    c = _lists()
+    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?(?:{_any(c['enumerated_nouns'])})\s*"
+                  r"(?:la|gom|:)?\s*([^.;:\n()]{3,160})", f)
     if m:
         end = m.start(2) + _cut(original[m.start(2):m.end(2)], f[m.start(2):m.end(2)],
-                                "cua|cho|voi|theo|de|trong|tai|o|nham|co|hay|moi|tren|thanh"
-                                "|dang")
+                                _any(c["enumeration_stops"]))
         items = _split_list(original[m.start(2):end])
         lead = re.match(r"(?:[a-zà-ỹđ]\S*\s+)+(?=[A-ZĐÀ-Ỹ])", items[0]) if items else None
         if lead and all(x[:1].isupper() for x in items[1:]):
@@ -180,7 +185,8 @@ def _default_columns(original: str, f: str, rows: list[str]) -> list[str]:
     if all(fold(r) in cues()["read"]["channel"]["names"] or fold(r) == "tiktok shop"
            for r in rows):
         return list(table["channels"])
-    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?({_ENUM_NOUNS})(?!\w)", f)
+    m = re.search(rf"(?<!\w){_NUM}\s+(?:loai\s+)?({_any(_lists()['enumerated_nouns'])})(?!\w)",
+                  f)
     head = original[m.start(2):m.end(2)] if m else table["thing"]
     return [head[:1].upper() + head[1:], *table["things"]]
 
@@ -206,15 +212,6 @@ def _rows(original: str, f: str, columns: list[str]) -> list[str]:
         if len(items) >= 2:
             return items[:10]
     return []
-
-
-def _any(words: list[str]) -> str:
-    """Cue pieces of frame.json as one regex alternative, in the order written."""
-    return "|".join(words)
-
-
-def _limit() -> str:
-    return rf"(?:{_any(cues()['read']['length']['limits'])})"
 
 
 def read(prompt: str) -> Frame:
