@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -138,8 +139,18 @@ class SandboxExecute(Execute):
         meta = resources.setdefault("metadata", {})
         graded_dir = meta.get("path") or os.getcwd()
         run = Path(self.run_root) / "lam-bai" if self.run_root else None
-        if run is not None:
+        box = Path(self.run_root) if self.run_root else None
+        slot = None
+        if run is not None and POOL is not None and km is None:
+            # A kernel already started in a fresh sandbox whose working folder is bound and
+            # empty: the submission is copied into it now, just before its first cell.
+            slot = POOL.take(nb.metadata.get("kernelspec", {}).get("name") or "python3")
+            POOL.fill()  # the next submission's kernel starts while this one runs
+        if slot is not None:
+            run, box, km = slot.run, slot.box, slot.km
+        elif run is not None:
             shutil.rmtree(run, ignore_errors=True)
+        if run is not None:
             # The kernel's folder: the submission's files, its notebooks without hidden tests.
             report["refused"] += safecopy.copy_tree(
                 graded_dir, run, skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
@@ -150,6 +161,8 @@ class SandboxExecute(Execute):
                 except Exception:  # not a notebook: the kernel just does not get it
                     continue
             meta["path"] = str(run)
+            if slot is not None and slot.uid is not None:
+                _give_to(run, slot.uid)  # as sandbox_exec does for a kernel started now
         tag = tamper.nonce()
         self._probes_off = False
         followed: list = [None]
@@ -166,11 +179,18 @@ class SandboxExecute(Execute):
             nb, out = super().preprocess(nb, resources, km)
             finished = True
         finally:
+            if slot is not None:
+                # Not ours to keep: nbclient leaves a kernel it was handed running.
+                POOL.used.append(slot)
+                try:
+                    self._cleanup_kernel()
+                except Exception:  # already dead: the supervisor's status says why
+                    pass
             probes = [c for c in nb.cells if tamper.PROBE_KEY in c.metadata]
             nb.cells = [c for c in nb.cells if tamper.PROBE_KEY not in c.metadata]
             if run is not None:
                 meta["path"] = graded_dir
-                full = self._disk_full()
+                full = self._disk_full(box)
                 if full:
                     # Past the total (writes failed with ENOSPC on the tmpfs, or the watchdog
                     # was outrun): what the submission wrote is not kept.
@@ -182,7 +202,8 @@ class SandboxExecute(Execute):
                     report["refused"] += safecopy.copy_tree(
                         run, graded_dir,
                         skip=lambda rel: rel.endswith(".ipynb") and "/" not in rel)
-                shutil.rmtree(run, ignore_errors=True)
+                if slot is None:
+                    shutil.rmtree(run, ignore_errors=True)  # a slot goes whole (KernelPool)
             if finished and self.probes:
                 report["probes"] = len(probes)
                 report["tamper"] = tamper.analyse(list(zip(probes, followed, strict=False)),
@@ -192,15 +213,15 @@ class SandboxExecute(Execute):
                     json.dump(report, fh, ensure_ascii=False)
         return nb, out
 
-    def _disk_full(self) -> str:
+    def _disk_full(self, box: Path) -> str:
         """"tmpfs" (filled), "over" (measured past the total, no tmpfs) or ""."""
         if not self.disk_cap_mb:
             return ""
         if self.disk_tmpfs:
-            st = os.statvfs(self.run_root)
+            st = os.statvfs(box)
             return "tmpfs" if st.f_bavail * st.f_frsize < DISK_SLACK else ""
         used = 0
-        for top, dirs, files in os.walk(self.run_root):  # never follows a linked folder
+        for top, dirs, files in os.walk(box):  # never follows a linked folder
             for name in dirs + files:
                 try:
                     used += max(os.lstat(os.path.join(top, name)).st_blocks * 512, 512)
@@ -229,6 +250,73 @@ class SandboxExecute(Execute):
                 self._probes_off = True  # the kernel no longer answers: no more probes
             return cell, self.resources
         return super().preprocess_cell(cell, resources, index)
+
+
+def _give_to(path: Path, uid: int) -> None:
+    for top, _dirs, files in os.walk(path):  # fresh copies of ours: no link inside
+        os.chown(top, uid, uid, follow_symlinks=False)
+        for name in files:
+            os.chown(os.path.join(top, name), uid, uid, follow_symlinks=False)
+
+
+@dataclass
+class Slot:
+    """One kernel started ahead of need in its own fresh sandbox; used for one submission."""
+
+    number: int
+    km: SandboxKernelManager
+    box: Path  # home and working folder (a tmpfs of its own as root)
+    run: Path  # the kernel's working folder, bound (empty) when the sandbox started
+    status_file: str
+    uid: int | None = None
+    group: object = None  # its cgroups.SubmissionCgroup, or None
+    pid: int | None = None
+
+
+class KernelPool:
+    """Each worker keeps ``size`` kernels started in fresh sandboxes before they are needed,
+    so a submission's wall time is its own cells, not a kernel start.
+
+    A slot is handed out once and never again (``handed`` keeps every connection file it
+    gave out); after its submission the worker destroys it whole (kernel, cgroup, tmpfs).
+    ``make(number)`` builds and starts one slot; ``discard(slot)`` destroys one.
+    """
+
+    def __init__(self, make, discard, size: int = 1):
+        self.make, self.discard, self.size = make, discard, size
+        self.ready: list[Slot] = []
+        self.used: list[Slot] = []
+        self.handed: set[str] = set()
+        self.count = 0
+
+    def fill(self) -> None:
+        while len(self.ready) < self.size:
+            self.count += 1
+            self.ready.append(self.make(self.count))
+
+    def take(self, kernel_name: str) -> Slot | None:
+        if not self.ready:
+            self.fill()
+        while self.ready:
+            slot = self.ready.pop(0)
+            alive = slot.km.has_kernel and slot.km.provisioner is not None and \
+                slot.km.provisioner.process is not None and \
+                slot.km.provisioner.process.poll() is None
+            if slot.km.kernel_name != kernel_name or not alive or \
+                    slot.km.connection_file in self.handed:
+                self.discard(slot)
+                continue
+            self.handed.add(slot.km.connection_file)
+            return slot
+        return None
+
+    def close(self) -> None:
+        for slot in self.ready + self.used:
+            self.discard(slot)
+        self.ready, self.used = [], []
+
+
+POOL: KernelPool | None = None  # set by the worker when it grades with pre-started kernels
 
 
 class LimitOutputSize(NbGraderPreprocessor):

@@ -64,7 +64,7 @@ from nbgrader.api import Gradebook, MissingEntry  # noqa: E402
 from nbgrader.apps import NbGraderAPI  # noqa: E402
 from nbgrader.coursedir import CourseDirectory  # noqa: E402
 
-from autograder import cgroups, hidden, nbconfig, safecopy, tamper  # noqa: E402
+from autograder import cgroups, hidden, nbconfig, safecopy, sandbox, tamper  # noqa: E402
 from autograder.bwrap import DISK_MB, NPROC, hidden_paths  # noqa: E402
 from autograder.coursectx import Course, ensure_tools_on_path  # noqa: E402
 from autograder.reasons import (  # noqa: E402
@@ -74,7 +74,13 @@ from autograder.reasons import (  # noqa: E402
     precheck,
     reason,
 )
-from autograder.sandbox import LimitOutputSize, SandboxExecute  # noqa: E402
+from autograder.sandbox import (  # noqa: E402
+    KernelPool,
+    LimitOutputSize,
+    SandboxExecute,
+    SandboxKernelManager,
+    Slot,
+)
 
 
 def _config(course: Course, wdir: Path, args: argparse.Namespace):
@@ -277,8 +283,8 @@ def _with_refused(result: dict, more: list[dict]) -> dict:
     return result
 
 
-def _kernel_exit(wdir: Path) -> int | None:
-    path = wdir / "private" / "sandbox.json.exit"
+def _kernel_exit(status_file: Path) -> int | None:
+    path = Path(str(status_file) + ".exit")
     try:
         return json.loads(path.read_text())["returncode"]
     except (OSError, ValueError, KeyError):
@@ -304,6 +310,63 @@ def _new_cgroup(api: NbGraderAPI, wdir: Path, args: argparse.Namespace):
     skm.sandbox_cgroup = {"procs": group.procs, "events": group.events,
                           "version": group.version}
     return group
+
+
+def _make_slot(api: NbGraderAPI, wdir: Path, args: argparse.Namespace, number: int) -> Slot:
+    """A fresh sandbox with a kernel starting in it (not waited for): own box (a tmpfs as
+    root), own cgroup, the worker's uid, an empty working folder bound at start."""
+    from jupyter_core.utils import run_sync
+
+    skm = api.config.SandboxKernelManager
+    box = wdir / "slots" / f"s{number}"
+    box.mkdir(parents=True, mode=0o711)
+    if BOX_TMPFS:
+        _fresh_box(box)
+    home, run = box / "home", box / "lam-bai"
+    home.mkdir(mode=0o700)
+    run.mkdir(mode=0o755)
+    uid = skm.sandbox_uid
+    if uid is not None:
+        os.chown(home, uid, uid)
+        os.chown(run, uid, uid)
+    if not CGROUPS:
+        CGROUPS.append(cgroups.find(args.parent_pid or os.getppid())
+                       if os.geteuid() == 0 else None)
+    group = CGROUPS[0].new(f"{wdir.name}-s{number}", args.memory_mb, NPROC) \
+        if CGROUPS[0] else None
+    status = wdir / "private" / f"sandbox-s{number}.json"
+    km = SandboxKernelManager(
+        config=api.config, kernel_name="python3", sandbox_home=str(home),
+        sandbox_status_file=str(status),
+        sandbox_cgroup={"procs": group.procs, "events": group.events,
+                        "version": group.version} if group else {})
+    slot = Slot(number, km, box, run, str(status), uid, group)
+    try:
+        run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"],
+                                  cwd=str(run))
+    except Exception:
+        _discard_slot(slot)
+        raise
+    slot.pid = km.provisioner.pid if km.provisioner else None
+    return slot
+
+
+def _discard_slot(slot: Slot) -> None:
+    """Kernel, cgroup and box of a slot, all gone: a slot is never used twice."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        if slot.km.has_kernel:
+            run_sync(slot.km.shutdown_kernel)(now=True)
+    except Exception:
+        pass
+    if slot.group is not None:
+        slot.group.remove()
+    if BOX_TMPFS:
+        while os.path.ismount(slot.box):
+            if _libc.umount2(str(slot.box).encode(), MNT_DETACH):
+                break
+    shutil.rmtree(slot.box, ignore_errors=True)
 
 
 def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Namespace,
@@ -340,14 +403,23 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     # which would also hit another grading run on the same machine. With a cgroup, the
     # submission's processes are also bounded and killed together.
     group = _new_cgroup(api, wdir, args)
+    status_file = wdir / "private" / "sandbox.json"
     try:
         outcome = api.autograde(aid, student_id, force=True, create=True)
     finally:
         ooms = group.oom_kills() if group else 0
         if group:
             group.remove()
+        used = sandbox.POOL.used[:] if sandbox.POOL else []
+        if used:
+            sandbox.POOL.used.clear()
+            ooms += sum(s.group.oom_kills() for s in used if s.group is not None)
+            status_file = Path(used[0].status_file)
+            result["kernel"] = {"prestarted": True, "slot": used[0].number,
+                                "pid": used[0].pid, "connection_file": used[0].km.connection_file}
+            for slot in used:
+                _discard_slot(slot)
     result["seconds"] = round(time.monotonic() - started, 3)
-    status_file = wdir / "private" / "sandbox.json"
     box: dict = {}
     if status_file.exists():
         box = result["sandbox"] = json.loads(status_file.read_text())
@@ -368,7 +440,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     if not outcome.get("success"):
         result.update(classify_failure(log + "\n" + (outcome.get("error") or ""),
                                        timeout=args.timeout or 30, memory_mb=args.memory_mb))
-        code = _kernel_exit(wdir)
+        code = _kernel_exit(status_file)
         result["kernel_exit"] = code
         if result["reason_code"] == "kernel_died" and code in (-9, 137):
             # SIGKILL came from outside the submission's control as far as we can tell (the
@@ -431,6 +503,11 @@ def main(argv: list[str] | None = None) -> None:
     _prepare_dirs(course, wdir, args.assignment)
     cfg = _config(course, wdir, args)
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+    pool_size = int(os.environ.get("AUTOGRADER_POOL", "1") or 0)
+    if pool_size > 0 and not args.unsandboxed:
+        # Kernels started ahead of need, each in a fresh sandbox, each used once.
+        sandbox.POOL = KernelPool(lambda n: _make_slot(api, wdir, args, n), _discard_slot,
+                                  size=pool_size)
     proto.write(json.dumps({"ready": True}) + "\n")
     proto.flush()
     for line in sys.stdin:
@@ -446,6 +523,8 @@ def main(argv: list[str] | None = None) -> None:
                       "reason": f"Trình chấm gặp lỗi với bài này: {type(exc).__name__}: {exc}"}
         proto.write(json.dumps(result, ensure_ascii=False) + "\n")
         proto.flush()
+    if sandbox.POOL is not None:
+        sandbox.POOL.close()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Grading speed: plain serial `nbgrader autograde` versus `python -m autograder grade`.
 
-    python benchmarks/grade_bench.py [--n 30] [--workers 2] [--timeout 5]
+    python benchmarks/grade_bench.py [--n 30] [--workers 2] [--timeout 5] [--pool 1]
 
 Both grade the same simulated class (autograder.simulate, all adversarial kinds included)
 in fresh copies of the course, with the same per-cell timeout. The wall clock of each
@@ -39,8 +39,12 @@ def machine() -> str:
             f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
 
 
+POOL = "1"  # kernels each worker starts ahead of need (AUTOGRADER_POOL; 0: none)
+
+
 def env() -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    out["AUTOGRADER_POOL"] = POOL
     out["PYTHONPATH"] = os.pathsep.join(p for p in [str(REPO), out.get("PYTHONPATH", "")] if p)
     out["COURSE_BACKEND"] = "offline"
     out["PATH"] = str(Path(sys.executable).parent) + os.pathsep + out.get("PATH", "")
@@ -78,7 +82,11 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1,
                         help="pairs of runs, alternating which goes first (ABBA...)")
+    parser.add_argument("--pool", type=int, default=1,
+                        help="pre-started sandboxed kernels per worker (0: start on demand)")
     args = parser.parse_args()
+    global POOL
+    POOL = str(args.pool)
     sys.path.insert(0, str(REPO))
     from autograder.simulate import simulate
 
@@ -106,7 +114,8 @@ def main() -> None:
                                      "--timeout", str(args.timeout), "--quiet"], REPO)
                     done = len(list((root / ".autograder" / "ket-qua" / ASSIGNMENT).glob(
                         "*.json")))
-                    note = f"{done} results, sandboxed, {args.workers} workers"
+                    note = (f"{done} results, sandboxed, {args.workers} workers, "
+                            f"{args.pool} pre-started kernel(s) each")
                 totals[kind][0] += wall
                 totals[kind][1] += cpu
                 print(f"round {r + 1} {kind:8s}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, "
@@ -116,6 +125,7 @@ def main() -> None:
     n = args.n * args.rounds
     print(f"serial nbgrader autograde: {60 * n / sw:6.1f} submissions/min, "
           f"{sc / n:.2f} CPU s per submission")
+    print(f"load average at the end: {os.getloadavg()}")
     print(f"autograder grade -w {args.workers}:    {60 * n / pw:6.1f} submissions/min, "
           f"{pc / n:.2f} CPU s per submission")
     print(f"speed-up (wall clock): {sw / pw:.2f}x")

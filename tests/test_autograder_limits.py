@@ -77,6 +77,12 @@ def test_class_graded_exactly(graded):
     assert got == {sid: score for sid, (_a, score) in CLASS.items()}, graded["results"]
 
 
+def test_limits_hold_in_prestarted_kernels(graded):
+    kernels = [d["kernel"] for d in graded["results"].values()]
+    assert all(k["prestarted"] for k in kernels)
+    assert len({k["connection_file"] for k in kernels}) == len(kernels) == len(CLASS)
+
+
 def test_memory_spread_over_processes_is_stopped(graded):
     data = graded["results"]["hv02"]
     assert data["reason_code"] == "memory_total", data["reason"]

@@ -326,6 +326,20 @@ def test_fork_bomb_is_bounded_and_gone(attacked):
     assert not _processes_of(attacked["root"].parent), "the bomb outlived its submission"
 
 
+def test_each_prestarted_kernel_is_used_once(attacked):
+    """Every submission ran in a kernel started ahead of need in a sandbox of its own: no
+    kernel process, connection file or slot served two submissions."""
+    kernels = {sid: d["kernel"] for sid, d in attacked["results"].items() if "kernel" in d}
+    ran = [sid for sid, d in attacked["results"].items() if "sandbox" in d]
+    assert sorted(kernels) == sorted(ran) and len(ran) >= len(CLASS) - 1, (kernels, ran)
+    assert all(k["prestarted"] for k in kernels.values())
+    for key in ("pid", "connection_file"):
+        values = [k[key] for k in kernels.values()]
+        assert len(set(values)) == len(values), (key, values)
+    slots = [(k["connection_file"].split("/slots/")[0], k["slot"]) for k in kernels.values()]
+    assert len(set(slots)) == len(slots), slots
+
+
 def test_runs_do_not_share_uids(attacked):
     held = range(attacked["held"], attacked["held"] + UID_BLOCK)
     uids = {d["sandbox"]["uid"] for d in attacked["results"].values() if "sandbox" in d}
