@@ -44,6 +44,15 @@ if [ ! -f "$env/.complete" ]; then
   chmod -R a+rX "$env"
   touch "$env/.complete"
 fi
+# Server start cost (benchmarks/README.md, "Participant server start"): jsonschema, which every
+# Jupyter server imports, loads the optional rfc3987-syntax checker for the "iri" format, and
+# that compiles ~35 Lark grammars at import: about 1 s of CPU and 17 MB per server, for a
+# format no Jupyter schema uses. Without the package jsonschema simply has no "iri" check.
+# Outside the build step above so that an environment built before this line is trimmed too.
+if compgen -G "$env/lib/python3*/site-packages/rfc3987_syntax" >/dev/null; then
+  "$env/bin/python" -m pip uninstall -q -y rfc3987-syntax lark 2>&1 \
+    | grep -v '^WARNING: Location' >&2 || true
+fi
 
 src_hash="$(cd "$repo" && find course autograder hub/participant pyproject.toml -type f \
   ! -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
@@ -64,6 +73,8 @@ if [ ! -f "$release/.complete" ]; then
   # Files the participants' servers read at start: copied because the checkout itself may
   # sit in a folder they cannot enter.
   cp -r "$repo/hub/participant" "$release/hub-files"
+  # Bytecode now: the participants cannot write __pycache__ here, so each start would compile.
+  "$env/bin/python" -m compileall -q "$release/lib" "$release/hub-files" >/dev/null
   chmod -R a+rX "$release"
   # The instructor's tools: autograder/ in a folder only the instructors' OS group can read;
   # instructors' servers get it on PYTHONPATH.

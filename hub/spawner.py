@@ -61,7 +61,10 @@ class CourseSpawner(LocalProcessSpawner):
             config_path.insert(0, str(release / "hub-files" / "instructor"))
             python_path.insert(0, str(release / "instructor"))
         env.update({
-            "PATH": f"{prefix / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            # hub-files/bin first: its `node` answers JupyterLab's start-up question to yarn
+            # without starting Node.js (see that file); everything else is the usual PATH.
+            "PATH": os.pathsep.join([str(release / "hub-files" / "bin"), str(prefix / "bin"),
+                                     "/usr/local/bin", "/usr/bin", "/bin"]),
             "PYTHONPATH": os.pathsep.join(python_path),
             "COURSE_HUB_ENV_BIN": str(prefix / "bin"),
             "JUPYTER_CONFIG_PATH": os.pathsep.join(config_path),

@@ -1,0 +1,133 @@
+"""What a participant server start does on the workshop hub (issue 28): exactly the intended
+server extensions, no Node.js for JupyterLab's yarn question, and no git work when the
+edition has not changed since the last start (but a deleted lesson and a new edition commit
+still come through nbgitpuller). Real hub, real OS user, real nbgitpuller. Needs root.
+The CPU figures themselves are in benchmarks/README.md (benchmarks/spawn_profile.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from hub.edition import publish
+from hub.testing import (
+    HubClient,
+    HubUsers,
+    RunningHub,
+    participant_env,
+    skip_module_unless_hub_can_run,
+)
+
+skip_module_unless_hub_can_run("the hub spawn test")
+
+PASSWORD = "mat-khau-tai-thu"
+# What a participant's server loads: JupyterLab, its terminal, nbgrader's validation (the
+# assignment list comes with course.jupyter_ext), Voilà's app view, the course's extensions.
+INTENDED = {
+    "jupyterhub",  # the single-user server's own extension (talks to the hub)
+    "jupyterlab",
+    "jupyter_server_terminals",
+    "nbgrader.server_extensions.validate_assignment",
+    "voila.server_extension",
+    "course.jupyter_ext",
+    "course.app_links",
+    "course.lab_layout",
+}
+LOADED = re.compile(r"ServerApp\] (\S+) \| extension was successfully loaded\.")
+
+
+@pytest.fixture(scope="module")
+def setup():
+    env = participant_env()
+    with HubUsers(["hv"]) as users:
+        edition = users.base / "edition"
+        publish(edition)
+        with RunningHub(users.roster_file, env_path=env, edition_repo=edition) as hub:
+            client = HubClient(hub.url)
+            assert client.login(users.participants[0], PASSWORD).status_code == 302
+            yield users, hub, client, edition
+
+
+def start(client: HubClient) -> None:
+    assert client.spawn().status_code in (201, 202)
+    client.wait_ready(timeout=300)
+    assert client.open_server().status_code == 200
+
+
+def stop(hub: RunningHub) -> None:
+    hub.stop_servers()
+
+
+def git_snapshot(repo: Path) -> dict[str, int]:
+    """Every file under the clone's .git with its modification time (any git fetch, merge or
+    reset writes some of them: FETCH_HEAD, ORIG_HEAD, index, logs/HEAD)."""
+    return {str(p.relative_to(repo)): p.stat().st_mtime_ns
+            for p in (repo / ".git").rglob("*") if p.is_file()}
+
+
+def test_participant_server_loads_exactly_the_intended_extensions(setup):
+    users, hub, client, _ = setup
+    start(client)
+    loaded = set(LOADED.findall(hub.log_path.read_text(errors="replace")))
+    assert loaded == INTENDED, (loaded - INTENDED, INTENDED - loaded)
+    log = hub.log_path.read_text(errors="replace")
+    assert "Loading the assignment_list nbgrader serverextension" in log
+    # JupyterLab's yarn question got hub-files/bin/node's empty answer: no error about it.
+    assert "Fail to get yarn configuration" not in log
+    page = client.get("lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb")
+    assert page.status_code == 200
+    data = re.search(r'id="jupyter-config-data" type="application/json">(.*?)</script>',
+                     page.text, re.S)
+    config = json.loads(data.group(1))
+    disabled = config["disabledExtensions"]
+    assert "@jupyter-notebook/lab-extension" in disabled  # its "open in Notebook" has no server
+    assert "@jupyter/nbgrader:formgrader" in disabled  # the course's own list is still merged
+    # The extensions that stay do their job: nbgrader's assignment list answers.
+    r = client.get("assignments", params={"course_id": "ai-kinh-doanh"})
+    assert r.status_code == 200, r.status_code
+
+
+def test_second_start_with_unchanged_edition_does_no_git_work(setup):
+    users, hub, client, edition = setup
+    name = users.participants[0]
+    home = users.home(name)
+    clone = home / "khoa-hoc"
+    if not clone.is_dir():
+        start(client)
+    head = subprocess.run(["git", "-C", str(edition), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert (home / ".khoa-hoc-sync.commit").read_text().strip() == head
+    before = git_snapshot(clone)
+    stop(hub)
+    start(client)
+    assert git_snapshot(clone) == before, "a start with an unchanged edition ran git"
+    assert "chưa đổi" in (home / ".khoa-hoc-sync.log").read_text(encoding="utf-8")
+
+    # A lesson the participant deleted comes back at the next start (nbgitpuller's pull).
+    lesson = clone / "notebooks" / "01_ai_la_gi.ipynb"
+    lesson.unlink()
+    stop(hub)
+    start(client)
+    assert lesson.exists()
+    assert git_snapshot(clone) != before
+
+    # A new edition commit arrives at the next start.
+    (edition / "notebooks" / "cap-nhat-2.md").write_text("# Cập nhật\n", encoding="utf-8")
+    git = ["git", "-C", str(edition), "-c", "user.name=gv", "-c", "user.email=gv@localhost"]
+    subprocess.run(git + ["add", "."], check=True)
+    subprocess.run(git + ["commit", "-q", "-m", "update"], check=True)
+    subprocess.run(["chmod", "-R", "a+rX", str(edition)], check=True)
+    subprocess.run(git + ["pack-refs", "--all"], check=True)  # the ref now in packed-refs
+    stop(hub)
+    time.sleep(0.5)
+    start(client)
+    assert (clone / "notebooks" / "cap-nhat-2.md").exists()
+    new_head = subprocess.run(["git", "-C", str(edition), "rev-parse", "HEAD"], check=True,
+                              capture_output=True, text=True).stdout.strip()
+    assert (home / ".khoa-hoc-sync.commit").read_text().strip() == new_head != head

@@ -1,0 +1,70 @@
+"""The course's heavy packages load on first use (issue 28): `import course` and the course
+kernel's extension leave pandas, numpy, matplotlib, openpyxl and underthesea unloaded, and a
+first use that happens inside a widget callback (the participant presses a button; ipywidgets
+runs the handler in the kernel, where an exception is only logged) still works.
+
+Each check runs in a fresh interpreter, so another test's imports cannot hide a module-level
+import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HEAVY = ["pandas", "numpy", "matplotlib", "openpyxl", "underthesea", "sklearn", "PIL"]
+
+CALLBACK = r"""
+import json, sys
+import course, course.notebook
+heavy = %r
+before = sorted(m for m in heavy if m in sys.modules)
+
+import ipywidgets as widgets
+results = {}
+
+def on_click(_button):
+    # First use of each heavy package, from inside the callback.
+    from course.lessons import export, load
+    table = load("prompt_library")
+    path = export(table, "thu_vien.xlsx", folder=sys.argv[1])
+    results["rows"] = len(table)
+    results["xlsx"] = path.stat().st_size
+    from course.privacy import ner
+    text = "Chị Nguyễn Thị Hoa ở Đông Hà đặt hai gói cà phê."
+    results["names"] = [text[a:b] for a, b in ner.person_spans(text, 0, len(text))]
+
+button = widgets.Button(description="Chạy")
+button.on_click(on_click)
+button.click()  # what the kernel does when the browser reports the click
+after = sorted(m for m in heavy if m in sys.modules)
+print(json.dumps({"before": before, "after": after, "results": results}))
+"""
+
+
+def run(code: str, *args: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")}
+    env["COURSE_BACKEND"] = "offline"
+    res = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                         cwd=REPO, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_import_course_leaves_heavy_packages_unloaded():
+    out = run("import json, sys\nimport course, course.notebook, course.course_kernel\n"
+              f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
+    assert out == []
+
+
+def test_first_use_inside_a_widget_callback_works(tmp_path):
+    out = run(CALLBACK % HEAVY, str(tmp_path))
+    assert out["before"] == []
+    assert {"pandas", "openpyxl", "underthesea"} <= set(out["after"])
+    assert out["results"]["rows"] > 0
+    assert out["results"]["xlsx"] > 0 and (tmp_path / "thu_vien.xlsx").exists()
+    assert out["results"]["names"] == ["Nguyễn Thị Hoa"]
