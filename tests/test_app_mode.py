@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import shutil
 import time
@@ -195,6 +196,42 @@ def test_a_failing_cell_shows_one_vietnamese_sentence_not_a_traceback(server):
     assert "Trước lỗi" in text and "Sau lỗi" in text  # the rest of the page still runs
     for hidden in ("ZeroDivisionError", "Traceback", "so_luong / 0", "There was an error"):
         assert hidden not in text, hidden
+
+
+def test_an_idle_app_kernel_is_shut_down_and_a_notebooks_kernel_is_not(tmp_path):
+    """course.app_culler on a server told to cull after 3 s (the default is 30 minutes)."""
+    from course.lab import CONFIG_DIR
+
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "jupyter_server_config.json").write_text(json.dumps(
+        {"AppKernelCuller": {"idle_timeout": 3, "interval": 1}}), encoding="utf-8")
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+    env = {"JUPYTER_CONFIG_PATH": os.pathsep.join([str(config), str(CONFIG_DIR)])}
+    with running_lab(root, tmp_path, "cull-token", extra_env=env) as lab:
+        lab = {**lab, "root": root}
+
+        def kernels() -> set[str]:
+            return {k["id"] for k in json.loads(_get(lab, "/api/kernels")[2])}
+
+        page = _get(lab, "/voila/render/notebooks/00_bat_dau.ipynb")[2]
+        app_kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', page).group(1)
+        request = urllib.request.Request(
+            f"{lab['base']}/api/sessions", method="POST", data=json.dumps(
+                {"path": "notebooks/01_ai_la_gi.ipynb", "type": "notebook", "name": "",
+                 "kernel": {"name": "python3"}}).encode(),
+            headers={"Authorization": "token cull-token", "Content-Type": "application/json"})
+        notebook_kernel = json.loads(urllib.request.urlopen(request, timeout=120).read())[
+            "kernel"]["id"]
+        assert {app_kernel, notebook_kernel} <= kernels()
+        deadline = time.monotonic() + 60
+        while app_kernel in kernels() and time.monotonic() < deadline:
+            time.sleep(1)
+        assert app_kernel not in kernels()
+        assert notebook_kernel in kernels()
+        assert "Shutting down idle app-view kernel" in lab["log"].read_text(encoding="utf-8")
 
 
 # --- In Chromium: phone and laptop ------------------------------------------------------------
