@@ -10,17 +10,20 @@ group) are not reset here: that stays with the server's administrator
 
 Deleting the user in the hub's Admin page is no substitute: JupyterHub then drops the user's
 groups and their place on the allowed list until the hub restarts.
+
+The pages come from Jinja2 templates (hub/password_templates/) with autoescape, so the id an
+instructor typed is shown back as text.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import os
 import urllib.request
 from pathlib import Path
 
+import jinja2
 from jupyterhub.services.auth import HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
 from jupyterhub.utils import url_path_join
 from tornado import ioloop, web
@@ -32,20 +35,22 @@ COURSE_ID = os.environ.get("COURSE_ID", "ai-kinh-doanh")
 INSTRUCTORS = f"formgrade-{COURSE_ID}"
 PARTICIPANTS = f"nbgrader-{COURSE_ID}"
 
-PAGE = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">
-<title>Đặt lại mật khẩu học viên</title>
-<style>body{{font-family:sans-serif;max-width:720px;margin:2em auto;font-size:18px}}
-input{{font-size:18px;padding:4px}} .ok{{color:#060}} .loi{{color:#a00}}</style></head><body>
-<h2>Đặt lại mật khẩu học viên</h2>
-{message}
-<form method="post">
-<input type="hidden" name="_xsrf" value="{xsrf}">
-<label for="ma">Mã học viên:</label> <input id="ma" name="ma" autofocus required>
-<button type="submit">Xóa mật khẩu cũ</button>
-</form>
-<p>Sau khi xóa, học viên đăng nhập bằng mã của mình và <b>tự đặt mật khẩu mới</b> (như lần đầu).
-Bài làm, máy Jupyter và lớp học của họ giữ nguyên.</p>
-<p><a href="{home}">← Về trang chủ</a></p></body></html>"""
+TEMPLATES = Path(__file__).with_name("password_templates")
+# Autoescape: the participant id an instructor typed is shown back as text, never as markup.
+PAGES = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                           trim_blocks=True, lstrip_blocks=True,
+                           undefined=jinja2.StrictUndefined)
+
+
+def render_page(xsrf: str, home: str, outcome: str = "", name: str = "") -> str:
+    """The reset form, with the outcome of the last reset above it: "unknown" (no such
+    participant), "removed" (password removed), "none_set" (never logged in), "" (none)."""
+    return PAGES.get_template("reset.html").render(xsrf=xsrf, home=home, outcome=outcome,
+                                                   name=name)
+
+
+def render_error(status: int) -> str:
+    return PAGES.get_template("error.html").render(status=status)
 
 
 def _hub_user(name: str) -> dict | None:
@@ -69,19 +74,15 @@ class ResetPage(HubOAuthenticated, web.RequestHandler):
             raise web.HTTPError(403, "only instructors reset passwords")
         return user
 
-    def _page(self, message: str = "") -> None:
+    def _page(self, outcome: str = "", name: str = "") -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.finish(PAGE.format(message=message, xsrf=html.escape(self.xsrf_token.decode()),
-                                home=html.escape(url_path_join(
-                                    os.environ.get("JUPYTERHUB_BASE_URL", "/"), "hub/home"))))
+        self.finish(render_page(self.xsrf_token.decode(), url_path_join(
+            os.environ.get("JUPYTERHUB_BASE_URL", "/"), "hub/home"), outcome, name))
 
     def write_error(self, status_code: int, **kwargs) -> None:
         self.set_header("Content-Type", "text/html; charset=utf-8")
-        text = ("Trang này chỉ dành cho giảng viên." if status_code == 403
-                else f"Có lỗi ({status_code}). Hãy thử lại.")
-        self.finish(f'<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"></head>'
-                    f"<body><h2>{html.escape(text)}</h2></body></html>")
+        self.finish(render_error(status_code))
 
     @web.authenticated
     def get(self) -> None:
@@ -95,19 +96,12 @@ class ResetPage(HubOAuthenticated, web.RequestHandler):
         person = _hub_user(name) if name else None
         if not person or PARTICIPANTS not in (person.get("groups") or []) or \
                 INSTRUCTORS in (person.get("groups") or []):
-            self._page(f'<p class="loi">Không có học viên mã «{html.escape(name)}» trong lớp. '
-                       "Kiểm tra lại mã (giống trong danh sách lớp).</p>")
+            self._page("unknown", name)
             return
         gone = forget([name], Path(os.environ["COURSE_HUB_STATE"]) / "passwords.dbm")
         log.info("%s reset the password of %s (%s)", teacher["name"], name,
                  "removed" if gone else "none set")
-        if gone:
-            message = (f'<p class="ok">Đã xóa mật khẩu của <b>{html.escape(name)}</b>. Lần đăng '
-                       "nhập tới, học viên tự đặt mật khẩu mới.</p>")
-        else:
-            message = (f'<p class="ok"><b>{html.escape(name)}</b> chưa đặt mật khẩu (chưa đăng '
-                       "nhập lần nào): học viên chỉ cần đăng nhập và đặt mật khẩu.</p>")
-        self._page(message)
+        self._page("removed" if gone else "none_set", name)
 
 
 def make_app() -> web.Application:
