@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,8 +80,9 @@ def summary(gw: Gateway, period: str | None) -> dict:
 def _when(cfg: GatewayConfig, ts: float | None) -> str:
     if not ts:
         return "—"
-    tz = timezone(timedelta(hours=cfg.tz_offset_hours))
-    return datetime.fromtimestamp(ts, tz).strftime("%H:%M %d/%m")
+    # The zone itself, not today's offset: a July call read in a summer-time zone in December
+    # keeps its July hour.
+    return datetime.fromtimestamp(ts, cfg.zone).strftime("%H:%M %d/%m")
 
 
 def rows_for_export(summary: dict, cfg: GatewayConfig) -> list[list]:
