@@ -198,6 +198,9 @@ def test_own_sales_csv_gives_the_report_under_the_own_name(tmp_path):
         assert sample not in report, sample
     assert (tmp_path / "doanh_thu_cua_ban.png").read_bytes()[:4] == b"\x89PNG"
     assert widget.bang.loc["2025-12", "Tổng"] == 18.7
+    shown = widget.report_view.value + widget.message.value + widget.tables_view.value
+    for sample in ("Nông sản Quê Mình", "TikTok Shop", "Tết"):
+        assert sample not in shown, sample  # nothing about the sample shop on the page either
     assert _nfc(report)
 
 

@@ -269,7 +269,9 @@ class SalesReport(WidgetBase):
             *chart_line,
             f"## {t('app.sales_report_comments')}", "", *comments, "",
             t("app.sales_report_footer", shop=shop)])
-        self.report_view.value = (render_text(answer) if answer else "") + render_text(self.report)
+        # Only the report: the answer's sentences whose numbers are not in the table are not
+        # shown at all (the note below counts them), so no made-up figure reaches the page.
+        self.report_view.value = render_text(self.report)
         status = failed + pii_notice(notes)
         if dropped:
             status += render_note(t("app.sales_dropped", count=len(dropped)))
