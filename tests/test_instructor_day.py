@@ -116,8 +116,10 @@ def hub(users, env_path):
         imported = sync_gradebooks(users.roster_file, Roster(users.participants,
                                                              users.instructors), env_path)
         assert "Đã nhập 4 học viên" in imported[users.instructors[0]], imported
+        # The servers are not stopped one by one at the end: the users fixture ends their
+        # processes (tests/test_hub_restart.py tests stopping a class).
         with RunningHub(users.roster_file, users.instructors, env_path=env_path,
-                        base=base) as running:
+                        base=base, stop_servers_on_exit=False) as running:
             yield running
     finally:
         if before is None:  # the machine as it was (make hub writes these for real)
@@ -282,16 +284,21 @@ def _as(user: str, command: str, login: bool = True) -> subprocess.CompletedProc
 
 def test_tools_on_path_in_su_shells(hub, users, env_path):
     teacher, learner = users.instructors[0], users.participants[0]
+    from concurrent.futures import ThreadPoolExecutor
+
     check = ("command -v python nbgrader && python -c 'import nbgrader, course' && "
              "nbgrader --version")
-    for login in (True, False):
-        for name in (teacher, learner):
-            res = _as(name, check, login)
-            assert res.returncode == 0, (name, login, res.stdout, res.stderr)
-            assert str(env_path.resolve()) in res.stdout or str(env_path) in res.stdout
-    res = _as(teacher, "cd ~/ai-kinh-doanh && python -m autograder --help")
+    runs = [(name, check, login) for login in (True, False) for name in (teacher, learner)]
+    runs += [(teacher, "cd ~/ai-kinh-doanh && python -m autograder --help", True),
+             (learner, "python -c 'import autograder'", True)]
+    with ThreadPoolExecutor(len(runs)) as pool:  # independent shells: at once, not in turn
+        done = list(pool.map(lambda run: _as(*run), runs))
+    for (name, _, login), res in zip(runs[:4], done[:4], strict=True):
+        assert res.returncode == 0, (name, login, res.stdout, res.stderr)
+        assert str(env_path.resolve()) in res.stdout or str(env_path) in res.stdout
+    res = done[4]
     assert res.returncode == 0 and "Cách dùng" in res.stdout, res.stderr
-    res = _as(learner, "python -c 'import autograder'")
+    res = done[5]
     assert res.returncode != 0, "participants must not have the autograder"
 
 
