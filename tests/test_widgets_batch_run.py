@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from widget_helpers import assert_safe
 
 import course
+from course.i18n import t
 from course.widgets import BatchRun, fill_template, run_batch
 
 TEMPLATE = "Viết một câu quảng cáo cho {ten_san_pham} ({gia:,} đ/kg)"
@@ -52,7 +53,7 @@ def test_run_offline_fills_the_column_and_shows_progress(products):
     assert all(a.startswith(course.SIMULATION_LABEL) for a in out["ket_qua"])
     assert "ket_qua" not in products.columns  # the learner's table is not changed
     assert br.progress.value == 3 and br.progress_label.value == "3/3"
-    assert "Xong 3/3" in assert_safe(br.message.value)
+    assert t("widgets.batch_done", done=3, total=3) in assert_safe(br.message.value)
     table = assert_safe(br.table_view.value)
     shown = course.strip_label(out["ket_qua"].iloc[0])
     assert "hạt tiêu Cùa" in table and shown in table  # newlines kept as text
@@ -67,7 +68,7 @@ def test_stop_keeps_finished_rows(products):
     out = br.run()
     assert out["quang_cao"].iloc[0].startswith(course.SIMULATION_LABEL)
     assert out["quang_cao"].iloc[1:].isna().all()
-    assert "Đã dừng" in assert_safe(br.message.value) and "1/3" in br.message.value
+    assert t("widgets.batch_stopped", done=1, total=3) in assert_safe(br.message.value)
 
 
 def test_failing_row_records_the_error_and_continues(products, online):
@@ -75,7 +76,7 @@ def test_failing_row_records_the_error_and_continues(products, online):
                 Scripted(body=completion("Câu 3")))
     out = run_batch(products, TEMPLATE, progress=False)
     assert out["ket_qua"].iloc[0] == "Câu 1" and out["ket_qua"].iloc[2] == "Câu 3"
-    assert out["ket_qua"].iloc[1].startswith("Lỗi: ")
+    assert out["ket_qua"].iloc[1].startswith(t("widgets.batch_row_error", message=""))
     assert len(online.requests) == 3
 
 
@@ -94,7 +95,7 @@ def test_run_batch_with_tqdm(products, capsys):
     out = run_batch(products, "{ten_san_pham}", output_column="kq")
     assert out["kq"].notna().all()
     err = capsys.readouterr().err
-    assert "3/3 dòng" in err and "Đang chạy" in err
+    assert "3/3 dòng" in err and t("widgets.batch_progress_desc") in err
     assert "it/s" not in err and "s/it" not in err
 
 
@@ -127,7 +128,7 @@ def test_exports_keep_vietnamese(products, tmp_path):
 def test_save_buttons_show_path_and_download_hint(products, tmp_path):
     br = BatchRun(products, TEMPLATE)
     br.csv_button.click()
-    assert "Chạy" in assert_safe(br.message.value)
+    assert t("widgets.batch_no_result") in assert_safe(br.message.value)
     br.run()
     br.filename.value = str(tmp_path / "bang")
     br.excel_button.click()
@@ -177,8 +178,8 @@ def test_empty_template_is_refused_once_and_sends_nothing(products, online):
     out = br.run()
     assert online.requests == [] and br.result is None and out.equals(br.df)
     message = assert_safe(br.message.value)
-    assert message.count("Mẫu prompt còn trống") == 1 and "Lỗi" not in message
-    assert br.error.startswith("Mẫu prompt còn trống")
+    assert message.count(t("widgets.batch_empty_template")) == 1 and "Lỗi" not in message
+    assert br.error == t("widgets.batch_empty_template")
 
 
 def test_a_stop_before_start_does_not_stop_the_next_run(products):

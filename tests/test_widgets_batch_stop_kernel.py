@@ -13,6 +13,8 @@ from pathlib import Path
 from jupyter_client.manager import start_new_kernel
 from llm_server import Scripted, completion
 
+from course.i18n import t
+
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 40
 
@@ -63,5 +65,5 @@ print(br.message.value)
     done, progress, disabled = counts.split()
     assert 0 < int(done) < ROWS and int(done) == int(progress)
     assert disabled == "True"
-    assert "Đã dừng" in message and f"{done}/{ROWS}" in message
+    assert t("widgets.batch_stopped", done=int(done), total=ROWS) in message
     assert len(llm_server.requests) == int(done)

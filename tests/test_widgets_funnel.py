@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from widget_helpers import assert_safe
 
+from course.i18n import t
 from course.widgets import FunnelChart, funnel_table
 
 STAGES = {"Xem bài đăng": 2000, "Nhắn tin Zalo": 300, "Hỏi giá": 150, "Đặt hàng": 45}
@@ -52,11 +53,11 @@ def test_zero_and_increasing_counts_do_not_crash():
     assert math.isnan(table["ty_le_chuyen_doi"].iloc[1])
     assert math.isnan(table["ty_le_tu_dau"].iloc[2])
     assert chart.biggest_drop() == ""
-    assert any("0 người" in n for n in chart.notes)
+    assert t("widgets.funnel_note_zero", name="Xem") in chart.notes
     assert bytes(chart.image.value).startswith(b"\x89PNG")
     up = FunnelChart({"Xem": 100, "Nhắn tin": 120, "Mua": 10})
     assert up.table()["ty_le_chuyen_doi"].iloc[1] == 120.0
-    assert any("nhiều hơn giai đoạn trước" in n for n in up.notes)
+    assert t("widgets.funnel_note_increase", name="Nhắn tin", prev="Xem") in up.notes
     assert up.biggest_drop() == "Mua"
     assert up.sliders["Nhắn tin"].value == 120.0  # the slider keeps the real (odd) rate
     assert list(up.what_if()["du_kien"]) == [100, 120, 10]
@@ -68,10 +69,12 @@ def test_what_if_sliders_update_projection_and_chart():
     chart = FunnelChart(STAGES)
     assert list(chart.what_if()["du_kien"]) == [2000, 300, 150, 45]
     before_png, before_text = bytes(chart.image.value), assert_safe(chart.summary.value)
-    assert "“Đặt hàng” sẽ là 45" in before_text and "Nhắn tin Zalo" in before_text
+    assert t("widgets.funnel_what_if_result", name="Đặt hàng", projected="45", actual="45") in (
+        before_text) and "Nhắn tin Zalo" in before_text
     chart.sliders["Nhắn tin Zalo"].value = 30.0
     assert list(chart.what_if()["du_kien"]) == [2000, 600, 300, 90]
-    assert "“Đặt hàng” sẽ là 90" in assert_safe(chart.summary.value)
+    assert t("widgets.funnel_what_if_result", name="Đặt hàng", projected="90", actual="45") in (
+        assert_safe(chart.summary.value))
     assert bytes(chart.image.value) != before_png
     # explicit rates override; stages not named keep their actual rate
     assert list(chart.what_if({"Hỏi giá": 100})["du_kien"]) == [2000, 300, 300, 90]
@@ -83,4 +86,5 @@ def test_what_if_sliders_update_projection_and_chart():
 def test_table_view_is_vietnamese_and_escaped():
     chart = FunnelChart({"<script>x</script>": 10, "Mua": 5})
     shown = assert_safe(chart.table_view.value)
-    assert "<script>x</script>" in shown and "Rơi rụng" in shown and "50,0 %" in shown
+    assert "<script>x</script>" in shown and t("widgets.funnel_col_roi_rung") in shown
+    assert "50,0 %" in shown

@@ -7,6 +7,7 @@ import re
 import pytest
 from widget_helpers import assert_safe
 
+from course.i18n import t
 from course.widgets import Quiz
 from course.widgets.quiz import QUIZ_DIR, normalise_answer
 
@@ -28,19 +29,19 @@ def test_normalise_answer():
 
 def test_check_feedback_and_score():
     quiz = Quiz(QUESTIONS, title="Ôn tập")
-    assert quiz.score_text() == "Bạn đúng 0/4 câu"
+    assert quiz.score_text() == t("widgets.quiz_score", right=0, total=4)
     ok, msg = quiz.check(0, 0)
-    assert ok and msg.startswith("Đúng rồi!") and "2024" in msg
+    assert ok and msg.startswith(t("widgets.quiz_right")) and "2024" in msg
     ok, msg = quiz.check(1, "Năm   2026!")
     assert ok
     ok, msg = quiz.check(2, "căn cước")
     assert not ok and "CCCD" in msg
     ok, _ = quiz.check(3, "không")  # an option's text also works
     assert ok
-    assert quiz.score_text() == "Bạn đúng 3/4 câu" and quiz.score == (3, 4)
+    assert quiz.score_text() == t("widgets.quiz_score", right=3, total=4) and quiz.score == (3, 4)
     quiz.check(0, 2)  # a new answer replaces the old one
     assert quiz.score == (2, 4)
-    assert quiz.check(0, None) == (False, "Hãy chọn một đáp án.")
+    assert quiz.check(0, None) == (False, t("widgets.quiz_choose"))
     assert quiz.score == (2, 4)  # an empty answer is not counted
     with pytest.raises(ValueError, match="4 câu"):
         quiz.check(9, 0)
@@ -50,11 +51,11 @@ def test_buttons_show_feedback():
     quiz = Quiz(QUESTIONS)
     quiz.inputs[0].value = 1
     quiz.check_buttons[0].click()
-    assert "Chưa đúng" in assert_safe(quiz.feedback[0].value) and "Zalo" in quiz.feedback[0].value
+    assert t("widgets.quiz_wrong", answer="Zalo") in assert_safe(quiz.feedback[0].value)
     quiz.inputs[2].value = " cccd "
     quiz.check_buttons[2].click()
-    assert "Đúng rồi!" in assert_safe(quiz.feedback[2].value)
-    assert "Bạn đúng 1/4 câu" in assert_safe(quiz.score_view.value)
+    assert t("widgets.quiz_right") in assert_safe(quiz.feedback[2].value)
+    assert t("widgets.quiz_score", right=1, total=4) in assert_safe(quiz.score_view.value)
 
 
 def test_shipped_quizzes_load():

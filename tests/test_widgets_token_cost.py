@@ -7,6 +7,7 @@ import unicodedata
 from widget_helpers import assert_safe, parse
 
 import course
+from course.i18n import t
 from course.widgets import TokenCost
 
 VI = ("Chào anh chị, cửa hàng xin gửi bảng giá cà phê Arabica Khe Sanh rang mộc: "
@@ -61,18 +62,18 @@ def test_price_list_models_and_local_model_note():
     assert {"gpt-4o-mini", "gpt-4o", "gemini-2.5-flash", "qwen2.5:3b"} <= set(tc.model.options)
     tc.model.value = "gpt-4o"
     assert tc.result["cost_vnd"] == course.cost_vnd(tc.result["tokens_vi"], 0, "gpt-4o") > 0
-    assert "Chưa có giá" not in assert_safe(tc.result_view.value)
+    assert t("widgets.tc_no_price", model="gpt-4o") not in assert_safe(tc.result_view.value)
     tc.model.value = "qwen2.5:3b"
     assert tc.result["cost_vnd"] == 0
-    assert "Chưa có giá cho mô hình qwen2.5:3b" in assert_safe(tc.result_view.value)
+    assert t("widgets.tc_no_price", model="qwen2.5:3b") in assert_safe(tc.result_view.value)
 
 
 def test_empty_box_says_what_to_do():
     tc = TokenCost("", english="Hello there", model="gpt-4o-mini")
     assert tc.compute() == {} and tc.result == {}
     shown = assert_safe(tc.result_view.value)
-    assert "Hãy dán" in shown and "0,00" not in shown and "gấp" not in shown
+    assert t("widgets.tc_empty") in shown and "0,00" not in shown and "gấp" not in shown
     tc.vi.value = "Xin chào"
     assert "gấp" in assert_safe(tc.result_view.value)
     tc.vi.value = "   "
-    assert "Hãy dán" in assert_safe(tc.result_view.value)  # the old count does not stay
+    assert t("widgets.tc_empty") in assert_safe(tc.result_view.value)  # the old count goes
