@@ -454,6 +454,27 @@ def test_own_sales_file_through_the_app_by_clicks_only(server, page, tmp_path):
     _check_layout(page, "07_phan_tich_du_lieu")
 
 
+def test_own_faq_and_complaint_then_four_formats_in_the_app_by_clicks_only(server, page):
+    """Lesson 05's FAQ tools with a laundry's own FAQ, then lesson 06's page on a phone."""
+    _open_app(page, server, "05_cham_soc_khach_hang.ipynb")
+    instructions = _field(page, "Hướng dẫn cho trợ lý")
+    instructions.scroll_into_view_if_needed()
+    instructions.fill("Bạn là nhân viên tiệm giặt ủi Sạch Thơm. Xưng em, gọi khách là anh/chị.")
+    _field(page, "FAQ của bạn").fill(
+        "Có giao nhận tận nhà không? | Có, giao nhận miễn phí trong Đông Hà.\n"
+        "Làm mất đồ thì sao? | Tiệm đền theo giá trị món đồ, tối đa 10 lần phí giặt.")
+    _field(page, "Câu hỏi của khách").fill("giao tan nha ko em")
+    _button(page, "Tìm và trả lời").click()
+    page.get_by_text("giao nhận miễn phí trong Đông Hà").first.wait_for()
+    _field(page, "Lời khiếu nại").fill("Tiệm làm mất của tôi một cái áo sơ mi!")
+    _button(page, "Soạn trả lời").click()
+    page.get_by_text("tối đa 10 lần phí giặt").last.wait_for()
+    page.get_by_text(re.compile("người thật")).last.wait_for()
+    _check_layout(page, "05_cham_soc_khach_hang_faq")
+    _open_app(page, server, "06_noi_dung_so.ipynb")
+    _check_layout(page, "06_noi_dung_so")
+
+
 # --- The notebook view (JupyterLab) on a phone, then on a laptop ------------------------------
 
 LAB_LAYOUT = """() => {
