@@ -21,6 +21,10 @@ class Scripted:
     delay: float = 0.0
     stream: list[str] | None = None  # text pieces sent as server-sent events
     stream_usage: tuple[int, int] = (13, 3)  # last chunk's usage, when the client asks for it
+    # Held until the test sets it (a slow provider that ends when the test says, not after a
+    # guessed time): the 200 starts at once and a space every 0.5 s keeps a client's per-read
+    # timeout from firing (JSON allows leading whitespace); the body ends when the server closes.
+    release: threading.Event | None = None
 
 
 def completion(text: str, *, prompt_tokens: int = 11, completion_tokens: int = 7,
@@ -66,11 +70,25 @@ class FakeLLMServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
+                    if reply.release is not None:
+                        self._send_held(reply)
+                        return
                     self._send(reply, body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout tests)
 
             do_GET = do_POST  # noqa: N815
+
+            def _send_held(self, reply: Scripted) -> None:
+                self.send_response(200)  # HTTP/1.0 without a length: ends at the close
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                deadline = time.monotonic() + 120  # a failed test never holds it forever
+                while not reply.release.wait(0.5) and time.monotonic() < deadline:
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                self.wfile.write(json.dumps(reply.body).encode())
+                self.close_connection = True
 
             def _send(self, reply: Scripted, request: dict | None = None) -> None:
                 if reply.stream is not None:

@@ -20,6 +20,8 @@ import pytest
 from gateway_hub import PYTHON, Hub, chp_path
 from llm_server import Scripted, completion, error
 
+from course.i18n import t
+
 pytestmark = pytest.mark.skipif(
     chp_path() is None, reason="configurable-http-proxy missing: run scripts/ensure-hub.sh")
 
@@ -346,20 +348,43 @@ def test_queue_holds_the_in_flight_limit_and_tells_the_participant(hub, upstream
     for line in waiter.stdout:
         if line.strip() == "ready":
             break
-    upstream.push(Scripted(body=completion("chậm 1"), delay=5),
-                  Scripted(body=completion("chậm 2"), delay=5))
+    # The two slow answers end when the test says so, not after a guessed time: only once
+    # cuong is in the gateway's queue and has been told why he waits.
+    slots = threading.Event()
+    upstream.push(Scripted(body=completion("chậm 1"), release=slots),
+                  Scripted(body=completion("chậm 2"), release=slots))
     before = len(upstream.requests)
     slow = [run_course(hub, name, f"""
         import json, course
         print(json.dumps(course.ask("Yêu cầu chậm của {name}", temperature=0)))
     """, tmp_path, wait=False) for name in ("an", "binh")]
-    deadline = time.monotonic() + 30
-    while len(upstream.requests) < before + 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert len(upstream.requests) == before + 2  # both slots of the class are taken
-    out, err = waiter.communicate("go\n", timeout=60)
-    assert waiter.returncode == 0, err[-2000:]
-    assert "xếp hàng" in err, (out, err)  # told why it waits (a course notice, as warnings)
+    told = t("gateway.waiting_queue", waiting=1, limit=2)
+    err: list[str] = []
+    reader = threading.Thread(target=lambda: err.extend(waiter.stderr), daemon=True)
+    try:
+        deadline = time.monotonic() + 30
+        while len(upstream.requests) < before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(upstream.requests) == before + 2  # both slots of the class are taken
+        reader.start()
+        waiter.stdin.write("go\n")
+        waiter.stdin.flush()
+        deadline = time.monotonic() + 30
+        while summary(hub)["in_flight"]["waiting"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        st = summary(hub)["in_flight"]
+        assert (st["active"], st["waiting"]) == (2, 1), st  # cuong queued behind the two
+        # told why he waits (a course notice, as warnings) while still queued
+        deadline = time.monotonic() + 30
+        while told not in "".join(err) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert told in "".join(err), err
+        assert len(upstream.requests) == before + 2  # nothing reached the provider meanwhile
+    finally:
+        slots.set()
+    out = waiter.stdout.read()
+    assert waiter.wait(timeout=60) == 0, "".join(err)[-2000:]
+    reader.join(timeout=10)
     assert last_json(out) == "Xin chào từ máy chủ thử nghiệm"
     outs = [p.communicate(timeout=60) for p in slow]
     assert sorted(last_json(o[0]) for o in outs) == ["chậm 1", "chậm 2"]
