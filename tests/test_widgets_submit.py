@@ -9,6 +9,7 @@ collect / autograde / generate_feedback / release_feedback, fetches the feedback
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -18,6 +19,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from catalogue_helpers import said
+
+from course.i18n import t
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE_ID = "ai-kinh-doanh"
@@ -101,9 +105,10 @@ def test_check_reports_unfinished_parts_in_vietnamese(klass):
 
     panel = SubmitPanel()
     result = panel.check()
-    shown = panel.message.value
-    assert result["failed_count"] == 4 and "còn 4/8 ô kiểm tra chưa đạt" in shown
-    assert "Bạn chưa làm phần này" in shown and "(4 ô kiểm tra)" in shown and TIME.search(shown)
+    shown = html.unescape(panel.message.value)
+    assert result["failed_count"] == 4 and said("widgets.sub_check_some", shown, failed=4, total=8)
+    assert said("widgets.sub_failed_times", shown, line=t("notebook.unfinished"), n=4)
+    assert TIME.search(shown)
     assert "NotImplementedError:" not in shown and "Traceback" not in shown
 
 
@@ -115,16 +120,16 @@ def test_check_submit_and_list_only_my_submissions(klass):
     answer(klass["home"] / AID / f"{AID}.ipynb")
     panel = SubmitPanel()
     panel.check()
-    assert "cả 8 ô kiểm tra đều đạt" in panel.message.value
+    assert said("widgets.sub_check_ok", panel.message.value, total=8)
     # Someone else on this shared machine, and another course, submitted before.
     for other in (f"{COURSE_ID}/nguoi_khac+{AID}+2026-12-01 01:00:00.000000 UTC",
                   f"khoa-khac/{get_username()}+{AID}+2026-12-01 02:00:00.000000 UTC"):
         (klass["cache"] / other).mkdir(parents=True)
         (klass["cache"] / other / f"{AID}.ipynb").write_text("{}", encoding="utf-8")
     assert panel.submit()
-    assert "Đã nộp bài lúc" in panel.message.value and TIME.search(panel.message.value)
+    assert said("widgets.sub_submitted", panel.message.value) and TIME.search(panel.message.value)
     listing = panel.listing.value
-    assert listing.count("<li>") == 1 and "chưa có nhận xét" in listing
+    assert listing.count("<li>") == 1 and t("widgets.sub_no_feedback_yet") in listing
     assert "01/12/2026" not in listing
     inbound = list((klass["exchange"] / COURSE_ID / "inbound").iterdir())
     assert len(inbound) == 1 and inbound[0].name.startswith(f"{get_username()}+{AID}+")
@@ -134,14 +139,15 @@ def test_feedback_after_grading_is_fetched_and_scored(klass):
     from course.widgets.submit import SubmitPanel
 
     panel = SubmitPanel()
-    assert panel.feedback() == [] and "Chưa có nhận xét" in panel.message.value
+    assert panel.feedback() == [] and t("widgets.sub_no_feedback") in panel.message.value
     for step in ("collect", "autograde", "generate_feedback", "release_feedback"):
         nbgrader(klass["course"], step, AID)
     pages = panel.feedback()
     shown = panel.message.value
-    assert pages and pages[0].name == f"{AID}.html" and "Đã có nhận xét" in shown
-    assert "Điểm: 10/10." in shown and TIME.search(shown) and "/files/bt3_funnel/feedback/" in shown
-    assert "đã có nhận xét" in panel.listing.value
+    assert pages and pages[0].name == f"{AID}.html" and said("widgets.sub_feedback_ready", shown)
+    assert t("widgets.sub_feedback_score", points="10", total="10") in shown
+    assert TIME.search(shown) and "/files/bt3_funnel/feedback/" in shown
+    assert t("widgets.sub_has_feedback") in panel.listing.value
 
 
 def test_without_an_exchange_the_panel_says_what_to_do(tmp_path, monkeypatch):
@@ -157,4 +163,4 @@ def test_without_an_exchange_the_panel_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.chdir(folder)
     panel = SubmitPanel()
     assert not panel.submit()
-    assert "chưa có hộp nộp bài chung" in panel.message.value
+    assert t("widgets.sub_no_exchange") in panel.message.value
