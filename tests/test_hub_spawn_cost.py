@@ -37,6 +37,7 @@ INTENDED = {
     "voila.server_extension",
     "course.jupyter_ext",
     "course.app_links",
+    "course.app_culler",  # shuts down app-view kernels left idle (tests/test_app_mode.py)
     "course.lab_layout",
 }
 LOADED = re.compile(r"ServerApp\] (\S+) \| extension was successfully loaded\.")
