@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from catalogue_helpers import said
 from conftest import FAKE_KEY
 from llm_server import FakeLLMServer, error
 from widget_helpers import all_state, assert_safe
 
 import course
+from course.i18n import t
 from course.widgets import ConnectionPanel, setup
+
+NO_KEY = t("widgets.conn_status_key", masked=t("widgets.conn_key_not_needed"))
 
 
 def test_starts_offline_and_shows_status():
     panel = setup()
     assert isinstance(panel, ConnectionPanel)
     assert panel.provider.value == "offline"
-    assert "Ngoại tuyến (mô phỏng)" in assert_safe(panel.status_line.value)
+    assert t("widgets.conn_offline_label") in assert_safe(panel.status_line.value)
     labels = [label for label, _ in panel.provider.options]
-    assert labels[0] == "Ngoại tuyến (mô phỏng)" and labels[-1] == "Tùy chỉnh"
+    assert labels[0] == t("widgets.conn_offline_label")
+    assert labels[-1] == t("widgets.conn_custom_label")
     assert {p.label for p in course.PROVIDERS.values()} <= set(labels)
     assert panel.base_url.layout.display == "none"
 
@@ -73,7 +78,7 @@ def test_named_provider_without_key_is_refused_and_nothing_changes():
     panel = setup()
     panel.provider.value = "openai"
     panel.apply_button.click()
-    assert "cần khóa API" in assert_safe(panel.message.value)
+    assert said("widgets.conn_need_key", assert_safe(panel.message.value), provider="OpenAI")
     assert course.status()["backend"] == "offline"
 
 
@@ -91,14 +96,14 @@ def test_custom_without_url_is_refused():
 def test_local_provider_needs_no_key_and_offline_button_returns(llm_server):
     panel = setup()
     panel.provider.value = "ollama"
-    assert "không cần khóa" in panel.hint.value
+    assert t("widgets.conn_hint_local") in assert_safe(panel.hint.value)
     assert panel.apply() is True
     assert course.status()["provider"] == "ollama"
-    assert "Khóa: không cần" in assert_safe(panel.status_line.value)
+    assert NO_KEY in assert_safe(panel.status_line.value)
     panel.offline_button.click()
     assert course.status()["backend"] == "offline"
     assert panel.provider.value == "offline"
-    assert "ngoại tuyến" in assert_safe(panel.message.value)
+    assert t("widgets.conn_offline_on") in assert_safe(panel.message.value)
 
 
 def test_panel_reopens_on_current_connection(llm_server):
@@ -127,10 +132,10 @@ def test_key_never_travels_to_another_server(llm_server):
         panel.test()
         sent = other.requests[-1]["headers"]["authorization"]
         assert FAKE_KEY not in sent and sent == "Bearer not-needed"
-        assert "Khóa: không cần" in assert_safe(panel.status_line.value)
+        assert NO_KEY in assert_safe(panel.status_line.value)
         panel.provider.value = "openai"  # a cloud provider without a key is refused
         assert panel.apply() is False
-        assert "cần khóa API" in assert_safe(panel.message.value)
+        assert said("widgets.conn_need_key", assert_safe(panel.message.value), provider="OpenAI")
         assert course.status()["base_url"] == other.base_url
     finally:
         other.stop()
@@ -155,7 +160,7 @@ def test_spending_shows_small_amounts(llm_server):
     panel = setup()
     spent = course.status()["spent_vnd"]
     assert 0 < spent < 1
-    assert "Đã dùng: 0," in assert_safe(panel.status_line.value)
+    assert t("widgets.conn_status_spent", spent="0,") in assert_safe(panel.status_line.value)
 
 
 def test_test_button_checks_what_the_form_shows(llm_server):

@@ -12,6 +12,7 @@ from nbclient import NotebookClient
 from widget_helpers import assert_safe
 
 import course
+from course.i18n import t
 from course.llm import session
 
 KEY = "sk-proj-" + "Zq" * 20 + "wxyz"
@@ -21,9 +22,10 @@ def test_offline_status_is_a_vietnamese_table_not_a_dict():
     table = course.show_status()
     text = repr(table)
     assert "{" not in text and "'backend'" not in text and "None" not in text
-    assert "Chế độ" in text and "Ngoại tuyến (mô phỏng)" in text and "0 đồng" in text
+    assert t("widgets.st_mode") in text and t("widgets.conn_offline_label") in text
+    assert "0 đồng" in text
     shown = assert_safe(table._repr_html_())
-    assert "Kết nối hiện tại" in shown and "Khóa API" in shown
+    assert t("widgets.st_title") in shown and t("widgets.st_key") in shown
     assert isinstance(course.status(), dict)  # the API code and tests use is unchanged
 
 
@@ -43,14 +45,14 @@ def test_status_is_the_same_dict_for_code_and_a_vietnamese_table_on_screen():
     assert status["backend"] == "offline"
     shown = pretty(status)  # what IPython writes as text/plain
     assert "{" not in shown and "'backend'" not in shown and "None" not in shown
-    assert "Chế độ" in shown and "Ngoại tuyến (mô phỏng)" in shown
+    assert t("widgets.st_mode") in shown and t("widgets.conn_offline_label") in shown
     html = assert_safe(status._repr_html_())
-    assert "Kết nối hiện tại" in html and "backend" not in html
+    assert t("widgets.st_title") in html and "backend" not in html
 
 
 def test_usage_is_a_dataframe_for_code_and_vietnamese_on_screen():
     course.reset_usage()
-    assert "Chưa có lần gọi nào" in pretty(course.usage())
+    assert t("widgets.us_empty") in pretty(course.usage())
     course.ask("Viết 2 câu chào khách cho tiệm giặt ủi Sạch Thơm")
     usage = course.usage()
     assert isinstance(usage, pd.DataFrame) and len(usage) == 1
@@ -58,8 +60,9 @@ def test_usage_is_a_dataframe_for_code_and_vietnamese_on_screen():
     assert type(usage[usage.cached == False]) is pd.DataFrame  # noqa: E712 derived: plain again
     text, html = pretty(usage), assert_safe(usage._repr_html_())
     for shown in (text, html):
-        assert "Token gửi đi" in shown and "giờ Việt Nam" in shown and "0 đồng" in shown
-        assert "mô phỏng" in shown and "không" in shown
+        assert t("widgets.us_tokens_in") in shown and t("widgets.us_time") in shown
+        assert "0 đồng" in shown  # course.numbers
+        assert t("widgets.us_offline") in shown and t("widgets.us_no") in shown
         for english in ("tokens_in", "cost_vnd", "cached", "True", "False", "dtype", "backend"):
             assert english not in shown, english
     again = pickle.loads(pickle.dumps(usage))
@@ -86,5 +89,5 @@ def test_in_a_kernel_status_and_usage_display_as_vietnamese_tables(tmp_path):
         data = cell.outputs[-1]["data"]
         assert "text/html" in data and "'backend'" not in data["text/plain"]
         assert "dtype" not in data["text/plain"] and "tokens_in" not in data["text/html"]
-    assert "Kết nối hiện tại" in nb.cells[0].outputs[-1]["data"]["text/html"]
-    assert "Token gửi đi" in nb.cells[1].outputs[-1]["data"]["text/html"]
+    assert t("widgets.st_title") in nb.cells[0].outputs[-1]["data"]["text/html"]
+    assert t("widgets.us_tokens_in") in nb.cells[1].outputs[-1]["data"]["text/html"]
