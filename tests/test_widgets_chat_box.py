@@ -6,6 +6,7 @@ from llm_server import Scripted, completion, error
 from widget_helpers import assert_safe
 
 import course
+from course.i18n import t
 from course.widgets import ChatBox
 
 
@@ -18,7 +19,7 @@ def test_offline_conversation_and_reset():
     assert box.history[-1]["content"].startswith(course.SIMULATION_LABEL)
     assert box.input.value == ""
     shown = assert_safe(box.history_view.value)
-    assert "Nước mắm 40 độ đạm giá bao nhiêu?" in shown and "Trợ lý" in shown
+    assert "Nước mắm 40 độ đạm giá bao nhiêu?" in shown and t("widgets.chat_bot") in shown
     box.reset_button.click()
     assert box.history == [{"role": "assistant", "content": "Dạ, em chào anh chị!"}]
     assert box.system.value.startswith("Bạn là")
@@ -53,7 +54,7 @@ def test_error_keeps_history_and_typed_text(online):
 def test_empty_message_is_refused_without_a_call(online):
     box = ChatBox()
     assert box.send("   ") == ""
-    assert "còn trống" in assert_safe(box.message.value)
+    assert t("widgets.chat_need_text") in assert_safe(box.message.value)
     assert online.requests == [] and box.history == []
 
 

@@ -7,6 +7,7 @@ from llm_server import Scripted, completion, error
 from widget_helpers import assert_safe
 
 import course
+from course.i18n import t
 from course.widgets import CompareSettings
 
 
@@ -14,7 +15,8 @@ def test_three_temperatures_offline():
     cmp = CompareSettings("Đặt 3 tên thương hiệu cho hạt tiêu Cùa Cam Lộ")
     cmp.run_button.click()
     labels = [label for label, _ in cmp.results]
-    assert labels == ["Nhiệt độ 0,0", "Nhiệt độ 0,7", "Nhiệt độ 1,2"]  # Vietnamese decimals
+    assert labels == [t("widgets.cmp_label_temperature", value=v)  # Vietnamese decimals
+                      for v in ("0,0", "0,7", "1,2")]
     for (_, answer), out in zip(cmp.results, cmp.outputs, strict=True):
         assert answer.startswith(course.SIMULATION_LABEL)
         assert assert_safe(out.value) == answer
@@ -36,7 +38,8 @@ def test_temperatures_reach_the_server_and_one_failure_stays_in_its_column(onlin
 def test_models_mode_sends_each_model(online):
     cmp = CompareSettings("Chào khách", models=["mo-hinh-a", "mo-hinh-b"])
     results = cmp.run()
-    assert [label for label, _ in results] == ["Mô hình mo-hinh-a", "Mô hình mo-hinh-b"]
+    assert [label for label, _ in results] == [t("widgets.cmp_label_model", model=m)
+                                              for m in ("mo-hinh-a", "mo-hinh-b")]
     assert [r["body"]["model"] for r in online.requests] == ["mo-hinh-a", "mo-hinh-b"]
 
 
@@ -47,4 +50,4 @@ def test_bad_input_has_vietnamese_messages():
         CompareSettings("x", temperatures=())
     cmp = CompareSettings("")
     assert cmp.run() == []
-    assert "còn trống" in assert_safe(cmp.message.value)
+    assert t("widgets.cmp_need_prompt") in assert_safe(cmp.message.value)

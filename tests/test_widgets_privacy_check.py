@@ -7,6 +7,7 @@ import unicodedata
 from widget_helpers import assert_safe, parse
 
 import course
+from course.i18n import t
 from course.privacy import pii_summary
 from course.widgets import PrivacyCheck
 
@@ -28,9 +29,9 @@ def test_highlights_masks_and_summarises():
 
 def test_typing_updates_live_and_empty_text_is_explained():
     pc = PrivacyCheck()
-    assert pc.matches == [] and "dán văn bản" in assert_safe(pc.summary.value).lower()
+    assert pc.matches == [] and t("widgets.pii_empty") in assert_safe(pc.summary.value)
     pc.input.value = "Không có gì riêng tư ở đây."
-    assert pc.matches == [] and "Không thấy" in assert_safe(pc.summary.value)
+    assert pc.matches == [] and t("widgets.pii_none") in assert_safe(pc.summary.value)
     pc.input.value = "Gọi +84 912 345 678"
     assert len(pc.matches) == 1 and "<mark" in pc.highlight.value
 
@@ -56,11 +57,11 @@ def test_each_kind_has_its_colour_title_and_count():
     assert [m.kind for m in pc.matches] == ["name", "phone", "phone", "address"]
     marks = [a for tag, a in parse(pc.highlight.value).tags if tag == "mark"]
     titles = [a["title"] for a in marks]
-    assert titles == ["họ tên", "số điện thoại", "số điện thoại", "địa chỉ nhà"]
+    assert titles == [t(f"privacy.kind_{k}") for k in ("name", "phone", "phone", "address")]
     colours = {a["title"]: a["style"] for a in marks}
     assert len(set(colours.values())) == 3  # one colour per kind
     legend = assert_safe(pc.legend.value)
     assert "2 số điện thoại" in legend and "1 họ tên" in legend and "1 địa chỉ nhà" in legend
     assert "Khe Sanh" in pc.masked and "Nguyễn" not in pc.masked and "Lê Duẩn" not in pc.masked
     limits = assert_safe(pc.ui.children[-1].value)
-    assert "họ tên" in limits and "địa chỉ" in limits
+    assert t("widgets.pii_limits") in limits

@@ -6,6 +6,7 @@ from llm_server import Scripted, error
 from widget_helpers import assert_safe
 
 import course
+from course.i18n import t
 from course.widgets import PromptBuilder
 from course.widgets.prompt_builder import PARTS
 
@@ -14,10 +15,11 @@ def test_fields_have_vietnamese_labels_and_examples():
     pb = PromptBuilder()
     assert list(pb.fields) == list(PARTS)
     labels = [f.description for f in pb.fields.values()]
-    assert labels == ["Vai trò", "Bối cảnh", "Nhiệm vụ", "Định dạng", "Giọng văn", "Giới hạn"]
+    assert labels == [t(f"widgets.pb_label_{part}") for part in
+                      ("role", "context", "task", "format", "tone", "constraints")]
     assert all(f.placeholder.startswith("Ví dụ:") for f in pb.fields.values())
     assert pb.prompt == ""
-    assert "còn trống" in assert_safe(pb.preview.value)
+    assert t("widgets.pb_empty_preview") in assert_safe(pb.preview.value)
 
 
 def test_prompt_is_assembled_and_preview_follows_the_fields():
@@ -74,7 +76,8 @@ def test_send_passes_system_prompt_and_streams_from_server(online):
 def test_empty_prompt_and_server_error_are_red_text(online):
     pb = PromptBuilder()
     assert pb.send() == ""
-    assert "Nhiệm vụ" in assert_safe(pb.message.value) and "#b00020" in pb.message.value
+    assert t("widgets.pb_need_prompt") in assert_safe(pb.message.value)
+    assert "#b00020" in pb.message.value
     assert not online.requests
     online.push(error(429, "insufficient_quota", "You exceeded your current quota"))
     pb.fields["task"].value = "Viết lời chào"
