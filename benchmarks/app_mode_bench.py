@@ -34,7 +34,6 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from course.lab import lab_command, lab_environment  # noqa: E402
 
