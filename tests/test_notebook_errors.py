@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
+from catalogue_helpers import said
 from nbclient import NotebookClient
 
 from course.i18n import t
@@ -61,8 +62,8 @@ def _error(cell):
 def test_course_errors_are_one_vietnamese_line(cells):
     first, second = _error(cells[0]), _error(cells[1])
     assert first.ename == "LLMError" and len(first.traceback) == 1
-    assert "để trống" in first.traceback[0]
-    assert len(second.traceback) == 1 and "không hợp lệ" in second.traceback[0]
+    assert t("llm.error_empty_prompt") in first.traceback[0]
+    assert len(second.traceback) == 1 and said("config.unknown_backend", second.traceback[0])
 
 
 def test_other_errors_keep_their_traceback(cells):
@@ -90,9 +91,8 @@ def test_common_mistakes_get_vietnamese_help_then_the_original_line(cells, index
 
 
 def test_help_names_the_line_and_the_menu(cells):
-    assert "dòng 3" in _error(cells[4]).traceback[0]
-    assert "\"khach\"" in _error(cells[3]).traceback[0]
-    assert "Chạy › Chạy các ô phía trên ô đang chọn" in _error(cells[3]).traceback[0]
+    assert said("notebook.quote", _error(cells[4]).traceback[0], line=3)
+    assert t("notebook.name", name="khach") in _error(cells[3]).traceback[0]
 
 
 def test_course_warning_is_one_clean_vietnamese_notice(cells):
@@ -105,7 +105,7 @@ def test_unknown_course_name_suggests_the_real_one_in_vietnamese(cells):
     out = _error(cells[13])
     assert out.ename == "CourseAttributeError" and len(out.traceback) == 1, out.traceback
     line = out.traceback[0]
-    assert "\"hoi\"" in line and "course.ask" in line and "Có phải bạn muốn" in line
+    assert said("notebook.course_did_you_mean", line, name="hoi") and "course.ask" in line
     assert "AttributeError" not in line and "__init__.py" not in line and "Traceback" not in line
 
 
@@ -122,7 +122,8 @@ def test_unknown_course_name_is_still_an_attribute_error_for_code(cells):
 def test_a_typo_of_a_defined_name_says_so_first(cells):
     help_line, last = _error(cells[14]).traceback
     assert help_line.index("\"vong_1\"") < help_line.index("Cách chữa")
-    assert "gõ nhầm" in help_line and "Chạy › Chạy các ô phía trên" not in help_line
+    assert t("notebook.name_typo", name="vong1", near="vong_1") in help_line
+    assert t("notebook.name", name="vong1") not in help_line
     assert "NameError: name 'vong1' is not defined" in last
 
 
@@ -135,15 +136,16 @@ def test_help_is_coloured_but_not_bold(cells):
 def test_an_unfinished_part_says_chua_lam_in_vietnamese(cells):
     help_line, last = _error(cells[18]).traceback
     assert help_line.startswith(f"\x1b[38;2;176;0;32m{t('notebook.unfinished')[:30]}")
-    assert "Bạn chưa làm phần này" in help_line and "NotImplementedError: Bạn chưa làm" in last
+    assert t("notebook.unfinished") in help_line and "NotImplementedError: Bạn chưa làm" in last
 
 
 def test_a_failed_check_is_vietnamese_first(cells):
     help_line, last = _error(cells[19]).traceback
-    assert "Chưa đạt (dòng 2 của ô kiểm tra): Điểm prompt chưa đủ 70." in help_line
+    assert t("notebook.check_failed", line=2, message="Điểm prompt chưa đủ 70") in help_line
     assert "AssertionError: Điểm prompt chưa đủ 70" in last
     help_line, _ = _error(cells[20]).traceback
-    assert "dòng 3" in help_line and "assert len(y) == 2" in help_line
+    assert said("notebook.check_failed_line", help_line, line=3)
+    assert "assert len(y) == 2" in help_line
 
 
 def test_an_assert_inside_a_library_keeps_its_traceback(cells):
