@@ -143,9 +143,11 @@ def test_match_is_a_tuple_and_sorted_without_overlap() -> None:
 
 def test_summary_counts_by_kind_in_vietnamese() -> None:
     text = "0912345678, 0987654321, CCCD 045203012345"
-    assert pii_summary(find_pii(text)) == "Phát hiện 2 số điện thoại, 1 số CCCD."
+    assert pii_summary(find_pii(text)) == t(
+        "privacy.summary", items=f"2 {t('privacy.kind_phone')}, 1 {t('privacy.kind_cccd')}")
     assert pii_summary([]) == t("privacy.summary_none") == "Không phát hiện thông tin cá nhân."
-    assert pii_summary([("email", 0, 5, "a@b.vn")]) == "Phát hiện 1 địa chỉ email."
+    assert pii_summary([("email", 0, 5, "a@b.vn")]) == t(
+        "privacy.summary", items=f"1 {t('privacy.kind_email')}")
 
 
 def test_catalogue_files_are_nfc_and_complete() -> None:

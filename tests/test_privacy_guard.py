@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import course
+from course.i18n import t
 
 ORDER = ("Viết tin nhắn xác nhận đơn cho chị Nguyễn Thị Mai, giao về số 12 Lê Duẩn, "
          "phường Đông Hà: 2 hộp cà phê Khe Sanh.")
@@ -40,14 +41,16 @@ def test_refuse_policy_blocks_a_name_and_address(online) -> None:
     course.configure(pii_policy="refuse")
     with pytest.raises(course.PersonalDataError) as info:
         course.ask(ORDER)
-    assert "họ tên" in str(info.value) and "địa chỉ nhà" in str(info.value)
+    assert t("privacy.kind_name") in str(info.value)
+    assert t("privacy.kind_address") in str(info.value)
     assert online.requests == []  # nothing left the machine
 
 
 def test_masked_order_goes_through_without_the_name_or_street(online) -> None:
     course.configure(pii_policy="refuse")
     masked = course.mask_pii(ORDER)
-    assert "[HỌ TÊN]" in masked and "[ĐỊA CHỈ]" in masked and "Khe Sanh" in masked
+    assert t("privacy.placeholder_name") in masked and t("privacy.placeholder_address") in masked
+    assert "Khe Sanh" in masked
     course.ask(masked)
     sent = online.requests[-1]["body"]["messages"][-1]["content"]
     assert "Nguyễn" not in sent and "Lê Duẩn" not in sent and "cà phê Khe Sanh" in sent

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from course.i18n import t
 from course.privacy import find_pii, mask_pii, pii_summary, placeholder
 
 CASES_FILE = Path(__file__).parent / "data" / "ner_cases.csv"
@@ -116,11 +117,13 @@ def test_the_lesson_08_order_masks_name_phone_and_address_and_keeps_the_rest() -
     order = ("Chị Nguyễn Thị Mai, 0912 345 678, số 12 Lê Duẩn, phường Đông Hà, đặt 2 hộp "
              "cà phê Khe Sanh 180.000 đ, giao ngày 12/05/2026. Shop ở Cam Lộ.")
     masked = mask_pii(order)
-    assert masked == ("Chị [HỌ TÊN], [SỐ ĐIỆN THOẠI], [ĐỊA CHỈ], đặt 2 hộp cà phê Khe Sanh "
+    name, phone, address = (t(f"privacy.placeholder_{k}") for k in ("name", "phone", "address"))
+    assert masked == (f"Chị {name}, {phone}, {address}, đặt 2 hộp cà phê Khe Sanh "
                       "180.000 đ, giao ngày 12/05/2026. Shop ở Cam Lộ.")
     kinds = [m.kind for m in find_pii(order)]
     assert kinds == ["name", "phone", "address"]
-    assert pii_summary(find_pii(order)) == "Phát hiện 1 số điện thoại, 1 họ tên, 1 địa chỉ nhà."
+    assert pii_summary(find_pii(order)) == t("privacy.summary", items=", ".join(
+        f"1 {t(f'privacy.kind_{k}')}" for k in ("phone", "name", "address")))
 
 
 def test_without_diacritics_and_nfd_give_the_same_kinds() -> None:

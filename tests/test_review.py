@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from course.i18n import t
 from course.review import PARTS, PromptReview, normalise, review_prompt
 
 CASES_FILE = Path(__file__).parent / "data" / "prompt_cases.csv"
@@ -106,7 +107,7 @@ def test_empty_prompt_scores_zero_with_a_tip(text: str | None) -> None:
     assert review.score == 0 and review.empty
     assert not any(review.parts.values())
     assert list(review.tips) == list(PARTS)
-    assert "chưa viết gì" in review.tips["task"]
+    assert review.tips["task"] == t("review.tip_empty")
     assert review.summary() == "Điểm 0/100 (cần bổ sung). Prompt còn trống."
 
 
@@ -123,9 +124,7 @@ def test_review_object_and_texts() -> None:
         "constraints": "giới hạn",
     }
     assert review.score == 35
-    assert review.tips["format"] == (
-        'Nói rõ định dạng: "trình bày thành 3 gạch đầu dòng" hoặc "dạng bảng 2 cột".'
-    )
+    assert review.tips["format"] == t("review.tip_format")
     assert review.summary() == (
         "Điểm 35/100 (cần bổ sung). Đã có: nhiệm vụ, giọng văn. "
         "Nên thêm: vai trò, bối cảnh, định dạng, giới hạn."
