@@ -6,8 +6,10 @@ import json
 import re
 
 import pytest
+from catalogue_helpers import said
 
 import course
+from course.i18n import t
 from course.llm import offline
 
 EMOJI = re.compile("[\U0001F300-\U0001FAFF\u2600-\u27BF]")
@@ -191,7 +193,7 @@ def test_every_curated_file_is_valid():
 def test_empty_prompt_has_a_vietnamese_message():
     with pytest.raises(course.LLMError) as info:
         course.ask("   ")
-    assert "trống" in str(info.value)
+    assert str(info.value) == t("llm.error_empty_prompt")
     with pytest.raises(course.LLMError):
         course.chat([{"role": "user"}])
 
@@ -261,7 +263,8 @@ def test_personal_data_is_flagged_before_sending():
     course.configure(pii_policy="refuse")
     with pytest.raises(course.PersonalDataError) as info:
         course.ask("Email khách: lan.nguyen@gmail.com, hãy viết thư cảm ơn")
-    assert "bài 08" in str(info.value) and "email" in str(info.value)  # what to do, and why
+    assert said("llm.error_pii", str(info.value))  # what to do
+    assert t("privacy.kind_email") in str(info.value)  # and why
     assert course.usage().shape[0] == 1  # the refused request was never sent
     masked = course.mask_pii("Gọi cho chị Lan số 0912 345 678")
     assert "0912" not in masked

@@ -11,10 +11,12 @@ import traceback
 import unicodedata
 
 import pytest
+from catalogue_helpers import said
 from conftest import FAKE_KEY
 from llm_server import Scripted, completion, error
 
 import course
+from course.i18n import t
 
 
 def assert_clean(err: BaseException) -> None:
@@ -342,10 +344,10 @@ def test_env_vars_switch_to_online_without_code_change(llm_server, monkeypatch):
 
 def test_test_connection(online):
     ok, message = course.test_connection()
-    assert ok and "thành công" in message
+    assert ok and said("llm.connection_ok", message)
     online.push(error(401, "invalid_api_key", "bad"))
     ok, message = course.test_connection()
-    assert not ok and "Khóa API" in message and FAKE_KEY not in message
+    assert not ok and t("llm.error_auth") in message and FAKE_KEY not in message
 
 
 def test_a_key_is_never_sent_to_another_server(online, llm_server):
