@@ -508,6 +508,11 @@ def main(argv: list[str] | None = None) -> None:
         # Kernels started ahead of need, each in a fresh sandbox, each used once.
         sandbox.POOL = KernelPool(lambda n: _make_slot(api, wdir, args, n), _discard_slot,
                                   size=pool_size)
+        # The first kernel boots while the grader prepares its gradebook and the tasks.
+        try:
+            sandbox.POOL.fill()
+        except Exception:  # tried again at the first submission, where it is reported
+            traceback.print_exc(file=sys.stderr)
     proto.write(json.dumps({"ready": True}) + "\n")
     proto.flush()
     for line in sys.stdin:
