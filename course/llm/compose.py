@@ -10,6 +10,7 @@ import hashlib
 import json
 import random
 import re
+from dataclasses import dataclass
 
 from ..text import fold, nfc
 from .frame import Frame
@@ -542,3 +543,112 @@ def per_thing(fr: Frame, rng: random.Random, temperature: float | None) -> str:
     if name and name.lower() not in text.lower():
         text = f"{name}:\n{text}"
     return text
+
+
+# --------------------------------------------------------------------------- few-shot
+# A few-shot block: worked examples (item -> output), then the item to write for, unanswered,
+# on the last line. A real model answers for that last item, in the examples' form; reading the
+# whole block as one request would take the first example's product as the business.
+_EX_HEAD = r"^\s*(?:[-•*]\s*)?(?:(?:ví dụ|vi du|vd|example|mẫu|mau)\s*\d*\s*[–:.)\-]?\s*)?"
+_QUOTED_EX = re.compile(_EX_HEAD + r"(?P<item>[^\"“”]+?)\s*(?:→|->|=>|:|–|-)\s*"
+                        r"(?P<q>[\"“])(?P<out>[^\"“”]+)[\"”]\s*\.?\s*$", re.I)
+_ARROW_EX = re.compile(_EX_HEAD + r"(?P<item>[^\"“”→]+?)\s*(?:→|->|=>)\s*(?P<out>\S.*)$", re.I)
+_LABELLED = re.compile(r"^\s*(?:[-•*]\s*)?(?P<label>[^\W\d][\w ]{0,30}?)\s*:\s*(?P<value>.*)$")
+_NOT_SHOT_LABELS = {"hoi", "dap", "q", "a", "khach", "shop", "gia", "dia chi", "ghi chu"}
+
+
+@dataclass(frozen=True)
+class Shot:
+    task: str  # the lines before the examples ("Viết khẩu hiệu ngắn …")
+    items: tuple[str, ...]  # the examples' products or services
+    outputs: tuple[str, ...]  # what the examples wrote for them
+    target: str  # the item to write for
+    quote: str  # "" or the opening quote mark the examples used
+
+
+def _target(line: str) -> str:
+    """ "Sản phẩm cần viết – Hạt tiêu Cùa:" -> "Hạt tiêu Cùa"; "Spa Sen →" -> "Spa Sen"."""
+    text = re.sub(r"\s*(?:→|->|=>|:|–|-)\s*$", "", line.strip()).strip()
+    text = re.split(r"\s+(?:–|-|→|->|=>)\s+|:\s+", text)[-1].strip(" .\"“”")
+    return text if text and len(text.split()) <= 12 else ""
+
+
+def read_few_shot(prompt: str) -> Shot | None:
+    """The examples and the target of a few-shot block, or None when `prompt` is not one."""
+    lines = [x for x in nfc(prompt).splitlines() if x.strip()]
+    if len(lines) < 3 or re.search(r"phan loai|cam xuc|sentiment|classif",
+                                   fold(prompt)):
+        return None  # labels as outputs: the sentiment reader's job
+    # Label pairs: "Sản phẩm: A" / "Khẩu hiệu: a" … "Sản phẩm: T" / "Khẩu hiệu:" (or no B line).
+    labelled = [_LABELLED.match(x) for x in lines]
+    tail = []
+    for m in reversed(labelled):
+        if m is None:
+            break
+        tail.insert(0, (m["label"].strip(), m["value"].strip()))
+    if len(tail) >= 3:
+        a = fold(tail[0][0])
+        b = fold(tail[1][0])
+        seq = [fold(x) for x, _ in tail]
+        if a != b and a not in _NOT_SHOT_LABELS and b not in _NOT_SHOT_LABELS and all(
+                x == (a if i % 2 == 0 else b) for i, x in enumerate(seq)):
+            values = [v for _, v in tail]
+            if len(seq) % 2 == 0 and not values[-1]:
+                values = values[:-1]  # "Khẩu hiệu:" left blank: the one to fill
+            if len(values) % 2 == 1 and len(values) >= 3 and all(values):
+                items, outs = values[0:-1:2], values[1:-1:2]
+                target = _target(values[-1])
+                task = "\n".join(x for x, m in zip(lines, labelled, strict=True) if m is None)
+                if target:
+                    return Shot(task, tuple(items), tuple(o.strip("\"“”") for o in outs),
+                                target, "")
+    # Inline examples: "Ví dụ 1 – A: "a"", "A → a"; then the target alone on the last line.
+    items, outs, quotes, task = [], [], [], []
+    for x in lines[:-1]:
+        m = _QUOTED_EX.match(x) or (_ARROW_EX.match(x) if "→" in x or "->" in x or "=>" in x
+                                    else None)
+        if m is not None:
+            items.append(m["item"].strip())
+            outs.append(m["out"].strip())
+            quotes.append(m.groupdict().get("q") or "")
+        elif not items:
+            task.append(x)
+        else:
+            return None  # examples, then something else, then a last line: not a block
+    last = lines[-1]
+    if not items or _QUOTED_EX.match(last) or _ARROW_EX.match(last):
+        return None
+    if not re.search(r"(?:→|->|=>|:|–|-)\s*$", last) and not re.match(
+            r"\s*(?:sản phẩm|san pham|dịch vụ|dich vu)", last, re.I):
+        return None  # the target line is left open: "T:", "T →", "Sản phẩm cần viết – T"
+    target = _target(last)
+    if not target:
+        return None
+    return Shot("\n".join(task), tuple(items), tuple(outs), target,
+                quotes[0] if all(quotes) else "")
+
+
+def few_shot(prompt: str, rng: random.Random, temperature: float | None) -> str | None:
+    """The answer to a few-shot block: for its target, in its examples' form; or None."""
+    from .frame import read
+
+    shot = read_few_shot(prompt)
+    if shot is None:
+        return None
+    asked = read(shot.task) if shot.task else Frame()
+    fr = read(f"Viết khẩu hiệu cho {shot.target}.")
+    fr.kind = asked.kind or "slogan"
+    fr.count = asked.count or 1
+    fr.tone, fr.tone_named = asked.tone, asked.tone_named
+    longest = max(len(x.split()) for x in shot.outputs)
+    fr.item_max = max(8, 2 * longest)
+    values = items(fr, fr.count, rng, temperature)
+    if not any(EMOJI.search(x) for x in shot.outputs):  # the examples' form: no emoji
+        values = [EMOJI.sub("", x).strip() for x in values]
+    stop = "." if all(x.rstrip("\"”").endswith(".") for x in shot.outputs) else ""
+    values = [x.rstrip(".") + stop if not re.search(r"[!?]$", x) else x for x in values]
+    close = {"“": "”", '"': '"'}.get(shot.quote, "")
+    values = [f"{shot.quote}{x}{close}" for x in values]
+    if len(values) == 1:
+        return values[0]
+    return "\n".join(f"{i}. {x}" for i, x in enumerate(values, 1))

@@ -147,6 +147,11 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
         choice = rng.choice(hit.answers) if temperature else hit.answers[0]
         return with_label(choice)
 
+    if not has_faq:  # examples, then the item to write for: the answer is about that item
+        shot = compose.few_shot(prompt, rng, temperature)
+        if shot is not None:
+            return with_label(shot)
+
     question = _FAQ_PAIR.sub("", prompt).strip() or prompt
     if _FAQ_PAIR.search(nfc(system)) and _is_question(question) and not re.search(
             r"phan loai|cam xuc|chu de|classify|sentiment", fold(prompt)):
