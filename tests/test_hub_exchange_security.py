@@ -178,16 +178,17 @@ print(json.dumps(res))
 
 @pytest.fixture(scope="module")
 def attacked(released, clients, users, hub):
-    """hv1 and hv3 hand in honestly; hv2 hands in with links and a FIFO, then puts a blank
-    notebook named for hv3 (newer than hv3's own submission) into its own inbound folder,
-    the only one it can write."""
+    """hv1 and hv3 hand in honestly; hv2 hands in honestly too, then again (newer, by hand)
+    with links and a FIFO, and puts a blank notebook named for hv3 (newer than hv3's own
+    submission) into its own inbound folder, the only one it can write."""
     hv1, hv2, hv3 = users.participants[:3]
     for name in (hv1, hv3, hv2):
         fetch_and_answer(clients[name])
-    for name in (hv1, hv3):
+    for name in (hv1, hv3, hv2):  # hv2 too: the normal path works for the attacker
         r = clients[name].post("assignments/submit", data={"course_id": COURSE_ID,
                                                            "assignment_id": ASSIGNMENT})
         assert r.json()["success"], r.text
+        assert any((released / "inbound" / name).glob(f"{name}+{ASSIGNMENT}+*")), name
     teacher_course = users.home(users.instructors[0]) / COURSE_ID
     code = f"""
 import datetime, json, os, secrets, shutil
@@ -287,8 +288,9 @@ def test_each_participant_fetches_only_their_own_feedback(attacked, clients, use
         assert len(pages) == 1, pages
         html = pages[0].read_text(encoding="utf-8")
         assert "BEGIN HIDDEN TESTS" not in html and HISTORY_SECRET not in html
-    # hv2 made its submission by hand: nbgrader's cache has nothing, so nothing comes back,
-    # and it cannot list the feedback folder to take someone else's.
+    # hv2's collected submission is the one it made by hand: nbgrader's cache holds only its
+    # earlier honest one, so nothing comes back, and it cannot list the feedback folder to
+    # take someone else's.
     r = clients[hv2].post("assignments/fetch_feedback",
                           data={"course_id": COURSE_ID, "assignment_id": ASSIGNMENT})
     assert not list((users.home(hv2) / ASSIGNMENT).glob("feedback/**/*.html")), r.text
