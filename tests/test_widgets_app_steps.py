@@ -8,6 +8,7 @@ business that is not in the course data, offline; nothing the answers say may be
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import unicodedata
@@ -15,6 +16,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
+from catalogue_helpers import said
 from widget_helpers import assert_safe
 
 from course.i18n import t
@@ -57,7 +59,7 @@ def _upload(widget: SalesReport, name: str, content: bytes) -> None:
 
 def test_prompt_rounds_score_each_round_and_keep_the_prompt_on_empty_input():
     rounds = PromptRounds()
-    assert rounds.run() is None and "Hãy gõ prompt" in rounds.message.value
+    assert rounds.run() is None and t("app.rounds_need") in rounds.message.value
     rounds.box.value = "Viết bài quảng cáo cho tiệm giặt ủi."
     rounds.button.click()
     rounds.box.value = (f"Bạn là nhân viên của {SHOP} ở Đông Hà. Bối cảnh: giặt sấy 15.000 "
@@ -69,27 +71,29 @@ def test_prompt_rounds_score_each_round_and_keep_the_prompt_on_empty_input():
     answer = str(rounds.rounds[1]["tra_loi"])
     assert "Sạch Thơm" in answer and _prices(answer) <= {"15.000"}
     assert_safe(rounds.table_view.value)
-    assert "Vòng" in rounds.table_view.value and rounds.last_prompt == rounds.box.value.strip()
+    assert t("app.rounds_round") in rounds.table_view.value
+    assert rounds.last_prompt == rounds.box.value.strip()
 
 
 def test_few_shot_writes_for_the_named_service_not_the_first_example():
     shot = FewShot("Viết khẩu hiệu ngắn, theo đúng giọng của các ví dụ.",
                    ['Nước mắm Mỹ Thủy: "Giọt mắm quê, đậm tình biển Hải Lăng."',
                     'Gạo hữu cơ Quảng Trị: "Hạt gạo sạch, bữa cơm an lành."'], "")
-    assert shot.write() == "" and "Cần viết cho" in shot.message.value
+    assert shot.write() == "" and t("app.fewshot_need_target") in shot.message.value
     shot.target.value = "Giặt chăn mền"
     shot.button.click()
     assert "Giặt chăn mền" in shot.answer
     assert "Mỹ Thủy" not in shot.answer and "Quảng Trị" not in shot.answer
-    assert "Ví dụ 2 – Gạo hữu cơ" in shot.prompt and shot.prompt.endswith("Giặt chăn mền:")
+    assert t("app.fewshot_example_line", n=2, text="Gạo hữu cơ") in shot.prompt
+    assert shot.prompt.endswith("Giặt chăn mền:")
     shot.examples.value = "  \n"
-    assert shot.write() == "" and "ít nhất một ví dụ" in shot.message.value
+    assert shot.write() == "" and t("app.fewshot_need_examples") in shot.message.value
 
 
 def test_prompt_library_adds_the_last_round_and_saves_excel(tmp_path):
     rounds = PromptRounds()
     library = PromptLibrary(load("prompt_library"), folder=tmp_path, rounds=rounds)
-    assert not library.take_last_round() and "chưa chấm vòng nào" in library.message.value
+    assert not library.take_last_round() and t("app.library_no_round") in library.message.value
     assert not library.add()  # nothing typed
     rounds.box.value = f"Bạn là nhân viên {SHOP}. Viết tin nhắn Zalo mời khách giặt chăn mền."
     rounds.run()
@@ -101,7 +105,7 @@ def test_prompt_library_adds_the_last_round_and_saves_excel(tmp_path):
     assert len(saved) == len(load("prompt_library")) + 1
     assert saved.iloc[-1]["ten_prompt"] == "Zalo giặt chăn mền"
     assert "giặt chăn mền" in saved.iloc[-1]["prompt"] and saved["diem"].between(0, 100).all()
-    assert "Đã lưu" in library.message.value
+    assert said("app.library_saved", library.message.value, count=len(saved))
 
 
 # --- Lesson 05 --------------------------------------------------------------------------------
@@ -127,15 +131,15 @@ def test_faq_search_answers_from_the_own_faq_and_flags_a_handover():
 
 def test_faq_search_bad_input_gets_a_vietnamese_message_and_keeps_the_fields():
     desk = FaqSearch(load("cskh_faq"), INSTRUCTIONS, "", own_faq="chỉ một dòng, không có gạch")
-    assert desk.run() == "" and "Câu hỏi của khách" in desk.message.value
+    assert desk.run() == "" and t("app.faq_need_question") in desk.message.value
     desk.question.value = "Giá bao nhiêu?"
-    assert desk.run() == "" and "Dòng 1 của FAQ" in desk.message.value
+    assert desk.run() == "" and said("app.faq_bad_line", html.unescape(desk.message.value), n=1)
     assert desk.own_faq.value == "chỉ một dòng, không có gạch"
     reply = ComplaintReply(desk, "")
     desk.own_faq.value = ""
-    assert reply.run() == "" and "Lời khiếu nại" in reply.message.value
+    assert reply.run() == "" and t("app.complaint_need") in reply.message.value
     desk.instructions.value = " "
-    assert desk.run() == "" and "hướng dẫn cho trợ lý" in desk.message.value
+    assert desk.run() == "" and t("app.faq_need_instructions") in desk.message.value
 
 
 def test_faq_search_with_the_sample_faq_still_finds_the_broken_bottle_policy():
@@ -159,7 +163,7 @@ def test_one_story_four_formats_for_a_tutor_saved_to_ket_qua(tmp_path):
     story = ("Lớp dạy kèm cô Hạnh ở Đông Hà dạy toán lớp 9, mỗi lớp 6 học sinh, "
              "học phí 600.000 đồng/tháng.")
     widget = StoryFormats("", "Lớp dạy kèm cô Hạnh", REQUESTS, folder=tmp_path)
-    assert widget.run() == {} and "câu chuyện" in widget.message.value
+    assert widget.run() == {} and t("app.story_need") in widget.message.value
     widget.story.value = story
     widget.button.click()
     assert list(widget.results) == list(REQUESTS)
@@ -185,9 +189,9 @@ LAUNDRY_CSV = ("Tháng,Kênh,Dịch vụ,Doanh thu\n"
 
 def test_own_sales_csv_gives_the_report_under_the_own_name(tmp_path):
     widget = SalesReport(folder=tmp_path, shop="")
-    assert widget.run() == "" and "Chọn tệp" in widget.message.value
+    assert widget.run() == "" and t("app.sales_need_file") in widget.message.value
     _upload(widget, "doanh_thu_sach_thom.csv", LAUNDRY_CSV.encode("utf-8"))
-    assert widget.run() == "" and "tên cơ sở" in widget.message.value
+    assert widget.run() == "" and t("app.sales_need_shop") in widget.message.value
     widget.shop.value = SHOP
     widget.button.click()
     report = (tmp_path / "bao_cao_thang.md").read_text(encoding="utf-8")
@@ -221,22 +225,23 @@ def test_own_sales_excel_with_dates_and_quantity_times_price(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "content", "says"), [
-    ("x.csv", b"", "Không đọc được"),
-    ("x.csv", "Ngày,Tiền\nhôm qua,5\n".encode(), "Chưa hiểu tháng ở dòng 2"),
+    ("x.csv", b"", ("app.sales_unreadable", {"name": "x.csv"})),
+    ("x.csv", "Ngày,Tiền\nhôm qua,5\n".encode(), ("app.sales_bad_months", {"rows": 2})),
     ("x.csv", "Tháng,Doanh thu\n12/2025,100000\n12/2025,năm triệu\n".encode(),
-     "Chưa hiểu số tiền ở dòng 3"),
-    ("x.csv", "Tên,Ghi chú\nAn,xx\n".encode(), "chưa có cột tháng"),
-    ("x.csv", "Tháng,Ghi chú\n12/2025,xx\n".encode(), "chưa có cột doanh thu"),
-    ("x.xls", b"\xd0\xcf\x11\xe0", "Lưu thành"),
-    ("x.xlsx", b"PK\x03\x04 not really", "Không đọc được"),
-    ("../../etc/x.csv", b"a" * (5 * 1024 * 1024 + 1), "lớn quá"),
+     ("app.sales_bad_amounts", {"rows": 3})),
+    ("x.csv", "Tên,Ghi chú\nAn,xx\n".encode(), ("app.sales_no_month", {})),
+    ("x.csv", "Tháng,Ghi chú\n12/2025,xx\n".encode(), ("app.sales_no_amount", {})),
+    ("x.xls", b"\xd0\xcf\x11\xe0", ("app.sales_bad_type", {"name": "x.xls"})),
+    ("x.xlsx", b"PK\x03\x04 not really", ("app.sales_unreadable", {"name": "x.xlsx"})),
+    ("../../etc/x.csv", b"a" * (5 * 1024 * 1024 + 1), ("app.sales_too_big", {"name": "x.csv"})),
 ])
 def test_a_bad_sales_file_gets_one_vietnamese_sentence(tmp_path, name, content, says):
     widget = SalesReport(folder=tmp_path, shop=SHOP)
     _upload(widget, name, content)
     assert widget.run() == ""
     message = widget.message.value
-    assert says in message, message
+    key, known = says
+    assert said(key, html.unescape(message), **known), message
     for english in ("Traceback", "Error", "pandas", "/etc/"):
         assert english not in message, english
     assert widget.shop.value == SHOP and not (tmp_path / "bao_cao_thang.md").exists()
