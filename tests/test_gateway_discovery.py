@@ -18,6 +18,7 @@ from llm_server import Scripted, completion
 
 import course
 from course.config import PRESETS, providers, settings_from_env, updated
+from course.i18n import t
 from course.llm import client, gateway, online, session
 
 PACKAGE = Path(course.__file__).resolve().parent
@@ -74,7 +75,7 @@ def test_requests_carry_the_token_of_the_given_environment(llm_server, monkeypat
     headers = llm_server.requests[-1]["headers"]
     assert headers["authorization"] == "Bearer hub-token-of-an"
     assert headers["x-course-lesson"] == "02_viet_prompt"
-    assert course.status()["label"] == "AI của lớp học"
+    assert course.status()["label"] == t("gateway.provider_label")
 
 
 BUDGET_SPENT = {"error": {"code": "gateway_budget_exceeded", "message": "budget",
@@ -137,7 +138,7 @@ def test_a_waiting_participant_is_told_why(llm_server, monkeypatch):
         warnings.simplefilter("default")
         assert course.ask("Yêu cầu phải xếp hàng", temperature=0) == "Đến lượt bạn"
     notices = [str(w.message) for w in seen if issubclass(w.category, client.WaitingNotice)]
-    assert len(notices) == 1 and "xếp hàng" in notices[0] and "3" in notices[0]
+    assert notices == [t("gateway.waiting_queue", waiting=3, limit=2)]
     assert llm_server.requests[-1]["path"].endswith("/me")
     assert llm_server.requests[-1]["headers"]["authorization"] == "Bearer hub-token-of-an"
     # an answer in time: no notice, and the timer is gone with the call
@@ -145,7 +146,7 @@ def test_a_waiting_participant_is_told_why(llm_server, monkeypatch):
         warnings.simplefilter("default")
         course.ask("Câu nhanh", temperature=0)
     assert not [w for w in seen if issubclass(w.category, client.WaitingNotice)]
-    for timer in [t for t in threading.enumerate() if isinstance(t, threading.Timer)]:
+    for timer in [th for th in threading.enumerate() if isinstance(th, threading.Timer)]:
         timer.join(timeout=5)  # cancelled: it ends at once
         assert not timer.is_alive()
 

@@ -6,6 +6,7 @@ import html
 import json
 
 import pytest
+from catalogue_helpers import said
 
 from course.i18n import t
 from course.lessons import capstone, profile
@@ -33,7 +34,7 @@ def test_a_price_that_cannot_be_read_says_so_in_vietnamese(bad: str) -> None:
 def test_no_profile_means_a_labelled_sample(tmp_path) -> None:
     sp = profile.load(tmp_path, default="Hạt tiêu Cùa")
     assert sp["mau"] is True and sp["ten_sp"] == "Hạt tiêu Cùa" and sp["gia_ban_vnd"] == 70_000
-    assert "SẢN PHẨM MẪU" in profile.describe(sp)
+    assert said("profile.using_sample", profile.describe(sp), name="Hạt tiêu Cùa")
     assert capstone.answers_from_profile(sp) == capstone.SAMPLE
 
 
@@ -76,7 +77,8 @@ def test_form_bad_input_keeps_fields_and_explains(tmp_path) -> None:
     form.button.click()
     assert form.path is None and not list(tmp_path.iterdir())
     assert html.escape(t("profile.need_customers")) in form.status.value
-    assert "chưa đọc được" in form.status.value and "<b>Thanh" not in form.status.value
+    assert said("profile.bad_price", html.unescape(form.status.value), value="rẻ lắm")
+    assert "<b>Thanh" not in form.status.value
     assert form.fields["ten_sp"].value == "Gốm <b>Thanh Hà</b>"
 
 
@@ -155,7 +157,8 @@ def test_every_fact_given_is_used_and_nothing_else(tmp_path) -> None:
         profile.post_prompt(sp)
     for key in ("noi_san_xuat", "diem_noi_bat", "gio_mo_cua", "giao_nhan", "dieu_khoan"):
         assert LAUNDRY[key] in text, key
-    assert "15.000" in text and "người làm ra" not in text and "Đặt hàng" not in text
+    assert "15.000" in text and "người làm ra" not in text
+    assert not said("profile.contact_product", text)  # no channel given, no line about it
     assert "Đặt lịch qua Zalo" in profile.brand_voice(sp, "")
     gaps = profile.gap_values(sp)
     assert gaps["[giờ mở cửa]"] == "7:00–21:00" and gaps["[giá]"] == "15.000"
