@@ -147,6 +147,12 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
         choice = rng.choice(hit.answers) if temperature else hit.answers[0]
         return with_label(choice)
 
+    from . import tables  # a pasted table to comment on: figures computed from it, no others
+
+    commented = tables.comment(prompt)
+    if commented is not None:
+        return with_label(commented)
+
     if not has_faq:  # examples, then the item to write for: the answer is about that item
         shot = compose.few_shot(prompt, rng, temperature)
         if shot is not None:

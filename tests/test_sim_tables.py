@@ -1,0 +1,195 @@
+"""Offline comments on a participant's own sales table (lesson 07, the SalesReport widget):
+every figure comes from that table (a cell, a total, a share, an average), nothing from the
+sample shop (Tết, TikTok Shop, 281,9 triệu), or one honest sentence pointing to course.setup().
+
+Shapes: by month × channel (the widget's pivot), by product, by channel, by service; CSV with
+commas (pandas), semicolons with Vietnamese decimals, tabs, and a Markdown table.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from course.i18n import t
+from course.lessons import factcheck
+from course.llm import offline
+from course.text import fold
+
+SAMPLE_WORDS = ("tet", "tiktok", "shopee", "281,9", "110,1", "250,4", "2,1 ty", "nong san",
+                "qua bieu", "mua sam", "le hoi", "noel", "khuyen mai", "uu dai", "mua he",
+                "mua mua", "cuoi nam")
+LESSON = ("Dưới đây là bảng doanh thu theo tháng năm 2025 của cửa hàng, đơn vị triệu đồng. "
+          "Hãy viết 5 nhận xét ngắn về xu hướng, mỗi nhận xét có con số cụ thể, "
+          "rồi một gợi ý cho năm sau.\n\n")
+
+
+def ask(prompt: str) -> str:
+    answer = offline.answer([{"role": "user", "content": prompt}])
+    assert offline.is_simulated(answer)
+    return offline.strip_label(answer)
+
+
+def laundry_by_month() -> pd.DataFrame:
+    """The widget's table: months × channels in millions, a total and the change in %."""
+    bang = pd.DataFrame({"Tại tiệm": [10.5, 8.0, 12.0, 11.2], "Zalo": [3.2, 4.0, 5.5, 6.1]},
+                        index=pd.Index(["2025-09", "2025-10", "2025-11", "2025-12"],
+                                       name="thang"))
+    bang["Tổng"] = bang.sum(axis=1)
+    bang["So với tháng trước (%)"] = bang["Tổng"].pct_change() * 100
+    return bang.round(1)
+
+
+def by_product() -> pd.DataFrame:
+    return pd.DataFrame({"Doanh thu": [42.5, 18.0, 7.25, 30.0]},
+                        index=pd.Index(["Cam Vinh loại 1", "Cam Vinh loại 2", "Bưởi Phúc Trạch",
+                                        "Chanh leo"], name="Sản phẩm"))
+
+
+def by_channel() -> pd.DataFrame:
+    return pd.DataFrame({"Doanh thu": [12_500_000, 4_200_000, 8_750_000]},
+                        index=pd.Index(["Tại tiệm", "Zalo", "Facebook"], name="Kênh"))
+
+
+def tutor_by_service() -> pd.DataFrame:
+    return pd.DataFrame({"Số học viên": [12, 7, 20], "Doanh thu": [14.4, 9.8, 16.0]},
+                        index=pd.Index(["Toán lớp 9", "Tiếng Anh giao tiếp", "Luyện thi vào 10"],
+                                       name="Dịch vụ"))
+
+
+def allowed(table: pd.DataFrame) -> list[float]:
+    """Figures an honest comment may state: cells, row and column totals, the grand total,
+    averages, shares of the total (%), and first→last changes (%)."""
+    values = factcheck.table_numbers(table)
+    numeric = table.select_dtypes("number")
+    cols = [c for c in numeric.columns if "%" not in str(c) and str(c) != "Tổng"]
+    for c in numeric.columns:
+        s = numeric[c].dropna()
+        if len(s):
+            values += [s.sum(), s.mean(), (s.iloc[-1] - s.iloc[0]) / s.iloc[0] * 100 if s.iloc[0]
+                       else 0.0]
+            values += [v / s.sum() * 100 for v in s if s.sum()]
+    if len(cols) > 1:
+        rows = numeric["Tổng"] if "Tổng" in numeric else numeric[cols].sum(axis=1)
+        grand = rows.sum()
+        values += [float(x) for x in rows] + [grand, rows.mean()]
+        values += [v / grand * 100 for v in numeric[cols].sum()]
+        values += [v / grand * 100 for v in rows]
+        values += list(numeric[cols].sum()) + list(numeric[cols].mean())
+    return [float(v) for v in values]
+
+
+def invented(answer: str, table: pd.DataFrame, unit: float = 1.0) -> list[str]:
+    values = allowed(table)
+    bad = []
+    for n in factcheck.extract_numbers(answer):
+        if n.skip_reason:
+            continue
+        sizes = [abs(v) for v in values] + [abs(v) * unit for v in values]
+        if not any(abs(s - n.value) <= max(n.tolerance, 0.051 * (unit if not n.percent else 1))
+                   + 1e-9 * abs(s) for s in sizes):
+            bad.append(n.text)
+    return bad
+
+
+def check(answer: str, table: pd.DataFrame, n: int, unit: float = 1.0) -> None:
+    f = fold(answer)
+    for w in SAMPLE_WORDS:
+        assert w not in f, (w, answer)
+    assert not invented(answer, table, unit), (invented(answer, table, unit), answer)
+    numbered = [x for x in answer.splitlines() if re.match(r"\s*\d+\.\s", x)]
+    if "course.setup()" not in answer:
+        assert len(numbered) == n, answer
+        assert all(factcheck.extract_numbers(x) for x in numbered), answer  # a figure each
+    else:
+        assert len(numbered) < n, answer
+
+
+def names_best_and_worst(answer: str, table: pd.DataFrame, column: str) -> None:
+    s = table[column]
+    assert str(s.idxmax()) in answer or fold(str(s.idxmax())) in fold(answer), answer
+    assert str(s.idxmin()) in answer, answer
+
+
+def test_widget_request_with_a_laundry_by_month() -> None:
+    bang = laundry_by_month()
+    answer = ask(t("app.sales_request", shop="Giặt sấy Hoa Mai", table=bang.to_csv()))
+    check(answer, bang, 5, unit=1e6)
+    assert "tháng 12/2025" in answer.lower() or "12/2025" in answer, answer
+    assert "Zalo" in answer and "Gợi ý" in answer, answer
+    # The widget keeps a comment only when all its figures are table cells or the total:
+    # most honest comments must survive that check.
+    kept = factcheck.verified_lines(answer, bang, extra=[bang["Tổng"].sum() * 1e6], unit=1e6)
+    assert len([x for x in kept if factcheck.extract_numbers(x)]) >= 4, (kept, answer)
+
+
+def test_lesson_request_with_another_table_is_not_the_sample_answer() -> None:
+    bang = laundry_by_month()
+    answer = ask(LESSON + bang.to_csv())
+    check(answer, bang, 5, unit=1e6)
+    assert "Tại tiệm" in answer or "Zalo" in answer
+
+
+def test_lesson_sample_table_keeps_the_curated_answer() -> None:
+    # Lesson 07 teaches catching two wrong figures in that answer (tests/test_factcheck.py).
+    ds = factcheck.load_sales()
+    bang = ds.pivot_table(index="thang", columns="kenh", values="doanh_thu", aggfunc="sum") / 1e6
+    bang["Tổng"] = bang.sum(axis=1)
+    bang["So với tháng trước (%)"] = bang["Tổng"].pct_change() * 100
+    answer = ask(LESSON + bang.round(1).to_csv())
+    assert "281,9" in answer
+
+
+@pytest.mark.parametrize("fmt", ["csv", "semicolon", "tab", "markdown"])
+def test_by_product_in_several_formats(fmt: str) -> None:
+    table = by_product()
+    if fmt == "csv":
+        text = table.to_csv()
+    elif fmt == "semicolon":
+        text = table.to_csv(sep=";", decimal=",")
+    elif fmt == "tab":
+        text = table.to_csv(sep="\t")
+    else:
+        text = "| Sản phẩm | Doanh thu |\n|---|---|\n" + "\n".join(
+            f"| {k} | {str(v).replace('.', ',')} |" for k, v in table["Doanh thu"].items())
+    prompt = ("Đây là doanh thu theo sản phẩm của vườn cam cô Hạnh tháng 12, đơn vị triệu đồng. "
+              "Viết 4 nhận xét, mỗi nhận xét có con số.\n\n" + text)
+    answer = ask(prompt)
+    check(answer, table, 4, unit=1e6)
+    names_best_and_worst(answer, table, "Doanh thu")
+    assert "Gợi ý" not in answer  # not asked for
+
+
+def test_by_channel_in_dong() -> None:
+    table = by_channel()
+    answer = ask("Phân tích bảng doanh thu theo kênh của tiệm giặt Hoa Mai, viết 3 nhận xét "
+                 "và 1 gợi ý:\n" + table.to_csv())
+    check(answer, table, 3)
+    names_best_and_worst(answer, table, "Doanh thu")
+    assert "đồng" in answer and "triệu đồng" not in answer  # the unit as the table has it
+
+
+def test_service_table_with_two_measures() -> None:
+    table = tutor_by_service()
+    answer = ask("Nhận xét bảng sau của trung tâm gia sư Cô Lan (doanh thu: triệu đồng), "
+                 "5 ý ngắn:\n" + table.to_csv())
+    check(answer, table, 5, unit=1e6)
+    names_best_and_worst(answer, table, "Doanh thu")
+    for w in ("dat hang", "giao hang", "san pham ban chay", "lam qua"):
+        assert w not in fold(answer), answer
+
+
+def test_more_comments_than_the_table_allows_says_so() -> None:
+    table = pd.DataFrame({"Doanh thu": [5.0, 7.0]},
+                         index=pd.Index(["Giặt sấy", "Giặt hấp"], name="Dịch vụ"))
+    answer = ask("Viết 12 nhận xét về bảng doanh thu (triệu đồng) sau:\n" + table.to_csv())
+    check(answer, table, 12, unit=1e6)
+    assert "course.setup()" in answer
+
+
+def test_a_table_without_numbers_gets_one_honest_sentence() -> None:
+    answer = ask("Nhận xét bảng doanh thu sau, 3 ý:\nDịch vụ,Doanh thu\nGiặt sấy,cao\n"
+                 "Giặt hấp,thấp\nGiặt chăn,vừa\n")
+    assert "course.setup()" in answer and len(answer.splitlines()) == 1, answer
