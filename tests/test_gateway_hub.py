@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from catalogue_helpers import said
 from gateway_hub import PYTHON, Hub, chp_path
 from llm_server import Scripted, completion, error
 
@@ -114,9 +115,9 @@ def test_participant_asks_and_streams_with_no_key(hub, upstream, tmp_path):
     assert out["stream"] == ["Bún hến ", "Cồn Hến ", "thơm mùi ruốc."]
     st = out["status"]
     assert st["backend"] == "openai" and st["provider"] == "lop-hoc"
-    assert st["label"] == "AI của lớp học" and st["model"] == "gpt-4o-mini"
+    assert st["label"] == t("gateway.provider_label") and st["model"] == "gpt-4o-mini"
     assert st["remaining_vnd"] == st["budget_vnd"] == 20_000
-    assert "AI của lớp học" in st["note"] and "gpt-4o-mini" in st["note"]
+    assert said("gateway.status_line", st["note"], model="gpt-4o-mini")
     assert st["api_key"] is None and st["key_needed"] is False
     sent = upstream.requests[before:]
     assert len(sent) == 2
@@ -198,7 +199,7 @@ def test_wrong_or_foreign_tokens_are_refused(hub, tmp_path):
         except course.AuthError as err:
             print(err)
     """, tmp_path)
-    assert "không nhận ra tài khoản" in out
+    assert t("gateway.forbidden") in out
 
 
 def test_budget_refuses_in_vietnamese_then_falls_back_and_can_be_raised(hub, upstream,
@@ -223,8 +224,8 @@ def test_budget_refuses_in_vietnamese_then_falls_back_and_can_be_raised(hub, ups
     """, tmp_path))
     assert out["first"].startswith("Mật ong Tuyên Hóa")
     msg = out["refused"]
-    assert msg and "hết hạn mức" in msg and "1.170" in msg and "1.000" in msg
-    assert "đặt lại lúc 00:00 ngày" in msg and "giảng viên" in msg
+    assert msg and said("gateway.budget_exceeded", msg, contact=t("gateway.default_contact"))
+    assert "1.170" in msg and "1.000" in msg and "00:00 ngày" in msg  # used, budget, reset
     assert out["simulated"]  # the lesson goes on, clearly labelled
     assert out["status"]["backend"] == "offline"
     assert out["status"]["gateway"]["reason"] == "gateway_budget_exceeded"
@@ -327,10 +328,10 @@ def test_upstream_errors_reach_the_participant_in_vietnamese(hub, upstream, tmp_
         print(json.dumps(out, ensure_ascii=False))
     """, tmp_path))
     (k1, m1), (k2, m2), (k3, m3), (k4, m4) = out
-    assert k1 == "RateLimitError" and "giới hạn số lượt gọi" in m1
+    assert k1 == "RateLimitError" and t("gateway.upstream_rate_limited") in m1
     assert k2 == "ok" and m2 == "Trả lời sau một lần thử lại"
-    assert k3 == "ServerError" and "(mã 500)" in m3
-    assert k4 == "LLMTimeoutError" and "quá lâu" in m4
+    assert k3 == "ServerError" and t("gateway.upstream_error", status=500) in m3
+    assert k4 == "LLMTimeoutError" and t("gateway.upstream_timeout") in m4
     assert CLASS_KEY not in json.dumps(out)
     assert len(upstream.requests) == before + 4 + 2 + 1 + 1
 
@@ -469,7 +470,7 @@ def test_pause_switch_and_masked_prompts(hub, upstream, tmp_path):
     """, tmp_path)
     db = sqlite3.connect(hub.folder / "ai-gateway.sqlite3")
     stored = " ".join(r[0] for r in db.execute("SELECT text FROM prompts"))
-    assert "[SỐ ĐIỆN THOẠI]" in stored and phone not in stored
+    assert t("privacy.placeholder_phone") in stored and phone not in stored
     assert phone not in hub.log()
     act(hub, action="prompts_off")
 
@@ -487,8 +488,8 @@ def test_pause_switch_and_masked_prompts(hub, upstream, tmp_path):
         """, tmp_path))
     finally:
         act(hub, action="resume")
-    assert "tạm dừng AI của lớp" in out["msg"] and out["simulated"]
-    assert "mô phỏng" in out["note"]
+    assert said("gateway.paused", out["msg"]) and out["simulated"]
+    assert out["note"] == t("gateway.status_fallback")
 
 
 def test_instructor_opens_the_page_through_the_hub_login(hub):
@@ -543,7 +544,7 @@ def test_a_participant_sending_too_fast_is_slowed_down_in_vietnamese(capped_hub,
         print(json.dumps(result, ensure_ascii=False))
     """, tmp_path))
     assert out[:4] == ["ok"] * 4
-    assert "hơi nhanh" in out[4] and "4 lượt mỗi phút" in out[4]
+    assert said("gateway.rate_limited", out[4], per_minute=4)
 
 
 def test_class_cap_stops_everyone_for_the_rest_of_the_day(capped_hub, upstream):
