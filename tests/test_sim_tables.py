@@ -193,3 +193,22 @@ def test_a_table_without_numbers_gets_one_honest_sentence() -> None:
     answer = ask("Nhận xét bảng doanh thu sau, 3 ý:\nDịch vụ,Doanh thu\nGiặt sấy,cao\n"
                  "Giặt hấp,thấp\nGiặt chăn,vừa\n")
     assert "course.setup()" in answer and len(answer.splitlines()) == 1, answer
+
+
+def test_long_table_of_a_spa_names_its_best_service() -> None:
+    # Rows of month × service, Vietnamese number style: the best service comes from its rows.
+    text = ("Tháng;Dịch vụ;Doanh thu\n10/2025;Gội đầu;4.800.000\n10/2025;Massage;7.200.000\n"
+            "11/2025;Gội đầu;5.600.000\n11/2025;Massage;6.900.000")
+    answer = ask("Phân tích bảng doanh thu của Spa Hương Sen (đơn vị: đồng), viết 3 nhận xét:\n"
+                 + text)
+    table = pd.DataFrame({"Doanh thu": [4_800_000, 7_200_000, 5_600_000, 6_900_000, 12_000_000,
+                                        12_500_000, 10_400_000, 14_100_000]})
+    check(answer, table, 3)
+    assert "Massage" in answer and "14.100.000 đồng" in answer, answer
+    assert "Tháng 11/2025" in answer, answer
+
+
+def test_reviews_with_commas_are_not_a_table() -> None:
+    answer = ask("Phân loại cảm xúc các đánh giá sau:\n1. Giặt sạch, giao nhanh\n"
+                 "2. Áo bị nhăn, giao trễ\n3. Bình thường, không có gì đặc biệt")
+    assert "tích cực" in answer and "course.setup()" not in answer, answer

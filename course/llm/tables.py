@@ -260,6 +260,19 @@ def comment(prompt: str) -> str | None:
     add("max", label=show(best[0]), what=what, value=amount(best[1]))
     if len(rows) >= 2 and worst[1] != best[1]:
         add("min", label=show(worst[0]), what=what, value=amount(worst[1]))
+    for k in range(n_cols):  # a long table: "Dịch vụ" beside "Tháng"; its best item too
+        if k == label_col or k in numeric or main is None:
+            continue
+        groups: dict[str, float] = {}
+        for i, row in enumerate(block.rows):
+            if parsed[main][i] is not None and row[k]:
+                groups[row[k]] = groups.get(row[k], 0.0) + parsed[main][i]
+        if 2 <= len(groups) < len(block.rows):
+            top_item = max(groups.items(), key=lambda x: x[1])
+            add("max", label=top_item[0], what=what, value=amount(top_item[1]))
+            low_item = min(groups.items(), key=lambda x: x[1])
+            if low_item[1] != top_item[1]:
+                add("min", label=low_item[0], what=what, value=amount(low_item[1]))
     first, last = rows[0], rows[-1]
     if months and len(rows) >= 2:
         key = ("trend_up" if last[1] > first[1] else "trend_down" if last[1] < first[1]
