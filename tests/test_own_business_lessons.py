@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from catalogue_helpers import said
 from nbclient import NotebookClient
 from sim_properties import product_only
 
@@ -131,7 +132,7 @@ def test_every_lesson_says_it_uses_the_participants_product(ran) -> None:
     for name in ("02_viet_prompt", "03_noi_dung_marketing", "04_pheu_ban_hang",
                  "06_noi_dung_so"):
         text = outputs(work / f"{name}.ipynb")
-        assert f"Đang dùng sản phẩm của bạn: {sp['ten_sp']}" in text, name
+        assert said("profile.using_own", text, name=sp["ten_sp"]), name
         assert "SẢN PHẨM MẪU" not in text, name
 
 
@@ -205,7 +206,7 @@ def test_lesson05_chat_answers_from_the_participants_facts(ran) -> None:
     text = own_chat(work)
     from course import numbers
     price = numbers.number(sp["gia_ban_vnd"])
-    assert f"Đang dùng sản phẩm của bạn: {sp['ten_sp']}" in text
+    assert said("profile.using_own", text, name=sp["ten_sp"])
     assert f"Trợ lý: Dạ, giá {price} đồng" in text
     if "/" not in str(sp["don_vi"]):  # "phòng đôi/đêm": the price is quoted, not multiplied
         assert f"× {price} đồng" in text  # the follow-up is calculated from the given price
