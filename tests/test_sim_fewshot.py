@@ -24,7 +24,7 @@ OTHER_EXAMPLES = [("Tiệm bánh Hạnh Phúc", "Bánh thơm mỗi sáng, vui tr
                   ("Nhà may Thu Hà", "Đường kim khéo, dáng áo xinh.")]
 # Businesses not in course data: services first, then a farm product and lodging.
 TARGETS = ["Giặt sấy Hoa Mai", "Gia sư Toán Cô Lan", "Spa Hương Sen", "Sửa xe Minh Tâm",
-           "Cam Vinh vườn cô Hạnh", "Homestay Mây Đông Hà"]
+           "Cam Vinh vườn cô Hạnh", "Homestay Mây Đông Hà", "Dạy tiếng Anh cho trẻ"]
 
 
 def no_marks(text: str) -> str:

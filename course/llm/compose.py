@@ -637,6 +637,10 @@ def few_shot(prompt: str, rng: random.Random, temperature: float | None) -> str 
         return None
     asked = read(shot.task) if shot.task else Frame()
     fr = read(f"Viết khẩu hiệu cho {shot.target}.")
+    rest = fold(shot.target)[len(fold(fr.name or "")):].strip()
+    if fr.product is None and (fr.name is None or (
+            fold(shot.target).startswith(fold(fr.name)) and not rest.startswith("cua "))):
+        fr.name = shot.target  # "Dạy tiếng Anh cho trẻ": the item as the participant wrote it
     fr.kind = asked.kind or "slogan"
     fr.count = asked.count or 1
     fr.tone, fr.tone_named = asked.tone, asked.tone_named
