@@ -154,3 +154,24 @@ def test_garage_requests_keep_the_name_and_invent_nothing(prompt: str):
         assert len(ITEM.findall(body)) == int(n.group(1)), body
     else:
         assert not ITEM.search(body), body
+
+
+@pytest.mark.parametrize(("prompt", "target"), [
+    ("Viết khẩu hiệu ngắn cho dịch vụ, theo đúng giọng của các ví dụ.\n"
+     "Ví dụ 1 – Nước mắm Mỹ Thủy: \"Giọt mắm quê, đậm tình biển Hải Lăng.\"\n"
+     "Ví dụ 2 – Gạo hữu cơ Quảng Trị: \"Hạt gạo sạch, bữa cơm an lành.\"\n"
+     "Dịch vụ cần viết – Giặt sấy Hoa Mai:", "Giặt sấy Hoa Mai"),
+    ("Viet khau hieu theo mau.\nSan pham: Nuoc mam My Thuy\nKhau hieu: Giot mam que.\n"
+     "San pham: Gao huu co Quang Tri\nKhau hieu: Hat gao sach.\nSan pham: Spa Huong Sen\n"
+     "Khau hieu:", "Spa Huong Sen"),
+    ("Viết câu giới thiệu theo mẫu.\nNước mắm Mỹ Thủy → Giọt mắm quê, đậm đà.\n"
+     "Gạo hữu cơ Quảng Trị → Hạt gạo sạch, cơm thơm.\nGia sư Toán cô Lan →",
+     "Gia sư Toán cô Lan"),
+])
+def test_few_shot_answers_for_the_last_item_only(prompt: str, target: str):
+    # Examples first, the target last: the answer is about the target (issue 21, helper A).
+    body = ask(prompt, True)
+    assert target in body, body
+    for example in ("mắm", "mam", "gạo", "gao", "Mỹ Thủy", "My Thuy", "Quảng Trị"):
+        assert example not in body, body
+    assert len([x for x in body.splitlines() if x.strip()]) == 1, body
