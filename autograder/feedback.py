@@ -14,12 +14,13 @@ holds one is replaced by a short refusal (in Vietnamese) and the instructor is t
 
 from __future__ import annotations
 
-import html
+import functools
 import json
 import logging
 import re
 from pathlib import Path
 
+import jinja2
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.v4 import new_output
 from nbgrader.apps import NbGraderAPI
@@ -174,11 +175,22 @@ def _secrets(course: Course, assignment_id: str) -> hidden.Secrets:
         for p in sorted(course.source_dir(assignment_id).glob("*.ipynb")))
 
 
+@functools.cache
+def _pages() -> jinja2.Environment:
+    """Our own small HTML pages; autoescape because the assignment id and the reason may
+    carry text a participant wrote."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES / "pages"), autoescape=True,
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+
+
+def _write_page(page: Path, template: str, **context: object) -> None:
+    page.write_text(_pages().get_template(template).render(**context), encoding="utf-8")
+
+
 def _refuse_page(page: Path, assignment_id: str) -> None:
-    page.write_text(
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Nhận xét bài "
-        f"{html.escape(assignment_id)}</title></head><body><p>{html.escape(REFUSED_PAGE)}</p>"
-        "</body></html>", encoding="utf-8")
+    _write_page(page, "feedback_refused.html.j2", assignment_id=assignment_id,
+                message=REFUSED_PAGE)
 
 
 def _fallback_page(course: Course, assignment_id: str, student_id: str, data: dict) -> Path:
@@ -186,13 +198,10 @@ def _fallback_page(course: Course, assignment_id: str, student_id: str, data: di
     folder = course.feedback_dir(assignment_id, student_id)
     folder.mkdir(parents=True, exist_ok=True)
     page = folder / f"{assignment_id}.html"
-    page.write_text(
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Nhận xét bài "
-        f"{html.escape(assignment_id)}</title></head><body><h3>Bài {html.escape(assignment_id)}: "
-        f"{float(data.get('score') or 0):g} / {float(data.get('max_score') or 0):g} điểm</h3>"
-        f"<p>{html.escape(data.get('reason', ''))}</p>"
-        "<p>Nếu bạn nghĩ có nhầm lẫn, hãy gửi lại bài hoặc liên hệ giảng viên.</p></body></html>",
-        encoding="utf-8")
+    _write_page(page, "feedback_fallback.html.j2", assignment_id=assignment_id,
+                score=f"{float(data.get('score') or 0):g}",
+                max_score=f"{float(data.get('max_score') or 0):g}",
+                reason=data.get("reason", ""))
     return page
 
 
