@@ -36,6 +36,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from course.i18n import t
+
 REDACTED = "[ĐÃ XÓA KHÓA API]"
 
 # Keys shorter than this are not remembered: local servers accept placeholder keys
@@ -382,9 +384,7 @@ def _decode_base64(content: str, path: str) -> bytes:
     try:
         return base64.b64decode(content.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
-        raise SaveRefused(
-            f"Chưa lưu tệp {path}: nội dung tải lên bị hỏng nên không kiểm tra được khóa API "
-            "trong đó. Hãy tải tệp lên lại.") from exc
+        raise SaveRefused(t("keyguard.upload_broken", path=path)) from exc
 
 
 def scrub_chunk(model: dict[str, Any], os_path: str, path: str = "") -> bool:
@@ -441,9 +441,8 @@ def refuse_save(path: str, reason: str | None = None) -> Exception:
     """The HTTP 400 that tells the participant, in Vietnamese, why nothing was saved."""
     from tornado.web import HTTPError
 
-    message = reason or (f"Chưa lưu tệp {path}: không kiểm tra được tệp có chứa khóa API hay "
-                         "không. Bài của bạn vẫn còn trong trình duyệt; hãy lưu lại sau giây lát.")
-    return HTTPError(400, message.replace("%", "%%"), reason="Chưa lưu: cần kiểm tra khóa API")
+    message = reason or t("keyguard.unchecked", path=path)
+    return HTTPError(400, message.replace("%", "%%"), reason=t("keyguard.refused_reason"))
 
 
 def pre_save_hook(model: dict[str, Any], path: str, contents_manager: Any = None,

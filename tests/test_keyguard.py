@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from course import keyguard
+from course.i18n import t
 from course.keyguard import REDACTED, remember_key, scrub, scrub_message, scrub_notebook
 from course.lab import lab_environment
 
@@ -404,8 +405,25 @@ def test_a_save_that_cannot_be_checked_is_refused_in_vietnamese():
     with pytest.raises(HTTPError) as refused:
         keyguard.pre_save_hook(model=model, path="tai-len.txt", contents_manager=None)
     assert refused.value.status_code == 400
-    assert "Chưa lưu tệp tai-len.txt" in refused.value.log_message
-    assert "khóa API" in refused.value.log_message
+    assert refused.value.log_message == t("keyguard.upload_broken", path="tai-len.txt")
+    assert refused.value.reason == t("keyguard.refused_reason")
+
+
+def test_a_save_the_check_fails_on_is_refused_not_written(monkeypatch):
+    """Fail closed: an unexpected error in the check refuses the save with the catalogue's
+    reason instead of letting the server write the file unchecked."""
+    from tornado.web import HTTPError
+
+    def broken(*_args: object, **_kwargs: object) -> bool:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(keyguard, "_scrub_model", broken)
+    model = {"type": "file", "format": "text", "content": "x = 1"}
+    with pytest.raises(HTTPError) as refused:
+        keyguard.pre_save_hook(model=model, path="bai-01.py", contents_manager=None)
+    assert refused.value.status_code == 400
+    assert refused.value.log_message == t("keyguard.unchecked", path="bai-01.py")
+    assert refused.value.reason == t("keyguard.refused_reason")
 
 
 def _chunks(data: bytes, cuts: list[int]) -> list[tuple[int, bytes]]:
@@ -471,7 +489,7 @@ def test_server_scrubs_base64_and_chunked_uploads(jupyter_server):
 
     status, reply = _request(base, token, "hong.txt", {
         "type": "file", "format": "base64", "name": "hong.txt", "content": "@@@ không hợp lệ"})
-    assert status == 400 and "Chưa lưu tệp hong.txt" in reply["message"], reply
+    assert status == 400 and t("keyguard.upload_broken", path="hong.txt") in reply["message"], reply
     assert not (root / "hong.txt").exists()
     for key in (OPENAI_PROJECT, MISTRAL, VLLM_KEY, GOOGLE):
         assert key not in log.read_text(encoding="utf-8")
