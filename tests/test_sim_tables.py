@@ -212,3 +212,33 @@ def test_reviews_with_commas_are_not_a_table() -> None:
     answer = ask("Phân loại cảm xúc các đánh giá sau:\n1. Giặt sạch, giao nhanh\n"
                  "2. Áo bị nhăn, giao trễ\n3. Bình thường, không có gì đặc biệt")
     assert "tích cực" in answer and "course.setup()" not in answer, answer
+
+
+def test_numeric_months_and_figures_described_in_a_sentence() -> None:
+    table = pd.DataFrame({"Doanh thu": [12.0, 15.0, 9.0]})
+    csv_answer = ask("Nhận xét bảng doanh thu (triệu đồng) của tiệm giặt, 3 ý:\n"
+                     "Tháng,Doanh thu\n1,12\n2,15\n3,9\n")
+    prose_answer = ask("Tiệm giặt của tôi tháng 1 bán được 12 triệu, tháng 2 được 15 triệu, "
+                       "tháng 3 được 9 triệu. Hãy nhận xét xu hướng doanh thu, 3 ý.")
+    for answer in (csv_answer, prose_answer):
+        check(answer, table, 3, unit=1e6)
+        assert "Tháng 2 có doanh thu cao nhất: 15 triệu đồng" in answer, answer
+        assert "giảm từ 12 triệu đồng xuống 9 triệu đồng" in answer, answer
+
+
+def test_one_month_says_what_it_can_and_no_more() -> None:
+    bang = pd.DataFrame({"Tất cả": [18.7], "Tổng": [18.7], "So với tháng trước (%)": [None]},
+                        index=pd.Index(["2025-12"], name="thang"))
+    answer = ask(t("app.sales_request", shop="Lớp dạy kèm cô Hạnh", table=bang.to_csv()))
+    check(answer, bang, 5, unit=1e6)
+    assert "Tháng 12/2025 có doanh thu 18,7 triệu đồng." in answer
+    assert "cao nhất" not in answer  # one month is not the highest of anything
+
+
+def test_english_thousands_and_a_share_column() -> None:
+    table = pd.DataFrame({"Doanh thu": [12_500_000, 10_000_000], "Tỷ trọng": [55.6, 44.4]},
+                         index=pd.Index(["Tại tiệm", "Zalo"], name="Kênh"))
+    answer = ask('Phân tích bảng doanh thu sau, 3 nhận xét:\nKênh,Doanh thu (đồng),Tỷ trọng (%)\n'
+                 'Tại tiệm,"12,500,000",55.6\nZalo,"10,000,000",44.4\n')
+    check(answer, table, 3)
+    assert "12.500.000 đồng" in answer and "22.500.000 đồng" in answer, answer

@@ -72,7 +72,7 @@ def find(prompt: str) -> Block | None:
                     break
                 run.append(cells)
                 j += 1
-            if len(run) >= 3 and (best is None or len(run) > len(best.rows) + 1):
+            if len(run) >= 2 and (best is None or len(run) > len(best.rows) + 1):
                 best = Block(i, j, run[0], run[1:])
             i = max(j, i + 1)
     return best
@@ -132,12 +132,47 @@ def _count(instruction: str) -> int | None:
     return int(token) if token.isdigit() else NUMBER_WORDS[token]
 
 
+_PROSE_ITEM = re.compile(
+    r"(?P<label>[^\W\d][^,;\n]*?)\s*(?:bán được|bán|thu được|thu|đạt|được|là|:)?\s+"
+    r"(?P<num>\d[\d.,]*)\s*(?P<unit>triệu đồng|triệu|nghìn đồng|nghìn|ngàn|đồng)(?!\w)", re.I)
+
+
+def _from_prose(prompt: str) -> Block | None:
+    """Figures described in a sentence ("tháng 1 bán được 12 triệu, tháng 2 được 15 triệu")
+    as a two-column table, when the request asks for comments on them."""
+    text = nfc(prompt)
+    if not _cue("prose_asks").search(fold(text)):
+        return None
+    found = list(_PROSE_ITEM.finditer(text))
+    if len(found) < 2 or len({fold(m["unit"]).split()[0] for m in found}) != 1:
+        return None
+    rows = []
+    for m in found:
+        label = m["label"].strip()
+        month = re.search(r"(?:tháng|thang)\s*\d{1,2}(?:/\d{4})?", label, re.I)
+        label = month.group(0) if month else label
+        if len(label.split()) > _MAX_CELL_WORDS or _number(m["num"]) is None:
+            return None
+        rows.append([label, m["num"].rstrip(".,").replace(",", ".") if re.fullmatch(
+            r"\d+,\d+", m["num"].rstrip(".,")) else m["num"].rstrip(".,")])
+    unit = fold(found[0]["unit"]).split()[0]
+    header = ["Tháng" if all(re.match(r"(?:tháng|thang)", r[0], re.I) for r in rows)
+              else "Mục", f"Doanh thu ({'triệu' if unit == 'trieu' else unit})"]
+    return Block(0, 0, header, rows)
+
+
 def comment(prompt: str) -> str | None:
     """Comments on the table in `prompt` when it asks for them; None when it is not such a
     request (the rest of the simulation answers it)."""
     block = find(prompt)
     if block is None:
-        return None
+        block = _from_prose(prompt)
+        if block is None:
+            return None
+        prompt = prompt + "\n" + "\n".join(",".join(x) for x in [block.header, *block.rows])
+        block = find(prompt)
+        if block is None:
+            return None
     lines = nfc(prompt).splitlines()
     instruction = "\n".join(lines[:block.start] + lines[block.end:])
     fi = fold(instruction)
@@ -240,6 +275,8 @@ def comment(prompt: str) -> str | None:
     months = bool(_cue("months").search(head(label_col))) or all(_month(lab) for lab, _ in rows)
 
     def show(label: str) -> str:
+        if months and re.fullmatch(r"\d{1,2}", label.strip()):
+            return f"tháng {int(label)}"  # a "Tháng" column of 1, 2, 3
         return (_month(label) or label) if months else label
 
     row_word = next((w for k, w in d["row_words"].items()
@@ -257,7 +294,10 @@ def comment(prompt: str) -> str | None:
         if text not in out:
             out.append(text)
 
-    add("max", label=show(best[0]), what=what, value=amount(best[1]))
+    if len(rows) == 1:
+        add("only", label_cap=_cap(show(best[0])), what=what, value=amount(best[1]))
+    else:
+        add("max", label=show(best[0]), what=what, value=amount(best[1]))
     if len(rows) >= 2 and worst[1] != best[1]:
         add("min", label=show(worst[0]), what=what, value=amount(worst[1]))
     for k in range(n_cols):  # a long table: "Dịch vụ" beside "Tháng"; its best item too
