@@ -14,7 +14,7 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
-from autograder.coursectx import Course, CourseError
+from autograder.coursectx import Course, InstructorError
 from autograder.roster import plain
 from autograder.scores import class_table
 from course import timezone
@@ -28,7 +28,8 @@ def font_file(name: str = "DejaVuSans.ttf") -> Path:
     for folder in FONT_DIRS:
         if (folder / name).exists():
             return folder / name
-    raise CourseError(f"Không tìm thấy phông chữ {name} (cần matplotlib hoặc fonts-dejavu-core).")
+    raise InstructorError(
+        f"Không tìm thấy phông chữ {name} (cần matplotlib hoặc fonts-dejavu-core).")
 
 
 def _file_name(student_id: str, name: str) -> str:
@@ -87,7 +88,7 @@ def make_certificates(course: Course, min_score: float, out_dir: Path | None = N
     """Certificates for everyone whose total is at least ``min_score`` percent."""
     table, maxima = class_table(course)
     if table.empty or not maxima:
-        raise CourseError("Chưa có điểm nào trong sổ điểm, nên chưa cấp được giấy chứng nhận.")
+        raise InstructorError("Chưa có điểm nào trong sổ điểm, nên chưa cấp được giấy chứng nhận.")
     out = Path(out_dir) if out_dir else course.root / "chung-nhan"
     chosen = table[table["ty_le"] >= min_score]
     return [certificate(out / _file_name(r.ma_hv, r.ho_ten), r.ho_ten, r.don_vi, r.ty_le,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from autograder.coursectx import Course, CourseError
+from autograder.coursectx import Course, InstructorError
 from autograder.scores import class_table, late_work, question_table, question_titles
 from autograder.vnsort import name_key
 
@@ -49,7 +49,7 @@ def export_grades(course: Course, out_dir: Path | None = None) -> list[Path]:
     """Write bang-diem.csv, bang-diem-<id>.csv and bang-diem.xlsx; return the paths."""
     table, maxima = class_table(course)
     if table.empty:
-        raise CourseError("Sổ điểm chưa có học viên nào. Hãy nhập danh sách lớp trước "
+        raise InstructorError("Sổ điểm chưa có học viên nào. Hãy nhập danh sách lớp trước "
                           "(python -m autograder roster import TEP).")
     out = Path(out_dir) if out_dir else course.root / "bang-diem"
     out.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from nbgrader.plugins import BasePlugin
 from traitlets import Enum, Float
 
-from autograder.coursectx import Course, CourseError
+from autograder.coursectx import Course, InstructorError
 from course import timezone
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def parse_deadline(text: str, tz: str | None = None) -> datetime:
         except ValueError:
             continue
     else:
-        raise CourseError(f"Không hiểu hạn nộp '{text}'. Viết dạng NĂM-THÁNG-NGÀY GIỜ:PHÚT, "
+        raise InstructorError(f"Không hiểu hạn nộp '{text}'. Viết dạng NĂM-THÁNG-NGÀY GIỜ:PHÚT, "
                           f"ví dụ \"2026-12-05 23:59\" ({timezone.label()}).")
     if len(text.strip()) == 10:
         local = local.replace(hour=23, minute=59, second=59)

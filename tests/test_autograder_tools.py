@@ -296,7 +296,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_late_policy_through_nbgraders_plugin_mechanism():
     from nbgrader.preprocessors import AssignLatePenalties
 
-    from autograder.coursectx import CourseError
+    from autograder.coursectx import InstructorError
     from autograder.late import late_text, parse_deadline
 
     def plugin(method: str):
@@ -323,12 +323,12 @@ def test_late_policy_through_nbgraders_plugin_mechanism():
     assert late_text(0) == "" and late_text(59) == "muộn 1 phút"
     assert late_text(3 * 3600 + 600) == "muộn 3 giờ 10 phút"
     assert late_text(2 * day + 5) == "muộn 3 ngày"
-    with pytest.raises(CourseError, match="NĂM-THÁNG-NGÀY"):
+    with pytest.raises(InstructorError, match="NĂM-THÁNG-NGÀY"):
         parse_deadline("thứ sáu tuần sau")
 
 
 def test_hub_usernames_mapped_to_roster_ids(tmp_path):
-    from autograder.coursectx import CourseError
+    from autograder.coursectx import InstructorError
     from autograder.distribute import apply_login_map, read_login_map
 
     root = _course(tmp_path, "bt0")
@@ -353,7 +353,7 @@ def test_hub_usernames_mapped_to_roster_ids(tmp_path):
     assert (root / "submitted" / "hv002" / "bt0" / "bt0.ipynb").read_text() == "cua hv002"
     bad = tmp_path / "sai.csv"
     bad.write_text("chi mot cot\nnguyenvana\n", encoding="utf-8")
-    with pytest.raises(CourseError, match="hai cột"):
+    with pytest.raises(InstructorError, match="hai cột"):
         read_login_map(bad)
 
 
