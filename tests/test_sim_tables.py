@@ -242,3 +242,23 @@ def test_english_thousands_and_a_share_column() -> None:
                  'Tại tiệm,"12,500,000",55.6\nZalo,"10,000,000",44.4\n')
     check(answer, table, 3)
     assert "12.500.000 đồng" in answer and "22.500.000 đồng" in answer, answer
+
+
+def test_raw_rows_are_summed_per_month_and_per_item_never_the_unit_price() -> None:
+    # A year of raw sales rows (lesson 07's file shape): doanh_thu is summed, don_gia is not,
+    # and the product code column is not an item.
+    ds = factcheck.load_sales()
+    answer = ask("Phân tích bảng doanh thu sau, 5 nhận xét:\n" + ds.to_csv(index=False))
+    by_month = ds.groupby("thang")["doanh_thu"].sum()
+    by_item = ds.groupby("ten_sp")["doanh_thu"].sum()
+    assert f"{by_month.max():,.0f}".replace(",", ".") + " đồng" in answer, answer
+    assert by_item.idxmax() in answer and by_item.idxmin() in answer, answer
+    assert "SP0" not in answer and "course.setup()" not in answer, answer
+
+
+def test_a_table_longer_than_the_reading_limit_says_it_was_cut() -> None:
+    rows = "\n".join(f"{i}/2025,Giặt sấy {i},{1000 + i}" for i in range(1, 4000))
+    answer = ask("Nhận xét bảng doanh thu (nghìn đồng) sau, 3 ý:\nTháng,Dịch vụ,Doanh thu\n"
+                 + rows)
+    assert "course.setup()" in answer and len([x for x in answer.splitlines()
+                                               if re.match(r"\d+\. ", x)]) == 3, answer

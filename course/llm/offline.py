@@ -149,7 +149,7 @@ def answer(messages: list[dict], temperature: float | None = None) -> str:
 
     from . import tables  # a pasted table to comment on: figures computed from it, no others
 
-    commented = tables.comment(prompt)
+    commented = tables.comment(nfc((users[-1] if users else "")[:tables.MAX_READ + 1]))
     if commented is not None:
         return with_label(commented)
 

@@ -22,6 +22,7 @@ from ..text import fold, nfc
 from .offline_data import DATA, NUMBER_WORDS
 
 _MAX_CELL_WORDS = 8  # a prose sentence with commas is not a table row
+MAX_READ = 60_000  # characters of a pasted table read (a year of sales rows; stays fast)
 
 
 @cache
@@ -78,17 +79,27 @@ def find(prompt: str) -> Block | None:
     return best
 
 
+_JUNK = re.compile(r"\s|%|đồng|đ|vnđ|vnd")
+_VI_THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_VI_DECIMAL = re.compile(r"-?\d+,\d+")
+_EN_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_PLAIN = re.compile(r"-?\d+(?:\.\d+)?")
+
+
 def _number(cell: str) -> float | None:
     """ "12,5", "12.500.000", "12500000", "1,234.5", "45,8 %", "12.000.000 đ" -> a float."""
-    s = re.sub(r"\s|%|đồng|đ|vnđ|vnd", "", cell.strip().lower())
-    if not s:
+    s = cell.strip()
+    if not (s[:1].isdigit() or s[:1] == "-"):
         return None
-    if re.fullmatch(r"-?\d{1,3}(?:\.\d{3})+(?:,\d+)?", s):
+    s = _JUNK.sub("", s.lower())
+    if _VI_THOUSANDS.fullmatch(s):  # "12.500" is twelve thousand five hundred, as in Vietnam
         s = s.replace(".", "").replace(",", ".")
-    elif re.fullmatch(r"-?\d+,\d+", s):
+    elif _VI_DECIMAL.fullmatch(s):
         s = s.replace(",", ".")
-    elif re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+    elif _EN_THOUSANDS.fullmatch(s):
         s = s.replace(",", "")
+    elif not _PLAIN.fullmatch(s):
+        return None
     try:
         value = float(s)
     except ValueError:
@@ -96,12 +107,13 @@ def _number(cell: str) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _decimals(cells: list[str]) -> int:
+def _decimals(values: list[float | None]) -> int:
     out = 0
-    for c in cells:
-        v = _number(c)
+    for v in values:
         if v is not None and v != int(v):
             out = max(out, min(2, len(f"{v:.6f}".rstrip("0").split(".")[1])))
+            if out == 2:
+                break
     return out
 
 
@@ -163,7 +175,11 @@ def _from_prose(prompt: str) -> Block | None:
 
 def comment(prompt: str) -> str | None:
     """Comments on the table in `prompt` when it asks for them; None when it is not such a
-    request (the rest of the simulation answers it)."""
+    request (the rest of the simulation answers it). Only MAX_READ characters are read; a
+    longer table is cut at a whole line and the answer says so."""
+    cut = len(prompt) > MAX_READ
+    if cut:
+        prompt = prompt[:MAX_READ].rsplit("\n", 1)[0]
     block = find(prompt)
     if block is None:
         block = _from_prose(prompt)
@@ -176,7 +192,8 @@ def comment(prompt: str) -> str | None:
     lines = nfc(prompt).splitlines()
     instruction = "\n".join(lines[:block.start] + lines[block.end:])
     fi = fold(instruction)
-    if not _cue("asks").search(fold(prompt)):
+    f_all = fold(prompt)
+    if not _cue("asks").search(f_all):
         return None
     d = data()
     n_cols = len(block.header)
@@ -195,7 +212,7 @@ def comment(prompt: str) -> str | None:
     if label_col is None or not numeric:
         # Short lines with commas (three reviews) are not a table unless one is named.
         return d["unreadable"] if re.search(r"(?<!\w)(?:bang|table|csv|excel)(?!\w)",
-                                            fold(instruction)) else None
+                                            fi) else None
     numeric = [k for k in numeric if k != label_col]
 
     # Rows: one per label (a long table's repeated labels are summed, in first-seen order).
@@ -214,13 +231,15 @@ def comment(prompt: str) -> str | None:
         return d["unreadable"]
 
     def head(k: int) -> str:
-        return fold(block.header[k])
+        return fold(block.header[k]).replace("_", " ")  # "doanh_thu" from pandas
 
     pct = [k for k in numeric if "%" in block.header[k] or _cue("change_columns").search(head(k))
            or re.search(r"ty le|ty trong", head(k))]
     total = next((k for k in numeric if k not in pct
                   and re.fullmatch(rf"(?:{d['total_columns']})(?:\s*\(.*\))?", head(k))), None)
-    measures = [k for k in numeric if k not in pct and k != total]
+    prices = [k for k in numeric if re.fullmatch(
+        rf"(?:{d['price_columns']})(?:\s*\(.*\))?", head(k))]  # a unit price is never summed
+    measures = [k for k in numeric if k not in pct and k != total and k not in prices]
     valued = next((k for k in measures if _cue("value_columns").search(head(k))), None)
     wide = total is not None or (valued is None and len(measures) >= 2)
     if total is not None:
@@ -244,7 +263,6 @@ def comment(prompt: str) -> str | None:
     if not rows:
         return d["unreadable"]
 
-    f_all = fold(prompt)
     what_word = ("doanh thu" if "doanh thu" in f_all else "doanh số" if "doanh so" in f_all
                  else None)
     money = bool(what_word) or (main is not None and _cue("value_columns").search(head(main)))
@@ -257,7 +275,7 @@ def comment(prompt: str) -> str | None:
         unit = " đồng"
     else:
         unit = ""
-    decimals = max([_decimals(columns[k]) for k in measures + ([total] if total else [])] or [0])
+    decimals = max([_decimals(parsed[k]) for k in measures + ([total] if total else [])] or [0])
 
     def amount(v: float, extra: int = 0) -> str:
         return number(v, min(2, decimals + extra)) + unit
@@ -268,8 +286,8 @@ def comment(prompt: str) -> str | None:
     if what_word:
         what = what_word
     elif main is not None:
-        what = re.sub(r"\s*\(.*?\)\s*", "", block.header[main]).strip().lower() or \
-            d["what_default"]
+        what = (re.sub(r"\s*\(.*?\)\s*", "", block.header[main]).replace("_", " ").strip()
+                .lower() or d["what_default"])
     else:
         what = d["what_default"]
     months = bool(_cue("months").search(head(label_col))) or all(_month(lab) for lab, _ in rows)
@@ -301,8 +319,9 @@ def comment(prompt: str) -> str | None:
     if len(rows) >= 2 and worst[1] != best[1]:
         add("min", label=show(worst[0]), what=what, value=amount(worst[1]))
     for k in range(n_cols):  # a long table: "Dịch vụ" beside "Tháng"; its best item too
-        if k == label_col or k in numeric or main is None:
-            continue
+        if k == label_col or k in numeric or main is None or all(
+                re.fullmatch(r"[A-Za-z]{1,4}[-_]?\d+", c) for c in columns[k] if c):
+            continue  # "SP01": a code, its product's name is in another column
         groups: dict[str, float] = {}
         for i, row in enumerate(block.rows):
             if parsed[main][i] is not None and row[k]:
@@ -357,12 +376,14 @@ def comment(prompt: str) -> str | None:
         vals = [(lab, sums[lab][k]) for lab in labels if sums[lab][k] is not None]
         if vals:
             lab, v = max(vals, key=lambda x: x[1])
-            name = re.sub(r"\s*\(.*?\)\s*", "", block.header[k]).strip().lower()
+            name = re.sub(r"\s*\(.*?\)\s*", "", block.header[k]).replace("_", " ").strip().lower()
             add("other_measure", label=show(lab), what=name,
-                value=number(v, _decimals(columns[k])))
+                value=number(v, _decimals(parsed[k])))
     if len(rows) >= 2 and grand:
         add("share", label=show(worst[0]), pct=pct_text(worst[1] / grand * 100), what=what)
 
+    if cut:
+        out_rows = len(block.rows)
     wanted = _count(instruction) or 3
     chosen = out[:wanted]
     text = [d["heading"], *[f"{i}. {x}" for i, x in enumerate(chosen, 1)]]
@@ -370,4 +391,6 @@ def comment(prompt: str) -> str | None:
         text.append(d["not_enough"].format(k=len(chosen)))
     if _cue("suggest").search(fi) and len(rows) >= 2:
         text.append(d["suggestion"].format(best=show(best[0]), worst=show(worst[0])))
+    if cut:
+        text.append(d["cut"].format(rows=number(out_rows)))
     return "\n".join(text)
