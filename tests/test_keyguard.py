@@ -501,3 +501,17 @@ def test_a_key_shape_inside_a_longer_base64_run_is_not_a_key():
     run = "iVBORw0KGgo/" + GOOGLE + "QmFzZTY0" * 4
     assert scrub(run) == run
     assert scrub(f'"{GOOGLE}"') == f'"{REDACTED}"'
+
+
+def test_refused_save_message_shows_a_percent_sign_once(jupyter_server):
+    """A file name with "%" (a price list "giam 50%.txt") is quoted as written in the refusal
+    the participant reads, not as "50%%" or "50%%%%", and the server log stays readable."""
+    base, token, root, log = jupyter_server
+    status, reply = _request(base, token, "giam%2050%25.txt", {
+        "type": "file", "format": "base64", "name": "giam 50%.txt", "content": "@@@ hỏng"})
+    assert status == 400, reply
+    assert reply["message"] == t("keyguard.upload_broken", path="giam 50%.txt"), reply
+    assert reply["reason"] == t("keyguard.refused_reason")
+    assert not (root / "giam 50%.txt").exists()
+    logged = log.read_text(encoding="utf-8")
+    assert "Chưa lưu tệp giam 50%.txt" in logged and "Logging error" not in logged
