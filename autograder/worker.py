@@ -106,8 +106,10 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     cfg.SandboxExecute.disk_cap_mb = DISK_MB if not args.unsandboxed else 0
     # Home and working folder share one bounded box: a tmpfs of DISK_MB as root, a folder
     # the sandbox's watchdog measures otherwise.
-    skm.sandbox_home = str(wdir / "box" / "home")
-    cfg.SandboxExecute.run_root = str(wdir / "box")
+    # Short names: the kernel's unix sockets live in its home, and a socket path longer than
+    # 107 bytes cannot be bound (a deep TMPDIR or work folder is enough to reach that).
+    skm.sandbox_home = str(wdir / "b" / HOME)
+    cfg.SandboxExecute.run_root = str(wdir / "b")
     cfg.SandboxExecute.report_file = str(wdir / "private" / "execute.json")
     return cfg
 
@@ -119,12 +121,13 @@ def _prepare_dirs(course: Course, wdir: Path, assignment_id: str) -> None:
         (wdir / name).mkdir(exist_ok=True)
         os.chmod(wdir / name, 0o700)
     # Parent of the kernel's working folder: the sandbox uid only passes through it.
-    (wdir / "box").mkdir(exist_ok=True)
-    os.chmod(wdir / "box", 0o711)
+    (wdir / "b").mkdir(exist_ok=True)
+    os.chmod(wdir / "b", 0o711)
     src = course.root / "source" / assignment_id
     shutil.copytree(src, wdir / "source" / assignment_id, dirs_exist_ok=True)
 
 
+HOME = "h"  # the kernel's home inside a box
 BOX_TMPFS = False  # set in main(): each submission's box is a fresh tmpfs of DISK_MB
 
 
@@ -138,18 +141,18 @@ def _fresh_box(box: Path) -> None:
         if _libc.mount(b"tmpfs", str(box).encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts):
             raise OSError(ctypes.get_errno(), f"mount tmpfs on {box}")
     else:
-        for name in ("home", "lam-bai"):
+        for name in (HOME, "lam-bai"):
             shutil.rmtree(box / name, ignore_errors=True)
 
 
 def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
     for name in ("submitted", "autograded"):
         shutil.rmtree(wdir / name, ignore_errors=True)
-    _fresh_box(wdir / "box")
+    _fresh_box(wdir / "b")
     (wdir / "submitted").mkdir(mode=0o700)
-    (wdir / "box" / "home").mkdir(mode=0o700)
+    (wdir / "b" / HOME).mkdir(mode=0o700)
     if uid is not None:
-        os.chown(wdir / "box" / "home", uid, uid)
+        os.chown(wdir / "b" / HOME, uid, uid)
     db = wdir / "gradebook.db"
     shutil.copyfile(template_db, db)
     os.chmod(db, 0o600)
@@ -318,11 +321,11 @@ def _make_slot(api: NbGraderAPI, wdir: Path, args: argparse.Namespace, number: i
     from jupyter_core.utils import run_sync
 
     skm = api.config.SandboxKernelManager
-    box = wdir / "slots" / f"s{number}"
+    box = wdir / f"s{number}"
     box.mkdir(parents=True, mode=0o711)
     if BOX_TMPFS:
         _fresh_box(box)
-    home, run = box / "home", box / "lam-bai"
+    home, run = box / HOME, box / "lam-bai"
     home.mkdir(mode=0o700)
     run.mkdir(mode=0o755)
     uid = skm.sandbox_uid

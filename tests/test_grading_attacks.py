@@ -336,7 +336,7 @@ def test_each_prestarted_kernel_is_used_once(attacked):
     for key in ("pid", "connection_file"):
         values = [k[key] for k in kernels.values()]
         assert len(set(values)) == len(values), (key, values)
-    slots = [(k["connection_file"].split("/slots/")[0], k["slot"]) for k in kernels.values()]
+    slots = [(k["connection_file"].rsplit("/", 3)[0], k["slot"]) for k in kernels.values()]
     assert len(set(slots)) == len(slots), slots
 
 
