@@ -19,8 +19,10 @@ import argparse
 import json
 import os
 import pwd
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -110,8 +112,8 @@ def participant(hub_url: str, name: str, password: str) -> dict:
         client.wait_ready(timeout=600)
         rec["spawn_s"] = time.monotonic() - t_spawn
         rec["step"] = "open"
-        if client.open_server().status_code != 200:
-            raise RuntimeError("start page not served")
+        if (page := client.open_server()).status_code != 200:
+            raise RuntimeError(f"start page not served ({page.status_code} {page.url})")
         rec["step"] = "lesson"
         nb = client.get(f"api/contents/{LESSON}").json()["content"]
         cells = [c["source"] for c in nb["cells"] if c["cell_type"] == "code"]
@@ -171,6 +173,10 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
             services = [p for p, _, u, c in procs if p in hub_tree and u == 0 and p != hub.proc.pid
                         and p not in proxy]
             failures = [r for r in records if not r["ok"]]
+            if failures:  # the hub's log (servers write there too) goes with the temp folder
+                kept = Path(tempfile.gettempdir()) / f"hub_load-{n}-{int(time.time())}.log"
+                shutil.copy(hub.log_path, kept)
+                print(f"{len(failures)} failure(s): hub log kept in {kept}", flush=True)
             spawn = [r["spawn_s"] for r in records if "spawn_s" in r]
             lesson = [r["lesson_s"] for r in records if "lesson_s" in r]
             return {
