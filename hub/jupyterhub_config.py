@@ -101,7 +101,8 @@ c.CourseSpawner.participant_env = PARTICIPANT_ENV
 # Each hub its own exchange by default (next to its state folder): two classes on one server
 # with the same course id never see each other's assignments or submissions.
 c.CourseSpawner.exchange_root = setting("EXCHANGE", f"{STATE}-exchange")
-for note in prepare_exchange(c.CourseSpawner.exchange_root, COURSE_ID):  # hub/exchange.py
+for note in prepare_exchange(c.CourseSpawner.exchange_root, COURSE_ID,  # hub/exchange.py
+                             list(roster.everyone)):
     print(f"[hub] exchange: {note}", file=sys.stderr)
 c.CourseSpawner.edition_repo = setting("EDITION_REPO", "/opt/ai-kinh-doanh/edition")
 c.CourseSpawner.edition_branch = setting("EDITION_BRANCH", "main")
