@@ -385,6 +385,12 @@ def pending_submissions(course: Course, assignment_id: str, store: ResultStore,
     return todo
 
 
+def _deepest_socket(workers: int, submissions: int) -> str:
+    """The longest kernel socket path below a run folder (worker.py's layout: worker, slot
+    numbered per submission, home, socket)."""
+    return f"/w{max(1, min(workers, UID_BLOCK)) - 1}/s{submissions + 2}/h/ipc-5"
+
+
 def _remove_stale_run_dirs(work_dir: str | None) -> None:
     """A grader killed with SIGKILL cannot clean up; the next run removes its folder."""
     for folder in Path(work_dir or tempfile.gettempdir()).glob("autograder-*"):
@@ -415,6 +421,13 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     check_submissions(course, assignment_id)
     _remove_stale_run_dirs(work_dir)
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
+    count = len(list((course.root / "submitted").glob(f"*/{assignment_id}")))
+    if len(str(run_dir)) + len(_deepest_socket(workers, count)) > 107:
+        # A kernel's unix sockets live under the run folder; a socket path is at most 107
+        # bytes. A deep work or temporary folder gets a short private one instead.
+        shutil.rmtree(run_dir)
+        _remove_stale_run_dirs("/tmp")
+        run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir="/tmp"))
     os.chmod(run_dir, 0o711)
     (run_dir / "owner.pid").write_text(str(os.getpid()))
     lease = UidLease() if os.geteuid() == 0 else None

@@ -129,3 +129,22 @@ def test_report_lists_handed_in_but_not_graded(graded, tmp_path):
     pending = page.split("<h3>Chưa chấm xong (1)</h3>", 1)[1].split("<h3>", 1)[0]
     assert "hv09" in pending and NOT_GRADED_YET.split(":")[0] in pending
     assert "hv09" not in page.split("<h3>Chưa nộp", 1)[1]
+
+
+def test_deep_work_folder_still_grades(tmp_path):
+    """Kernel sockets live under the run folder and a socket path is at most 107 bytes: a
+    deep work folder must not turn every submission into a system error."""
+    os.chmod(tmp_path, 0o755)
+    deep = tmp_path / ("thu-muc-rat-sau-" * 4) / ("cua-giang-vien-" * 3)
+    deep.mkdir(parents=True)
+    for part in [deep, *deep.parents]:
+        if part == tmp_path:
+            break
+        os.chmod(part, 0o755)
+    root = make_course(tmp_path)
+    submit(root, "hv01", CORRECT)
+    summary = grade_assignment(Course(root), AID, workers=1, timeout=60, progress=False,
+                               work_dir=str(deep))
+    assert summary.graded == ["hv01"], summary
+    with Course(root).gradebook() as gb:
+        assert gb.find_submission(AID, "hv01").score == 5.0
