@@ -28,7 +28,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 from hub.edition import publish  # noqa: E402
 from hub.testing import HubClient, HubUsers, RunningHub, participant_env  # noqa: E402

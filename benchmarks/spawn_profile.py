@@ -38,9 +38,9 @@ from pathlib import Path
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from benchmarks.hub_load import LESSON, processes, pss_kb  # noqa: E402
+from hub_load import LESSON, processes, pss_kb  # noqa: E402
+
 from hub.edition import publish  # noqa: E402
 from hub.testing import HubClient, HubUsers, RunningHub, free_port, participant_env  # noqa: E402
 
