@@ -87,7 +87,6 @@ def main() -> None:
     args = parser.parse_args()
     global POOL
     POOL = str(args.pool)
-    sys.path.insert(0, str(REPO))
     from autograder.simulate import simulate
 
     print(f"machine: {machine()}")
