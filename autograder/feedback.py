@@ -14,13 +14,11 @@ holds one is replaced by a short refusal (in Vietnamese) and the instructor is t
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
 from pathlib import Path
 
-import jinja2
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbformat.v4 import new_output
 from nbgrader.apps import NbGraderAPI
@@ -28,7 +26,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Dict, List, Unicode
 
-from autograder import hidden
+from autograder import hidden, pages
 from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
 from autograder.grading import ResultStore
 from autograder.scores import question_titles
@@ -175,17 +173,8 @@ def _secrets(course: Course, assignment_id: str) -> hidden.Secrets:
         for p in sorted(course.source_dir(assignment_id).glob("*.ipynb")))
 
 
-@functools.cache
-def _pages() -> jinja2.Environment:
-    """Our own small HTML pages; autoescape because the assignment id and the reason may
-    carry text a participant wrote."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES / "pages"), autoescape=True,
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-
-
 def _write_page(page: Path, template: str, **context: object) -> None:
-    page.write_text(_pages().get_template(template).render(**context), encoding="utf-8")
+    page.write_text(pages.render(template, **context), encoding="utf-8")
 
 
 def _refuse_page(page: Path, assignment_id: str) -> None:

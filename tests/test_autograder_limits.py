@@ -131,6 +131,24 @@ def test_report_lists_handed_in_but_not_graded(graded, tmp_path):
     assert "hv09" not in page.split("<h3>Chưa nộp", 1)[1]
 
 
+def test_report_escapes_what_participants_wrote(graded, tmp_path):
+    """Ids, file names and reasons in the report can come from a participant (a refused
+    hand-in records them as found): they are text on the page, never markup."""
+    from autograder.exchange import Refusal, refusals_path, save_refusals
+    from autograder.report import build_report
+
+    hostile = "<script>alert('hv')</script>"
+    save_refusals(graded["root"], AID, [Refusal(hostile, f"{AID}<b>", "<img src=x>",
+                                                f"lý do {hostile}", "")])
+    try:
+        page = build_report(Course(graded["root"]), AID, out_dir=tmp_path).read_text("utf-8")
+    finally:
+        refusals_path(graded["root"], AID).unlink()
+    assert "<script>" not in page and "<img src=x>" not in page and "<b>" not in page
+    assert "&lt;script&gt;alert(&#39;hv&#39;)&lt;/script&gt;" in page
+    assert "lý do &lt;script&gt;" in page and f"{AID}&lt;b&gt;/&lt;img src=x&gt;" in page
+
+
 def test_deep_work_folder_still_grades(tmp_path):
     """Kernel sockets live under the run folder and a socket path is at most 107 bytes: a
     deep work folder must not turn every submission into a system error."""
