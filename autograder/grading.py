@@ -33,7 +33,7 @@ from tqdm import tqdm
 
 from autograder import cgroups, safecopy
 from autograder.bwrap import SandboxUnavailable, check_sandbox
-from autograder.coursectx import Course, CourseError, ensure_tools_on_path
+from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
 from autograder.reasons import NOT_FINAL, reason
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class UidLease:
         st = os.lstat(self.lock_dir)
         if not os.path.isdir(self.lock_dir) or os.path.islink(self.lock_dir) or \
                 st.st_uid != os.geteuid() or st.st_mode & 0o022:
-            raise CourseError(f"Thư mục khóa {self.lock_dir} không an toàn (phải là thư mục "
+            raise InstructorError(f"Thư mục khóa {self.lock_dir} không an toàn (phải là thư mục "
                               "của root, người khác không ghi được). Hãy xóa nó rồi chấm lại.")
         for block in range(UID_BLOCKS):
             fd = os.open(os.path.join(self.lock_dir, f"{block}.lock"),
@@ -87,7 +87,7 @@ class UidLease:
                 continue
             self.fd, self.base = fd, UID_BASE + block * UID_BLOCK
             return self.base
-        raise CourseError(f"Đang có {UID_BLOCKS} lượt chấm chạy cùng lúc trên máy này; hãy "
+        raise InstructorError(f"Đang có {UID_BLOCKS} lượt chấm chạy cùng lúc trên máy này; hãy "
                           "đợi một lượt xong rồi chấm lại.")
 
     def release(self) -> None:
@@ -202,7 +202,7 @@ def ensure_assignment(course: Course, assignment_id: str) -> None:
     api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
     out = api.generate_assignment(assignment_id, force=True, create=True)
     if not out.get("success"):
-        raise CourseError(f"Không tạo được bài tập '{assignment_id}' từ bản gốc:\n"
+        raise InstructorError(f"Không tạo được bài tập '{assignment_id}' từ bản gốc:\n"
                           f"{out.get('error') or out.get('log')}")
 
 
@@ -375,10 +375,10 @@ def _next_result(results: queue.Queue) -> dict:
 def pending_submissions(course: Course, assignment_id: str, store: ResultStore,
                         force: bool = False, only: list[str] | None = None) -> list[str]:
     todo = []
-    for folder in sorted((course.root / "submitted").glob(f"*/{assignment_id}")):
-        sid = folder.parent.name
+    for sid in course.student_ids("submitted", assignment_id):
         if only and sid not in only:
             continue
+        folder = course.submitted_dir(assignment_id, sid)
         data = store.load(sid)
         if force or not data or data.get("hash") != submission_hash(folder):
             todo.append(sid)
@@ -404,9 +404,9 @@ def _remove_stale_run_dirs(work_dir: str | None) -> None:
 
 def check_submissions(course: Course, assignment_id: str) -> None:
     """Grading needs collected work; say how to get it instead of 'graded 0'."""
-    if not list((course.root / "submitted").glob(f"*/{assignment_id}")):
-        raise CourseError(
-            f"Chưa có bài nộp nào của '{assignment_id}' trong {course.root / 'submitted'}. "
+    if not course.student_ids("submitted", assignment_id):
+        raise InstructorError(
+            f"Chưa có bài nộp nào của '{assignment_id}' trong {course.step_root('submitted')}. "
             f"Hãy thu bài trước: python -m autograder collect {assignment_id} (từ thư mục trao "
             f"đổi), hoặc python -m autograder collect {assignment_id} --zip TEP_HOAC_THU_MUC "
             "(bài tải về từ Zalo, e-mail, LMS). Chưa chấm gì, sổ điểm không đổi.")
@@ -421,7 +421,7 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     check_submissions(course, assignment_id)
     _remove_stale_run_dirs(work_dir)
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
-    count = len(list((course.root / "submitted").glob(f"*/{assignment_id}")))
+    count = len(course.student_ids("submitted", assignment_id))
     if len(str(run_dir)) + len(_deepest_socket(workers, count)) > 107:
         # A kernel's unix sockets live under the run folder; a socket path is at most 107
         # bytes. A deep work or temporary folder gets a short private one instead.
@@ -433,7 +433,7 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
     lease = UidLease() if os.geteuid() == 0 else None
     try:
         uid_base = lease.acquire() if lease else None
-    except CourseError:
+    except InstructorError:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     try:
@@ -456,7 +456,7 @@ def _run(course: Course, assignment_id: str, run_dir: Path, uid_base: int | None
         except SandboxUnavailable as exc:
             shutil.rmtree(run_dir, ignore_errors=True)
             log.error("sandbox unavailable: %s", exc)
-            raise CourseError(str(exc)) from exc
+            raise InstructorError(str(exc)) from exc
     template = run_dir / "template.db"  # written below, read by workers at their first task
     base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
                 "--assignment", assignment_id, "--run-dir", str(run_dir),
@@ -504,12 +504,14 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
             for sid in summary.not_on_roster:
                 store.mark_unfinished(sid, "Mã này không có trong danh sách lớp nên chưa chấm. "
                                            "Thêm vào danh sách lớp rồi chấm lại.")
-        all_ids = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment_id}")}
+        all_ids = set(course.student_ids("submitted", assignment_id))
         summary.skipped = sorted(all_ids - set(todo) - set(summary.not_on_roster))
         if not todo:
             return
         _template_db(course, run_dir)
-        assert template.exists()
+        if not template.exists():  # an explicit check: python -O drops asserts
+            raise InstructorError(f"Không tạo được sổ điểm mẫu cho lượt chấm ({template}). "
+                                  "Hãy xem nhật ký trong .autograder/nhat-ky rồi chấm lại.")
         cell_timeout = timeout or int(course.config().Execute.get("timeout", 30))
         limit = cell_timeout * (_count_code_cells(course, assignment_id) + 3) + 120
         tasks: queue.Queue[str] = queue.Queue()

@@ -114,17 +114,23 @@ def _config(course: Course, wdir: Path, args: argparse.Namespace):
     return cfg
 
 
+def _in_run(course: Course, wdir: Path, step: str, student_id: str, assignment_id: str) -> Path:
+    """The course's own nbgrader path of a step (configured folder names and layout),
+    moved under the worker's private copy ``wdir`` (the worker's nbgrader has root wdir)."""
+    return wdir / course.path(step, student_id, assignment_id).relative_to(course.root)
+
+
 def _prepare_dirs(course: Course, wdir: Path, assignment_id: str) -> None:
     wdir.mkdir(parents=True, exist_ok=True)
     os.chmod(wdir, 0o711)
-    for name in ("source", "submitted", "private"):
+    for name in (course.step_folder("source"), course.step_folder("submitted"), "private"):
         (wdir / name).mkdir(exist_ok=True)
         os.chmod(wdir / name, 0o700)
     # Parent of the kernel's working folder: the sandbox uid only passes through it.
     (wdir / "b").mkdir(exist_ok=True)
     os.chmod(wdir / "b", 0o711)
-    src = course.root / "source" / assignment_id
-    shutil.copytree(src, wdir / "source" / assignment_id, dirs_exist_ok=True)
+    shutil.copytree(course.source_dir(assignment_id),
+                    _in_run(course, wdir, "source", ".", assignment_id), dirs_exist_ok=True)
 
 
 HOME = "h"  # the kernel's home inside a box
@@ -145,11 +151,12 @@ def _fresh_box(box: Path) -> None:
             shutil.rmtree(box / name, ignore_errors=True)
 
 
-def _reset(wdir: Path, template_db: Path, uid: int | None) -> None:
-    for name in ("submitted", "autograded"):
+def _reset(course: Course, wdir: Path, template_db: Path, uid: int | None) -> None:
+    submitted = course.step_folder("submitted")
+    for name in (submitted, course.step_folder("autograded")):
         shutil.rmtree(wdir / name, ignore_errors=True)
     _fresh_box(wdir / "b")
-    (wdir / "submitted").mkdir(mode=0o700)
+    (wdir / submitted).mkdir(mode=0o700)
     (wdir / "b" / HOME).mkdir(mode=0o700)
     if uid is not None:
         os.chown(wdir / "b" / HOME, uid, uid)
@@ -189,7 +196,7 @@ def _release_stubs(course: Course, assignment_id: str) -> dict[str, str]:
     """Each solution cell as participants received it (nbgrader's own ClearSolutions), so
     a part left untouched reads "chưa làm" even when its stub raises nothing."""
     stubs = {}
-    for path in sorted((course.root / "source" / assignment_id).glob("*.ipynb")):
+    for path in sorted(course.source_dir(assignment_id).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         nb, _ = nbp.ClearSolutions(config=course.config()).preprocess(nb, {})
         for cell in nb.cells:
@@ -211,7 +218,7 @@ def _assignment_facts(db_url: str, course_id: str, assignment_id: str) -> None:
 
 
 def _load_sources(api: NbGraderAPI, course: Course, aid: str) -> None:
-    for path in sorted((course.root / "source" / aid).glob("*.ipynb")):
+    for path in sorted(course.source_dir(aid).glob("*.ipynb")):
         SOURCES[path.stem] = nbformat.read(path, as_version=4)
     SECRETS.append(hidden.Secrets.from_notebooks(SOURCES.values()))
     exprs = sorted({e for nb in SOURCES.values() for e in tamper.helpers(nb)})
@@ -380,9 +387,9 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
         STUBS.update(_release_stubs(course, aid))
         _load_sources(api, course, aid)
     uid = api.config.SandboxKernelManager.sandbox_uid
-    _reset(wdir, Path(args.template_db), uid)
+    _reset(course, wdir, Path(args.template_db), uid)
     src = course.submitted_dir(aid, student_id)
-    dst = wdir / "submitted" / student_id / aid
+    dst = _in_run(course, wdir, "submitted", student_id, aid)
     # Only folders and regular files reach nbgrader: nothing here is followed or unbounded.
     refused = safecopy.copy_tree(src, dst, safecopy.HANDED_IN)
     result: dict = {"student_id": student_id, "ok": False}
@@ -458,7 +465,7 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
     except MissingEntry:
         result.update(classify_failure(log, timeout=args.timeout, memory_mb=args.memory_mb))
         return result
-    out = wdir / "autograded" / student_id / aid
+    out = _in_run(course, wdir, "autograded", student_id, aid)
     graded_nb = nbformat.read(out / f"{aid}.ipynb", as_version=4)
     expected = {g["name"] for nb in result["notebooks"] for g in nb["grades"]}
     result.update(classify_notebook(graded_nb, log, timeout=args.timeout or 30,

@@ -149,6 +149,26 @@ def test_report_escapes_what_participants_wrote(graded, tmp_path):
     assert "lý do &lt;script&gt;" in page and f"{AID}&lt;b&gt;/&lt;img src=x&gt;" in page
 
 
+def test_course_with_renamed_nbgrader_folders_grades(tmp_path):
+    """Folder names come from the course's nbgrader config, as nbgrader reads them: a course
+    that renames submitted/autograded is collected from and graded into those folders."""
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as f:
+        f.write('c.CourseDirectory.submitted_directory = "bai-nop"\n'
+                'c.CourseDirectory.autograded_directory = "da-cham"\n')
+    submit(root, "hv01", CORRECT)
+    (root / "submitted").rename(root / "bai-nop")
+    course = Course(root)
+    assert course.student_ids("submitted", AID) == ["hv01"]
+    summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
+    assert summary.graded == ["hv01"], summary
+    assert (root / "da-cham" / "hv01" / AID / f"{AID}.ipynb").is_file()
+    assert not (root / "autograded").exists() and not (root / "submitted").exists()
+    with course.gradebook() as gb:
+        assert gb.find_submission(AID, "hv01").score == 5.0
+
+
 def test_deep_work_folder_still_grades(tmp_path):
     """Kernel sockets live under the run folder and a socket path is at most 107 bytes: a
     deep work folder must not turn every submission into a system error."""
