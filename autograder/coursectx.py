@@ -31,10 +31,6 @@ class InstructorError(Exception):
     """
 
 
-# Old name, still imported by report.py, export.py, late.py, grading.py and certificates.py.
-CourseError = InstructorError
-
-
 def ensure_tools_on_path() -> None:
     """nbgrader runs the `alembic` script by name when it creates a gradebook."""
     bindir = os.path.dirname(sys.executable)
