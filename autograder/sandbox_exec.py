@@ -52,6 +52,8 @@ import sys
 
 # Environment variables that may carry secrets are never passed to student code.
 SECRET_MARKERS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
+# Interpreter settings that change what a test cell does, never passed to the kernel.
+PYTHON_UNSAFE = ("PYTHONOPTIMIZE", "PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT")
 # Read-only system folders; /bin, /lib... are recreated as symlinks when they are (usr-merge).
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64")
 ETC = ("/etc/localtime", "/etc/alternatives", "/etc/fonts", "/etc/ssl", "/etc/mime.types",
@@ -66,8 +68,10 @@ def _write(path: str, text: str) -> None:
 def _clean_env(home: str) -> dict[str, str]:
     # JPY_PARENT_PID: in its own PID namespace the kernel cannot see the worker and would
     # think it had died; bwrap's --die-with-parent does that job instead.
+    # PYTHONOPTIMIZE in the grader's own environment would strip every `assert` of the tests
+    # (full marks for any answer); a startup or inspect file would run before the tests.
     env = {k: v for k, v in os.environ.items()
-           if k not in ("AUTOGRADER_SANDBOX", "JPY_PARENT_PID")
+           if k not in ("AUTOGRADER_SANDBOX", "JPY_PARENT_PID") + PYTHON_UNSAFE
            and not any(m in k.upper() for m in SECRET_MARKERS)}
     tmp = os.path.join(home, "tmp")
     os.makedirs(tmp, exist_ok=True)

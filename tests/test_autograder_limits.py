@@ -186,3 +186,18 @@ def test_deep_work_folder_still_grades(tmp_path):
     assert summary.graded == ["hv01"], summary
     with Course(root).gradebook() as gb:
         assert gb.find_submission(AID, "hv01").score == 5.0
+
+
+def test_optimize_flag_of_the_grader_does_not_reach_the_tests(tmp_path, monkeypatch):
+    """PYTHONOPTIMIZE in the instructor's environment would strip every assert of the tests
+    and give full marks to any answer; the sandboxed kernel never inherits it."""
+    monkeypatch.setenv("PYTHONOPTIMIZE", "1")
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    submit(root, "hv01", CORRECT)
+    submit(root, "hv02", "def tong(a, b):\n    return 5\n")
+    summary = grade_assignment(Course(root), AID, workers=1, timeout=60, progress=False)
+    assert sorted(summary.graded) == ["hv01", "hv02"], summary
+    with Course(root).gradebook() as gb:
+        assert gb.find_submission(AID, "hv01").score == 5.0
+        assert gb.find_submission(AID, "hv02").score == 2.0
