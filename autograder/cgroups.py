@@ -20,6 +20,8 @@ import signal
 import time
 from pathlib import Path
 
+from autograder.sandbox_exec import oom_kills
+
 PREFIX = "autograder-"
 
 
@@ -109,34 +111,6 @@ class SubmissionCgroup:
         self.kill()
         for d in self.dirs:
             _rmdir(d)
-
-
-def _counter(path: str, key: str | None) -> int:
-    try:
-        with open(path) as fh:
-            for line in fh:
-                name, _, value = line.partition(" ")
-                if key is None:
-                    return int(name)
-                if name == key:
-                    return int(value)
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def oom_kills(events: str) -> int:
-    """OOM kills inside the cgroup caused by its own limit. A machine-wide OOM kill of a
-    submission under its limit is not the submission's doing: not counted (graded again)."""
-    if os.path.basename(events) == "memory.events":  # v2: "oom" counts limit hits
-        hit = _counter(events, "oom")
-    else:  # v1: the peak reached the limit (failcnt is not kept for memsw on new kernels)
-        at = os.path.dirname(events)
-        limit = _counter(os.path.join(at, "memory.limit_in_bytes"), None)
-        peak = max(_counter(os.path.join(at, name), None)
-                   for name in ("memory.max_usage_in_bytes", "memory.memsw.max_usage_in_bytes"))
-        hit = _counter(os.path.join(at, "memory.failcnt"), None) or peak >= 0.95 * limit
-    return _counter(events, "oom_kill") if hit else 0
 
 
 def _rmdir(path: Path, wait: float = 3.0) -> None:
