@@ -190,8 +190,9 @@ def ensure_assignment(course: Course, assignment_id: str) -> None:
     course.check_assignment(assignment_id)
     with course.gradebook() as gb:
         try:
-            gb.find_assignment(assignment_id)
-            if gb.find_assignment(assignment_id).notebooks:
+            found = gb.find_assignment(assignment_id)
+            # Once something is graded nbgrader cannot add cells; keep what the gradebook has.
+            if found.submissions or _gradebook_matches_source(course, found):
                 return
         except MissingEntry:
             pass
@@ -204,6 +205,28 @@ def ensure_assignment(course: Course, assignment_id: str) -> None:
     if not out.get("success"):
         raise InstructorError(f"Không tạo được bài tập '{assignment_id}' từ bản gốc:\n"
                           f"{out.get('error') or out.get('log')}")
+
+
+def _gradebook_matches_source(course: Course, assignment) -> bool:
+    """Does the gradebook hold every nbgrader cell of every source notebook? A grader killed
+    while nbgrader was writing the assignment leaves it half there (seen: the solution cell
+    missing), and every later run would then fail each submission's metadata check."""
+    import nbformat
+
+    recorded = {nb.name: {c.name for c in (*nb.grade_cells, *nb.solution_cells,
+                                            *nb.task_cells)}
+                for nb in assignment.notebooks}
+    for path in sorted(course.source_dir(assignment.name).glob("*.ipynb")):
+        try:
+            cells = nbformat.read(path, as_version=4).cells
+        except Exception:  # nbgrader's own generate step reports an unreadable source
+            return False
+        wanted = {c.metadata["nbgrader"]["grade_id"] for c in cells
+                  if any(c.metadata.get("nbgrader", {}).get(k)
+                         for k in ("grade", "solution", "task"))}
+        if recorded.get(path.stem) != wanted:
+            return False
+    return bool(recorded)
 
 
 def merge_result(gb: Gradebook, course: Course, assignment_id: str, result: dict) -> None:

@@ -201,3 +201,26 @@ def test_optimize_flag_of_the_grader_does_not_reach_the_tests(tmp_path, monkeypa
     with Course(root).gradebook() as gb:
         assert gb.find_submission(AID, "hv01").score == 5.0
         assert gb.find_submission(AID, "hv02").score == 2.0
+
+
+def test_assignment_half_written_by_a_killed_grader_is_completed(tmp_path):
+    """A grader killed while nbgrader wrote the assignment into the gradebook left it without
+    its solution cell; every later run then failed each submission as 'corrupt'."""
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    submit(root, "hv01", CORRECT)
+    course = Course(root)
+    from autograder.grading import ensure_assignment
+
+    ensure_assignment(course, AID)
+    with course.gradebook() as gb:
+        nb = gb.find_notebook(AID, AID)
+        solution = nb.solution_cells[0]
+        for comment in list(solution.comments):
+            gb.db.delete(comment)
+        gb.db.delete(solution)
+        gb.db.commit()
+    summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
+    assert summary.graded == ["hv01"], summary
+    with course.gradebook() as gb:
+        assert gb.find_submission(AID, "hv01").score == 5.0
