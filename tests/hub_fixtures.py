@@ -133,7 +133,7 @@ def _close() -> None:
 def _needed_later(request: pytest.FixtureRequest) -> bool:
     """Does a test after this module's last one use the class?"""
     items = request.session.items
-    mine = [i for i, item in enumerate(items) if item.module is request.module]
+    mine = [i for i, item in enumerate(items) if getattr(item, "module", None) is request.module]
     return bool(mine) and any(FIXTURE in item.fixturenames for item in items[mine[-1] + 1:])
 
 
