@@ -117,7 +117,7 @@ class HubSubmit(HubExchangeMixin, ExchangeSubmit):
             self.fail(f"Chỉ nộp được bài của chính bạn (mã {me}), không nộp thay {student_id}.")
         if not self.authenticator.has_access(self.coursedir.student_id,
                                              self.coursedir.course_id):
-            self.fail("You do not have access to this course.")
+            self.fail("Bạn không có quyền nộp bài ở khóa học này: hãy báo giảng viên.")
         inbound = os.path.join(self.root, self.coursedir.course_id, "inbound")
         self.inbound_path = os.path.join(inbound, me)
         try:
