@@ -131,10 +131,12 @@ def _close() -> None:
 
 
 def _needed_later(request: pytest.FixtureRequest) -> bool:
-    """Does a test after this module's last one use the class?"""
+    """Does a test after this module's last one use the class? (The session's items include
+    nbval's notebook cells, which have neither a module nor fixture names.)"""
     items = request.session.items
     mine = [i for i, item in enumerate(items) if getattr(item, "module", None) is request.module]
-    return bool(mine) and any(FIXTURE in item.fixturenames for item in items[mine[-1] + 1:])
+    return bool(mine) and any(FIXTURE in getattr(item, "fixturenames", ())
+                              for item in items[mine[-1] + 1:])
 
 
 @pytest.fixture(scope="module")
@@ -144,5 +146,9 @@ def shared_class(request: pytest.FixtureRequest):
         _open[FIXTURE] = _make()
         request.config.add_cleanup(_close)  # a run stopped early (-x, Ctrl+C) still ends it
     yield _open[FIXTURE][0]
-    if not _needed_later(request):
+    try:
+        later = _needed_later(request)
+    except Exception:  # never leave the class's hub running because the look-ahead failed
+        later = False
+    if not later:
         _close()
