@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Flags for the Python that runs pytest, e.g. `make test PYFLAGS=-O` (asserts stripped from our
+# code, not from the kernels nbgrader starts: PYTHONOPTIMIZE would reach those).
+PYFLAGS ?=
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Tools that nbgrader and Jupyter start as programs (alembic, jupyter-*) come from the venv.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -38,7 +41,7 @@ test: install
 	@scripts/ensure-hub.sh "$(VENV)"
 	$(BIN)/python -m ruff check .
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL COURSE_BACKEND=offline \
-		$(BIN)/python -m pytest tests notebooks --nbval-lax -q -rs
+		$(BIN)/python $(PYFLAGS) -m pytest tests notebooks --nbval-lax -q -rs
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
