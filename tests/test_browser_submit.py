@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from catalogue_helpers import pattern, said
 from lab_server import running_lab
 from test_browser import (
     ACTIVE,
@@ -28,6 +29,8 @@ from test_browser import (
     sync_api,
 )
 from test_widgets_submit import AID, COURSE_ID, TIME, answer, make_class, nbgrader
+
+from course.i18n import t
 
 ENGLISH = re.compile(r"\b(Validate|Submit|Submitted|Fetch|Feedback|Traceback|Error|UTC)\b")
 
@@ -62,12 +65,12 @@ def page(klass, tmp_path_factory):
         ctx.close()
 
 
-def _press(page, panel, label: str, expect: str) -> str:
-    """Press one of the panel's buttons; the new message once it contains `expect`."""
+def _press(page, panel, label: str, expect: re.Pattern[str]) -> str:
+    """Press one of the panel's buttons; the new message once it matches `expect`."""
     page.wait_for_timeout(200)
     panel.locator("button", has_text=label).first.click()
     # has_text with a string ignores case ("Đã có" would match the list's "đã có"): a regex
-    message = panel.locator(".widget-html-content", has_text=re.compile(re.escape(expect))).first
+    message = panel.locator(".widget-html-content", has_text=expect).first
     message.wait_for(timeout=180_000)
     return panel.inner_text()
 
@@ -81,31 +84,36 @@ def test_a_graded_exercise_from_opening_to_feedback_in_vietnamese(klass, page):
     last.scroll_into_view_if_needed()
     _run_cell(page, last)
     panel = last.locator(".jupyter-widgets").first
-    panel.locator("button", has_text="Nộp bài").wait_for()
-    for label in ("Kiểm tra bài", "Nộp bài", "Xem nhận xét"):
+    check, submit, feedback = (t(f"widgets.sub_{k}") for k in ("check", "submit", "feedback"))
+    panel.locator("button", has_text=submit).wait_for()
+    for label in (check, submit, feedback):
         assert panel.locator("button", has_text=label).count() == 1, label
 
-    text = _press(page, panel, "Kiểm tra bài", "chưa đạt")
-    assert "còn 4/8 ô kiểm tra chưa đạt" in text and "Bạn chưa làm phần này" in text, text
+    text = _press(page, panel, check, pattern("widgets.sub_check_some", failed=4, total=8))
+    assert said("widgets.sub_check_some", text, failed=4, total=8), text
+    assert said("widgets.sub_failed_times", text, line=t("notebook.unfinished"), n=4), text
     assert TIME.search(text) and not ENGLISH.search(text), text
     page.screenshot(path=str(ARTIFACTS / "nop_bai_1_kiem_tra.png"))
 
     answer(notebook)  # she writes the four functions and saves
-    text = _press(page, panel, "Kiểm tra bài", "đều đạt")
-    assert "cả 8 ô kiểm tra đều đạt" in text and not ENGLISH.search(text), text
+    text = _press(page, panel, check, pattern("widgets.sub_check_ok", total=8))
+    assert said("widgets.sub_check_ok", text, total=8) and not ENGLISH.search(text), text
 
-    text = _press(page, panel, "Nộp bài", "Đã nộp bài lúc")
-    assert TIME.search(text) and "Các lần bạn đã nộp bài này" in text, text
-    assert text.count("chưa có nhận xét") == 1 and not ENGLISH.search(text), text
+    text = _press(page, panel, submit, pattern("widgets.sub_submitted"))
+    assert said("widgets.sub_submitted", text) and t("widgets.sub_list_title") in text, text
+    assert TIME.search(text), text
+    assert text.count(t("widgets.sub_no_feedback_yet")) == 1 and not ENGLISH.search(text), text
     page.screenshot(path=str(ARTIFACTS / "nop_bai_2_da_nop.png"))
 
     for step in ("collect", "autograde", "generate_feedback", "release_feedback"):
         nbgrader(klass["course"], step, AID)
     _wait_idle(page)
-    text = _press(page, panel, "Xem nhận xét", "Đã có nhận xét")
-    assert "Điểm: 10/10." in text and TIME.search(text) and "Mở trang nhận xét" in text, text
-    assert "đã có nhận xét" in text and not ENGLISH.search(text), text
-    href = panel.locator("a", has_text="Mở trang nhận xét").first.get_attribute("href")
+    text = _press(page, panel, feedback, pattern("widgets.sub_feedback_ready"))
+    assert said("widgets.sub_feedback_ready", text), text
+    assert t("widgets.sub_feedback_score", points="10", total="10") in text, text
+    assert TIME.search(text) and t("widgets.sub_feedback_open") in text, text
+    assert t("widgets.sub_has_feedback") in text and not ENGLISH.search(text), text
+    href = panel.locator("a", has_text=t("widgets.sub_feedback_open")).first.get_attribute("href")
     assert href.startswith("/files/bt3_funnel/feedback/"), href
     opened = urllib.request.Request(klass["base"] + href,
                                     headers={"Authorization": f"token {klass['token']}"})
