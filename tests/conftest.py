@@ -5,10 +5,20 @@ Skips are honest (tests/honest_skips.py): a printed reason locally, a failure in
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from llm_server import FakeLLMServer  # tests/ is on the path: pyproject's pytest `pythonpath`
 
 from course.i18n import set_strict
+
+# pytest rewrites `assert` only in test modules, conftest and plugins; a helper module's own
+# checks would be plain asserts, silently gone under `python -O` (`make test PYFLAGS=-O`).
+# Every non-test module in tests/ is registered before anything imports it.
+HELPER_MODULES = sorted(p.stem for p in Path(__file__).parent.glob("*.py")
+                        if not p.stem.startswith("test_") and p.stem != "conftest")
+pytest.register_assert_rewrite(*HELPER_MODULES)
+
+from llm_server import FakeLLMServer  # noqa: E402  # tests/ is on the path: pyproject's `pythonpath`
 
 pytest_plugins = ["honest_skips", "leftover_processes"]
 
