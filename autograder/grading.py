@@ -27,7 +27,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -341,26 +341,34 @@ class Worker:
                 raise RuntimeError("worker did not start")
             self.ready = True
 
+    def _process(self) -> tuple[subprocess.Popen, IO[bytes], IO[bytes]]:
+        """The running worker and its stdin/stdout; a plain check, not `assert` (gone under -O)."""
+        proc = self.proc
+        if proc is None or proc.stdin is None or proc.stdout is None:
+            raise RuntimeError(f"internal error: grading worker {self.index} has no process "
+                               "with pipes (spawn() was not called)")
+        return proc, proc.stdin, proc.stdout
+
     def _read_line(self, limit: float) -> dict | None:
-        assert self.proc and self.proc.stdout
-        ready, _, _ = select.select([self.proc.stdout], [], [], limit)
+        _, _, stdout = self._process()
+        ready, _, _ = select.select([stdout], [], [], limit)
         if not ready:
             return None
-        line = self.proc.stdout.readline()
+        line = stdout.readline()
         return json.loads(line) if line else None
 
     def grade(self, student_id: str, limit: float) -> dict:
         self.start()
-        assert self.proc and self.proc.stdin
+        proc, stdin, _ = self._process()
         try:
-            self.proc.stdin.write((json.dumps({"student_id": student_id}) + "\n").encode())
-            self.proc.stdin.flush()
+            stdin.write((json.dumps({"student_id": student_id}) + "\n").encode())
+            stdin.flush()
             answer = self._read_line(limit)
         except (BrokenPipeError, ValueError, json.JSONDecodeError):
             answer = None
         if answer is None:
             # A worker that died did not fail the submission: its result is not final.
-            code = "watchdog" if self.proc.poll() is None else "worker_lost"
+            code = "watchdog" if proc.poll() is None else "worker_lost"
             self.stop()
             return {"student_id": student_id, "ok": False, **reason(code),
                     "final": code not in NOT_FINAL}

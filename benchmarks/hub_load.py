@@ -20,7 +20,9 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -47,13 +49,24 @@ def pss_kb(pid: int) -> int:
     return 0
 
 
-def cpu_s(pid: int) -> float:
-    """CPU seconds of a process and its waited-for children (utime+stime+cutime+cstime)."""
+def cpu_s(pid: int, children: bool = True) -> float:
+    """CPU seconds of a process (utime+stime) and, with ``children``, of the children it
+    waited for (cutime+cstime)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return sum(int(x) for x in fields[11:15 if children else 13]) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def start_profile(pid: int, out: str) -> subprocess.Popen:
+    """py-spy sampling the hub process (``--profile-hub``); stopped with SIGINT."""
+    spy = shutil.which("py-spy", path=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    if not spy:
+        raise SystemExit("--profile-hub needs py-spy (requirements-dev.txt)")
+    fmt = "speedscope" if out.endswith(".json") else "raw"
+    return subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--nonblocking",
+                             "--format", fmt, "--output", out], stdout=subprocess.DEVNULL)
 
 
 def processes() -> list[tuple[int, int, int, str]]:
@@ -135,7 +148,7 @@ def participant(hub_url: str, name: str, password: str) -> dict:
     return rec
 
 
-def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
+def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "") -> dict:
     password = "mat-khau-tai-thu"
     with HubUsers([f"hv{i:03d}" for i in range(n)], instructors=["gv"]) as users:
         edition = users.base / "edition"
@@ -144,7 +157,8 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
                         edition_repo=edition,
                         settings={"MEM_MB": str(mem_mb)}) as hub:  # otherwise the defaults
             teacher = HubClient(hub.url)
-            assert teacher.login(users.instructors[0], password).status_code == 302
+            if teacher.login(users.instructors[0], password).status_code != 302:
+                raise RuntimeError("instructor login refused")
             teacher.spawn()
             teacher.wait_ready()
             teacher.open_server()
@@ -155,12 +169,21 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
                 "capture_output=True, text=True)\nprint(r.returncode)"], timeout=300)
             if out[0]["stdout"].strip() != "0":
                 raise RuntimeError(f"release failed: {out}")
+            # The hub's CPU during the wave only (not its start-up nor the instructor's
+            # release): its own (utime+stime) and that of the children it waited for.
+            hub_before = cpu_s(hub.proc.pid, children=False), cpu_s(hub.proc.pid)
+            spy = start_profile(hub.proc.pid, profile) if profile else None
             t0 = time.monotonic()
             with ThreadPoolExecutor(max_workers=n) as pool:
                 records = list(pool.map(lambda u: participant(hub.url, u, password),
                                         users.participants))
             wall = time.monotonic() - t0
             time.sleep(3)  # let kernels settle before measuring
+            hub_wave = (cpu_s(hub.proc.pid, children=False) - hub_before[0],
+                        cpu_s(hub.proc.pid) - hub_before[1])
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(timeout=60)
             procs = processes()
             per_user, cpu_user = [], []
             for name in [r["name"] for r in records if r["ok"]]:  # failed ones have no server
@@ -188,6 +211,9 @@ def run_size(n: int, env_path: Path, mem_mb: int) -> dict:
                 "pss_per_participant_mb_max": round(max(per_user or [0]), 1),
                 "cpu_s_per_participant_median": round(statistics.median(cpu_user or [0]), 1),
                 "hub_cpu_s": round(cpu_s(hub.proc.pid), 1),
+                "hub_cpu_s_wave_own": round(hub_wave[0], 2),
+                "hub_cpu_s_wave_children": round(hub_wave[1] - hub_wave[0], 2),
+                "hub_cpu_s_per_participant": round(hub_wave[1] / n, 3),
                 "hub_pss_mb": round(pss_kb(hub.proc.pid) / 1024, 1),
                 "proxy_pss_mb": round(sum(pss_kb(p) for p in proxy) / 1024, 1),
                 "services_pss_mb": round(sum(pss_kb(p) for p in services) / 1024, 1),
@@ -206,6 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="5,20", help="class sizes, comma separated")
     parser.add_argument("--mem-mb", type=int, default=1024, help="per-participant limit")
     parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument("--profile-hub", metavar="FILE", default="",
+                        help="sample the hub process with py-spy during the wave (FILE.json: "
+                             "speedscope, otherwise collapsed stacks)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print("needs root (creates OS users)", file=sys.stderr)
@@ -214,7 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for size in [int(s) for s in args.sizes.split(",")]:
         print(f"== {size} participants", flush=True)
-        res = run_size(size, env_path, args.mem_mb)
+        profile = ""
+        if args.profile_hub:  # one profile per class size: hub-40.json
+            path = Path(args.profile_hub)
+            profile = str(path.with_name(f"{path.stem}-{size}{path.suffix}"))
+        res = run_size(size, env_path, args.mem_mb, profile)
         print(json.dumps(res, ensure_ascii=False, indent=1), flush=True)
         results.append(res)
     if args.out:

@@ -82,7 +82,8 @@ def kernel_pids(uid: int) -> list[int]:
 def start(client: HubClient, uid: int) -> dict:
     t0 = time.monotonic()
     r = client.spawn()
-    assert r.status_code in (201, 202), r.text
+    if r.status_code not in (201, 202):
+        raise RuntimeError(f"spawn refused ({r.status_code}): {r.text}")
     client.wait_ready(timeout=600)
     wall = time.monotonic() - t0
     pid = server_pid(uid)
@@ -214,14 +215,17 @@ def main(argv: list[str] | None = None) -> int:
         publish(edition)
         with RunningHub(users.roster_file, env_path=env_path, edition_repo=edition) as hub:
             client = HubClient(hub.url)
-            assert client.login(name, password).status_code == 302
+            if client.login(name, password).status_code != 302:
+                raise RuntimeError("login refused")
             first = start(client, uid)
             pid = first.pop("pid")
             res["first_start"] = first
             before = sum(cpu(pid))
-            assert client.open_server().status_code == 200
+            if (status := client.open_server().status_code) != 200:
+                raise RuntimeError(f"server not opened ({status})")
             page = client.get("lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb")
-            assert page.status_code == 200, page.status_code
+            if page.status_code != 200:
+                raise RuntimeError(f"lesson page not served ({page.status_code})")
             res["first_page_cpu_s"] = round(sum(cpu(pid)) - before, 2)
             before_server = sum(cpu(pid))
             client.execute(["pass"], keep_kernel=True)
