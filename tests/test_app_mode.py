@@ -21,9 +21,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from catalogue_helpers import pattern
 from lab_server import running_lab
 
 from course.app_links import find_lesson
+from course.i18n import t
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -375,22 +377,18 @@ def test_own_business_through_the_app_by_clicks_only(server, page):
     """Lessons 03, 05 and 09 on a phone: own service, a post, the chat, the plan downloaded."""
     # Lesson 03: "Sản phẩm của bạn", typed and saved.
     _open_app(page, server, "03_noi_dung_marketing.ipynb")
-    _field(page, "Tên sản phẩm / dịch vụ").fill(OWN["name"])
-    _field(page, "Giá (đồng)").fill(OWN["price"])
-    _field(page, "Đơn vị bán").fill(OWN["unit"])
-    _field(page, "Nơi làm ra / địa chỉ").fill(OWN["origin"])
-    _field(page, "Điểm đặc biệt").fill(OWN["special"])
-    _field(page, "Ai hay mua / hay dùng").fill(OWN["customers"])
-    _button(page, "Lưu").click()
-    page.get_by_text(f"Đã lưu “{OWN['name']}”").wait_for()
+    for key in ("name", "price", "unit", "origin", "special", "customers"):
+        _field(page, t(f"profile.f_{key}")).fill(OWN[key])
+    _button(page, t("profile.f_button")).click()
+    page.get_by_text(pattern("profile.saved", name=OWN["name"])).wait_for()
     saved = json.loads(next((server["root"] / "notebooks" / "ket_qua").glob("*.json"))
                        .read_text(encoding="utf-8"))
     assert OWN["name"] in json.dumps(saved, ensure_ascii=False)
     # Reloaded (a tap on the browser's reload), the lesson uses the saved service; the batch
     # writer makes the month's posts for it.
     _open_app(page, server, "03_noi_dung_marketing.ipynb")
-    page.get_by_text(f"Đang dùng sản phẩm của bạn: {OWN['name']}").first.wait_for()
-    run = _button(page, "Chạy")
+    page.get_by_text(pattern("profile.using_own", name=OWN["name"])).first.wait_for()
+    run = _button(page, t("widgets.batch_run"))
     run.scroll_into_view_if_needed()
     run.click()
     batch = page.locator(".widget-vbox").filter(has=run).first
@@ -399,20 +397,20 @@ def test_own_business_through_the_app_by_clicks_only(server, page):
 
     # Lesson 05: the chat, told about the participant's own shop in its instructions box.
     _open_app(page, server, "05_cham_soc_khach_hang.ipynb")
-    system = page.get_by_placeholder(re.compile("^Ví dụ: Bạn là nhân viên chăm sóc khách hàng"))
+    system = page.get_by_placeholder(t("widgets.chat_system_placeholder"))
     system.first.fill(f"Bạn trả lời tin nhắn cho {OWN['name']}, {OWN['origin']}. "
                       f"Bảo dưỡng xe 80.000 đồng/lần. Mở cửa 7:00–18:00.")
-    message = page.get_by_placeholder(re.compile("^Gõ tin nhắn của khách hàng")).first
+    message = page.get_by_placeholder(t("widgets.chat_input_placeholder")).first
     message.fill("Bảo dưỡng xe giá bao nhiêu vậy?")
     chat = page.locator(".widget-vbox").filter(has=message).first
-    _button(chat, "Gửi").click()
+    _button(chat, t("widgets.send")).click()
     chat.get_by_text(re.compile("80[.]000")).first.wait_for()
     _check_layout(page, "05_cham_soc_khach_hang")
 
     # Lesson 09: the plan form opens with the saved service; "Tạo kế hoạch"; download it.
     _open_app(page, server, "09_du_an_cuoi_khoa.ipynb")
-    _button(page, "Tạo kế hoạch").click()
-    page.get_by_text(re.compile("^Đã tạo kế hoạch cho")).first.wait_for()
+    _button(page, t("capstone.f_button")).click()
+    page.get_by_text(pattern("capstone.saved")).first.wait_for()
     page.locator("#course-files-refresh").click()
     link = page.locator("#course-files-list a", has_text="ke_hoach.xlsx")
     with page.expect_download() as download_info:
@@ -444,12 +442,13 @@ def test_own_sales_file_through_the_app_by_clicks_only(server, page, tmp_path):
     with page.expect_file_chooser() as chooser:
         choose.click()
     chooser.value.set_files(str(sales))
-    _field(page, "Tên cơ sở").fill("Tiệm giặt ủi Sạch Thơm")
-    _button(page, "Phân tích").click()
-    page.get_by_text(re.compile("Đã lưu báo cáo vào")).first.wait_for()
+    _field(page, t("app.sales_shop")).fill("Tiệm giặt ủi Sạch Thơm")
+    _button(page, t("app.sales_button")).click()
+    page.get_by_text(pattern("app.sales_saved")).first.wait_for()
     report = (server["root"] / "notebooks" / "ket_qua" / "bao_cao_thang.md").read_text(
         encoding="utf-8")
-    assert report.startswith("# Báo cáo doanh thu tháng 12/2025 – Tiệm giặt ủi Sạch Thơm")
+    assert report.startswith(
+        "# " + t("app.sales_report_title", month="12/2025", shop="Tiệm giặt ủi Sạch Thơm"))
     assert "Nông sản Quê Mình" not in report and "17,5 triệu đồng" in report
     _check_layout(page, "07_phan_tich_du_lieu")
 
@@ -457,19 +456,19 @@ def test_own_sales_file_through_the_app_by_clicks_only(server, page, tmp_path):
 def test_own_faq_and_complaint_then_four_formats_in_the_app_by_clicks_only(server, page):
     """Lesson 05's FAQ tools with a laundry's own FAQ, then lesson 06's page on a phone."""
     _open_app(page, server, "05_cham_soc_khach_hang.ipynb")
-    instructions = _field(page, "Hướng dẫn cho trợ lý")
+    instructions = _field(page, t("app.faq_instructions"))
     instructions.scroll_into_view_if_needed()
     instructions.fill("Bạn là nhân viên tiệm giặt ủi Sạch Thơm. Xưng em, gọi khách là anh/chị.")
-    _field(page, "FAQ của bạn").fill(
+    _field(page, t("app.faq_own")).fill(
         "Có giao nhận tận nhà không? | Có, giao nhận miễn phí trong Đông Hà.\n"
         "Làm mất đồ thì sao? | Tiệm đền theo giá trị món đồ, tối đa 10 lần phí giặt.")
-    _field(page, "Câu hỏi của khách").fill("giao tan nha ko em")
-    _button(page, "Tìm và trả lời").click()
+    _field(page, t("app.faq_question")).fill("giao tan nha ko em")
+    _button(page, t("app.faq_button")).click()
     page.get_by_text("giao nhận miễn phí trong Đông Hà").first.wait_for()
-    _field(page, "Lời khiếu nại").fill("Tiệm làm mất của tôi một cái áo sơ mi!")
-    _button(page, "Soạn trả lời").click()
+    _field(page, t("app.complaint_label")).fill("Tiệm làm mất của tôi một cái áo sơ mi!")
+    _button(page, t("app.complaint_button")).click()
     page.get_by_text("tối đa 10 lần phí giặt").last.wait_for()
-    page.get_by_text(re.compile("người thật")).last.wait_for()
+    page.get_by_text(t("capstone.rt_handover_complaint")).last.wait_for()  # a person decides
     _check_layout(page, "05_cham_soc_khach_hang_faq")
     _open_app(page, server, "06_noi_dung_so.ipynb")
     _check_layout(page, "06_noi_dung_so")
