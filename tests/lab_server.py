@@ -25,6 +25,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_server(url: str, proc: subprocess.Popen, deadline: float, *,
+                    request_timeout: float = 2) -> bool:
+    """Poll `url` until it answers: True; False once `proc` has exited or the
+    `time.monotonic()` `deadline` has passed. The caller says what failed and shows its log."""
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            urllib.request.urlopen(url, timeout=request_timeout)
+            return True
+        except OSError:  # not listening yet, or an HTTP error while it starts
+            time.sleep(0.3)
+    return False
+
+
 @contextmanager
 def running_lab(root: Path, tmp: Path, token: str, *,
                 extra_env: dict | None = None) -> Iterator[dict]:
@@ -51,14 +64,8 @@ def running_lab(root: Path, tmp: Path, token: str, *,
     proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        else:
+        if not wait_for_server(f"{base}/api/status?token={token}", proc,
+                               time.monotonic() + 120):
             pytest.fail("JupyterLab did not start:\n" + log_path.read_text(encoding="utf-8"))
         yield {"base": base, "token": token, "log": log_path}
     finally:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lab_server import free_port, wait_for_server
 
 from autograder.cli import main
 from autograder.coursectx import Course
@@ -260,12 +261,9 @@ def test_zip_files_named_by_hub_ids_with_dashes(course, tmp_path, capsys):
 def test_stopping_the_formgrader_tool_stops_its_jupyterlab(tmp_path):
     """`kill` of `python -m autograder formgrader` must not leave JupyterLab running."""
     import signal
-    import socket
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
     env.update(HOME=str(tmp_path), JUPYTER_CONFIG_PATH=str(REPO / "course" / "jupyter_config"),
                PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}")
@@ -274,13 +272,9 @@ def test_stopping_the_formgrader_tool_stops_its_jupyterlab(tmp_path):
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        deadline = time.monotonic() + 180  # a guard against hanging, not a speed assertion
-        while time.monotonic() < deadline and tool.poll() is None:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api?token=t", timeout=5)
-                break
-            except OSError:
-                time.sleep(0.3)
+        # The deadline guards against hanging; it is not a speed assertion.
+        wait_for_server(f"http://127.0.0.1:{port}/api?token=t", tool, time.monotonic() + 180,
+                        request_timeout=5)
         assert tool.poll() is None, "the tool stopped by itself"
         tool.send_signal(signal.SIGTERM)
         tool.wait(timeout=60)

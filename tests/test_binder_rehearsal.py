@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from lab_server import free_port, wait_for_server
 
 from course.lab import CONFIG_DIR, hints, is_offline, lab_command, lab_environment
 
@@ -193,34 +193,26 @@ def test_notebooks_run_offline_in_binder_session(binder, rel):
     assert label in text, "no labelled offline answer: the simulation was not used"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_binder_server_scrubs_keys_before_saving(binder):
     """The server Binder starts (through binder/start) runs the key-scrubbing save hook."""
     root = binder.root / "served"
     root.mkdir()
-    port, token = _free_port(), "rehearsal-token"
+    port, token = free_port(), "rehearsal-token"
     cmd = [str(binder.repo / "binder" / "start"), "jupyter", "server", "--no-browser",
            "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}"]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    log = (binder.root / "server.log").open("w")
+    log_path = binder.root / "server.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(cmd, cwd=binder.home, env=binder.env, stdout=log,
                             stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
+        if not wait_for_server(f"{base}/api/status?token={token}", proc,
+                               time.monotonic() + 120):
+            pytest.fail("The Binder server did not start:\n"
+                        + log_path.read_text(encoding="utf-8"))
         key = "sk-proj-" + "Rehearsal9Key" * 4
         nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
             {"cell_type": "code", "id": "k", "metadata": {}, "execution_count": None,
