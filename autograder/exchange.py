@@ -424,13 +424,17 @@ class SafeCollect(ExchangeCollect):
     def init_src(self):
         self.refusals: list[Refusal] = []
         if self.coursedir.course_id == "":
-            self.fail("No course id specified. Re-run with --course flag.")
+            self.fail("Chưa có mã khóa học: hãy đặt c.CourseDirectory.course_id trong "
+                      "nbgrader_config.py của khóa học (với lệnh nbgrader: thêm --course "
+                      "<mã khóa học>).")
         self.course_path = os.path.join(self.root, self.coursedir.course_id)
         self.inbound_path = os.path.join(self.course_path, "inbound")
         try:
             st = os.lstat(self.inbound_path)
         except FileNotFoundError:
-            self.fail(f"Course not found: {self.inbound_path}")
+            self.fail(f"Không thấy khóa học {self.coursedir.course_id} trong thư mục trao "
+                      f"đổi (thiếu {self.inbound_path}): hãy kiểm tra mã khóa học và phát bài "
+                      "trước.")
         if not stat.S_ISDIR(st.st_mode):
             self.fail(f"Thư mục inbound là {kind(st.st_mode)}, không thu bài: "
                       f"{self.inbound_path}")

@@ -110,7 +110,8 @@ class HubSubmit(HubExchangeMixin, ExchangeSubmit):
     def init_dest(self):
         """nbgrader's init_dest, with the submission going into ``inbound/<user>/``."""
         if self.coursedir.course_id == "":
-            self.fail("No course id specified. Re-run with --course flag.")
+            self.fail("Chưa có mã khóa học nên chưa nộp được bài: hãy báo giảng viên (với "
+                      "lệnh nbgrader: thêm --course <mã khóa học>).")
         me = get_username()
         student_id = me if self.coursedir.student_id == "*" else self.coursedir.student_id
         if student_id != me:
