@@ -1,4 +1,5 @@
-"""The `assert`s of the helper modules in tests/ still run under `python -O`.
+"""Checks still run under `python -O` (`make test PYFLAGS=-O`): no `assert` carries a check
+outside the tests, and the `assert`s of the helper modules in tests/ are rewritten by pytest.
 
 pytest rewrites asserts only in test modules, conftest files and plugins; tests/conftest.py
 registers every other module of tests/ for rewriting. Without that, `make test PYFLAGS=-O`
@@ -15,12 +16,23 @@ import pytest
 from _pytest.assertion.rewrite import AssertionRewritingHook
 
 TESTS = Path(__file__).parent
+REPO = TESTS.parent
+# Code that runs outside pytest; assignments/ and notebooks/ hold graded test cells on purpose.
+NON_TEST_CODE = ("course", "autograder", "hub", "benchmarks", "scripts", "binder")
 HELPERS = sorted(p for p in TESTS.glob("*.py")
                  if not p.stem.startswith("test_") and p.stem != "conftest")
 
 
 def has_assert(path: Path) -> bool:
     return any(isinstance(node, ast.Assert) for node in ast.walk(ast.parse(path.read_text())))
+
+
+def test_no_assert_outside_the_tests():
+    found = [f"{path.relative_to(REPO)}:{node.lineno}"
+             for top in NON_TEST_CODE for path in sorted((REPO / top).rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_bytes())) if isinstance(node, ast.Assert)]
+    assert not found, ("an assert is gone under python -O; raise an explicit error instead: "
+                       + ", ".join(found))
 
 
 def test_the_helpers_with_asserts_are_found():
