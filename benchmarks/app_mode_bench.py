@@ -16,6 +16,13 @@ Voilà settings to compare are passed on as server options, e.g.
     .venv/bin/python benchmarks/app_mode_bench.py --browser --runs 3 \
         --voila progressive_rendering=True 05_cham_soc_khach_hang.ipynb
 
+With --cells, no server is started: each lesson runs in the course kernel (nbclient, what
+Voilà does before sending the page) and the kernel's CPU seconds (utime+stime from /proc, which
+barely move with the machine's load, unlike wall time) are printed for the kernel's start and for
+each code cell, slowest first:
+
+    .venv/bin/python benchmarks/app_mode_bench.py --cells --runs 3 05_cham_soc_khach_hang.ipynb
+
 The machine is shared: every row records the 1-minute load average when it was measured.
 """
 
@@ -43,10 +50,81 @@ def pss_mb(pid: int) -> float:
     return int(re.search(r"^Pss:\s+(\d+) kB", text, re.M).group(1)) / 1024
 
 
+def cpu_s(pid: int) -> float:
+    """utime+stime of a process (its threads included), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True,
                          text=True).stdout.split()
     return [int(p) for p in out]
+
+
+CELLS_SCRIPT = r"""
+import json, os, sys, time
+import nbformat
+from nbclient import NotebookClient
+
+def cpu(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
+
+path = sys.argv[1]
+nb = nbformat.read(path, as_version=4)
+c = NotebookClient(nb, timeout=600, allow_errors=True,
+                   resources={"metadata": {"path": os.path.dirname(path)}})
+wall0 = time.monotonic()
+with c.setup_kernel():
+    pid = c.km.provisioner.process.pid
+    start_wall = time.monotonic() - wall0
+    start_cpu = cpu(pid)
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        before, t0 = cpu(pid), time.monotonic()
+        c.execute_cell(cell, i)
+        cells.append({"cell": i, "cpu_s": round(cpu(pid) - before, 3),
+                      "wall_s": round(time.monotonic() - t0, 3),
+                      "first_line": cell.source.splitlines()[0][:60] if cell.source else ""})
+    total = time.monotonic() - wall0
+print(json.dumps({"kernel_start_cpu_s": round(start_cpu, 3),
+                  "kernel_start_wall_s": round(start_wall, 3),
+                  "cells_cpu_s": round(sum(x["cpu_s"] for x in cells), 3),
+                  "cells_wall_s": round(sum(x["wall_s"] for x in cells), 3),
+                  "client_cpu_s": round(time.process_time(), 3),
+                  "total_wall_s": round(total, 3), "cells": cells}, ensure_ascii=False))
+"""
+
+
+def cell_times(lessons: list[str], runs: int, top: int = 8) -> None:
+    """CPU seconds of the course kernel per cell, for each lesson run as the app page runs it."""
+    tmp = Path(tempfile.mkdtemp(prefix="app-cells-"))
+    try:
+        shutil.copytree(REPO / "notebooks", tmp / "notebooks",
+                        ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+        env = lab_environment({k: v for k, v in os.environ.items()
+                               if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
+        env.update({"JUPYTER_RUNTIME_DIR": str(tmp / "rt"),
+                    "COURSE_CACHE_DIR": str(tmp / "cache")})
+        for lesson in lessons:
+            for run in range(runs):
+                load = round(os.getloadavg()[0], 2)
+                out = subprocess.run([sys.executable, "-c", CELLS_SCRIPT,
+                                      str(tmp / "notebooks" / lesson)], env=env,
+                                     capture_output=True, text=True, timeout=900)
+                if out.returncode:
+                    raise RuntimeError(out.stderr[-3000:])
+                row = json.loads(out.stdout.strip().splitlines()[-1])
+                slow = sorted(row.pop("cells"), key=lambda x: -x["cpu_s"])[:top]
+                print(json.dumps({"lesson": lesson, "run": run + 1, "load_1min": load, **row,
+                                  "slowest": slow}, ensure_ascii=False), flush=True)
+                shutil.rmtree(tmp / "cache", ignore_errors=True)  # every run starts cold
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
@@ -72,16 +150,32 @@ def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
                                        "getComputedStyle(document.querySelector('#loading'))"
                                        ".display === 'none'")
                 done = time.monotonic() - started
+                # Where the seconds went: the page's HTML (the server ran the lesson before
+                # sending it) and the scripts, styles and fonts the browser then loaded.
+                nav = page.evaluate("() => { const n = performance.getEntriesByType("
+                                    "'navigation')[0]; return n ? [n.responseStart, "
+                                    "n.responseEnd, n.domContentLoadedEventEnd, "
+                                    "n.loadEventEnd] : [] }")
+                res = page.evaluate("() => performance.getEntriesByType('resource').map("
+                                    "r => [r.name.split('?')[0].split('/').slice(-1)[0], "
+                                    "Math.round(r.startTime), Math.round(r.duration), "
+                                    "r.transferSize])")
                 print(json.dumps({"lesson": lesson, "run": run + 1,
                                   "first_widget_s": round(first, 2), "done_s": round(done, 2),
-                                  "load_1min": load}, ensure_ascii=False), flush=True)
+                                  "load_1min": load,
+                                  "html_first_byte_s": round(nav[0] / 1000, 2) if nav else None,
+                                  "html_s": round(nav[1] / 1000, 2) if nav else None,
+                                  "dom_loaded_s": round(nav[2] / 1000, 2) if nav else None,
+                                  "resources": len(res),
+                                  "slowest_resources": sorted(res, key=lambda r: -r[2])[:4]},
+                                 ensure_ascii=False), flush=True)
                 page.goto("about:blank")  # leaving the page shuts its kernel down
                 time.sleep(2)
         browser.close()
 
 
 def main(lessons: list[str], browser: bool = False, runs: int = 1,
-         voila: list[str] | None = None) -> None:
+         voila: list[str] | None = None, memory: bool = True) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="app-bench-"))
     root = tmp / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks",
@@ -124,21 +218,26 @@ def main(lessons: list[str], browser: bool = False, runs: int = 1,
             f"{base}/api/kernels/{warm_id}", method="DELETE", headers=headers), timeout=60)
         time.sleep(2)
         rows = []
-        for lesson in lessons:
+        for lesson, run in [(le, r) for le in lessons for r in range(runs)]:
             server_before = pss_mb(proc.pid)
+            server_cpu = cpu_s(proc.pid)
+            load = round(os.getloadavg()[0], 2)
             started = time.monotonic()
             body = urllib.request.urlopen(urllib.request.Request(
                 f"{base}/voila/render/notebooks/{lesson}", headers=headers),
                 timeout=600).read().decode()
             seconds = time.monotonic() - started
-            time.sleep(1)
+            server_cpu = cpu_s(proc.pid) - server_cpu
             kernels = children(proc.pid)
+            kernel_cpu = sum(cpu_s(k) for k in kernels)
+            time.sleep(1)
             app_kernel = sum(pss_mb(k) for k in kernels)
             server_after = pss_mb(proc.pid)
             kernel_id = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
             urllib.request.urlopen(urllib.request.Request(
                 f"{base}/api/kernels/{kernel_id}", method="DELETE", headers=headers), timeout=60)
-            # The notebook view: the same lesson run in the same course kernel.
+            notebook_kernel = None
+            # The notebook view: the same lesson run in the same course kernel (first run only).
             script = (
                 "import nbformat, os, re, sys\n"
                 "from nbclient import NotebookClient\n"
@@ -151,12 +250,16 @@ def main(lessons: list[str], browser: bool = False, runs: int = 1,
                 "    pid = c.km.provisioner.process.pid\n"
                 "    t = open(f'/proc/{pid}/smaps_rollup').read()\n"
                 "    print(int(re.search(r'^Pss:\\s+(\\d+) kB', t, re.M).group(1)) / 1024)\n")
-            out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                                 text=True, timeout=900)
-            notebook_kernel = float(out.stdout.strip().splitlines()[-1])
-            rows.append({"lesson": lesson, "render_s": round(seconds, 2),
+            if run == 0 and memory:
+                out = subprocess.run([sys.executable, "-c", script], env=env,
+                                     capture_output=True, text=True, timeout=900)
+                notebook_kernel = round(float(out.stdout.strip().splitlines()[-1]), 1)
+            rows.append({"lesson": lesson, "run": run + 1, "render_s": round(seconds, 2),
+                         "load_1min": load,
+                         "server_cpu_s": round(server_cpu, 2),
+                         "kernel_cpu_s": round(kernel_cpu, 2),
                          "app_kernel_pss_mb": round(app_kernel, 1),
-                         "notebook_kernel_pss_mb": round(notebook_kernel, 1),
+                         "notebook_kernel_pss_mb": notebook_kernel,
                          "server_growth_mb": round(server_after - server_before, 1),
                          "server_pss_mb": round(server_after, 1)})
             print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
@@ -174,8 +277,15 @@ if __name__ == "__main__":
         "02_viet_prompt.ipynb", "03_noi_dung_marketing.ipynb", "05_cham_soc_khach_hang.ipynb",
         "09_du_an_cuoi_khoa.ipynb"])
     parser.add_argument("--browser", action="store_true")
+    parser.add_argument("--cells", action="store_true",
+                        help="CPU seconds per cell in the course kernel (no server)")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-notebook", action="store_true",
+                        help="skip the notebook-view kernel run (memory comparison)")
     parser.add_argument("--voila", action="append", default=[],
                         help="a VoilaConfiguration setting, e.g. preheat_kernel=True")
     args = parser.parse_args()
-    main(args.lessons, args.browser, args.runs, args.voila)
+    if args.cells:
+        cell_times(args.lessons, args.runs)
+        raise SystemExit
+    main(args.lessons, args.browser, args.runs, args.voila, not args.no_notebook)

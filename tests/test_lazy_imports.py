@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ["pandas", "numpy", "matplotlib", "openpyxl", "underthesea", "sklearn", "PIL"]
 
@@ -68,3 +70,53 @@ def test_first_use_inside_a_widget_callback_works(tmp_path):
     assert out["results"]["rows"] > 0
     assert out["results"]["xlsx"] > 0 and (tmp_path / "thu_vien.xlsx").exists()
     assert out["results"]["names"] == ["Nguyễn Thị Hoa"]
+
+
+def test_underthesea_memo_holds_underthesea_s_own_answers():
+    """The course's texts answered from data/offline/underthesea_memo.json are exactly what the
+    installed underthesea answers; any other text is still asked to underthesea."""
+    from course.llm import vi_words
+
+    memo = json.loads(vi_words.MEMO_FILE.read_text(encoding="utf-8"))
+    assert memo["versions"] == vi_words.installed_versions(), (
+        "underthesea changed: rebuild the memo with `python -m course.llm.vi_words`")
+    for function in vi_words.FUNCTIONS:
+        assert memo[function], function
+        for text, answer in memo[function].items():
+            assert vi_words.live(function, text) == answer, (function, text)
+            assert vi_words.known(function, text) is not None
+    own = "Tiệm giặt ủi Sạch Thơm nhận giặt chăn bông, giao tận nhà trong ngày."
+    assert vi_words.known("word_tokenize", own) is None
+    assert vi_words.word_tokenize(own) == vi_words.live("word_tokenize", own)
+    assert [list(x) for x in vi_words.pos_tag(own)] == vi_words.live("pos_tag", own)
+
+
+@pytest.mark.parametrize("lesson", ["05_cham_soc_khach_hang.ipynb", "09_du_an_cuoi_khoa.ipynb"])
+def test_lesson_app_page_runs_without_loading_underthesea(lesson, tmp_path, monkeypatch):
+    """What an app page runs (the whole lesson, offline, in a fresh course kernel) answers the
+    course's own chat samples and checks them for personal data without loading underthesea
+    (~0.7 s of CPU before the page shows). Fails when a lesson's text changed: rebuild the memo
+    with `python -m course.llm.vi_words`."""
+    import shutil
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from course.lab import lab_environment
+
+    env = lab_environment({k: v for k, v in os.environ.items()
+                           if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
+    env.update({"COURSE_BACKEND": "offline", "COURSE_CACHE_DIR": str(tmp_path / "cache")})
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    work = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", work,
+                    ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+    nb = nbformat.read(work / lesson, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        "import sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] == 'underthesea'))"))
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(work)}}).execute()
+    assert nb.cells[-1].outputs[0]["text"].strip() == "[]"

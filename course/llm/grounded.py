@@ -195,7 +195,8 @@ def facts(system: str) -> list[str]:
 # --------------------------------------------------------------------------- words and facts
 @cache
 def _tokenizer():
-    from underthesea import word_tokenize  # heavy (about 1 s): loaded on the first chat only
+    # underthesea (about 0.7 s of CPU) is loaded on the first text the course's memo lacks
+    from .vi_words import word_tokenize
 
     return word_tokenize
 

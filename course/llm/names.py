@@ -61,7 +61,8 @@ def sample_terms() -> tuple[str, ...]:
 @lru_cache(maxsize=256)
 def _tags(text: str) -> tuple[tuple[int, int, str], ...]:
     """(start, end, POS tag) of the words of `text`; underthesea is imported on first use."""
-    from underthesea import pos_tag  # lazy: ~0.6 s once, then a few ms a sentence
+    # underthesea (~0.6 s once, then a few ms a sentence) only for a text the memo lacks
+    from .vi_words import pos_tag
 
     out, pos = [], 0
     for word, tag in pos_tag(text):
