@@ -23,6 +23,9 @@ each code cell, slowest first:
 
     .venv/bin/python benchmarks/app_mode_bench.py --cells --runs 3 05_cham_soc_khach_hang.ipynb
 
+With --one-cpu the server and its kernels are pinned to one core, as a hub participant's
+server is limited to one CPU (the browser is not pinned).
+
 The machine is shared: every row records the 1-minute load average when it was measured.
 """
 
@@ -175,7 +178,7 @@ def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
 
 
 def main(lessons: list[str], browser: bool = False, runs: int = 1,
-         voila: list[str] | None = None, memory: bool = True) -> None:
+         voila: list[str] | None = None, memory: bool = True, one_cpu: bool = False) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="app-bench-"))
     root = tmp / "course"
     shutil.copytree(REPO / "notebooks", root / "notebooks",
@@ -189,9 +192,11 @@ def main(lessons: list[str], browser: bool = False, runs: int = 1,
                 "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "ws")})
     token = "bench"
     extra = [f"--VoilaConfiguration.{setting}" for setting in voila or []]
-    proc = subprocess.Popen(lab_command(root, ["--no-browser", "--ip=127.0.0.1",
-                                               f"--port={port}",
-                                               f"--IdentityProvider.token={token}", *extra]),
+    command = lab_command(root, ["--no-browser", "--ip=127.0.0.1", f"--port={port}",
+                                 f"--IdentityProvider.token={token}", *extra])
+    if one_cpu:  # like a hub participant's server (CPUS=1): the server and its kernels share
+        command = ["taskset", "-c", "0", *command]  # one core; the browser is not pinned
+    proc = subprocess.Popen(command,
                             cwd=root, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -280,6 +285,8 @@ if __name__ == "__main__":
     parser.add_argument("--cells", action="store_true",
                         help="CPU seconds per cell in the course kernel (no server)")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--one-cpu", action="store_true",
+                        help="pin the server and its kernels to one core (a hub's CPUS=1)")
     parser.add_argument("--no-notebook", action="store_true",
                         help="skip the notebook-view kernel run (memory comparison)")
     parser.add_argument("--voila", action="append", default=[],
@@ -288,4 +295,4 @@ if __name__ == "__main__":
     if args.cells:
         cell_times(args.lessons, args.runs)
         raise SystemExit
-    main(args.lessons, args.browser, args.runs, args.voila, not args.no_notebook)
+    main(args.lessons, args.browser, args.runs, args.voila, not args.no_notebook, args.one_cpu)
