@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from catalogue_helpers import said
 from llm_server import Scripted, completion
 
 from hub.testing import (
@@ -69,7 +70,7 @@ def test_a_participants_kernel_uses_the_class_ai_with_no_key(hub, users, upstrea
         f"print({CLASS_KEY[:16]!r} in str(dict(os.environ)))",
     ], timeout=180)
     assert [c["status"] for c in cells] == ["ok"] * 4, cells
-    assert "AI của lớp học" in cells[0]["stdout"] and "gpt-4o-mini" in cells[0]["stdout"]
+    assert said("gateway.status_line", cells[0]["stdout"], model="gpt-4o-mini"), cells[0]
     assert "Chào mừng quý khách đến homestay Phong Nha!" in cells[1]["stdout"]
     assert cells[2]["stdout"].strip() == "Bún hến |Huế |đậm vị."
     assert cells[3]["stdout"].strip() == "False"
