@@ -198,6 +198,10 @@ class LeftoverCheck:
             left = [p for p in left if _alive(p.key)]
         if not left:
             return
+        # Look again: a leftover may have started children during the grace period (a shell
+        # script found before it forked), and stopping only the parent would orphan them.
+        keys = {p.key for p in left}
+        left += [p for p in self.offenders() if p.key not in keys]
         self.leftovers = [(p.key, cmdline(p.pid) or "?",
                            self.seen.get(p.key) or self._started_during(p.start)) for p in left]
         _stop([p.key for p in left])
