@@ -287,6 +287,7 @@ class KernelPool:
         self.ready: list[Slot] = []
         self.used: list[Slot] = []
         self.handed: set[str] = set()
+        self.dropped: list[dict] = []  # slots found unusable when taken, and why
         self.count = 0
 
     def fill(self) -> None:
@@ -304,6 +305,10 @@ class KernelPool:
                 slot.km.provisioner.process.poll() is None
             if slot.km.kernel_name != kernel_name or not alive or \
                     slot.km.connection_file in self.handed:
+                # Recorded: the submission then runs in a kernel started now, in a fresh
+                # sandbox of its own (safe, only slower), and the result says why.
+                self.dropped.append({"slot": slot.number, "why": _unusable(slot, kernel_name,
+                                                                           alive, self.handed)})
                 self.discard(slot)
                 continue
             self.handed.add(slot.km.connection_file)
@@ -314,6 +319,16 @@ class KernelPool:
         for slot in self.ready + self.used:
             self.discard(slot)
         self.ready, self.used = [], []
+
+
+def _unusable(slot: Slot, kernel_name: str, alive: bool, handed: set[str]) -> str:
+    if slot.km.kernel_name != kernel_name:
+        return f"kernel {slot.km.kernel_name}, not {kernel_name}"
+    if not alive:
+        process = slot.km.provisioner.process if slot.km.provisioner is not None else None
+        code = process.poll() if process is not None else None
+        return f"kernel process ended before use (exit {code})"
+    return "handed out before"
 
 
 POOL: KernelPool | None = None  # set by the worker when it grades with pre-started kernels

@@ -421,6 +421,9 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
         if group:
             group.remove()
         used = sandbox.POOL.used[:] if sandbox.POOL else []
+        if sandbox.POOL and sandbox.POOL.dropped:
+            result["kernel"] = {"prestarted": False, "dropped": sandbox.POOL.dropped[:]}
+            sandbox.POOL.dropped.clear()
         if used:
             sandbox.POOL.used.clear()
             ooms += sum(s.group.oom_kills() for s in used if s.group is not None)
