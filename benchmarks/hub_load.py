@@ -105,7 +105,27 @@ def percentile(values: list[float], q: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def participant(hub_url: str, name: str, password: str) -> dict:
+def wait_progress(client: HubClient, timeout: float = 600) -> None:
+    """Wait for the server as the hub's start page does in a browser: one EventSource on the
+    start's progress (the hub writes an event when the server is ready), not a request a
+    second (``--wait poll``, HubClient.wait_ready, what the runs before 7 Dec 2026 did)."""
+    url = f"{client.url}/hub/api/users/{client.name}/server/progress"
+    with client.s.get(url, stream=True, timeout=(30, min(timeout, 120)),
+                      headers={"Accept": "text/event-stream"}) as r:
+        if r.status_code != 200:
+            raise RuntimeError(f"progress not served ({r.status_code})")
+        for line in r.iter_lines(decode_unicode=True):
+            if not line or not line.startswith("data:"):
+                continue  # the hub's keep-alive blank lines
+            event = json.loads(line[5:])
+            if event.get("ready"):
+                return
+            if event.get("failed"):
+                raise RuntimeError(f"spawn failed: {event.get('message')}")
+    raise RuntimeError("progress stream ended before the server was ready")
+
+
+def participant(hub_url: str, name: str, password: str, wait: str = "progress") -> dict:
     rec = {"name": name, "ok": False, "step": "login"}
     t0 = time.monotonic()
     try:
@@ -121,7 +141,10 @@ def participant(hub_url: str, name: str, password: str) -> dict:
             time.sleep(float(r.headers.get("Retry-After") or 5))
         if r.status_code not in (201, 202):
             raise RuntimeError(f"spawn refused ({r.status_code})")
-        client.wait_ready(timeout=600)
+        if wait == "poll":
+            client.wait_ready(timeout=600)
+        else:
+            wait_progress(client)
         rec["spawn_s"] = time.monotonic() - t_spawn
         rec["step"] = "open"
         if (page := client.open_server()).status_code != 200:
@@ -148,7 +171,8 @@ def participant(hub_url: str, name: str, password: str) -> dict:
     return rec
 
 
-def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "") -> dict:
+def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "",
+             wait: str = "progress", keep_log: bool = False) -> dict:
     password = "mat-khau-tai-thu"
     with HubUsers([f"hv{i:03d}" for i in range(n)], instructors=["gv"]) as users:
         edition = users.base / "edition"
@@ -171,11 +195,12 @@ def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "") -> dict:
                 raise RuntimeError(f"release failed: {out}")
             # The hub's CPU during the wave only (not its start-up nor the instructor's
             # release): its own (utime+stime) and that of the children it waited for.
+            load_before = os.getloadavg()[0]
             hub_before = cpu_s(hub.proc.pid, children=False), cpu_s(hub.proc.pid)
             spy = start_profile(hub.proc.pid, profile) if profile else None
             t0 = time.monotonic()
             with ThreadPoolExecutor(max_workers=n) as pool:
-                records = list(pool.map(lambda u: participant(hub.url, u, password),
+                records = list(pool.map(lambda u: participant(hub.url, u, password, wait),
                                         users.participants))
             wall = time.monotonic() - t0
             time.sleep(3)  # let kernels settle before measuring
@@ -195,9 +220,9 @@ def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "") -> dict:
             services = [p for p, _, u, c in procs if p in hub_tree and u == 0 and p != hub.proc.pid
                         and p not in proxy]
             failures = [r for r in records if not r["ok"]]
-            if failures:  # the hub's log (servers write there too) goes with the temp folder
+            if failures or keep_log:  # the hub's log (servers write there too) goes with
                 kept = Path(tempfile.gettempdir()) / f"hub_load-{n}-{int(time.time())}.log"
-                shutil.copy(hub.log_path, kept)
+                shutil.copy(hub.log_path, kept)  # the temp folder
                 print(f"{len(failures)} failure(s): hub log kept in {kept}", flush=True)
             spawn = [r["spawn_s"] for r in records if "spawn_s" in r]
             lesson = [r["lesson_s"] for r in records if "lesson_s" in r]
@@ -223,7 +248,8 @@ def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "") -> dict:
                                     for r in failures[:5]],
                 "cell_errors": sorted({e for r in records for e in r.get("cell_errors", [])})[:5],
                 "cells": max((r.get("cells", 0) for r in records), default=0),
-                "load_avg_after": os.getloadavg()[0],
+                "load_avg_before": load_before, "load_avg_after": os.getloadavg()[0],
+                "wait": wait,
             }
 
 
@@ -232,6 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="5,20", help="class sizes, comma separated")
     parser.add_argument("--mem-mb", type=int, default=1024, help="per-participant limit")
     parser.add_argument("--out", help="write the figures as JSON here")
+    parser.add_argument("--wait", choices=["progress", "poll"], default="progress",
+                        help="how a participant waits for their server: the start page's "
+                             "progress stream (a browser) or GET the user model every second")
+    parser.add_argument("--keep-log", action="store_true",
+                        help="keep the hub's log in /tmp (always kept when a run has failures)")
     parser.add_argument("--profile-hub", metavar="FILE", default="",
                         help="sample the hub process with py-spy during the wave (FILE.json: "
                              "speedscope, otherwise collapsed stacks)")
@@ -247,18 +278,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile_hub:  # one profile per class size: hub-40.json
             path = Path(args.profile_hub)
             profile = str(path.with_name(f"{path.stem}-{size}{path.suffix}"))
-        res = run_size(size, env_path, args.mem_mb, profile)
+        res = run_size(size, env_path, args.mem_mb, profile, args.wait, args.keep_log)
         print(json.dumps(res, ensure_ascii=False, indent=1), flush=True)
         results.append(res)
     if args.out:
         Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1))
     print("\n| participants | spawn p50 / p95 | lesson 02 p50 / p95 | PSS per participant "
-          "(median / max) | hub / proxy / services PSS | failures |")
-    print("|---|---|---|---|---|---|")
+          "(median / max) | hub CPU per participant | hub / proxy / services PSS | failures |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['participants']} | {r['spawn_p50_s']} / {r['spawn_p95_s']} s | "
               f"{r['lesson_p50_s']} / {r['lesson_p95_s']} s | "
               f"{r['pss_per_participant_mb_median']} / {r['pss_per_participant_mb_max']} MB | "
+              f"{r['hub_cpu_s_per_participant']} s | "
               f"{r['hub_pss_mb']} / {r['proxy_pss_mb']} / {r['services_pss_mb']} MB | "
               f"{r['failures']} |")
     return 0
