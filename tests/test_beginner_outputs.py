@@ -138,3 +138,7 @@ def test_values_and_headings() -> None:
     assert cell_text(pd.Timestamp("2025-11-18")) == "18/11/2025"
     assert column_label("gia_ban_vnd") == "Giá bán (đồng)" and column_label("count") == "Số lượng"
     assert column_label("Cột riêng của tôi") == "Cột riêng của tôi"  # the participant's own
+    # Lesson 03's computed shares (ty_le_nhan_% ...) read as headings too, not raw names.
+    assert column_label("ty_le_nhan_%") == "Tỷ lệ bấm (%)"
+    assert column_label("ty_le_tuong_tac_%") == "Tỷ lệ tương tác (%)"
+    assert column_label("khong_co_%") == "khong_co_%"

@@ -43,6 +43,20 @@ def test_markdown_subset_only():
     assert_safe(html)
 
 
+def test_markdown_tables_and_fenced_text_are_shown_not_their_syntax():
+    """Lesson 09's plan summary in the app: no '|---|' or '```text' on a participant's screen."""
+    html = render_markdown("## Lịch\n| Ngày | Bài |\n|---|---|\n| 14/12 | giá 15k \\| <b>x</b> |\n"
+                           "```text\nBạn là **nhân viên**.\n- Chỉ dùng thông tin thật\n```\nHết")
+    shown = assert_safe(html)
+    assert "|---|" not in shown and "```" not in shown and "text\n" not in shown
+    tags = [t for t, _ in parse(html).tags]
+    assert tags.count("th") == 2 and tags.count("td") == 2 and "pre" in tags
+    assert "giá 15k | &lt;b&gt;x&lt;/b&gt;</td>" in html  # escaped pipe stays in its cell
+    assert "Bạn là **nhân viên**.\n- Chỉ dùng thông tin thật</pre>" in html  # fenced: as is
+    for attack in ATTACKS:
+        assert_safe(render_markdown(f"| a |\n|---|\n| {attack} |\n```\n{attack}\n```"))
+
+
 def test_highlight_wraps_only_the_spans():
     text = "Gọi <b>0912 345 678</b> nhé"
     start = text.index("0912")

@@ -99,6 +99,12 @@ def test_run_batch_with_tqdm(products, capsys):
     assert "it/s" not in err and "s/it" not in err
 
 
+def test_columns_hint_names_each_placeholder_in_vietnamese(products):
+    """The app view shows no code: each {placeholder} comes with its Vietnamese heading."""
+    shown = assert_safe(BatchRun(products, TEMPLATE).columns_hint.value)
+    assert "{ten_san_pham} (Tên sản phẩm), {gia} (Giá)" in shown, shown
+
+
 def test_unknown_placeholder_in_widget_loses_nothing(products):
     br = BatchRun(products, "Viết về {san_pham}")
     out = br.run()

@@ -195,7 +195,11 @@ class BatchRun(WidgetBase, HasTraits):
             value=template, description=t("widgets.batch_template"), rows=4,
             layout=widgets.Layout(width="95%"), style={"description_width": "120px"},
         )
-        columns = ", ".join("{" + str(c) + "}" for c in df.columns)
+        # Each placeholder with its Vietnamese heading: {chu_de} (Chủ đề), so a participant who
+        # never saw the table's code knows what it fills in.
+        columns = ", ".join(
+            "{" + str(c) + "}" + (f" ({label})" if (label := column_label(c)) != str(c) else "")
+            for c in df.columns)
         self.columns_hint = widgets.HTML(render_note(t("widgets.batch_columns", columns=columns)))
         self.run_button = button("widgets.batch_run", "primary", "play")
         self.stop_button = button("widgets.batch_stop", "danger", "stop")

@@ -26,6 +26,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^(#{1,4})\s+(.*)$")
 _BULLET = re.compile(r"^\s*[-*•]\s+(.*)$")
 _NUMBERED = re.compile(r"^\s*\d+[.)]\s+(.*)$")
+_FENCE = re.compile(r"^\s*```[\w-]*\s*$")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|(\s*:?-{3,}:?\s*\|)+\s*$")
 
 
 def escape(text: object) -> str:
@@ -52,7 +55,33 @@ def render_markdown(text: object) -> str:
             out.append(f"</{open_list}>")
             open_list = None
 
+    fence: list[str] | None = None  # lines inside ``` ... ```, shown as they are
+    table: list[list[str]] = []  # rows of a | pipe | table |, shown as a table
+
+    def close_table() -> None:
+        if table:
+            out.append(_pipe_table(table))
+            table.clear()
+
     for raw in escape(text).split("\n"):
+        if _FENCE.match(raw):
+            close_list()
+            close_table()
+            if fence is None:
+                fence = []
+            else:
+                out.append(_pre(fence))
+                fence = None
+            continue
+        if fence is not None:
+            fence.append(raw)
+            continue
+        if _TABLE_ROW.match(raw):
+            close_list()
+            if not _TABLE_RULE.match(raw):
+                table.append(_pipe_cells(raw))
+            continue
+        close_table()
         line = _BOLD.sub(r"<strong>\1</strong>", raw)
         if m := _HEADING.match(line):
             close_list()
@@ -74,7 +103,37 @@ def render_markdown(text: object) -> str:
             close_list()
             out.append(f"{line}<br>" if line.strip() else "<br>")
     close_list()
+    close_table()
+    if fence is not None:  # an unclosed fence: still its text
+        out.append(_pre(fence))
     return f'<div style="{BODY_FONT}">{"".join(out)}</div>'
+
+
+def _pre(lines: list[str]) -> str:
+    return f'<pre style="{PRE_STYLE}">' + "\n".join(lines) + "</pre>"
+
+
+def _pipe_cells(row: str) -> list[str]:
+    """The cells of one escaped `| a | b \\| c |` row (an escaped pipe stays in its cell)."""
+    cells = re.split(r"(?<!\\)\|", row.strip()[1:-1])
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def _pipe_table(rows: list[list[str]]) -> str:
+    """Already escaped rows as a table like frame_html's: the first row is the heading."""
+    head = "".join(f'<th style="{_CELL}">{c}</th>' for c in rows[0])
+    body = "".join("<tr>" + "".join(f'<td style="{_TEXT_CELL}">{c}</td>' for c in row) + "</tr>"
+                   for row in rows[1:])
+    return (f'<div class="course-table"><table style="border-collapse:collapse;{BODY_FONT}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def show_markdown(text: str) -> None:
+    """Show a Markdown summary rendered (headings, lists, tables, fenced text; no HTML or links
+    from the text), with the text itself as the plain-text output (saved notebooks, tests)."""
+    from IPython.display import display
+
+    display({"text/plain": text, "text/html": render_markdown(text)}, raw=True)
 
 
 def render_highlight(text: str, spans: Iterable[tuple[int, int, str]]) -> str:
@@ -139,8 +198,16 @@ def _column_labels() -> dict[str, str]:
 
 
 def column_label(name: object) -> str:
-    """The Vietnamese heading for a column name (course data and lesson tables), else as is."""
-    return "" if name is None else _column_labels().get(str(name), str(name))
+    """The Vietnamese heading for a column name (course data and lesson tables), else as is.
+
+    A lesson's computed share such as `ty_le_nhan_%` reads as its base name's heading + " (%)".
+    """
+    if name is None:
+        return ""
+    labels, text = _column_labels(), str(name)
+    if text not in labels and text.endswith("%") and (base := text[:-1].rstrip("_ ")) in labels:
+        return f"{labels[base]} (%)"
+    return labels.get(text, text)
 
 
 def cell_text(value: object) -> str:

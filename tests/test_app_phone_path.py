@@ -1,0 +1,238 @@
+"""Issue 25's "done when", walked as a participant with only a phone would walk it.
+
+A laundry in Cần Thơ (a SERVICE the course data does not know) goes through the app view of
+the start page and lessons 02-09 on a real server started like `make lab`, in Chromium at
+412x915, by typing and tapping only. On every page, the text the participant sees in results
+and widgets must hold no code, no Python repr and no English word (a small allow-list of brand
+names and the course's own loanwords), and the results must be about the laundry, with no
+price it was not given. Screenshots go to artifacts/phone_path/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from lab_server import running_lab
+
+from course.i18n import t
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Python package playwright missing")
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "artifacts" / "phone_path"
+PHONE = {"width": 412, "height": 915}
+SLOW_MS = 180_000
+
+LAUNDRY = {
+    "name": "Giặt ủi Bà Tư",
+    "price": "15k",
+    "unit": "kg đồ giặt",
+    "origin": "số 8 Mậu Thân, Ninh Kiều, Cần Thơ",
+    "special": "giặt nước ấm, ủi thẳng nếp, trả đồ trong ngày",
+    "customers": "sinh viên và người đi làm ở Ninh Kiều",
+}
+
+# Words a Vietnamese participant reads as their own: brands, file kinds, and the loanwords the
+# course teaches on purpose (glossary "use" words). Everything else in ASCII letters that is
+# not a Vietnamese syllable written without marks counts as English.
+ALLOWED = {
+    "AI", "ChatGPT", "Zalo", "Facebook", "Excel", "PDF", "OCOP", "Shopee", "TikTok", "Shop",
+    "Gemini", "OpenAI", "Google", "Messenger", "OK", "FAQ", "CSKH", "HTX", "SP", "KH", "QR",
+    "COD", "OTP", "SMS", "CCCD", "CMND", "STK", "OA", "Vietcombank", "Arabica", "LibreOffice",
+    "WPS", "API", "CSV", "Homestay", "pandas", "prompt", "Prompt", "emoji", "Emoji", "hashtag",
+    "Hashtag", "video", "Video", "email",
+    "shop", "shipper", "marketing", "Marketing", "homestay", "spa", "tour", "page", "mail",
+    "chatbot", "token", "Token", "xlsx", "csv", "md", "png", "kg", "ml", "Markdown",
+    "few", "Few", "shot",  # "few-shot", named as such by lesson 02
+    "review", "Review", "online",  # what buyers type in a shop's search box (lesson 06)
+    "abc",  # quiz 03's example of a file ending (".abc")
+    # The connection panel's providers and model names, as the providers spell them.
+    "Ollama", "OpenRouter", "LM", "Studio", "vLLM", "Qwen", "Instruct", "instruct", "gpt", "mini",
+    "gemini", "flash", "openai", "qwen", "http", "localhost",
+}
+# Gaps found by this walk in files outside this change, kept visible until fixed there: the
+# test fails if one disappears (remove it here) or a new one appears.
+KNOWN = {
+    "00: English ['Ctrl', 'Enter', 'Esc', 'Jupyter', 'Kernel', 'Restart', 'Shift']":
+        "quiz 00 (course/data/quizzes/00.json) asks about keys and the Kernel menu of the "
+        "notebook view, which an app-view participant never sees",
+    "05: English ['Ph']": "lesson 05 prints its instructions cut at 400 characters, mid-word "
+                          "('Hỏi: Ph …')",
+}
+VIETNAMESE_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x)?"
+    r"(uye|uya|uyu|oai|oay|oeo|uay|uoi|uou|ieu|yeu|ia|ua|ai|ao|au|ay|eo|eu|ie|iu|oa|oe|oi|ui|uo|"
+    r"uy|ye|a|e|i|o|u|y)(ch|ng|nh|c|m|n|p|t|i|o|u|y)?$", re.IGNORECASE)
+# Python and library leftovers that must never reach a participant's screen.
+CODE_SIGNS = re.compile(
+    r"Traceback|<Figure|<Axes|DataFrame|dtype:|Name: |\bNone\b|\bNaN\b|\bTrue\b|\bFalse\b|"
+    r"\{'|'\}|\[\]|\bself\b|object at 0x|[a-z]+_[a-z_]+[(%]|\b[a-z]{2,}_[a-z_]{2,}\b")
+# Shown on purpose, not code: file names (what was saved, what to download), hashtags, and the
+# batch writer's {placeholders} (each named in Vietnamese beside it).
+FILE_NAME = re.compile(r"[\w./-]+\.(xlsx|csv|md|png|json)\b|ket_qua|#\w+|\{[a-z_]+\}")
+
+# What the participant sees: results, widgets and the download panel; not the lesson's prose.
+SEEN = """() => [...document.querySelectorAll(
+    '.jp-OutputArea-output:not(.jp-RenderedMarkdown), .jupyter-widgets, #course-files')]
+  .filter(e => !e.closest('.jp-RenderedMarkdown') && e.getClientRects().length)
+  .map(e => [e.innerText, ...[...e.querySelectorAll('input, textarea')]
+      .map(i => i.placeholder || '')].join('\\n')).join('\\n')"""
+
+
+def english_words(text: str) -> list[str]:
+    text = FILE_NAME.sub(" ", text)
+    words = {w for w in re.findall(r"\w+", text)
+             if w.isascii() and re.fullmatch(r"[A-Za-z]{2,}", w)}
+    return sorted(w for w in words if w not in ALLOWED and not VIETNAMESE_SYLLABLE.match(w))
+
+
+def code_signs(text: str) -> list[str]:
+    return sorted({m.group(0) for m in CODE_SIGNS.finditer(FILE_NAME.sub(" ", text))})
+
+
+def test_the_checks_find_english_and_code_and_pass_vietnamese():
+    vietnamese = "Giặt ủi Bà Tư nhận giặt sấy tại nhà, khach hang goi dien truoc, gửi prompt"
+    assert english_words(vietnamese) == [] and code_signs(vietnamese) == []
+    assert english_words("Upload (0) Loading… Click here") == ["Click", "Loading", "Upload", "here"]
+    assert code_signs("<Figure size 640x480 with 1 Axes>") == ["<Figure"]
+    assert code_signs("ty_le_nhan_% None {'a': 1}") == ["None", "ty_le_nhan_%", "{'"]
+    assert code_signs("Đã lưu: ket_qua/lich_gui_tin.csv") == []
+    assert english_words("#GiatUiBaTu #NinhKieu") == []
+    assert code_signs("Các cột: {chu_de} (Chủ đề)") == []
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[dict]:
+    tmp = tmp_path_factory.mktemp("phone")
+    root = tmp / "course"
+    shutil.copytree(REPO / "notebooks", root / "notebooks",
+                    ignore=shutil.ignore_patterns("ket_qua", ".ipynb_checkpoints"))
+    with running_lab(root, tmp, "phone-token") as lab:
+        yield {**lab, "root": root}
+
+
+@pytest.fixture(scope="module")
+def page(server, tmp_path_factory):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (/usr/bin/chromium); "
+                    "scripts/ensure-browser.sh installs it when run as root")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-phone")), executable_path=str(CHROMIUM),
+            headless=True, args=["--headless", "--no-sandbox", "--disable-gpu"],
+            viewport=PHONE, locale="vi-VN", accept_downloads=True)
+        pg = ctx.new_page()
+        pg.set_default_timeout(SLOW_MS)
+        pg.goto(f"{server['base']}/api/status?token={server['token']}")
+        yield pg
+        ctx.close()
+
+
+def _open(page, server: dict, lesson: str) -> None:
+    page.goto(f"{server['base']}/hub/user-redirect/ung-dung/{lesson}")
+    page.locator("#course-files-refresh").wait_for(state="visible")
+    if page.locator(".jupyter-widgets").count():
+        page.locator(".jupyter-widgets").first.wait_for(state="visible")
+
+
+def _button(scope, title: str):
+    return scope.locator(f'button[title="{title}"]')
+
+
+def _field(page, label: str):
+    box = page.locator(".widget-inline-hbox, .widget-text, .widget-textarea").filter(
+        has=page.locator("label", has_text=label))
+    return box.locator("input, textarea").first
+
+
+def _look(page, name: str, problems: list[str]) -> str:
+    """Record what the participant sees on this page; note English words and code."""
+    page.wait_for_timeout(500)
+    seen = page.evaluate(SEEN)
+    (ARTIFACTS / f"{name}.txt").write_text(seen, encoding="utf-8")
+    height = page.evaluate("() => Math.max(...[...document.querySelectorAll('*')]"
+                           ".map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": PHONE["width"], "height": min(max(height, 915), 16000)})
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    page.set_viewport_size(PHONE)
+    if words := english_words(seen):
+        problems.append(f"{name}: English {words}")
+    if signs := code_signs(seen):
+        problems.append(f"{name}: code {signs}")
+    if page.locator(".course-app-error").count():
+        problems.append(f"{name}: a cell failed")
+    return seen
+
+
+def test_a_laundry_through_the_start_page_and_lessons_02_to_09_on_a_phone(server, page):
+    problems: list[str] = []
+    notes = server["root"] / "notebooks" / "ket_qua"
+
+    _open(page, server, "00_bat_dau.ipynb")
+    _look(page, "00", problems)
+
+    # 02: the participant's own prompt, scored and answered, kept in the prompt library.
+    _open(page, server, "02_viet_prompt.ipynb")
+    own_prompt = (f"Bạn là nhân viên của tiệm {LAUNDRY['name']} ở Ninh Kiều, Cần Thơ. Viết bài "
+                  "đăng Zalo dưới 80 chữ giới thiệu dịch vụ giặt sấy 15.000 đồng/kg, trả đồ "
+                  "trong ngày, giọng thân mật, có lời mời nhắn tin.")
+    _field(page, t("app.rounds_label")).fill(own_prompt)
+    _button(page, t("app.rounds_button")).click()
+    page.get_by_text(t("app.rounds_answer")).first.wait_for()
+    _button(page, t("app.library_take_last")).click()
+    _field(page, t("app.library_name")).fill("Bài Zalo tiệm giặt")
+    _button(page, t("app.library_add")).click()
+    _button(page, t("app.library_save")).click()
+    page.wait_for_timeout(1500)
+    seen = _look(page, "02", problems)
+    if LAUNDRY["name"] not in seen:
+        problems.append("02: the answer to the own prompt does not name the laundry")
+    if not (notes / "thu_vien_prompt.xlsx").is_file():
+        problems.append("02: the prompt library was not saved")
+
+    # 03: "Sản phẩm của bạn" filled and saved; reloaded, the month's posts are the laundry's.
+    _open(page, server, "03_noi_dung_marketing.ipynb")
+    for key, value in LAUNDRY.items():
+        _field(page, t(f"profile.f_{key}")).fill(value)
+    _button(page, t("profile.f_button")).click()
+    page.wait_for_timeout(1500)
+    _open(page, server, "03_noi_dung_marketing.ipynb")
+    run = _button(page, t("widgets.batch_run"))
+    run.scroll_into_view_if_needed()
+    run.click()
+    page.locator(".widget-vbox").filter(has=run).first.get_by_text(LAUNDRY["name"]).first.wait_for()
+    if LAUNDRY["name"] not in _look(page, "03", problems):
+        problems.append("03: the lesson does not use the saved service")
+
+    # 04-09: each page opens with the saved service and is read for English and code.
+    for lesson in ("04_pheu_ban_hang.ipynb", "05_cham_soc_khach_hang.ipynb",
+                   "06_noi_dung_so.ipynb", "07_phan_tich_du_lieu.ipynb",
+                   "08_an_toan_trach_nhiem.ipynb"):
+        _open(page, server, lesson)
+        seen = _look(page, lesson[:2], problems)
+        if lesson[:2] in ("04", "06") and LAUNDRY["name"] not in seen:
+            problems.append(f"{lesson[:2]}: the lesson does not use the saved service")
+
+    # 09: the plan for the laundry, then its care assistant asked the price.
+    _open(page, server, "09_du_an_cuoi_khoa.ipynb")
+    _button(page, t("capstone.f_button")).click()
+    page.wait_for_timeout(3000)
+    message = page.get_by_placeholder(t("widgets.chat_input_placeholder")).first
+    message.fill("Giặt sấy bao nhiêu tiền một ký vậy?")
+    chat = page.locator(".widget-vbox").filter(has=message).first
+    _button(chat, t("widgets.send")).click()
+    page.wait_for_timeout(3000)
+    answer = chat.inner_text()
+    _look(page, "09", problems)
+    prices = set(re.findall(r"\d{1,3}(?:\.\d{3})+", answer))
+    if prices - {"15.000"}:
+        problems.append(f"09: the care assistant names prices it was not given: {prices}")
+    assert set(problems) == set(KNOWN), "\n".join(
+        [f"new: {p}" for p in problems if p not in KNOWN]
+        + [f"fixed, remove from KNOWN: {k}" for k in KNOWN if k not in problems])
