@@ -5,18 +5,22 @@ COURSE_HUB_* variables below and runs `jupyterhub -f hub/jupyterhub_config.py` a
 Every setting comes from an environment variable with a default for a real workshop, so tests
 start this same file on 127.0.0.1 with free ports and short timeouts.
 
-Pieces: firstuseauthenticator admits exactly the roster (each person sets their password at
-the first login), CourseSpawner (hub/spawner.py) starts each server as the person's own OS
-user from the shared participant environment, configurable-http-proxy (npm) in front,
-jupyterhub-idle-culler stops idle servers, nbgrader's groups nbgrader-<course> and
+Pieces: firstuseauthenticator (hub/auth.py) admits exactly the roster (each person sets their
+password at the first login), CourseSpawner (hub/spawner.py) starts each server as the
+person's own OS user from the shared participant environment, configurable-http-proxy (npm)
+in front, jupyterhub-idle-culler stops idle servers, nbgrader's groups nbgrader-<course> and
 formgrade-<course> give courses and roles.
 """
 
 import glob
 import os
 import secrets
+import sqlite3
 import sys
 from pathlib import Path
+
+import sqlalchemy.engine
+import sqlalchemy.event
 
 from hub.exchange import prepare as prepare_exchange
 from hub.run import DEFAULT_STATE
@@ -42,7 +46,9 @@ roster = load_roster(Path(setting("ROSTER", str(HERE / "roster-example.csv"))),
                      [n for n in setting("INSTRUCTORS", "").split(",") if n])
 for problem in roster.problems:
     print(f"[hub] roster: {problem}", file=sys.stderr)
-c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
+# firstuseauthenticator with its bcrypt off the hub's event loop (hub/auth.py); the settings
+# below are firstuseauthenticator's and apply to it unchanged.
+c.JupyterHub.authenticator_class = "hub.auth.CourseAuthenticator"
 c.Authenticator.allowed_users = set(roster.everyone)
 c.Authenticator.admin_users = set()
 c.FirstUseAuthenticator.dbm_path = str(STATE / "passwords.dbm")
@@ -71,6 +77,26 @@ c.ConfigurableHTTPProxy.command = [setting(
     "PROXY_COMMAND", str(HERE.parent / ".venv" / "hub-node" / "node_modules" / ".bin"
                          / "configurable-http-proxy"))]
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+
+
+def _sqlite_wal(dbapi_connection, _record) -> None:
+    """The hub's sqlite database in WAL mode, commits without fsync (synchronous=NORMAL).
+
+    Every hub request ends in a commit, and in sqlite's default mode each commit waits for
+    two or three fsyncs inside the hub's only event loop: ~1 ms on a quiet disk, tens of ms
+    while a class's servers write, and every other request waits meanwhile (18% of the hub's
+    busy time in the 10-participant load test, benchmarks/README.md "Hub process"). In WAL
+    mode a commit is still atomic and survives the hub being killed; only a power loss can
+    undo the last commits, and that stops every participant's server anyway."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+if c.JupyterHub.db_url.startswith("sqlite:"):  # the hub's process has no other database
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", _sqlite_wal)
 
 
 def state_secret(name: str) -> str:
