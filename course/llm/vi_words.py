@@ -106,21 +106,16 @@ def rebuild(lessons: list[Path] | None = None) -> dict:
         shutil.copytree(notebooks, work, ignore=shutil.ignore_patterns(
             "ket_qua", ".ipynb_checkpoints"))
         record = Path(tmp) / "asked.jsonl"
-        saved = dict(os.environ)
         env = lab_environment({k: v for k, v in os.environ.items()
                                if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL")})
         env.update({RECORD_ENV: str(record), "COURSE_CACHE_DIR": str(Path(tmp) / "cache"),
                     "COURSE_BACKEND": "offline"})
-        try:
-            os.environ.clear()
-            os.environ.update(env)  # the kernel inherits the client's environment
-            for lesson in lessons:
-                nb = nbformat.read(work / lesson.name, as_version=4)
-                NotebookClient(nb, timeout=600, allow_errors=True,
-                               resources={"metadata": {"path": str(work)}}).execute()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        for lesson in lessons:
+            nb = nbformat.read(work / lesson.name, as_version=4)
+            # The kernel gets its environment from start_kernel(env=...): this process's own
+            # os.environ is never changed (the library-wide rule tested in test_llm_session).
+            NotebookClient(nb, timeout=600, allow_errors=True,
+                           resources={"metadata": {"path": str(work)}}).execute(env=env)
         asked = [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines()]
     memo: dict[str, Any] = {"versions": installed_versions()}
     for function in FUNCTIONS:
