@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import stat
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from lab_server import free_port, wait_for_server
 
 from course import keyguard
 from course.i18n import t
@@ -189,18 +189,12 @@ def test_pre_save_hook_on_models():
     assert b64["content"] == "c2stcHJvai0="
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def jupyter_server(tmp_path):
     """A real Jupyter server with the participant config, on 127.0.0.1."""
     root = tmp_path / "root"
     root.mkdir()
-    port, token = _free_port(), "keyguard-test-token"
+    port, token = free_port(), "keyguard-test-token"
     env = lab_environment({k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"})
     env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parents[1]),
                                          env.get("PYTHONPATH", "")]).strip(os.pathsep)
@@ -211,20 +205,11 @@ def jupyter_server(tmp_path):
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    else:
+    if not wait_for_server(f"{base}/api/status?token={token}", proc, time.monotonic() + 90):
         proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
         pytest.fail("Jupyter server did not start: " + (tmp_path / "server.log").read_text())
-    if proc.poll() is not None:
-        pytest.fail("Jupyter server exited: " + (tmp_path / "server.log").read_text())
     yield base, token, root, tmp_path / "server.log"
     proc.terminate()
     proc.wait(timeout=30)
