@@ -26,8 +26,9 @@ c.ServerApp.jpserver_extensions = {
     # beside this file, template in data/voila/templates/khoa_hoc) and the lessons' app link.
     "voila.server_extension": True,
     "course.app_links": True,
-    # An app page's kernel left behind by a phone (no "page closed" message) is shut down after
-    # c.AppKernelCuller.idle_timeout seconds idle (1800 by default); notebook kernels never.
+    # An app page's kernel is shut down 120 s after its page is gone (Voilà 0.5 leaves it
+    # running; c.AppKernelCuller.disconnect_grace) or after 1800 s idle with the page still open
+    # (c.AppKernelCuller.idle_timeout); notebook kernels never.
     "course.app_culler": True,
     # A phone's side-panel width is not saved into the workspace a computer reopens.
     "course.lab_layout": True,
