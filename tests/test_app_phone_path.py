@@ -228,8 +228,14 @@ def test_a_laundry_through_the_start_page_and_lessons_02_to_09_on_a_phone(server
     if LAUNDRY["name"] not in _look(page, "03", problems):
         problems.append("03: the lesson does not use the saved service")
 
-    # 04: the funnel's messages are the laundry's.
+    # 04: the funnel's messages are the laundry's; the hours saved with the team's own numbers.
     _open(page, server, "04_pheu_ban_hang.ipynb")
+    people = _field(page, t("widgets.ts_people"))
+    people.scroll_into_view_if_needed()
+    people.fill("2")
+    _button(page, t("widgets.ts_button")).click()
+    page.get_by_text(re.compile(re.escape(t("widgets.ts_result", hours="@", share="@",
+                                             people=2)).replace("@", ".+"))).first.wait_for()
     if LAUNDRY["name"] not in _look(page, "04", problems):
         problems.append("04: the lesson does not use the saved service")
 

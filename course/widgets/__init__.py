@@ -22,7 +22,8 @@ Each widget has a plain-Python core that tests drive without a browser, and a `.
   lessons 03, 04, 06 and 09 through `course.lessons.profile.load()`.
 - Lesson steps that used to need code edits, as fields and buttons (the app view has no code):
   `PromptRounds`, `FewShot`, `PromptLibrary` (02), `FaqSearch`, `ComplaintReply` (05),
-  `StoryFormats` (06), `SalesReport` (07, the participant's own sales file).
+  `StoryFormats` (06), `SalesReport` (07, the participant's own sales file), `TimeSavings`
+  (04, hours saved with the team's own numbers).
 
 Modules load on first use, so `course.setup()` or a quiz does not pay for pandas/matplotlib.
 """
@@ -34,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "BatchRun": "batch_run",
+    "TimeSavings": "time_savings",
     "CapstoneForm": "capstone_form",
     "fill_template": "batch_run",
     "run_batch": "batch_run",
@@ -77,6 +79,7 @@ __all__ = [
     "SalesReport",
     "StoryFormats",
     "TemperatureExplorer",
+    "TimeSavings",
     "TokenCost",
     "fill_template",
     "funnel_table",
@@ -100,6 +103,7 @@ if TYPE_CHECKING:
     from .quiz import Quiz
     from .story_formats import StoryFormats
     from .temperature import TemperatureExplorer
+    from .time_savings import TimeSavings
     from .token_cost import TokenCost
 
 
