@@ -195,8 +195,13 @@ def test_a_laundry_through_the_start_page_and_lessons_02_to_09_on_a_phone(server
     _open(page, server, "00_bat_dau.ipynb")
     _look(page, "00", problems)
 
-    # 02: the participant's own prompt, scored and answered, kept in the prompt library.
-    _open(page, server, "02_viet_prompt.ipynb")
+    # 02, reached by a tap on the start page's list: still the app, not JupyterLab.
+    page.locator('#rendered_cells a[href="02_viet_prompt.ipynb"]').first.click()
+    page.locator("#course-files-refresh").wait_for(state="visible")
+    if "/voila/render/" not in page.url or not page.url.endswith("02_viet_prompt.ipynb"):
+        problems.append(f"00: the link to lesson 02 leaves the app view ({page.url})")
+    page.locator(".jupyter-widgets").first.wait_for(state="visible")
+    # The participant's own prompt, scored and answered, kept in the prompt library.
     own_prompt = (f"Bạn là nhân viên của tiệm {LAUNDRY['name']} ở Ninh Kiều, Cần Thơ. Viết bài "
                   "đăng Zalo dưới 80 chữ giới thiệu dịch vụ giặt sấy 15.000 đồng/kg, trả đồ "
                   "trong ngày, giọng thân mật, có lời mời nhắn tin.")
@@ -214,8 +219,13 @@ def test_a_laundry_through_the_start_page_and_lessons_02_to_09_on_a_phone(server
     if not (notes / "thu_vien_prompt.xlsx").is_file():
         problems.append("02: the prompt library was not saved")
 
-    # 03: "Sản phẩm của bạn" filled and saved; reloaded, the month's posts are the laundry's.
-    _open(page, server, "03_noi_dung_marketing.ipynb")
+    # 03 (by the "next lesson" link at the end of 02): "Sản phẩm của bạn" filled and saved;
+    # reloaded, the month's posts are the laundry's.
+    page.locator('#rendered_cells a[href="03_noi_dung_marketing.ipynb"]').last.click()
+    page.locator("#course-files-refresh").wait_for(state="visible")
+    if "/voila/render/" not in page.url:
+        problems.append(f"02: the link to lesson 03 leaves the app view ({page.url})")
+    page.locator(".jupyter-widgets").first.wait_for(state="visible")
     for key, value in LAUNDRY.items():
         _field(page, t(f"profile.f_{key}")).fill(value)
     _button(page, t("profile.f_button")).click()
