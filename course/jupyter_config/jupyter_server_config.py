@@ -45,3 +45,13 @@ c.LabApp.custom_css = True
 c.VoilaExecutor.allow_errors = True
 c.VoilaExecutor.cell_error_instruction = (
     "Phần này chưa chạy được. Hãy tải lại trang hoặc nhờ giảng viên giúp.")
+
+
+def _mathjax_from_this_server(page_config, **_):
+    """Voilà's front end fetches MathJax 2 from cdnjs.cloudflare.com on every app page unless
+    both settings are null; null makes it use the MathJax 3 bundled in Voilà's own static files,
+    served by this server, so a formula still shows in an offline classroom."""
+    return {**page_config, "fullMathjaxUrl": None, "mathjaxConfig": None}
+
+
+c.VoilaConfiguration.page_config_hook = _mathjax_from_this_server
