@@ -136,6 +136,27 @@ def page(server, tmp_path_factory):
         ctx.close()
 
 
+def test_a_wrong_app_link_gets_a_vietnamese_page_with_a_way_back(server):
+    """An old or mistyped link: Voilà's own page said '404: Not Found' and 'Voilà requires
+    JavaScript' in English and loaded a font from a CDN."""
+    import html
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{server['base']}/voila/render/notebooks/10_khong_co.ipynb",
+        headers={"Authorization": f"token {server['token']}"})
+    with pytest.raises(urllib.error.HTTPError) as failed:
+        urllib.request.urlopen(request, timeout=60)
+    assert failed.value.code == 404
+    body = failed.value.read().decode("utf-8")
+    text = html.unescape(re.sub(r"<style.*?</style>|<[^>]+>", " ", body, flags=re.S))
+    assert "Không tìm thấy bài học" in text, text
+    assert english_words(text) == [] and code_signs(text) == [], text
+    assert 'href="/ung-dung/00_bat_dau.ipynb"' in body
+    assert not re.search(r'(src|href)="https?://', body)
+
+
 def _open(page, server: dict, lesson: str) -> None:
     page.goto(f"{server['base']}/hub/user-redirect/ung-dung/{lesson}")
     page.locator("#course-files-refresh").wait_for(state="visible")
