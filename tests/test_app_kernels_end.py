@@ -121,3 +121,37 @@ def test_closing_an_app_page_ends_its_kernel_and_a_notebook_kernel_stays(lab, tm
     assert notebook_kernel in _kernels(lab)
     assert "Shutting down idle app-view kernel" in lab["log"].read_text(encoding="utf-8")
     _api(lab, f"/api/kernels/{notebook_kernel}", "DELETE")
+
+
+def test_a_page_that_reconnects_within_the_grace_keeps_its_kernel(lab):
+    """A phone losing its connection for a moment (shorter than the grace), twice: the kernel,
+    and what the participant typed into it, stay; once it stays away, the kernel ends."""
+    import asyncio
+
+    from tornado.websocket import websocket_connect
+
+    body = urllib.request.urlopen(urllib.request.Request(
+        f"{lab['base']}/voila/render/notebooks/00_bat_dau.ipynb",
+        headers={"Authorization": f"token {TOKEN}"}), timeout=300).read().decode("utf-8")
+    app_kernel = re.search(r'"kernelId": "([0-9a-f-]{36})"', body).group(1)
+    url = f"{lab['base'].replace('http', 'ws', 1)}/api/kernels/{app_kernel}/channels"
+
+    async def connected_for(seconds: float) -> None:
+        socket = await websocket_connect(urllib.request.Request(
+            url, headers={"Authorization": f"token {TOKEN}"}).full_url + f"?token={TOKEN}")
+        await asyncio.sleep(seconds)
+        socket.close()
+
+    asyncio.run(connected_for(1))
+    first_drop = time.monotonic()
+    for _ in range(2):
+        time.sleep(GRACE - 3)  # away for less than the grace ...
+        assert app_kernel in _kernels(lab)
+        asyncio.run(connected_for(1))  # ... and back
+    assert time.monotonic() - first_drop > GRACE + 1  # longer than the grace in all
+    assert app_kernel in _kernels(lab)
+    left = time.monotonic()
+    while app_kernel in _kernels(lab) and time.monotonic() < left + GRACE + 30:
+        time.sleep(0.5)
+    assert app_kernel not in _kernels(lab)
+    assert time.monotonic() - left >= GRACE - 1
