@@ -182,9 +182,9 @@ def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
                                   "slowest_resources": sorted(res, key=lambda r: -r[2])[:4]},
                                  ensure_ascii=False), flush=True)
                 page.goto("about:blank")
-                # Leaving (or closing) the page does not end its kernel (measured 2026-12-07:
-                # still running 20 s later; the server's AppKernelCuller ends it after 30 min
-                # idle), so end it here: every run starts with the server alone.
+                # Leaving (or closing) the page does not end its kernel at once: the server's
+                # AppKernelCuller ends it 120 s after its last websocket closed (a phone may
+                # come back). End it here so every run starts with the server alone.
                 shutdown_kernels(base, token)
                 time.sleep(2)
         browser.close()
