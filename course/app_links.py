@@ -49,7 +49,24 @@ def find_lesson(root: Path, name: str) -> str | None:
     return None
 
 
-class LessonAppHandler(JupyterHandler):
+# The app view's own error pages (Voilà's handlers use them too): Vietnamese, no CDN.
+PAGES = Path(__file__).parent / "jupyter_config" / "data" / "voila" / "templates" / "khoa_hoc"
+
+
+class _VietnameseErrors(JupyterHandler):
+    """A wrong or old app link gets the app view's Vietnamese page, not Jupyter's English one."""
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+        pages = Environment(loader=FileSystemLoader(PAGES), autoescape=select_autoescape())
+        name = "404.html" if status_code == 404 else "error.html"
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(pages.get_template(name).render(base_url=self.base_url,
+                                                    status_code=status_code))
+
+
+class LessonAppHandler(_VietnameseErrors):
     """`<base>/ung-dung/NN_….ipynb` -> `<base>/voila/render/<where that lesson is>`."""
 
     @web.authenticated
@@ -61,7 +78,7 @@ class LessonAppHandler(JupyterHandler):
         self.redirect(url_path_join(self.base_url, "voila/render", quote(found)))
 
 
-class UserRedirectHandler(JupyterHandler):
+class UserRedirectHandler(_VietnameseErrors):
     """`make lab` only (no hub): `/hub/user-redirect/ung-dung/…` -> `<base>/ung-dung/…`."""
 
     @web.authenticated

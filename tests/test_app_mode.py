@@ -144,7 +144,11 @@ def test_app_link_goes_to_the_lesson_app_wherever_the_course_is(server):
     status, location, _ = _get(server, "/ung-dung/02_viet_prompt.ipynb", follow=False)
     assert status == 302 and location.endswith(
         "/voila/render/notebooks/02_viet_prompt.ipynb"), location
-    assert _get(server, "/ung-dung/99_khong_co.ipynb", follow=False)[0] == 404
+    status, _, page = _get(server, "/ung-dung/99_khong_co.ipynb", follow=False)
+    assert status == 404
+    # The app view's Vietnamese page with a way back, not Jupyter's English "404 : Not Found".
+    assert "Không tìm thấy bài học" in page and "Not Found" not in page, page
+    assert 'href="/ung-dung/00_bat_dau.ipynb"' in page
     assert _get(server, "/ung-dung/..%2F..%2Fetc%2Fpasswd", follow=False)[0] == 404
     assert _get(server, "/hub/user-redirect/ung-dung/x.py", follow=False)[0] == 404
     # Every lesson's first cell links to it; the start page too.
