@@ -374,6 +374,9 @@ def test_app_page_fits_a_phone_and_a_laptop(server, page, lesson):
     _open_app(page, server, lesson)
     assert page.locator(".course-app-only").first.is_visible()
     assert not page.get_by_text("Mở dạng ứng dụng (dễ dùng").first.is_visible()
+    # The tab says which lesson this is in words (its heading), not its file name.
+    heading = page.locator("h1").first.inner_text().replace("\u00b6", "").strip()
+    assert page.title() == heading and "_" not in page.title(), page.title()
     _check_layout(page, lesson.removesuffix(".ipynb"))
 
 
