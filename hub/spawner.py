@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 import random
+import shutil
 import socket
+import stat
 from pathlib import Path
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -37,6 +40,12 @@ class CourseSpawner(LocalProcessSpawner):
     memory_limit_mb = Integer(1024, help="Memory for server + kernels (0: no limit).").tag(
         config=True)
     cpu_limit_cores = Float(1.0, help="CPU cores (0: no limit).").tag(config=True)
+
+    kernel_socket_root = Unicode(
+        "/run/ai-kinh-doanh/kernels", help="Root-owned folder holding one private folder per "
+        "participant (by uid) for their server's runtime files and kernel sockets: a short "
+        "path, so kernels can use unix sockets instead of TCP ports ('' : not used).").tag(
+        config=True)
 
     @default("env_keep")
     def _default_env_keep(self):  # nothing of the hub's own environment leaks by default
@@ -78,6 +87,9 @@ class CourseSpawner(LocalProcessSpawner):
         })
         if env.get("COURSE_GATEWAY_URL") and not os.environ.get("COURSE_HUB_BACKEND"):
             del env["COURSE_BACKEND"]  # the course library finds the class AI gateway itself
+        runtime = getattr(self, "_runtime_dir", None)
+        if runtime:
+            env["JUPYTER_RUNTIME_DIR"] = runtime
         if self.edition_repo:
             env["COURSE_EDITION_REPO"] = self.edition_repo
             env["COURSE_EDITION_BRANCH"] = self.edition_branch
@@ -107,7 +119,48 @@ class CourseSpawner(LocalProcessSpawner):
             return port
         return 0  # let JupyterHub choose
 
+    def _private_runtime_dir(self) -> str | None:
+        """``<kernel_socket_root>/<uid>``, made now (0700, the participant's), or None.
+
+        Why: a kernel's TCP ports are picked free and bound a moment later, and with a class
+        starting together another connection took one in between ("Address already in use",
+        the lesson lost its kernel). Unix sockets cannot be taken, but their path must fit in
+        107 bytes, which a runtime folder under a long home does not. The root folder is
+        root's and 0711, so nobody else can make or swap a participant's folder.
+        """
+        if not self.kernel_socket_root or os.geteuid() != 0:
+            return None
+        try:
+            user = pwd.getpwnam(self.user.name)
+            root = Path(self.kernel_socket_root)
+            root.mkdir(parents=True, exist_ok=True, mode=0o711)
+            info = os.lstat(root)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0:
+                self.log.warning("Not used for kernel sockets (not root's folder): %s", root)
+                return None
+            os.chmod(root, 0o711)
+            mine = root / str(user.pw_uid)
+            # Made fresh at every start (the server is not running): nothing left from an
+            # earlier server, or from an earlier person with a reused uid, is kept.
+            try:
+                info = os.lstat(mine)
+            except FileNotFoundError:
+                info = None
+            if info is not None:
+                if stat.S_ISDIR(info.st_mode):
+                    shutil.rmtree(mine)  # fd-based: links inside are removed, not followed
+                else:
+                    mine.unlink()
+            mine.mkdir(mode=0o700)
+            os.chown(mine, user.pw_uid, user.pw_gid, follow_symlinks=False)
+            os.chmod(mine, 0o700, follow_symlinks=False)
+            return str(mine)
+        except (KeyError, OSError) as exc:
+            self.log.warning("No private runtime folder for %s: %s", self.user.name, exc)
+            return None
+
     async def start(self):
+        self._runtime_dir = self._private_runtime_dir()
         self.port = self._free_server_port()
         self.cmd = [str(self.release() / "hub-files" / "start.sh")]
         ip_port = await super().start()
@@ -122,6 +175,9 @@ class CourseSpawner(LocalProcessSpawner):
 
     async def stop(self, now=False):
         await super().stop(now=now)
+        runtime = getattr(self, "_runtime_dir", None)
+        if runtime:  # stale sockets and connection files go; a reused uid starts clean
+            shutil.rmtree(runtime, ignore_errors=True)  # fd-based: links inside not followed
         for _ in range(20):  # the server's kernels may take a moment to exit
             if limits.release(self.user.name):
                 break

@@ -195,6 +195,22 @@ def test_memory_and_cpu_limits_apply_to_each_server(clients, users):
     assert f"{limits.GROUP}/{name}" in out[0]["stdout"]
 
 
+def test_kernels_talk_over_unix_sockets_not_ports(clients, users):
+    # A TCP port picked for a kernel can be taken by another connection before the kernel binds
+    # it (seen in a 40-participant load run); unix sockets in a private folder cannot.
+    name = users.participants[0]
+    out = clients[name].execute([
+        "import os\n"
+        "from ipykernel.connect import get_connection_info\n"
+        "info = get_connection_info(unpack=True)\n"
+        "folder = os.path.dirname(info['ip'])\n"
+        "mode = os.stat(folder).st_mode & 0o777  # jupyter adds the sticky bit\n"
+        "print(info['transport'], folder, oct(mode), os.stat(folder).st_uid == os.getuid())"])
+    transport, folder, mode, own = out[0]["stdout"].split()
+    assert (transport, mode, own) == ("ipc", "0o700", "True"), out
+    assert folder == f"/run/ai-kinh-doanh/kernels/{pwd.getpwnam(name).pw_uid}", folder
+
+
 def test_release_fetch_submit_collect_grade_feedback(clients, users, hub, shared_class):
     teacher = clients[users.instructors[0]]
     learner_name = users.participants[3]  # hv4: hv1-hv3 are the exchange-security class
@@ -273,3 +289,34 @@ def test_everything_is_removed_afterwards():
         pwd.getpwnam(name)
     assert not home.exists() and not made.base.exists()
     assert shutil.which("userdel")
+
+
+def test_private_runtime_folder_is_made_fresh_and_never_followed(tmp_path):
+    """The spawner's per-participant runtime folder (kernel sockets): root's 0711 parent, the
+    participant's 0700 folder made anew at every start; a link or stale files there are removed,
+    never followed."""
+    from types import SimpleNamespace
+
+    from hub.spawner import CourseSpawner
+
+    with HubUsers(["hv-rt"]) as made:
+        name = made.participants[0]
+        uid = pwd.getpwnam(name).pw_uid
+        spawner = CourseSpawner(user=SimpleNamespace(name=name),
+                                kernel_socket_root=str(tmp_path / "kernels"))
+        first = Path(spawner._private_runtime_dir())
+        assert first == tmp_path / "kernels" / str(uid)
+        assert oct((tmp_path / "kernels").stat().st_mode & 0o777) == "0o711"
+        assert first.stat().st_uid == uid and oct(first.stat().st_mode & 0o777) == "0o700"
+        (first / "kernel-old.json").write_text("{}")
+        target = tmp_path / "elsewhere"
+        target.mkdir()
+        (target / "keep.txt").write_text("x")
+        (first / "link").symlink_to(target)
+        again = Path(spawner._private_runtime_dir())
+        assert again == first and list(again.iterdir()) == []
+        assert (target / "keep.txt").exists()  # the link was removed, not followed
+        shutil.rmtree(first)
+        first.symlink_to(target)  # a link standing at the folder's name
+        assert Path(spawner._private_runtime_dir()).is_dir() and not first.is_symlink()
+        assert (target / "keep.txt").exists()

@@ -15,6 +15,10 @@ Kept: jupyterlab, jupyter_server_terminals, nbgrader's assignment list and valid
 by course.jupyter_ext), Voilà (the lessons' app view) and the course's own extensions.
 """
 
+import os
+
+from jupyter_core.paths import jupyter_runtime_dir
+
 c = get_config()  # noqa: F821  (injected by traitlets)
 
 # .update(): only these entries change; the rest of the list comes from the other config files.
@@ -27,3 +31,13 @@ c.ServerApp.jpserver_extensions.update({
 # Participants cannot install into the shared, root-owned environment: no extension manager
 # that would ask PyPI.
 c.LabApp.extension_manager = "readonly"
+
+# Kernels talk to their server over unix sockets, not TCP ports: jupyter_client picks a port
+# that is free when it looks and the kernel binds it a moment later, and with a class starting
+# together another connection took such a port in between ("Address already in use" in a
+# 40-participant load run; the lesson lost its kernel). The spawner gives each participant a
+# short private runtime folder (hub/spawner.py); a socket path must fit in 107 bytes, so TCP
+# stays where the longest one would not.
+_longest_socket = os.path.join(jupyter_runtime_dir(), f"kernel-{'0' * 36}-ipc-99")
+if len(_longest_socket.encode()) < 100:
+    c.KernelManager.transport = "ipc"
