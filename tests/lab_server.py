@@ -19,6 +19,34 @@ from course.lab import lab_command, lab_environment
 REPO = Path(__file__).resolve().parent.parent
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 412, "height": 915}
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def phone_page(profile: Path, server: dict, timeout_ms: int) -> Iterator:
+    """A Chromium page at phone size (412×915, vi-VN, downloads allowed), logged in to a
+    `running_lab` server once (its token sets the cookie); skips when Chromium is missing."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (/usr/bin/chromium); "
+                    "scripts/ensure-browser.sh installs it when run as root")
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROME_ARGS,
+            viewport=PHONE, locale="vi-VN", accept_downloads=True)
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(timeout_ms)
+            page.goto(f"{server['base']}/api/status?token={server['token']}")
+            yield page
+        finally:
+            ctx.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

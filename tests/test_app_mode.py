@@ -22,23 +22,19 @@ from pathlib import Path
 
 import pytest
 from catalogue_helpers import pattern
-from lab_server import running_lab
+from lab_server import PHONE, phone_page, running_lab
 
 from course.app_links import find_lesson
 from course.i18n import t
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "artifacts" / "app_mode"
 LESSONS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Seen in Chromium (the others are rendered over HTTP only, to keep the test time short).
 BROWSER_PAGES = ["00_bat_dau.ipynb", "02_viet_prompt.ipynb", "03_noi_dung_marketing.ipynb",
                  "05_cham_soc_khach_hang.ipynb", "09_du_an_cuoi_khoa.ipynb"]
-PHONE = {"width": 412, "height": 915}
 LAPTOP = {"width": 1366, "height": 768}
 SLOW_MS = 120_000  # a whole lesson executes before the page shows, on a shared 2-core machine
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TIMINGS: dict[str, float] = {}
 
 # The participant's own business: a SERVICE that is not in the course data.
@@ -294,21 +290,9 @@ MEASURE = """() => {
 
 @pytest.fixture(scope="module")
 def page(server, tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (/usr/bin/chromium); "
-                    "scripts/ensure-browser.sh installs it when run as root")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-app")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROME_ARGS, viewport=PHONE, locale="vi-VN",
-            accept_downloads=True)
-        pg = ctx.new_page()
-        pg.set_default_timeout(SLOW_MS)
-        # Log in once (the token sets the server's cookie); the app pages then need no token.
-        pg.goto(f"{server['base']}/api/status?token={server['token']}")
+    with phone_page(tmp_path_factory.mktemp("chromium-app"), server, SLOW_MS) as pg:
         yield pg
-        ctx.close()
 
 
 def _open_app(page, server: dict, lesson: str) -> None:

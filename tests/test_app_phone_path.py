@@ -16,16 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from lab_server import running_lab
+from lab_server import PHONE, phone_page, running_lab
 
 from course.i18n import t
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Python package playwright missing")
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "artifacts" / "phone_path"
-PHONE = {"width": 412, "height": 915}
 SLOW_MS = 180_000
 
 LAUNDRY = {
@@ -112,20 +110,9 @@ def server(tmp_path_factory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def page(server, tmp_path_factory):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed (/usr/bin/chromium); "
-                    "scripts/ensure-browser.sh installs it when run as root")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-phone")), executable_path=str(CHROMIUM),
-            headless=True, args=["--headless", "--no-sandbox", "--disable-gpu"],
-            viewport=PHONE, locale="vi-VN", accept_downloads=True)
-        pg = ctx.new_page()
-        pg.set_default_timeout(SLOW_MS)
-        pg.goto(f"{server['base']}/api/status?token={server['token']}")
+    with phone_page(tmp_path_factory.mktemp("chromium-phone"), server, SLOW_MS) as pg:
         yield pg
-        ctx.close()
 
 
 def test_a_wrong_app_link_gets_a_vietnamese_page_with_a_way_back(server):
