@@ -24,7 +24,11 @@ each code cell, slowest first:
     .venv/bin/python benchmarks/app_mode_bench.py --cells --runs 3 05_cham_soc_khach_hang.ipynb
 
 With --one-cpu the server and its kernels are pinned to one core, as a hub participant's
-server is limited to one CPU (the browser is not pinned).
+server is limited to one CPU (the browser is not pinned). With --hub (as root) the same Chromium
+timing runs on a real workshop hub (hub/testing.py): one participant logged in on the hub's
+page, her server limited to 1 CPU / 1024 MB as in class:
+
+    sudo .venv/bin/python benchmarks/app_mode_bench.py --hub --runs 2 02_viet_prompt.ipynb ...
 
 The machine is shared: every row records the 1-minute load average when it was measured.
 """
@@ -139,8 +143,12 @@ def shutdown_kernels(base: str, token: str) -> None:
             f"{base}/api/kernels/{kernel['id']}", method="DELETE", headers=headers), timeout=60)
 
 
-def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
-    """Time to interactive in Chromium at phone size, from the app link (like a participant)."""
+def browser_times(base: str, token: str, lessons: list[str], runs: int, *,
+                  log_in=None, end_kernels=None) -> None:
+    """Time to interactive in Chromium at phone size, from the app link (like a participant).
+
+    `base` is the server (`make lab`) or the hub; `log_in(page)` and `end_kernels()` replace
+    the token log-in and the REST clean-up for a hub participant."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -148,7 +156,10 @@ def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
                                     args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page(viewport={"width": 412, "height": 915}, locale="vi-VN")
         page.set_default_timeout(300_000)
-        page.goto(f"{base}/api/status?token={token}")
+        if log_in:
+            log_in(page)
+        else:
+            page.goto(f"{base}/api/status?token={token}")
         for lesson in lessons:
             for run in range(runs):
                 load = round(os.getloadavg()[0], 2)
@@ -185,9 +196,47 @@ def browser_times(base: str, token: str, lessons: list[str], runs: int) -> None:
                 # Leaving (or closing) the page does not end its kernel at once: the server's
                 # AppKernelCuller ends it 120 s after its last websocket closed (a phone may
                 # come back). End it here so every run starts with the server alone.
-                shutdown_kernels(base, token)
+                (end_kernels or (lambda: shutdown_kernels(base, token)))()
                 time.sleep(2)
         browser.close()
+
+
+def hub_times(lessons: list[str], runs: int) -> None:
+    """--hub: the same Chromium timing on a real workshop hub (hub/testing.py, needs root):
+    one participant, server limited to 1 CPU / 1024 MB as in class, logged in on the hub's
+    page; the app link goes through the hub to her own server."""
+    from hub.edition import publish
+    from hub.testing import HubClient, HubUsers, RunningHub, participant_env
+
+    password = "mat-khau-hoc-vien"
+    with HubUsers(["hv1"]) as users:
+        edition = users.base / "edition"
+        publish(edition)
+        with RunningHub(users.roster_file, env_path=participant_env(), edition_repo=edition,
+                        settings={"MEM_MB": "1024", "CPUS": "1"}) as hub:
+            name = users.participants[0]
+            client = HubClient(hub.url)
+            if client.login(name, password).status_code != 302:
+                raise RuntimeError("participant log-in failed: " + hub.log())
+            client.spawn()
+            print(json.dumps({"server_start_s": round(client.wait_ready(timeout=240), 2),
+                              "load_1min": round(os.getloadavg()[0], 2)}), flush=True)
+            client.open_server()  # the server's own cookie, for ending kernels between runs
+
+            def log_in(page) -> None:
+                page.goto(f"{hub.url}/hub/login")
+                page.fill("input[name=username]", name)
+                page.fill("input[name=password]", password)
+                page.locator("form [type=submit]").first.click()
+                page.wait_for_load_state()
+
+            def end_kernels() -> None:
+                xsrf = {"X-XSRFToken": client.xsrf(f"/user/{name}/")}
+                for kernel in client.s.get(client.server("api/kernels"), timeout=60).json():
+                    client.s.delete(client.server(f"api/kernels/{kernel['id']}"), timeout=60,
+                                    headers=xsrf)
+
+            browser_times(hub.url, "", lessons, runs, log_in=log_in, end_kernels=end_kernels)
 
 
 def main(lessons: list[str], browser: bool = False, runs: int = 1,
@@ -298,6 +347,8 @@ if __name__ == "__main__":
     parser.add_argument("--cells", action="store_true",
                         help="CPU seconds per cell in the course kernel (no server)")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--hub", action="store_true",
+                        help="Chromium on a real workshop hub, one participant (needs root)")
     parser.add_argument("--one-cpu", action="store_true",
                         help="pin the server and its kernels to one core (a hub's CPUS=1)")
     parser.add_argument("--no-notebook", action="store_true",
@@ -307,5 +358,8 @@ if __name__ == "__main__":
     args = parser.parse_args()
     if args.cells:
         cell_times(args.lessons, args.runs)
+        raise SystemExit
+    if args.hub:
+        hub_times(args.lessons, args.runs)
         raise SystemExit
     main(args.lessons, args.browser, args.runs, args.voila, not args.no_notebook, args.one_cpu)
