@@ -47,6 +47,18 @@ def phone_page(profile: Path, server: dict, timeout_ms: int) -> Iterator:
             ctx.close()
 
 
+def widget_button(scope, title: str):
+    """A widget button by its text (also its title; the icon adds a glyph to its name)."""
+    return scope.locator(f'button[title="{title}"]')
+
+
+def widget_field(page, label: str):
+    """The input or text area of the widget labelled `label`."""
+    box = page.locator(".widget-inline-hbox, .widget-text, .widget-textarea").filter(
+        has=page.locator("label", has_text=label))
+    return box.locator("input, textarea").first
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from catalogue_helpers import pattern
 from lab_server import PHONE, phone_page, running_lab
+from lab_server import widget_button as _button
+from lab_server import widget_field as _field
 
 from course.app_links import find_lesson
 from course.i18n import t
@@ -342,15 +344,6 @@ def _check_layout(page, name: str) -> None:
     page.set_viewport_size(PHONE)
 
 
-def _button(scope, title: str):
-    """A widget button by its text (also its title; the icon adds a glyph to its name)."""
-    return scope.locator(f'button[title="{title}"]')
-
-
-def _field(page, label: str):
-    box = page.locator(".widget-inline-hbox, .widget-text, .widget-textarea").filter(
-        has=page.locator("label", has_text=label))
-    return box.locator("input, textarea").first
 
 
 @pytest.mark.parametrize("lesson", ["00_bat_dau.ipynb", "02_viet_prompt.ipynb"])

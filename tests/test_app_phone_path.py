@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from lab_server import PHONE, phone_page, running_lab
+from lab_server import widget_button as _button
+from lab_server import widget_field as _field
 
 from course.i18n import t
 
@@ -143,14 +145,6 @@ def _open(page, server: dict, lesson: str) -> None:
         page.locator(".jupyter-widgets").first.wait_for(state="visible")
 
 
-def _button(scope, title: str):
-    return scope.locator(f'button[title="{title}"]')
-
-
-def _field(page, label: str):
-    box = page.locator(".widget-inline-hbox, .widget-text, .widget-textarea").filter(
-        has=page.locator("label", has_text=label))
-    return box.locator("input, textarea").first
 
 
 # The lesson's own text: code spans left visible (file names and [placeholders] are fine).
