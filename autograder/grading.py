@@ -208,23 +208,27 @@ def ensure_assignment(course: Course, assignment_id: str) -> None:
 
 
 def _gradebook_matches_source(course: Course, assignment) -> bool:
-    """Does the gradebook hold every nbgrader cell of every source notebook? A grader killed
-    while nbgrader was writing the assignment leaves it half there (seen: the solution cell
-    missing), and every later run would then fail each submission's metadata check."""
+    """Does the gradebook hold every nbgrader cell of every source notebook, and the source
+    of each? A grader killed while nbgrader was writing the assignment leaves it half there
+    (seen: the solution cell missing; the tests' source cells missing), and every later run
+    would then fail each submission's metadata check."""
     import nbformat
 
-    recorded = {nb.name: {c.name for c in (*nb.grade_cells, *nb.solution_cells,
-                                            *nb.task_cells)}
+    recorded = {nb.name: ({c.name for c in (*nb.grade_cells, *nb.solution_cells,
+                                             *nb.task_cells)},
+                          {c.name for c in nb.source_cells})
                 for nb in assignment.notebooks}
     for path in sorted(course.source_dir(assignment.name).glob("*.ipynb")):
         try:
             cells = nbformat.read(path, as_version=4).cells
         except Exception:  # nbgrader's own generate step reports an unreadable source
             return False
-        wanted = {c.metadata["nbgrader"]["grade_id"] for c in cells
-                  if any(c.metadata.get("nbgrader", {}).get(k)
-                         for k in ("grade", "solution", "task"))}
-        if recorded.get(path.stem) != wanted:
+        flags = [(c.metadata.get("nbgrader", {}), c) for c in cells]
+        wanted = {m["grade_id"] for m, _ in flags
+                  if any(m.get(k) for k in ("grade", "solution", "task"))}
+        # nbgrader keeps the source of locked cells as well (to put them back).
+        sources = wanted | {m["grade_id"] for m, _ in flags if m.get("locked")}
+        if recorded.get(path.stem) != (wanted, sources):
             return False
     return bool(recorded)
 

@@ -224,3 +224,27 @@ def test_assignment_half_written_by_a_killed_grader_is_completed(tmp_path):
     assert summary.graded == ["hv01"], summary
     with course.gradebook() as gb:
         assert gb.find_submission(AID, "hv01").score == 5.0
+
+
+def test_assignment_missing_source_cells_is_completed(tmp_path):
+    """The same kill a little later: grade and solution cells written, the tests' source
+    cells not yet (seen in the killed-grader test). nbgrader then cannot put the tests back
+    and every submission failed as 'corrupt'."""
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    submit(root, "hv01", CORRECT)
+    course = Course(root)
+    from autograder.grading import ensure_assignment
+
+    ensure_assignment(course, AID)
+    with course.gradebook() as gb:
+        nb = gb.find_notebook(AID, AID)
+        graded_ids = {c.name for c in nb.grade_cells}
+        for cell in list(nb.source_cells):
+            if cell.name in graded_ids:
+                gb.db.delete(cell)
+        gb.db.commit()
+    summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
+    assert summary.graded == ["hv01"], summary
+    with course.gradebook() as gb:
+        assert gb.find_submission(AID, "hv01").score == 5.0
