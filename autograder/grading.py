@@ -361,11 +361,14 @@ class Worker:
         line = stdout.readline()
         return json.loads(line) if line else None
 
-    def grade(self, student_id: str, limit: float) -> dict:
+    def grade(self, student_id: str, limit: float, refill: bool = True) -> dict:
+        """``refill``: start the worker's next kernel while this submission runs (False near
+        the end of the queue, where that kernel would start and never be used)."""
         self.start()
         proc, stdin, _ = self._process()
         try:
-            stdin.write((json.dumps({"student_id": student_id}) + "\n").encode())
+            task = {"student_id": student_id, "refill": refill}
+            stdin.write((json.dumps(task) + "\n").encode())
             stdin.flush()
             answer = self._read_line(limit)
         except (BrokenPipeError, ValueError, json.JSONDecodeError):
@@ -561,9 +564,12 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
                     sid = tasks.get_nowait()
                 except queue.Empty:
                     break
+                # Fewer tasks left than workers: this worker's next kernel would likely go
+                # unused, and starting it costs the CPU the last submissions need.
+                refill = tasks.qsize() >= len(pool)
                 for attempt in (1, 2):  # a result not caused by the submission: once more
                     try:
-                        res = worker.grade(sid, limit)
+                        res = worker.grade(sid, limit, refill=refill)
                     except Exception as exc:  # the worker could not even start
                         res = {"student_id": sid, "ok": False, **reason("system_error"),
                                "detail": str(exc)}

@@ -352,8 +352,11 @@ def _make_slot(api: NbGraderAPI, wdir: Path, args: argparse.Namespace, number: i
                         "version": group.version} if group else {})
     slot = Slot(number, km, box, run, str(status), uid, group)
     try:
+        # As in nbgrader's own Autograde, which sets it only while it runs a notebook: a
+        # kernel started ahead of that moment would not have it.
         run_sync(km.start_kernel)(extra_arguments=["--HistoryManager.hist_file=:memory:"],
-                                  cwd=str(run))
+                                  cwd=str(run),
+                                  env={**os.environ, "NBGRADER_EXECUTION": "autograde"})
     except Exception:
         _discard_slot(slot)
         raise
@@ -429,7 +432,8 @@ def grade_one(api: NbGraderAPI, course: Course, wdir: Path, args: argparse.Names
             ooms += sum(s.group.oom_kills() for s in used if s.group is not None)
             status_file = Path(used[0].status_file)
             result["kernel"] = {"prestarted": True, "slot": used[0].number,
-                                "pid": used[0].pid, "connection_file": used[0].km.connection_file}
+                                "pid": used[0].pid, "connection_file": used[0].km.connection_file,
+                                "started_by_worker": sandbox.POOL.count}
             for slot in used:
                 _discard_slot(slot)
     result["seconds"] = round(time.monotonic() - started, 3)
@@ -530,6 +534,8 @@ def main(argv: list[str] | None = None) -> None:
     proto.flush()
     for line in sys.stdin:
         task = json.loads(line)
+        if sandbox.POOL is not None:
+            sandbox.POOL.refill = bool(task.get("refill", True))
         try:
             result = grade_one(api, course, wdir, args, task["student_id"])
         except Exception as exc:  # one broken submission must not end the worker

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
 
@@ -44,3 +45,53 @@ def test_a_dead_slot_is_dropped_with_its_reason_and_never_handed_out(tmp_path):
     finally:
         pool.close()
     assert sorted(discarded) == [1, 2]  # the used slot is destroyed at the end too
+
+
+def _sandbox_manager(tmp: Path):
+    from autograder.sandbox import SandboxKernelManager
+
+    return SandboxKernelManager(kernel_name="python3", sandbox_enabled=False,
+                                connection_file=str(tmp / "kernel-q.json"))
+
+
+def test_quick_ready_client_loses_no_output_of_the_first_cell(tmp_path):
+    # The handshake no longer waits for 0.2 s of IOPub silence; the first cell's output
+    # must still arrive (the IOPub subscription is live when wait_for_ready returns).
+    from autograder.sandbox import QuickReadyClient
+
+    km = _sandbox_manager(tmp_path)
+    run_sync(km.start_kernel)()
+    kc = km.client()
+    try:
+        assert isinstance(kc, QuickReadyClient)
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        msg_id = kc.execute("print('ô đầu tiên')")
+        texts, state = [], None
+        while state != "idle":
+            msg = run_sync(kc.get_iopub_msg)(timeout=30)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue  # the handshake's own status messages
+            if msg["msg_type"] == "stream":
+                texts.append(msg["content"]["text"])
+            if msg["msg_type"] == "status":
+                state = msg["content"]["execution_state"]
+        assert "".join(texts) == "ô đầu tiên\n"
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
+
+
+def test_quick_ready_client_reports_a_kernel_that_died_before_answering(tmp_path):
+    km = _sandbox_manager(tmp_path)
+    run_sync(km.start_kernel)()
+    km.provisioner.process.kill()
+    km.provisioner.process.wait()
+    kc = km.client()
+    try:
+        kc.start_channels()
+        with pytest.raises(RuntimeError, match="died before replying"):
+            run_sync(kc.wait_for_ready)(timeout=30)
+    finally:
+        kc.stop_channels()
+        run_sync(km.shutdown_kernel)(now=True)
