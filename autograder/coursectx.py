@@ -8,6 +8,7 @@ is followed by this tool as by nbgrader itself.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -22,6 +23,7 @@ if TYPE_CHECKING:  # nbgrader is imported lazily: the grader starts its workers 
 
 REPO_COURSE = Path(__file__).resolve().parent.parent / "assignments"
 STATE_DIR = ".autograder"
+CLASS_LIST = "danh-sach.json"  # in STATE_DIR
 
 
 class InstructorError(Exception):
@@ -121,6 +123,12 @@ class Course:
 
         ensure_tools_on_path()
         return Gradebook(self.db_url, course_id=self.course_id)
+
+    def class_list(self) -> dict[str, dict]:
+        """The imported class list (`roster import`, `collect --add-unknown`) by participant
+        id; empty when none was imported. Written by ``autograder.roster``."""
+        path = self.root / STATE_DIR / CLASS_LIST
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
     def state_dir(self, *parts: str) -> Path:
         path = self.root.joinpath(STATE_DIR, *parts)

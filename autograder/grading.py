@@ -533,8 +533,12 @@ def _grade(course: Course, assignment_id: str, pool: list[Worker], run_dir: Path
     with course.gradebook() as gb:
         _reconcile(course, store, gb, assignment_id)
         todo = pending_submissions(course, assignment_id, store, force, only)
-        roster = {st.id for st in gb.students}
-        if roster:  # with a class list, only its members are graded (hub usernames differ)
+        # With a class list (`roster import`, `collect --add-unknown`), only its members are
+        # graded: hub usernames differ from participant ids. Gradebook students alone are no
+        # class list: grading itself adds each participant it grades.
+        class_list = course.class_list()
+        roster = {st.id for st in gb.students} | set(class_list) if class_list else set()
+        if roster:
             summary.not_on_roster = sorted(sid for sid in todo if sid not in roster)
             todo = [sid for sid in todo if sid in roster]
             if summary.not_on_roster:

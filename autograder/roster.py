@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.coursectx import Course, InstructorError
+from autograder.coursectx import CLASS_LIST, Course, InstructorError
 from autograder.vnsort import split_name
 from course.text import fold
 
@@ -167,8 +167,7 @@ def read_roster(path: Path) -> tuple[list[dict], list[tuple[int, str, dict]]]:
 
 
 def load_sidecar(course: Course) -> dict[str, dict]:
-    path = course.state_dir() / "danh-sach.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return course.class_list()
 
 
 def import_roster(course: Course, path: Path) -> ImportReport:
@@ -183,7 +182,7 @@ def import_roster(course: Course, path: Path) -> ImportReport:
                 email=row["email"] or None)
             sidecar[row["id"]] = row
             report.imported.append(row["id"])
-    (course.state_dir() / "danh-sach.json").write_text(
+    (course.state_dir() / CLASS_LIST).write_text(
         json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
     if bad:
         report.error_file = course.state_dir() / "danh-sach-loi.csv"
@@ -210,7 +209,7 @@ def add_students(course: Course, ids: list[str]) -> None:
         for sid in ids:
             gb.update_or_create_student(sid)
             sidecar.setdefault(sid, {"id": sid, "ho_ten": sid, "email": "", "don_vi": ""})
-    (course.state_dir() / "danh-sach.json").write_text(
+    (course.state_dir() / CLASS_LIST).write_text(
         json.dumps(sidecar, ensure_ascii=False, indent=1), encoding="utf-8")
 
 

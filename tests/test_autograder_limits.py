@@ -248,3 +248,41 @@ def test_assignment_missing_source_cells_is_completed(tmp_path):
     assert summary.graded == ["hv01"], summary
     with course.gradebook() as gb:
         assert gb.find_submission(AID, "hv01").score == 5.0
+
+
+def test_students_added_by_grading_are_not_a_class_list(tmp_path):
+    """Without an imported class list everyone who handed in is graded, also on a later run.
+    Grading puts each participant into the gradebook; those entries were then taken for a
+    class list and the rest of the class was refused as 'not on the list' (seen when the
+    killed-grader test's grader died right after its first merge; the same after grading one
+    participant first with --student)."""
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    for sid in ("hv01", "hv02", "hv03"):
+        submit(root, sid, CORRECT)
+    course = Course(root)
+    first = grade_assignment(course, AID, workers=1, timeout=60, progress=False, only=["hv01"])
+    assert first.graded == ["hv01"], first
+    rest = grade_assignment(course, AID, workers=2, timeout=60, progress=False)
+    assert rest.not_on_roster == [], rest
+    assert sorted(rest.graded) == ["hv02", "hv03"], rest
+    with course.gradebook() as gb:
+        assert {s: gb.find_submission(AID, s).score for s in ("hv01", "hv02", "hv03")} == \
+            {"hv01": 5.0, "hv02": 5.0, "hv03": 5.0}
+
+
+def test_an_imported_class_list_still_decides_who_is_graded(tmp_path):
+    from autograder.roster import import_roster
+
+    os.chmod(tmp_path, 0o755)
+    root = make_course(tmp_path)
+    for sid in ("hv01", "nguyenvana"):
+        submit(root, sid, CORRECT)
+    roster = tmp_path / "danh-sach.csv"
+    roster.write_text("Mã học viên,Họ và tên,Email,Đơn vị\nhv01,Nguyễn Văn A,,\n",
+                      encoding="utf-8")
+    course = Course(root)
+    import_roster(course, roster)
+    summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
+    assert summary.graded == ["hv01"], summary
+    assert summary.not_on_roster == ["nguyenvana"], summary
