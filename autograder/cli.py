@@ -441,7 +441,6 @@ def _log_file(args) -> Path | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ensure_tools_on_path()
     argv = sys.argv[1:] if argv is None else list(argv)
     if "formgrader" in argv:  # everything after it belongs to JupyterLab
         cut = argv.index("formgrader") + 1
@@ -452,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         args.jupyter_args = argv[cut:]
     else:
         args = build_parser().parse_args(argv)
+    # `grade` imports nbgrader once its workers are started (grading.grade_assignment).
+    ensure_tools_on_path(gradebooks=args.lenh != "grade")
     log_file = _log_file(args)
     log.info("python -m autograder %s", " ".join(argv))
     try:

@@ -33,12 +33,17 @@ class InstructorError(Exception):
     """
 
 
-def ensure_tools_on_path() -> None:
-    """nbgrader runs the `alembic` script by name when it creates a gradebook."""
+def ensure_tools_on_path(gradebooks: bool = True) -> None:
+    """nbgrader runs the `alembic` script by name when it creates a gradebook.
+
+    ``gradebooks=False`` only sets PATH: answering alembic's question imports nbgrader (~1 s),
+    which `grade` does after its workers have started, so that both imports overlap.
+    """
     bindir = os.path.dirname(sys.executable)
     if bindir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
-    _alembic_head_in_process()
+    if gradebooks:
+        _alembic_head_in_process()
 
 
 def _alembic_head_in_process() -> None:

@@ -423,6 +423,11 @@ def pending_submissions(course: Course, assignment_id: str, store: ResultStore,
     return todo
 
 
+# A run folder short enough for this many submissions is kept without counting the class
+# (counting imports nbgrader before the workers start); a deeper one counts it.
+MAX_SUBMISSIONS = 99_999
+
+
 def _deepest_socket(workers: int, submissions: int) -> str:
     """The longest kernel socket path below a run folder (worker.py's layout: worker, slot
     numbered per submission, home, socket)."""
@@ -454,13 +459,14 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
                      memory_mb: int = 1024, allow_network: bool = False, force: bool = False,
                      only: list[str] | None = None, progress: bool = True,
                      work_dir: str | None = None, unsandboxed: bool = False) -> GradeSummary:
-    ensure_tools_on_path()
-    course.check_assignment(assignment_id)
-    check_submissions(course, assignment_id)
+    # The workers start first: their imports and first kernels overlap with this process's
+    # own (nbgrader, ~1 s) and with the checks below, which are made before any task.
+    ensure_tools_on_path(gradebooks=False)
     _remove_stale_run_dirs(work_dir)
     run_dir = Path(tempfile.mkdtemp(prefix="autograder-", dir=work_dir))
-    count = len(course.student_ids("submitted", assignment_id))
-    if len(str(run_dir)) + len(_deepest_socket(workers, count)) > 107:
+    if len(str(run_dir)) + len(_deepest_socket(workers, MAX_SUBMISSIONS)) > 107 and \
+            len(str(run_dir)) + len(_deepest_socket(
+                workers, len(course.student_ids("submitted", assignment_id)))) > 107:
         # A kernel's unix sockets live under the run folder; a socket path is at most 107
         # bytes. A deep work or temporary folder gets a short private one instead.
         shutil.rmtree(run_dir)
@@ -485,16 +491,6 @@ def grade_assignment(course: Course, assignment_id: str, workers: int = 2, timeo
 def _run(course: Course, assignment_id: str, run_dir: Path, uid_base: int | None, workers: int,
          timeout: int, memory_mb: int, allow_network: bool, force: bool,
          only: list[str] | None, progress: bool, unsandboxed: bool) -> GradeSummary:
-    if unsandboxed:
-        log.warning("grading %s WITHOUT a sandbox (--unsandboxed)", assignment_id)
-    else:
-        try:
-            box = check_sandbox(str(run_dir), uid_base)
-            log.info("sandbox check passed: %s", box)
-        except SandboxUnavailable as exc:
-            shutil.rmtree(run_dir, ignore_errors=True)
-            log.error("sandbox unavailable: %s", exc)
-            raise InstructorError(str(exc)) from exc
     template = run_dir / "template.db"  # written below, read by workers at their first task
     base_cmd = [sys.executable, "-m", "autograder.worker", "--course", str(course.root),
                 "--assignment", assignment_id, "--run-dir", str(run_dir),
@@ -515,6 +511,18 @@ def _run(course: Course, assignment_id: str, run_dir: Path, uid_base: int | None
         w.spawn()
     summary = GradeSummary()
     try:
+        ensure_tools_on_path()
+        course.check_assignment(assignment_id)
+        check_submissions(course, assignment_id)
+        if unsandboxed:
+            log.warning("grading %s WITHOUT a sandbox (--unsandboxed)", assignment_id)
+        else:
+            try:
+                box = check_sandbox(str(run_dir), uid_base)
+                log.info("sandbox check passed: %s", box)
+            except SandboxUnavailable as exc:
+                log.error("sandbox unavailable: %s", exc)
+                raise InstructorError(str(exc)) from exc
         _grade(course, assignment_id, pool, run_dir, template, timeout, force, only, progress,
                summary, unsandboxed)
     finally:

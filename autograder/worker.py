@@ -167,6 +167,33 @@ def _reset(course: Course, wdir: Path, template_db: Path, uid: int | None) -> No
         (wdir / "private" / name).unlink(missing_ok=True)
 
 
+def _one_engine_per_database() -> None:
+    """Let nbgrader's gradebooks in this worker share one SQLAlchemy engine per database URL.
+
+    nbgrader's ``Gradebook`` makes a new engine each time it is opened (several times per
+    submission), and SQLAlchemy keeps compiled queries per engine, so every submission
+    compiled nbgrader's queries again: about a quarter of the worker's CPU. A worker's
+    gradebook is one path for the whole run (a fresh copy of the template per submission);
+    ``Gradebook.close()`` still disposes of its connections, and the engine opens new ones to
+    whatever file is at that path.
+    """
+    import nbgrader.api as api
+
+    if getattr(api.create_engine, "engines", None) is not None:
+        return
+    real = api.create_engine
+    engines: dict = {}
+
+    def create_engine(url, **kw):
+        key = (str(url), tuple(sorted(kw.items())))
+        if key not in engines:
+            engines[key] = real(url, **kw)
+        return engines[key]
+
+    create_engine.engines = engines  # type: ignore[attr-defined]
+    api.create_engine = create_engine
+
+
 def _read_grades(db_url: str, course_id: str, assignment_id: str, student_id: str) -> dict:
     with Gradebook(db_url, course_id=course_id) as gb:
         sub = gb.find_submission(assignment_id, student_id)
@@ -510,6 +537,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.parent_pid and os.getppid() != args.parent_pid:
         sys.exit("autograder.worker: grader already gone")
     ensure_tools_on_path()
+    _one_engine_per_database()
     # The protocol owns the real stdout; anything printed by libraries goes to stderr.
     proto = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
