@@ -40,8 +40,8 @@ DISK_SLACK = 1024 * 1024  # less free than this on the tmpfs: the submission fil
 
 
 # A grading kernel never serves a debugger: ipykernel then skips debugpy (~0.12 s of CPU at
-# each kernel start, one kernel per submission). Otherwise ipykernel_launcher's own start:
-# the working folder (the submission's) is not an import path.
+# each kernel start, one kernel per submission). Otherwise what ipykernel_launcher does: the
+# '' Python puts first goes (IPython then adds the working folder, as in any kernel).
 KERNEL_BOOT = ("import sys; sys.modules['debugpy'] = None; "
                "sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
                "from ipykernel.kernelapp import launch_new_instance; launch_new_instance()")

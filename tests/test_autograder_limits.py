@@ -203,9 +203,27 @@ def test_optimize_flag_of_the_grader_does_not_reach_the_tests(tmp_path, monkeypa
         assert gb.find_submission(AID, "hv02").score == 2.0
 
 
-def test_assignment_half_written_by_a_killed_grader_is_completed(tmp_path):
-    """A grader killed while nbgrader wrote the assignment into the gradebook left it without
-    its solution cell; every later run then failed each submission as 'corrupt'."""
+def _without_solution_cell(gb, nb) -> None:
+    solution = nb.solution_cells[0]
+    for comment in list(solution.comments):
+        gb.db.delete(comment)
+    gb.db.delete(solution)
+
+
+def _without_test_sources(gb, nb) -> None:
+    graded_ids = {c.name for c in nb.grade_cells}
+    for cell in list(nb.source_cells):
+        if cell.name in graded_ids:
+            gb.db.delete(cell)
+
+
+@pytest.mark.parametrize("damage", [_without_solution_cell, _without_test_sources],
+                         ids=["solution-cell", "test-sources"])
+def test_assignment_half_written_by_a_killed_grader_is_completed(tmp_path, damage):
+    """A grader killed while nbgrader wrote the assignment into the gradebook left it half
+    there: without its solution cell, or, killed a little later, without the tests' source
+    cells (both seen in the killed-grader test). Every later run then failed each submission
+    as 'corrupt'."""
     os.chmod(tmp_path, 0o755)
     root = make_course(tmp_path)
     submit(root, "hv01", CORRECT)
@@ -214,35 +232,7 @@ def test_assignment_half_written_by_a_killed_grader_is_completed(tmp_path):
 
     ensure_assignment(course, AID)
     with course.gradebook() as gb:
-        nb = gb.find_notebook(AID, AID)
-        solution = nb.solution_cells[0]
-        for comment in list(solution.comments):
-            gb.db.delete(comment)
-        gb.db.delete(solution)
-        gb.db.commit()
-    summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
-    assert summary.graded == ["hv01"], summary
-    with course.gradebook() as gb:
-        assert gb.find_submission(AID, "hv01").score == 5.0
-
-
-def test_assignment_missing_source_cells_is_completed(tmp_path):
-    """The same kill a little later: grade and solution cells written, the tests' source
-    cells not yet (seen in the killed-grader test). nbgrader then cannot put the tests back
-    and every submission failed as 'corrupt'."""
-    os.chmod(tmp_path, 0o755)
-    root = make_course(tmp_path)
-    submit(root, "hv01", CORRECT)
-    course = Course(root)
-    from autograder.grading import ensure_assignment
-
-    ensure_assignment(course, AID)
-    with course.gradebook() as gb:
-        nb = gb.find_notebook(AID, AID)
-        graded_ids = {c.name for c in nb.grade_cells}
-        for cell in list(nb.source_cells):
-            if cell.name in graded_ids:
-                gb.db.delete(cell)
+        damage(gb, gb.find_notebook(AID, AID))
         gb.db.commit()
     summary = grade_assignment(course, AID, workers=1, timeout=60, progress=False)
     assert summary.graded == ["hv01"], summary
