@@ -41,7 +41,7 @@ test: install
 	@scripts/ensure-hub.sh "$(VENV)"
 	$(BIN)/python -m ruff check .
 	env -u OPENAI_API_KEY -u OPENAI_BASE_URL -u COURSE_MODEL COURSE_BACKEND=offline \
-		$(BIN)/python $(PYFLAGS) -m pytest tests notebooks --nbval-lax -q -rs
+		$(BIN)/python $(PYFLAGS) -m pytest tests notebooks --nbval-lax -q -rs --durations=15
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
