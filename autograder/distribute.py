@@ -24,7 +24,7 @@ from nbgrader.coursedir import CourseDirectory
 
 from autograder import nbconfig
 from autograder.coursectx import Course, InstructorError, ensure_tools_on_path
-from autograder.roster import load_sidecar, plain
+from autograder.roster import plain
 from course import timezone
 
 log = logging.getLogger(__name__)
@@ -165,7 +165,7 @@ class Matcher:
     """Finds the participant a file belongs to: by id token first, then by full name."""
 
     def __init__(self, course: Course):
-        people = {sid: row.get("ho_ten", "") for sid, row in load_sidecar(course).items()}
+        people = {sid: row.get("ho_ten", "") for sid, row in course.class_list().items()}
         with course.gradebook() as gb:
             for st in gb.students:
                 people.setdefault(st.id, " ".join(p for p in (st.last_name, st.first_name) if p))

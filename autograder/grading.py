@@ -223,11 +223,11 @@ def _gradebook_matches_source(course: Course, assignment) -> bool:
             cells = nbformat.read(path, as_version=4).cells
         except Exception:  # nbgrader's own generate step reports an unreadable source
             return False
-        flags = [(c.metadata.get("nbgrader", {}), c) for c in cells]
-        wanted = {m["grade_id"] for m, _ in flags
+        metas = [c.metadata.get("nbgrader", {}) for c in cells]
+        wanted = {m["grade_id"] for m in metas
                   if any(m.get(k) for k in ("grade", "solution", "task"))}
         # nbgrader keeps the source of locked cells as well (to put them back).
-        sources = wanted | {m["grade_id"] for m, _ in flags if m.get("locked")}
+        sources = wanted | {m["grade_id"] for m in metas if m.get("locked")}
         if recorded.get(path.stem) != (wanted, sources):
             return False
     return bool(recorded)

@@ -166,14 +166,10 @@ def read_roster(path: Path) -> tuple[list[dict], list[tuple[int, str, dict]]]:
     return good, bad
 
 
-def load_sidecar(course: Course) -> dict[str, dict]:
-    return course.class_list()
-
-
 def import_roster(course: Course, path: Path) -> ImportReport:
     rows, bad = read_roster(path)
     report = ImportReport(bad_rows=bad)
-    sidecar = load_sidecar(course)
+    sidecar = course.class_list()
     with course.gradebook() as gb:
         for row in rows:
             family, middle, given = split_name(row["ho_ten"])
@@ -196,7 +192,7 @@ def import_roster(course: Course, path: Path) -> ImportReport:
 
 def roster_ids(course: Course) -> set[str]:
     """Everyone on the class list (imported list and gradebook students)."""
-    ids = set(load_sidecar(course))
+    ids = set(course.class_list())
     with course.gradebook() as gb:
         ids |= {st.id for st in gb.students}
     return ids
@@ -204,7 +200,7 @@ def roster_ids(course: Course) -> set[str]:
 
 def add_students(course: Course, ids: list[str]) -> None:
     """Put submitters who were not on the list onto it (name = id until corrected)."""
-    sidecar = load_sidecar(course)
+    sidecar = course.class_list()
     with course.gradebook() as gb:
         for sid in ids:
             gb.update_or_create_student(sid)
@@ -215,7 +211,7 @@ def add_students(course: Course, ids: list[str]) -> None:
 
 def full_name(course: Course, student_id: str, gb_student=None) -> str:
     """The participant's full name as typed in the class list, else from the gradebook."""
-    row = load_sidecar(course).get(student_id)
+    row = course.class_list().get(student_id)
     if row and row.get("ho_ten"):
         return row["ho_ten"]
     if gb_student is not None:

@@ -7,7 +7,6 @@ from nbgrader.api import MissingEntry
 
 from autograder.coursectx import Course
 from autograder.grading import ResultStore, needs_review
-from autograder.roster import load_sidecar
 from autograder.vnsort import name_key
 
 
@@ -16,7 +15,7 @@ def class_table(course: Course, assignments: list[str] | None = None) -> tuple[p
 
     Returns the table and {assignment_id: max score}. A missing submission scores 0.
     """
-    sidecar = load_sidecar(course)
+    sidecar = course.class_list()
     rows = []
     with course.gradebook() as gb:
         known = [a.name for a in gb.assignments]
