@@ -172,14 +172,15 @@ def participant(hub_url: str, name: str, password: str, wait: str = "progress") 
 
 
 def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "",
-             wait: str = "progress", keep_log: bool = False) -> dict:
+             wait: str = "progress", keep_log: bool = False,
+             settings: dict[str, str] | None = None) -> dict:
     password = "mat-khau-tai-thu"
     with HubUsers([f"hv{i:03d}" for i in range(n)], instructors=["gv"]) as users:
         edition = users.base / "edition"
         publish(edition)
         with RunningHub(users.roster_file, users.instructors, env_path=env_path,
                         edition_repo=edition,
-                        settings={"MEM_MB": str(mem_mb)}) as hub:  # otherwise the defaults
+                        settings={"MEM_MB": str(mem_mb), **(settings or {})}) as hub:
             teacher = HubClient(hub.url)
             if teacher.login(users.instructors[0], password).status_code != 302:
                 raise RuntimeError("instructor login refused")
@@ -266,7 +267,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-hub", metavar="FILE", default="",
                         help="sample the hub process with py-spy during the wave (FILE.json: "
                              "speedscope, otherwise collapsed stacks)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="a COURSE_HUB_ setting for the hub, e.g. CONCURRENT_SPAWNS=40 "
+                             "(without the prefix; repeatable); otherwise the defaults")
     args = parser.parse_args(argv)
+    settings = dict(s.split("=", 1) for s in args.setting)
     if os.geteuid() != 0:
         print("needs root (creates OS users)", file=sys.stderr)
         return 1
@@ -278,7 +283,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile_hub:  # one profile per class size: hub-40.json
             path = Path(args.profile_hub)
             profile = str(path.with_name(f"{path.stem}-{size}{path.suffix}"))
-        res = run_size(size, env_path, args.mem_mb, profile, args.wait, args.keep_log)
+        res = run_size(size, env_path, args.mem_mb, profile, args.wait, args.keep_log,
+                       settings)
+        res["settings"] = settings
         print(json.dumps(res, ensure_ascii=False, indent=1), flush=True)
         results.append(res)
     if args.out:

@@ -142,7 +142,10 @@ c.Spawner.default_url = "/lab/tree/khoa-hoc/notebooks/00_bat_dau.ipynb"
 c.Spawner.start_timeout = int(setting("START_TIMEOUT", "300"))
 c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "300"))
 # A spawn wave (a whole class pressing "Start" at 8:00): 20 starts at a time; the next person
-# is asked to try again in a few seconds (429 + Retry-After), which the load test measured.
+# gets "the server is busy" (429 + Retry-After, JupyterHub's default 30-60 s) and the page tries
+# again by itself after that many seconds (templates/error.html). A shorter wait (10-20 s) made
+# 40 together slower (p95 73 s against 66 s): the second half's starts then compete with the
+# first half's lessons for the same cores (benchmarks/README.md).
 c.JupyterHub.concurrent_spawn_limit = int(setting("CONCURRENT_SPAWNS", "20"))
 c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))
 

@@ -1,7 +1,9 @@
 """What a participant server start does on the workshop hub (issue 28): exactly the intended
 server extensions, no Node.js for JupyterLab's yarn question, and no git work when the
 edition has not changed since the last start (but a deleted lesson and a new edition commit
-still come through nbgitpuller). Real hub, real OS user, real nbgitpuller. Needs root.
+still come through nbgitpuller); a participant who presses Start while the hub is at its
+concurrent-start limit gets a Vietnamese page that tries again by itself. Real hub, real OS
+user, real nbgitpuller. Needs root.
 The CPU figures themselves are in benchmarks/README.md (benchmarks/spawn_profile.py).
 """
 
@@ -11,6 +13,7 @@ import json
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -46,10 +49,13 @@ LOADED = re.compile(r"ServerApp\] (\S+) \| extension was successfully loaded\.")
 @pytest.fixture(scope="module")
 def setup():
     env = participant_env()
-    with HubUsers(["hv"]) as users:
+    with HubUsers(["hv", "hv2"]) as users:
         edition = users.base / "edition"
         publish(edition)
-        with RunningHub(users.roster_file, env_path=env, edition_repo=edition) as hub:
+        # One start at a time, so that a second participant meets a busy hub (the last test);
+        # the other tests start one server at a time anyway.
+        with RunningHub(users.roster_file, env_path=env, edition_repo=edition,
+                        settings={"CONCURRENT_SPAWNS": "1"}) as hub:
             client = HubClient(hub.url)
             assert client.login(users.participants[0], PASSWORD).status_code == 302
             yield users, hub, client, edition
@@ -132,3 +138,37 @@ def test_second_start_with_unchanged_edition_does_no_git_work(setup):
     new_head = subprocess.run(["git", "-C", str(edition), "rev-parse", "HEAD"], check=True,
                               capture_output=True, text=True).stdout.strip()
     assert (home / ".khoa-hoc-sync.commit").read_text().strip() == new_head != head
+
+
+def test_busy_hub_page_tries_again_by_itself_after_the_hubs_wait(setup):
+    """The 429 page: its automatic retry (meta refresh) waits exactly the hub's Retry-After
+    (JupyterHub's default range, 30-60 s); the same request, made again once a start slot is
+    free, starts the server."""
+    users, hub, client, _ = setup
+    stop(hub)
+    second = HubClient(hub.url)
+    assert second.login(users.participants[1], PASSWORD).status_code == 302
+    # The API answers when the server is up (or after 10 s), so the first start runs beside:
+    # half a second in, it holds the one start slot (a server start costs over a CPU second).
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(client.spawn)
+        time.sleep(0.5)
+        spawn_url = f"{hub.url}/hub/spawn/{users.participants[1]}"
+        busy = second.s.get(spawn_url, allow_redirects=False, timeout=60)
+        assert first.result().status_code in (201, 202)
+    assert busy.status_code == 429, (busy.status_code, busy.headers.get("Location"))
+    wait = int(busy.headers["Retry-After"])
+    assert 30 <= wait <= 60, wait
+    page = busy.content.decode("utf-8")
+    refresh = re.findall(r'<meta http-equiv="refresh" content="(\d+)">', page)
+    assert refresh == [str(wait)], refresh
+    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style)\b.*?</\1>", " ",
+                                                  page)).split())
+    assert "Máy chủ đang bận" in text and f"tự thử lại sau {wait} giây" in text, text
+    assert "Too many users" not in text
+    client.wait_ready(timeout=300)
+    again = second.s.get(spawn_url, allow_redirects=False, timeout=60)  # what the refresh does
+    assert again.status_code == 302, again.status_code
+    second.wait_ready(timeout=300)
+    assert second.open_server().status_code == 200
+    stop(hub)
