@@ -72,7 +72,7 @@ def user_pids(uid: int) -> list[tuple[int, str]]:
 
 
 def server_pid(uid: int) -> int:
-    return next(p for p, c in user_pids(uid) if "jupyterhub-singleuser" in c)
+    return next(p for p, c in user_pids(uid) if "singleuser" in c)  # hub-files/singleuser.py
 
 
 def kernel_pids(uid: int) -> list[int]:
@@ -107,18 +107,18 @@ def rerun_server(pid: int, user: str, mode: str, workdir: Path) -> dict:
     env = dict(kv.split("=", 1) for kv in
                Path(f"/proc/{pid}/environ").read_bytes().decode().split("\0") if "=" in kv)
     argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().rstrip("\0").split("\0")
-    script = next(a for a in argv if a.endswith("jupyterhub-singleuser"))
+    script = next(a for a in argv if a.endswith(("jupyterhub-singleuser", "singleuser.py")))
     python = str(Path(env["COURSE_HUB_ENV_BIN"]) / "python")
     port = free_port()
     extra = [f"--ServerApp.port={port}"]
     out = workdir / f"{mode}.out"
     if mode == "importtime":
-        cmd = [python, "-X", "importtime", script, *argv[argv.index(script) + 1:], *extra]
+        cmd = [python, "-P", "-X", "importtime", script, *argv[argv.index(script) + 1:], *extra]
     else:
         prof_py = workdir / "prof.py"
         prof_py.write_text(PROFILER)
         env["PROFILE_OUT"] = str(workdir / "server.prof")
-        cmd = [python, str(prof_py), script, *argv[argv.index(script) + 1:], *extra]
+        cmd = [python, "-P", str(prof_py), script, *argv[argv.index(script) + 1:], *extra]
     os.chmod(workdir, 0o777)
     with open(out, "wb") as log:
         proc = subprocess.Popen([RUNUSER, "-u", user, "--", *cmd], env=env, stdout=log,

@@ -63,7 +63,7 @@ def clients(shared_class) -> dict[str, HubClient]:
 
 
 def _server_pid(name: str) -> int:
-    out = subprocess.run(["pgrep", "-u", name, "-f", "jupyterhub-singleuser"],
+    out = subprocess.run(["pgrep", "-u", name, "-f", "singleuser"],
                          capture_output=True, text=True).stdout.split()
     assert out, f"no server process for {name}"
     return int(out[0])

@@ -81,6 +81,10 @@ def git_snapshot(repo: Path) -> dict[str, int]:
 def test_participant_server_loads_exactly_the_intended_extensions(setup):
     users, hub, client, _ = setup
     start(client)
+    # The server is hub-files/singleuser.py (no hub database layer: tests/test_hub_singleuser.py).
+    commands = subprocess.run(["ps", "-ww", "-u", users.participants[0], "-o", "args="],
+                              capture_output=True, text=True, check=True).stdout
+    assert "-P " in commands and "hub-files/singleuser.py" in commands, commands
     loaded = set(LOADED.findall(hub.log_path.read_text(errors="replace")))
     assert loaded == INTENDED, (loaded - INTENDED, INTENDED - loaded)
     log = hub.log_path.read_text(errors="replace")

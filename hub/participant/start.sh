@@ -5,7 +5,7 @@
 #    Skipped, with no git process at all, when the edition's commit is the one the last
 #    successful sync brought and every file that sync brought is still there (a deleted lesson
 #    comes back at the next start, as nbgitpuller's pull would bring it back).
-# 2. Become the single-user Jupyter server.
+# 2. Become the single-user Jupyter server (singleuser.py).
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 env_bin="${COURSE_HUB_ENV_BIN:?set by the hub spawner}"
 
@@ -65,4 +65,6 @@ if [ -n "${COURSE_EDITION_REPO:-}" ]; then
     echo "Không đồng bộ được bản khóa học (xem ~/.khoa-hoc-sync.log); máy chủ vẫn mở." >&2
   fi
 fi
-exec "$env_bin/jupyterhub-singleuser" "$@"
+# jupyterhub-singleuser without the hub's database layer (singleuser.py says why); -P: the
+# folder of singleuser.py is not put on the import path.
+exec "$env_bin/python" -P "$here/singleuser.py" "$@"
