@@ -211,10 +211,12 @@ def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "",
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
             procs = processes()
-            per_user, cpu_user = [], []
+            per_user, cpu_user, kernel_mb = [], [], []
             for name in [r["name"] for r in records if r["ok"]]:  # failed ones have no server
                 uid = pwd.getpwnam(name).pw_uid
                 per_user.append(sum(pss_kb(p) for p, _, u, _ in procs if u == uid) / 1024)
+                kernel_mb.append(sum(pss_kb(p) for p, _, u, c in procs
+                                     if u == uid and "ipykernel" in c) / 1024)
                 cpu_user.append(sum(cpu_s(p) for p, _, u, _ in procs if u == uid))
             hub_tree = descendants(hub.proc.pid, procs)
             proxy = [p for p, _, _, c in procs if p in hub_tree and "configurable-http-proxy" in c]
@@ -235,6 +237,7 @@ def run_size(n: int, env_path: Path, mem_mb: int, profile: str = "",
                 "lesson_p95_s": round(percentile(lesson, 0.95), 1),
                 "pss_per_participant_mb_median": round(statistics.median(per_user or [0]), 1),
                 "pss_per_participant_mb_max": round(max(per_user or [0]), 1),
+                "kernel_pss_mb_median": round(statistics.median(kernel_mb or [0]), 1),
                 "cpu_s_per_participant_median": round(statistics.median(cpu_user or [0]), 1),
                 "hub_cpu_s": round(cpu_s(hub.proc.pid), 1),
                 "hub_cpu_s_wave_own": round(hub_wave[0], 2),
