@@ -63,6 +63,15 @@ def test_import_course_leaves_heavy_packages_unloaded():
     assert out == []
 
 
+def test_server_side_course_modules_do_not_load_ipython():
+    """A Jupyter server imports the course's server extensions, and with them `course`: no
+    IPython there (it only told the course that no kernel is running)."""
+    out = run("import json, sys\n"
+              "import course.jupyter_ext, course.app_links, course.app_culler, course.lab_layout\n"
+              "print(json.dumps(sorted(m for m in ('IPython', 'ipykernel') if m in sys.modules)))")
+    assert out == []
+
+
 def test_first_use_inside_a_widget_callback_works(tmp_path):
     out = run(CALLBACK % HEAVY, str(tmp_path))
     assert out["before"] == []
