@@ -1,6 +1,6 @@
 """hub/participant/singleuser.py, the participants' server command: the same JupyterHub
-single-user server without the hub's ORM, alembic and page handlers, and nothing that reads
-them sees a difference. Runs in the real participants' environment, with the imports a
+single-user server without the hub's ORM, alembic and page handlers, setuptools or IPython, and
+nothing that uses them sees a difference. Runs in the real participants' environment, with the imports a
 participant's server makes and a real request through JupyterHub's request log. (A real hub
 starts its servers with it in tests/test_hub_spawn_cost.py and every other hub test.)"""
 
@@ -31,7 +31,8 @@ SCRIPT = textwrap.dedent("""
     import course.jupyter_ext, course.app_links, course.app_culler, course.lab_layout
     out["loaded_at_start"] = sorted(
         n for n in ("alembic", "jupyterhub.handlers", "jupyterhub.handlers.base",
-                    "jupyterhub.handlers.pages") if n in sys.modules)
+                    "jupyterhub.handlers.pages", "setuptools", "pkg_resources", "IPython")
+        if n in sys.modules)
     out["orm_stand_in"] = type(sys.modules["jupyterhub.orm"]).__name__
 
     # A real request through a tornado server whose log function is JupyterHub's.
@@ -74,8 +75,23 @@ SCRIPT = textwrap.dedent("""
     out["orm_user_is_real"] = (
         jupyterhub.scopes.orm.User is sys.modules["jupyterhub.orm"].User
         and type(sys.modules["jupyterhub.orm"]) is types.ModuleType)
+    # nbgrader's zip import (an instructor's tool) still unpacks, with the real setuptools.
+    import os, tempfile, zipfile
+    import nbgrader.utils
+    work = tempfile.mkdtemp()
+    with zipfile.ZipFile(os.path.join(work, "bai.zip"), "w") as archive:
+        archive.writestr("hv1/bai_lam.txt", "xong")
+    os.mkdir(os.path.join(work, "ra"))
+    nbgrader.utils.unzip(os.path.join(work, "bai.zip"), os.path.join(work, "ra"))
+    out["unzipped"] = open(os.path.join(work, "ra", "hv1", "bai_lam.txt")).read()
+    with open(os.path.join(work, "hong.gz"), "w") as broken:  # neither zip nor tar
+        broken.write("khong phai tep nen")
+    try:  # each driver's "not my format" goes through the stand-in's functions
+        nbgrader.utils.unzip(os.path.join(work, "hong.gz"), os.path.join(work, "ra"))
+    except Exception as error:
+        out["unzip_error"] = type(error).__name__
     out["loaded_after_use"] = sorted(
-        n for n in ("alembic", "jupyterhub.handlers.base") if n in sys.modules)
+        n for n in ("alembic", "jupyterhub.handlers.base", "setuptools") if n in sys.modules)
     print(json.dumps(out))
 """)
 
@@ -97,4 +113,5 @@ def test_server_starts_without_the_hub_database_layer_and_nothing_notices():
     assert "200 GET /chao" in out["log"] and "bi-mat" not in out["log"], out["log"]
     assert out["health_check_seen"] is True and out["other_handler_seen"] is False
     assert out["orm_user_is_real"] is True
-    assert out["loaded_after_use"] == ["alembic", "jupyterhub.handlers.base"]
+    assert out["unzipped"] == "xong" and out["unzip_error"] == "UnrecognizedFormat"
+    assert out["loaded_after_use"] == ["alembic", "jupyterhub.handlers.base", "setuptools"]
