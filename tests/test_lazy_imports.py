@@ -72,6 +72,31 @@ def test_server_side_course_modules_do_not_load_ipython():
     assert out == []
 
 
+def test_course_kernel_starts_without_the_debugger(monkeypatch, tmp_path):
+    """The course's kernel (the kernelspec a lesson and an app page start) loads no debugpy and
+    tells JupyterLab it has no debugger; it is still the course's kernel."""
+    from jupyter_client.manager import start_new_kernel
+
+    from course.lab import lab_environment
+
+    for key, value in lab_environment(dict(os.environ)).items():
+        monkeypatch.setenv(key, value)
+    out: list[str] = []
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        info = kc.kernel_info(reply=True, timeout=60)["content"]
+        assert "debugger" not in info.get("supported_features", []), info
+        assert info["language_info"] == {"name": "python"}  # the course's kernel class
+        reply = kc.execute_interactive(
+            "import sys; print(sorted(m for m in ('debugpy', 'pydevd') if sys.modules.get(m)))",
+            timeout=60, output_hook=lambda msg: out.append(msg["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert "".join(out).strip() == "[]", out
+
+
 def test_first_use_inside_a_widget_callback_works(tmp_path):
     out = run(CALLBACK % HEAVY, str(tmp_path))
     assert out["before"] == []
