@@ -1,8 +1,8 @@
 """hub/participant/singleuser.py, the participants' server command: the same JupyterHub
-single-user server without the hub's ORM, alembic and page handlers, setuptools or IPython, and
-nothing that uses them sees a difference. Runs in the real participants' environment, with the imports a
-participant's server makes and a real request through JupyterHub's request log. (A real hub
-starts its servers with it in tests/test_hub_spawn_cost.py and every other hub test.)"""
+single-user server without the hub's ORM, alembic and page handlers, setuptools or IPython,
+and nothing that uses them sees a difference. Runs in the real participants' environment, with
+the imports a participant's server makes and a real request through JupyterHub's request log.
+(A real hub starts its servers with it in tests/test_hub_spawn_cost.py and every hub test.)"""
 
 from __future__ import annotations
 
