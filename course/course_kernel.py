@@ -7,7 +7,6 @@ modified ("●") the moment it opened, and a participant who closed it was asked
 change they never made. Reporting exactly what the lessons store keeps a freshly opened lesson
 clean; JupyterLab still finds Python highlighting from the name.
 
-
 It also starts without debugpy, which ipykernel loads at every kernel start for JupyterLab's
 visual debugger: a tool for programmers that no lesson uses, ~7 MB and ~0.1 s of CPU per
 kernel (lesson tabs, app pages, a class of 80 on one hub; benchmarks/README.md). ipykernel looks

@@ -1,6 +1,6 @@
 """A participant's server: JupyterHub's own `jupyterhub-singleuser`, without loading what a
-participant's server never uses (start.sh runs this file with `python -P`). Per server start
-that is ~0.5 s of CPU and ~28 MB, times the whole class (benchmarks/README.md).
+participant's server never uses (start.sh runs this file with `python -P`): ~23 MB and a few
+tenths of a CPU second per server start, times the whole class (benchmarks/README.md).
 
 What, and how, without changing what any code sees:
 
