@@ -143,11 +143,12 @@ c.Spawner.start_timeout = int(setting("START_TIMEOUT", "300"))
 c.Spawner.http_timeout = int(setting("HTTP_TIMEOUT", "300"))
 # A spawn wave (a whole class pressing "Start" at 8:00): up to 40 starts at a time. A server
 # start now costs about 1 CPU s, so 40 on 2 cores are all up in under a minute (40 together:
-# p95 35-46 s; with 20 at a time, 66 s: the other 20 were told to come back after 30-60 s). Whoever comes
-# over the limit gets "the server is busy" (429 + Retry-After, JupyterHub's default 30-60 s)
-# and the page tries again by itself after that many seconds (templates/error.html). A shorter
-# wait (10-20 s, with 20 at a time) measured slower: p95 73 s, the second half's starts then
-# compete with the first half's lessons (benchmarks/README.md, "A class that opens together").
+# p95 35-46 s; with 20 at a time, 66 s: the other 20 were told to come back after 30-60 s).
+# Whoever comes over the limit gets "the server is busy" (429 + Retry-After, JupyterHub's
+# default 30-60 s) and the page tries again by itself after that many seconds
+# (templates/error.html). A shorter wait (10-20 s, with 20 at a time) measured slower: p95
+# 73 s, the second half's starts then compete with the first half's lessons
+# (benchmarks/README.md, "A class that opens together").
 c.JupyterHub.concurrent_spawn_limit = int(setting("CONCURRENT_SPAWNS", "40"))
 c.JupyterHub.active_server_limit = int(setting("ACTIVE_SERVERS", "0"))
 
