@@ -152,11 +152,18 @@ def test_busy_hub_page_tries_again_by_itself_after_the_hubs_wait(setup):
     stop(hub)
     second = HubClient(hub.url)
     assert second.login(users.participants[1], PASSWORD).status_code == 302
-    # The API answers when the server is up (or after 10 s), so the first start runs beside:
-    # half a second in, it holds the one start slot (a server start costs over a CPU second).
+    # The API answers when the server is up (or after 10 s), so the first start runs beside;
+    # once the hub says it is pending, it holds the one start slot (a start takes seconds).
+    model_url = f"{hub.url}/hub/api/users/{users.participants[0]}"
     with ThreadPoolExecutor(1) as pool:
         first = pool.submit(client.spawn)
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            server = client.s.get(model_url, timeout=30).json().get("servers", {}).get("", {})
+            if server.get("pending"):
+                break
+            assert not server.get("ready"), "the first start ended before it was seen pending"
+            time.sleep(0.05)
         spawn_url = f"{hub.url}/hub/spawn/{users.participants[1]}"
         busy = second.s.get(spawn_url, allow_redirects=False, timeout=60)
         assert first.result().status_code in (201, 202)
