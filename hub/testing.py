@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -116,6 +117,15 @@ class HubUsers:
         shutil.rmtree(self.base, ignore_errors=True)
         if problems:
             raise RuntimeError("; ".join(problems))
+
+
+def visible_text(html: str | requests.Response) -> str:
+    """The words a reader sees on a hub page (a requests response is read as UTF-8: the hub's
+    pages say so in a meta tag, not in the Content-Type header)."""
+    if not isinstance(html, str):
+        html = html.content.decode("utf-8")
+    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
 
 
 class RunningHub:

@@ -25,6 +25,7 @@ from hub.testing import (
     RunningHub,
     participant_env,
     skip_module_unless_hub_can_run,
+    visible_text,
 )
 
 skip_module_unless_hub_can_run("the hub spawn test")
@@ -173,8 +174,7 @@ def test_busy_hub_page_tries_again_by_itself_after_the_hubs_wait(setup):
     page = busy.content.decode("utf-8")
     refresh = re.findall(r'<meta http-equiv="refresh" content="(\d+)">', page)
     assert refresh == [str(wait)], refresh
-    text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style)\b.*?</\1>", " ",
-                                                  page)).split())
+    text = visible_text(page)
     assert "Máy chủ đang bận" in text and f"tự thử lại sau {wait} giây" in text, text
     assert "Too many users" not in text
     client.wait_ready(timeout=300)

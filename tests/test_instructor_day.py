@@ -32,6 +32,7 @@ from hub.testing import (
     participant_env,
     shared_dir,
     skip_module_unless_hub_can_run,
+    visible_text,
 )
 
 ASSIGNMENT = "bt1_prompt"
@@ -302,20 +303,11 @@ def test_tools_on_path_in_su_shells(hub, users, env_path):
     assert res.returncode != 0, "participants must not have the autograder"
 
 
-def _visible(html) -> str:
-    """The words a reader sees (a requests response is read as UTF-8: the hub's pages say so
-    in a meta tag, not in the Content-Type header)."""
-    if not isinstance(html, str):
-        html = html.content.decode("utf-8")
-    html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def test_hub_pages_are_vietnamese(hub, clients, users):
     import requests
 
     page = requests.get(f"{hub.url}/hub/login", timeout=30).content.decode("utf-8")
-    text = _visible(page)
+    text = visible_text(page)
     assert '<html lang="vi">' in page
     assert "Đăng nhập lớp học" in text and "Mã học viên" in text and "Lần đầu đăng nhập" in text
     assert "tự đặt một mật khẩu mới" in text and "Quên mật khẩu" in text
@@ -323,26 +315,26 @@ def test_hub_pages_are_vietnamese(hub, clients, users):
         assert english not in text, english
     wrong = HubClient(hub.url)
     r = wrong.login(users.participants[0], "sai-mat-khau")
-    assert r.status_code == 403 and "Sai mã học viên hoặc mật khẩu" in _visible(r)
+    assert r.status_code == 403 and "Sai mã học viên hoặc mật khẩu" in visible_text(r)
     short = HubClient(hub.url)  # someone who never logged in picks a too-short password
     r = short.login(users.participants[3], "123")
-    assert "Mật khẩu quá ngắn: cần ít nhất 6 ký tự" in _visible(r), _visible(r)
+    assert "Mật khẩu quá ngắn: cần ít nhất 6 ký tự" in visible_text(r), visible_text(r)
     assert "Password too short" not in r.text
 
     learner = clients[users.participants[0]]
-    home = _visible(learner.s.get(f"{hub.url}/hub/home", timeout=30))
+    home = visible_text(learner.s.get(f"{hub.url}/hub/home", timeout=30))
     assert "Vào máy của tôi" in home and "Dừng máy của tôi" in home, home
     assert "Services" not in home and "Dịch vụ" not in home and "Token" not in home
     denied = learner.s.get(f"{hub.url}/hub/admin", timeout=30)
     assert denied.status_code == 403
-    assert "Bạn không có quyền mở trang này" in _visible(denied)
+    assert "Bạn không có quyền mở trang này" in visible_text(denied)
     assert "You do not have permission" not in denied.text
     missing = learner.s.get(f"{hub.url}/hub/khong-co-trang-nay", timeout=30)
-    assert missing.status_code == 404 and "Không tìm thấy trang này" in _visible(missing)
+    assert missing.status_code == 404 and "Không tìm thấy trang này" in visible_text(missing)
     assert "moons" not in missing.text
     teacher = clients[users.instructors[0]]
     admin = teacher.s.get(f"{hub.url}/hub/admin", timeout=30)
-    assert admin.status_code == 200 and "Quản trị" in _visible(admin)
+    assert admin.status_code == 200 and "Quản trị" in visible_text(admin)
 
 
 def test_forgotten_password_is_reset(hub, users):
@@ -423,7 +415,7 @@ def test_instructor_resets_a_password_from_the_hub(hub, clients, users):
         r = teacher.s.post(f"{hub.url}/services/mat-khau/", data={"ma": who, "_xsrf": xsrf},
                            timeout=60)
         assert r.status_code == 200, r.text[:500]
-        return _visible(r)
+        return visible_text(r)
 
     reset(name)  # whatever hv1 had before
     assert HubClient(hub.url).login(name, "mat-khau-moi-2").status_code == 302  # sets it
